@@ -1,0 +1,6 @@
+export type { Environment, Policy, Predictor, Task, Windows } from './types.js';
+export type { Rng } from './rng.js';
+export { makeRng, deriveSeed } from './rng.js';
+export type { Estimate } from './stats.js';
+export { estimate } from './stats.js';
+export { windowAt, packWindows, windowOf, sliceWindows, actionWindows } from './windows.js';

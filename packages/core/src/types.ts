@@ -1,0 +1,72 @@
+/**
+ * The contracts of optimpact. Packages depend on these interfaces, never on each other's
+ * implementations: any environment, policy or predictor that implements them runs the whole study.
+ */
+import type { Rng } from './rng.js';
+
+/**
+ * A batch of `n` windows: for each, the `length` tokens before position `positions[i]` of its sequence.
+ * Row-major, so window i is `tokens.subarray(i * length, (i + 1) * length)`.
+ */
+export interface Windows {
+  readonly tokens: Int32Array; // [n × length]
+  readonly positions: Int32Array; // [n] absolute index of the token that follows each window
+  readonly n: number;
+  readonly length: number;
+}
+
+/** A success/failure task: the outcome succeeds when it lies in `good` (SPEC §2). */
+export interface Task {
+  readonly name: string; // e.g. "n_good=4"
+  readonly nGood: number;
+  readonly good: readonly number[]; // outcome tokens counted as success
+}
+
+/**
+ * A token-sequence environment (SPEC §1). The policy acts at action positions: given the
+ * `contextLength` tokens before one, it emits a token from `actions`; the environment then draws the
+ * outcome F, the next token, from `outcomes`.
+ */
+export interface Environment {
+  readonly name: string;
+  readonly vocabSize: number;
+  /** How many previous tokens a policy (and a model) reads. */
+  readonly contextLength: number;
+  /** Tokens a policy may emit at an action position. */
+  readonly actions: readonly number[];
+  /** Tokens the outcome F (the token after the action) may take. */
+  readonly outcomes: readonly number[];
+  /** The study's tasks for this environment. */
+  readonly tasks: readonly Task[];
+  /** True when the token at absolute position `t` is emitted by the policy. */
+  isActionPosition(t: number): boolean;
+  /**
+   * Exact law of the token at position `t` given `window`, the `contextLength` tokens before it:
+   * writes P(s_t = v) into `out[v]` for v < vocabSize.
+   */
+  nextTokenLaw(window: Int32Array, t: number, out: Float64Array): void;
+  /**
+   * Exact outcome law for every action at once, `window` being the `contextLength` tokens before an
+   * action position: writes P(F = outcomes[v] | window, actions[i]) into `out[i * outcomes.length + v]`.
+   */
+  outcomeLaw(window: Int32Array, out: Float64Array): void;
+  /** A sequence of `length` tokens drawn from the environment, every draw from `rng`. */
+  generate(length: number, rng: Rng): Int32Array;
+}
+
+/** A policy: its action distribution at each window (SPEC §6 `π(·|p)`). */
+export interface Policy {
+  readonly name: string;
+  /**
+   * π(a | window) over `env.actions` for every window: [n × actions.length], rows summing to 1.
+   * A greedy (temperature 0) policy returns one-hot rows, ties going to the lowest action.
+   */
+  actionProbs(windows: Windows): Promise<Float64Array>;
+}
+
+/** A model of the environment: its predicted law of the next token (SPEC §8 self-evaluation). */
+export interface Predictor {
+  readonly name: string;
+  /** Predicted P(next token = v | window) for every window: [n × vocabSize], rows summing to 1. */
+  nextTokenProbs(windows: Windows): Promise<Float64Array>;
+}

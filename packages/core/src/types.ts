@@ -70,3 +70,33 @@ export interface Predictor {
   /** Predicted P(next token = v | window) for every window: [n × vocabSize], rows summing to 1. */
   nextTokenProbs(windows: Windows): Promise<Float64Array>;
 }
+
+/**
+ * A next-token model trainable by weighted log-likelihood: the one operation pretraining (SPEC §4),
+ * maintenance and every RL rule (SPEC §5) need. Implemented by `@optimpact/transformer`.
+ */
+export interface TrainableModel {
+  readonly vocabSize: number;
+  readonly contextLength: number;
+  /** Number of trainable parameters. */
+  readonly params: number;
+  /** Next-token logits for every window in eval mode (no dropout): [n × vocabSize]. */
+  logits(windows: Windows): Promise<Float32Array>;
+  /**
+   * One optimizer step (AdamW, dropout on) on L = −(1/n) Σ_i Σ_k coef[i·K + k] · ln p_i(support[k]), where
+   * p_i is the softmax of window i's logits restricted to `support` (K = support.length; the whole
+   * vocabulary when omitted). Cross-entropy on targets is a one-hot `coef`; REINFORCE puts (r − b) at
+   * the sampled action; the exact policy gradient puts π(a)(R(a) − b), π held fixed. Each `slot` keeps
+   * its own optimizer state (e.g. "rl" and "maintenance" at different learning rates). Returns L.
+   */
+  step(windows: Windows, coef: Float32Array, opts: StepOptions): Promise<number>;
+  /** Frees the model's tensors. */
+  dispose(): void;
+}
+
+/** Options of one `TrainableModel.step`. */
+export interface StepOptions {
+  readonly support?: readonly number[];
+  readonly slot: string;
+  readonly learningRate: number;
+}

@@ -1,4 +1,5 @@
 import type { Environment, Windows } from './types.js';
+import { deriveSeed, makeRng } from './rng.js';
 
 /** The window ending just before position `t` of `seq` (needs t ≥ length). */
 export function windowAt(seq: Int32Array, t: number, length: number): Int32Array {
@@ -40,4 +41,9 @@ export function actionWindows(env: Environment, sequences: readonly Int32Array[]
     for (let t = env.contextLength; t < seq.length - 1; t++) if (env.isActionPosition(t)) picks.push([seq, t]);
   }
   return packWindows(env.contextLength, picks);
+}
+
+/** `count` sequences of `length` tokens, sequence i drawn from the stream `deriveSeed(seed, 'sequence', i)`. */
+export function generateSequences(env: Environment, count: number, length: number, seed: number): Int32Array[] {
+  return Array.from({ length: count }, (_, i) => env.generate(length, makeRng(deriveSeed(seed, 'sequence', i))));
 }

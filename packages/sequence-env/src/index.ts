@@ -1,1 +1,3 @@
-export {};
+export type { SpecEnvOptions } from './spec-env.js';
+export { createSpecEnv, specEnv, ruleBase } from './spec-env.js';
+export { generateSequences } from '@optimpact/core';

@@ -1,0 +1,73 @@
+import { actionWindows, generateSequences, makeRng, windowOf } from '@optimpact/core';
+import { createSpecEnv, ruleBase, specEnv } from './index.js';
+
+const env = specEnv;
+
+describe('the SPEC §1 environment', () => {
+  const seqs = generateSequences(env, 20, 2000, 11);
+
+  it('gives the same data for the same seed and different data for another', () => {
+    expect(generateSequences(env, 2, 300, 11)).toEqual(seqs.slice(0, 2).map((s) => s.subarray(0, 300)));
+    expect(generateSequences(env, 1, 300, 12)[0]).not.toEqual(seqs[0]!.subarray(0, 300));
+  });
+
+  it('keeps even positions in 0..7 and odd positions in 8..15', () => {
+    for (const s of seqs) s.forEach((v, t) => expect(t % 2 === 0 ? v >= 0 && v <= 7 : v >= 8 && v <= 15).toBe(true));
+  });
+
+  it('emits the rule value with frequency 0.98 + 0.02/8', () => {
+    let hits = 0, total = 0;
+    for (const s of seqs) for (let t = 16; t < s.length; t++, total++) if (s[t]! % 8 === ruleBase(s, t)) hits++;
+    const p = 0.98 + 0.02 / 8;
+    const sd = Math.sqrt((p * (1 - p)) / total);
+    expect(Math.abs(hits / total - p)).toBeLessThan(5 * sd);
+  });
+
+  it('never has a product that is 0 mod 17', () => {
+    const r = makeRng(5);
+    for (let k = 0; k < 10_000; k++) {
+      let p = 1;
+      for (let i = 0; i < 16; i++) p = (p * (r.int(16) + 1)) % 17;
+      expect(p).not.toBe(0);
+    }
+  });
+
+  it('has exact laws that sum to one, put 0.98 + 0.0025 on the rule value, and agree with each other', () => {
+    const w = actionWindows(env, seqs.slice(0, 2));
+    const law = new Float64Array(64), next = new Float64Array(16), hist = new Int32Array(21);
+    for (let i = 0; i < 50; i++) {
+      const win = windowOf(w, i);
+      env.outcomeLaw(win, law);
+      for (let a = 0; a < 8; a++) {
+        const row = law.subarray(a * 8, a * 8 + 8);
+        expect(row.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 12);
+        // the outcome law is the next-token law one step on, with the action appended
+        hist.set(win.subarray(1), 0);
+        hist[19] = env.actions[a]!;
+        env.nextTokenLaw(hist.subarray(0, 20), w.positions[i]! + 1, next);
+        expect(Array.from(next.subarray(0, 8))).toEqual(Array.from(row));
+        expect(Math.max(...row)).toBeCloseTo(0.98 + 0.02 / 8, 12);
+      }
+    }
+  });
+
+  it('lets the ideal greedy policy succeed with 0.98 + 0.02·f on every task', () => {
+    const w = actionWindows(env, seqs.slice(0, 5));
+    const law = new Float64Array(64);
+    for (const task of env.tasks) {
+      let s = 0;
+      for (let i = 0; i < w.n; i++) {
+        env.outcomeLaw(windowOf(w, i), law);
+        let best = 0;
+        for (let a = 0; a < 8; a++) best = Math.max(best, task.good.reduce((x, v) => x + law[a * 8 + v]!, 0));
+        s += best;
+      }
+      expect(s / w.n).toBeCloseTo(0.98 + (0.02 * task.nGood) / 8, 10);
+    }
+  });
+
+  it('rejects a bad option naming the value', () => {
+    expect(() => createSpecEnv({ noise: 1.5 })).toThrow('noise must be in [0, 1], got 1.5');
+    expect(() => createSpecEnv({ goodSets: [[0, 9]] })).toThrow('got [0, 9]');
+  });
+});

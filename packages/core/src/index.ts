@@ -3,4 +3,4 @@ export type { Rng } from './rng.js';
 export { makeRng, deriveSeed } from './rng.js';
 export type { Estimate } from './stats.js';
 export { estimate } from './stats.js';
-export { windowAt, packWindows, windowOf, sliceWindows, actionWindows, generateSequences } from './windows.js';
+export { windowAt, packWindows, windowOf, sliceWindows, actionWindows, generateSequences, sampleWindows, selectWindows, actionWindowPool } from './windows.js';

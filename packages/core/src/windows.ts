@@ -1,4 +1,5 @@
 import type { Environment, Windows } from './types.js';
+import type { Rng } from './rng.js';
 import { deriveSeed, makeRng } from './rng.js';
 
 /** The window ending just before position `t` of `seq` (needs t ≥ length). */
@@ -46,4 +47,42 @@ export function actionWindows(env: Environment, sequences: readonly Int32Array[]
 /** `count` sequences of `length` tokens, sequence i drawn from the stream `deriveSeed(seed, 'sequence', i)`. */
 export function generateSequences(env: Environment, count: number, length: number, seed: number): Int32Array[] {
   return Array.from({ length: count }, (_, i) => env.generate(length, makeRng(deriveSeed(seed, 'sequence', i))));
+}
+
+/** `n` distinct windows of `pool` drawn uniformly without replacement (partial Fisher–Yates), with their indices. */
+export function sampleWindows(pool: Windows, n: number, rng: Rng): { windows: Windows; indices: Int32Array } {
+  if (n > pool.n) throw new RangeError(`cannot draw ${n} distinct windows from a pool of ${pool.n}`);
+  const perm = new Int32Array(pool.n);
+  for (let i = 0; i < pool.n; i++) perm[i] = i;
+  for (let i = 0; i < n; i++) {
+    const j = i + rng.int(pool.n - i);
+    const x = perm[i]!;
+    perm[i] = perm[j]!;
+    perm[j] = x;
+  }
+  const indices = perm.slice(0, n);
+  return { windows: selectWindows(pool, indices), indices };
+}
+
+/** The windows of `pool` at `indices`, in that order. */
+export function selectWindows(pool: Windows, indices: Int32Array): Windows {
+  const L = pool.length;
+  const tokens = new Int32Array(indices.length * L);
+  const positions = new Int32Array(indices.length);
+  indices.forEach((k, i) => {
+    tokens.set(pool.tokens.subarray(k * L, (k + 1) * L), i * L);
+    positions[i] = pool.positions[k]!;
+  });
+  return { tokens, positions, n: indices.length, length: L };
+}
+
+/**
+ * `size` action windows cut from sequences of `sequenceLength` tokens generated from `seed` (use a
+ * seed apart from the training data's to get test contexts).
+ */
+export function actionWindowPool(env: Environment, size: number, seed: number, sequenceLength = 1000): Windows {
+  const perSequence = actionWindows(env, generateSequences(env, 1, sequenceLength, seed)).n;
+  if (perSequence === 0) throw new RangeError(`sequences of ${sequenceLength} tokens hold no action window of ${env.contextLength}`);
+  const all = actionWindows(env, generateSequences(env, Math.ceil(size / perSequence), sequenceLength, seed));
+  return sliceWindows(all, 0, size);
 }

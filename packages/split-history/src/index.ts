@@ -1,1 +1,6 @@
-export {};
+export type { EstimatorOptions, SplitHistory } from './estimator.js';
+export { splitHistory, futureLaw, massOn } from './estimator.js';
+export { splitHistoryMonteCarlo } from './monte-carlo.js';
+export { idealPolicy, uniformPolicy, fixedPolicy, generatorPolicy, argmaxRow } from './policies.js';
+export type { MeasureOptions, MaybeEstimate, TaskScores, ReferenceScores, RepeatSample, Measurement } from './measure.js';
+export { measurePolicy } from './measure.js';

@@ -1,0 +1,146 @@
+import type { Policy } from '@optimpact/core';
+import { actionWindowPool, makeRng, windowOf } from '@optimpact/core';
+import { entropy, impMin, kl } from '@optimpact/impact-theory';
+import { specEnv as env } from '@optimpact/sequence-env';
+import * as E from 'fp-ts/lib/Either.js';
+import { fixedPolicy, generatorPolicy, idealPolicy, measurePolicy, splitHistory, splitHistoryMonteCarlo, uniformPolicy } from './index.js';
+
+const pool = actionWindowPool(env, 5000, 42);
+const [G2, G4, G6] = env.tasks as [typeof env.tasks[0], typeof env.tasks[0], typeof env.tasks[0]];
+const A = env.actions.length, V = env.outcomes.length;
+
+/** The literal quadratic definition of SPEC §6, for comparison. */
+function literal(pi: Float64Array, n: number, excludeSelf: boolean): { op: number; imp: number } {
+  const laws = Array.from({ length: n }, (_, j) => {
+    const law = new Float64Array(A * V);
+    env.outcomeLaw(windowOf(pool, j), law);
+    return law;
+  });
+  const q = new Float64Array(V);
+  for (let j = 0; j < n; j++) for (let a = 0; a < A; a++) for (let v = 0; v < V; v++) q[v]! += (pi[j * A + a]! * laws[j]![a * V + v]!) / n;
+  let h = 0, d = 0;
+  for (let k = 0; k < n; k++) {
+    const qk = new Float64Array(V);
+    const others = excludeSelf ? n - 1 : n;
+    for (let j = 0; j < n; j++) {
+      if (excludeSelf && j === k) continue;
+      for (let a = 0; a < A; a++) for (let v = 0; v < V; v++) qk[v]! += (pi[k * A + a]! * laws[j]![a * V + v]!) / others;
+    }
+    h += entropy(qk) / n;
+    d += kl(q, qk) / n;
+  }
+  return { op: h - entropy(q), imp: d };
+}
+
+function randomRows(n: number, seed: number): Float64Array {
+  const r = makeRng(seed), pi = new Float64Array(n * A);
+  for (let k = 0; k < n; k++) {
+    let z = 0;
+    for (let a = 0; a < A; a++) z += pi[k * A + a] = r.next() ** 3;
+    for (let a = 0; a < A; a++) pi[k * A + a]! /= z;
+  }
+  return pi;
+}
+
+describe('the exact split-history estimator', () => {
+  it('equals the literal quadratic definition, with and without leaving p_k out', () => {
+    const n = 60, w = { ...pool, n, tokens: pool.tokens.subarray(0, n * 20), positions: pool.positions.subarray(0, n) };
+    for (const excludeSelf of [false, true]) {
+      const pi = randomRows(n, 3);
+      const exact = splitHistory(env, w, pi, { excludeSelf });
+      const slow = literal(pi, n, excludeSelf);
+      expect(exact.op).toBeCloseTo(slow.op, 12);
+      expect(exact.imp).toBeCloseTo(slow.imp, 12);
+    }
+  });
+
+  it('gives Op = Imp = 0 exactly for the uniform policy, and s = s\' ≈ f', async () => {
+    const m = await measurePolicy(env, uniformPolicy(env), pool, env.tasks, { contexts: 200, repeats: 10, seed: 1 });
+    expect(Math.abs(m.op.mean)).toBeLessThan(1e-12);
+    expect(Math.abs(m.imp.mean)).toBeLessThan(1e-12);
+    for (const t of m.tasks) {
+      // a uniform action is not a uniform outcome (the 8 actions' residues are not spread evenly mod 8)
+      expect(t.sPrime.mean).toBeCloseTo(t.s.mean, 12);
+      expect(Math.abs(t.s.mean - t.f)).toBeLessThan(0.02);
+    }
+  });
+
+  it('reproduces the ideal greedy policy of SPEC §6: s = 0.98 + 0.02f exactly, Op within 0.03 of Op_pred', async () => {
+    for (const [task, expected] of [[G2, 1.29], [G4, 0.64], [G6, 0.26]] as const) {
+      const m = await measurePolicy(env, idealPolicy(env, task), pool, [task], { contexts: 200, repeats: 10, seed: 1 });
+      const t = m.tasks[0]!;
+      expect(t.s.mean).toBeCloseTo(0.98 + 0.02 * t.f, 12);
+      expect(t.opPred).toHaveProperty('mean');
+      if ('mean' in t.opPred) expect(t.opPred.mean).toBeCloseTo(expected, 2);
+      expect(Math.abs(m.op.mean - expected)).toBeLessThan(0.03 + 2 * m.op.se);
+      expect(m.op.se).toBeGreaterThan(0);
+    }
+  });
+
+  it('measures the generator self-optimizing by about 0.03 nats, not 0', async () => {
+    const m = await measurePolicy(env, generatorPolicy(env), pool, [G4], { contexts: 1000, repeats: 4, seed: 2 });
+    expect(m.op.mean).toBeGreaterThan(0.01);
+    expect(m.op.mean).toBeLessThan(0.06);
+  });
+
+  it('keeps Imp ≥ Imp_min on random mixtures of policies', async () => {
+    const ideal = idealPolicy(env, G2), fixed = fixedPolicy(env, 11);
+    for (let seed = 0; seed < 8; seed++) {
+      const r = makeRng(seed), wIdeal = r.next(), wFixed = r.next() * (1 - wIdeal);
+      const mix: Policy = {
+        name: 'mix',
+        actionProbs: async (w) => {
+          const [a, b] = [await ideal.actionProbs(w), await fixed.actionProbs(w)];
+          return a.map((x, i) => wIdeal * x + wFixed * b[i]! + (1 - wIdeal - wFixed) / A);
+        },
+      };
+      const m = await measurePolicy(env, mix, pool, env.tasks, { contexts: 100, repeats: 3, seed });
+      for (const t of m.tasks) {
+        expect('mean' in t.impMin).toBe(true);
+        if ('mean' in t.impMin) expect(m.imp.mean).toBeGreaterThanOrEqual(t.impMin.mean - 1e-12);
+        // and per repeat, from the raw definition
+        const bound = impMin(t.s.mean, t.sPrime.mean);
+        expect(E.isRight(bound) && m.imp.mean >= bound.right - 1e-12).toBe(true);
+      }
+    }
+  });
+
+  it('draws a null baseline near 0.03 nats of impact at N = 200, and none for the uniform policy', async () => {
+    const m = await measurePolicy(env, idealPolicy(env, G4), pool, [G4], { contexts: 200, repeats: 10, seed: 5 });
+    expect(m.nullBaseline.imp.mean).toBeGreaterThan(0.005);
+    expect(m.nullBaseline.imp.mean).toBeLessThan(0.08);
+    expect(Math.abs(m.nullBaseline.op.mean)).toBeLessThan(0.05);
+    expect(m.imp.mean).toBeGreaterThan(10 * m.nullBaseline.imp.mean);
+  });
+
+  it('compares with reference futures: a policy against itself is 0, the ideal one against uniform is large', async () => {
+    const m = await measurePolicy(env, idealPolicy(env, G2), pool, [G2], { contexts: 200, repeats: 3, seed: 6, references: [uniformPolicy(env), idealPolicy(env, G2)] });
+    const [uni, self] = m.references;
+    expect(self!.op.mean).toBe(0);
+    expect(self!.imp.mean).toBe(0);
+    // a uniform action leaves F near uniform (H ≈ ln 8) while the ideal one concentrates it on {0, 1}
+    expect(uni!.op.mean).toBeGreaterThan(1);
+    expect(uni!.op.mean).toBeLessThan(Math.log(8) - Math.log(2));
+    expect(uni!.imp.mean).toBeGreaterThan(1);
+  });
+
+  it('is deterministic under a seed and records the contexts and actions it used', async () => {
+    const run = () => measurePolicy(env, idealPolicy(env, G6), pool, [G6], { contexts: 50, repeats: 2, seed: 9 });
+    const [a, b] = [await run(), await run()];
+    expect(a.op).toEqual(b.op);
+    expect(a.samples[0]!.indices).toEqual(b.samples[0]!.indices);
+    expect(a.samples[1]!.indices).not.toEqual(a.samples[0]!.indices);
+    expect(a.samples[0]!.actions.length).toBe(50);
+  });
+});
+
+describe('the Monte-Carlo estimator', () => {
+  it('approaches the exact Op at large N, and is biased at small N', async () => {
+    const pi = await idealPolicy(env, G4).actionProbs(pool);
+    const take = (n: number) => ({ ...pool, n, tokens: pool.tokens.subarray(0, n * 20), positions: pool.positions.subarray(0, n) });
+    const exact = splitHistory(env, take(800), pi.subarray(0, 800 * A));
+    const mc = splitHistoryMonteCarlo(env, take(800), pi.subarray(0, 800 * A), makeRng(1));
+    expect(Math.abs(mc.op - exact.op)).toBeLessThan(0.03);
+    expect(Math.abs(mc.imp - exact.imp)).toBeLessThan(0.1);
+  });
+});

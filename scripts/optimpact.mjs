@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// `pnpm optimpact …`: builds what the CLI needs (turbo, cached; its output goes to stderr so that
-// stdout carries only the command's own output), then runs it.
+// `pnpm optimpact …`: builds what the CLI needs (turbo, cached; its output is shown only if the build
+// fails, so that stdout carries only the command's own output), then runs it.
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-const build = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@optimpact/cli...', '--output-logs=errors-only'], {
-  stdio: ['ignore', process.stderr, process.stderr],
-  env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
-});
-if (build.status !== 0) process.exit(build.status ?? 1);
-const run = spawnSync(process.execPath, ['apps/cli/dist/main.js', ...process.argv.slice(2)], { stdio: 'inherit' });
+process.env.TURBO_TELEMETRY_DISABLED ??= '1';
+
+const build = spawnSync('turbo', ['run', 'build', '--filter=@optimpact/cli...', '--output-logs=errors-only'], { encoding: 'utf8' });
+if (build.status !== 0) {
+  process.stderr.write(`${build.stdout ?? ''}${build.stderr ?? ''}${build.error ? String(build.error) : ''}\nbuild failed\n`);
+  process.exit(build.status ?? 1);
+}
+const run = spawnSync(process.execPath, [fileURLToPath(new URL('../apps/cli/dist/main.js', import.meta.url)), ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(run.status ?? 1);

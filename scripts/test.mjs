@@ -2,6 +2,8 @@
 // Runs every package's tests through turbo (cached), then prints the one line CI reads:
 // `tests: N passed, N failed[, N skipped]`, summed from each package's jest-results.json.
 import { spawnSync } from 'node:child_process';
+
+process.env.TURBO_TELEMETRY_DISABLED ??= '1';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -9,7 +11,7 @@ const args = process.argv.slice(2);
 const dirs = ['packages', 'apps', 'tooling'].filter((d) => existsSync(d));
 // Stale results of packages outside a --filter must not be counted: turbo restores the selected ones.
 for (const dir of dirs) for (const pkg of readdirSync(dir)) rmSync(join(dir, pkg, 'jest-results.json'), { force: true });
-const r = spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--continue', ...args], { stdio: 'inherit' });
+const r = spawnSync('turbo', ['run', 'test', '--continue', ...args], { stdio: 'inherit' });
 
 let passed = 0, failed = 0, skipped = 0;
 for (const dir of dirs) {

@@ -43,8 +43,10 @@ function policyFor(env: Environment, name: string, task: Task, action: number): 
 const est = (e: MaybeEstimate): { mean: number | null; se: number | null; undefined?: string } =>
   'mean' in e ? { mean: e.mean, se: Number.isFinite(e.se) ? e.se : null } : { mean: null, se: null, undefined: e.reason };
 
+// Rounding leaves exact zeros at ±1e-14; a "-0.0000" would read as a sign.
+const num = (x: number): string => x.toFixed(4).replace(/^-(0\.0+)$/, '$1');
 const fmt = (e: MaybeEstimate): string =>
-  'mean' in e ? `${e.mean.toFixed(4).padStart(9)} ± ${Number.isFinite(e.se) ? e.se.toFixed(4) : 'n/a'}` : `undefined (${e.reason})`;
+  'mean' in e ? `${num(e.mean).padStart(9)} ± ${Number.isFinite(e.se) ? num(e.se) : 'n/a'}` : `undefined (${e.reason})`;
 
 /** The measure command's JSON object (fields of SPEC §6 for the chosen task). */
 export function measureJson(m: Measurement, taskN: number): object {

@@ -1,0 +1,61 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const run = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
+
+describe('optimpact measure', () => {
+  it('prints exactly one JSON object with the documented fields, and the ideal policy matches SPEC §6', () => {
+    const r = run('measure', '--policy', 'ideal', '--task', '4', '--contexts', '200', '--repeats', '10', '--seed', '1', '--json');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const j = JSON.parse(lines[0]!);
+    for (const k of ['Op', 'Imp', 's', 'sPrime', 'OpPred', 'ImpMin']) {
+      expect(typeof j[k].mean).toBe('number');
+      expect(typeof j[k].se).toBe('number');
+    }
+    expect(j).toMatchObject({ task: 4, contexts: 200, repeats: 10, seed: 1, policy: 'ideal(n_good=4)' });
+    expect(Math.abs(j.Op.mean - 0.64)).toBeLessThan(0.03);
+    expect(j.s.mean).toBeCloseTo(0.98 + 0.02 * 0.5, 12);
+  });
+
+  it('reports Op = Imp = 0 for the uniform policy', () => {
+    const j = JSON.parse(run('measure', '--policy', 'uniform', '--json').stdout);
+    expect(Math.abs(j.Op.mean)).toBeLessThan(1e-12);
+    expect(Math.abs(j.Imp.mean)).toBeLessThan(1e-12);
+  });
+
+  it('prints a readable table by default', () => {
+    const r = run('measure', '--policy', 'fixed', '--action', '12', '--task', '2', '--repeats', '3', '--reference', 'uniform');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/policy fixed\(12\) on n_good=2 · 3 repeats × 200 contexts/);
+    expect(r.stdout).toMatch(/Op \(nats\)\s+-?\d\.\d{4} ± \d\.\d{4}/);
+    expect(r.stdout).toMatch(/vs uniform: Imp_ref/);
+  });
+
+  it.each([
+    [['--policy', 'best'], /--policy: expected .*ideal.*got "best"/],
+    [['--policy', 'ideal', '--contexts', 'abc'], /--contexts: expected an integer in \[1, 100000000\], got "abc"/],
+    [['--policy', 'ideal', '--contexts', '0'], /--contexts: .*got "0"/],
+    [['--policy', 'ideal', '--task', '3'], /--task: expected one of 2\|4\|6, got "3"/],
+    [['--policy', 'fixed', '--action', '3'], /--action: expected one of 8\|9\|10\|11\|12\|13\|14\|15, got "3"/],
+    [['--policy', 'ideal', '--bogus', '1'], /unknown flag --bogus/],
+    [['--policy', 'ideal', '--seed'], /--seed needs a value/],
+    [['--policy', 'ideal', '--reference', 'other'], /--reference: .*got "other"/],
+    [['--policy', 'ideal', '--env', 'no-such-env'], /--env: cannot load environment package "no-such-env"/],
+    [[], /--policy: expected .*got nothing/],
+  ])('rejects %j with one line naming it and exit code 2', (args, message) => {
+    const r = run('measure', ...args);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('rejects an unknown command with exit code 2', () => {
+    const r = run('frobnicate');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown command "frobnicate"/);
+  });
+});

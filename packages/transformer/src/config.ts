@@ -1,0 +1,90 @@
+/**
+ * Model configuration: a readonly `TransformerConfig`, the four size presets of SPEC §3 and a validator
+ * that reports every problem at once (the CLI decodes user input with its own io-ts codec, then calls this).
+ */
+
+/** Architecture and regularisation of one encoder-only transformer (SPEC §3). */
+export interface TransformerConfig {
+  /** Token vocabulary (16 in SPEC §1). */
+  readonly vocabSize: number;
+  /** Tokens read before the predicted one (20 in SPEC §2); also the number of learned positions. */
+  readonly contextLength: number;
+  /** Residual stream width `d`. */
+  readonly dModel: number;
+  /** Number of pre-LayerNorm blocks. */
+  readonly nLayers: number;
+  /** Attention heads; must divide `dModel`. */
+  readonly nHeads: number;
+  /** MLP hidden width as a multiple of `dModel` (4 in SPEC §3). */
+  readonly mlpRatio: number;
+  /** Dropout probability on the embedding and on both residual branches of every block (0.1). */
+  readonly dropout: number;
+}
+
+/** Names of the size presets, smallest first. */
+export type SizeName = 'xs' | 's' | 'm' | 'l';
+
+/** A named preset with its exact trainable parameter count. */
+export interface SizePreset {
+  readonly name: SizeName;
+  readonly config: TransformerConfig;
+  readonly params: number;
+}
+
+const base = { vocabSize: 16, contextLength: 20, nLayers: 2, mlpRatio: 4, dropout: 0.1 } as const;
+
+/**
+ * Exact trainable parameter count: embeddings (V + T)·d, per block 12d² + 13d (LN 2d, Q/K/V/O 4d² + 4d,
+ * MLP 2·r·d² + r·d + d with r = 4), final LayerNorm 2d, head d·V + V.
+ */
+export function countParams(c: TransformerConfig): number {
+  const d = c.dModel, h = c.mlpRatio * d;
+  const block = 4 * d + 4 * d * d + 4 * d + d * h + h + h * d + d;
+  return (c.vocabSize + c.contextLength) * d + c.nLayers * block + 2 * d + d * c.vocabSize + c.vocabSize;
+}
+
+function preset(name: SizeName, dModel: number, nHeads: number): SizePreset {
+  const config: TransformerConfig = { ...base, dModel, nHeads };
+  return { name, config, params: countParams(config) };
+}
+
+/**
+ * The four sizes of the study, spanning about 18k to about 402k parameters, all two blocks deep:
+ * xs d=26 (18,320), s d=48 (59,152), m d=78 (152,272), l d=128 (403,472).
+ */
+export const SIZE_PRESETS: readonly SizePreset[] = [
+  preset('xs', 26, 2),
+  preset('s', 48, 4),
+  preset('m', 78, 6),
+  preset('l', 128, 8),
+];
+
+/** The preset called `name`, or undefined. */
+export function sizePreset(name: string): SizePreset | undefined {
+  return SIZE_PRESETS.find((p) => p.name === name);
+}
+
+/** Outcome of `validateConfig`: the config, or every problem found. */
+export type ConfigResult =
+  | { readonly _tag: 'Valid'; readonly config: TransformerConfig }
+  | { readonly _tag: 'Invalid'; readonly errors: readonly string[] };
+
+/** Checks ranges and divisibility; returns the (same) config or the list of problems. */
+export function validateConfig(c: TransformerConfig): ConfigResult {
+  const errors: string[] = [];
+  const posInt = (k: keyof TransformerConfig): void => {
+    const v = c[k];
+    if (!Number.isInteger(v) || v < 1) errors.push(`${k} must be a positive integer, got ${String(v)}`);
+  };
+  posInt('vocabSize');
+  posInt('contextLength');
+  posInt('dModel');
+  posInt('nLayers');
+  posInt('nHeads');
+  posInt('mlpRatio');
+  if (!(c.dropout >= 0 && c.dropout < 1)) errors.push(`dropout must be in [0, 1), got ${String(c.dropout)}`);
+  if (Number.isInteger(c.dModel) && Number.isInteger(c.nHeads) && c.nHeads > 0 && c.dModel % c.nHeads !== 0) {
+    errors.push(`nHeads (${c.nHeads}) must divide dModel (${c.dModel})`);
+  }
+  return errors.length === 0 ? { _tag: 'Valid', config: c } : { _tag: 'Invalid', errors };
+}

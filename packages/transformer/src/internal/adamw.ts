@@ -1,0 +1,58 @@
+/** AdamW on one flat Float32Array of parameters, with named state slots (torch.optim.AdamW semantics). */
+
+/** Hyper-parameters other than the learning rate (PyTorch AdamW defaults, SPEC §3 weight decay 0.01). */
+export interface AdamWOptions {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+}
+
+export const ADAMW_DEFAULTS: AdamWOptions = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
+
+interface SlotState {
+  readonly m: Float32Array;
+  readonly v: Float32Array;
+  t: number;
+}
+
+/** Decoupled weight decay on parameters whose `decay[i]` is 1 (matrices and embeddings). */
+export class AdamW {
+  private readonly slots = new Map<string, SlotState>();
+
+  constructor(
+    private readonly size: number,
+    private readonly decay: Uint8Array,
+    readonly options: AdamWOptions = ADAMW_DEFAULTS,
+  ) {}
+
+  /** p ← p·(1 − lr·wd) − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε), exactly as torch.optim.AdamW. */
+  update(params: Float32Array, grad: Float32Array, slot: string, lr: number): void {
+    let s = this.slots.get(slot);
+    if (s === undefined) {
+      s = { m: new Float32Array(this.size), v: new Float32Array(this.size), t: 0 };
+      this.slots.set(slot, s);
+    }
+    s.t += 1;
+    const { beta1: b1, beta2: b2, eps, weightDecay: wd } = this.options;
+    const stepSize = lr / (1 - b1 ** s.t);
+    const bc2 = Math.sqrt(1 - b2 ** s.t);
+    const shrink = 1 - lr * wd;
+    const { m, v } = s;
+    const decay = this.decay;
+    for (let i = 0; i < this.size; i++) {
+      const g = grad[i]!;
+      const mi = b1 * m[i]! + (1 - b1) * g;
+      const vi = b2 * v[i]! + (1 - b2) * g * g;
+      m[i] = mi;
+      v[i] = vi;
+      const p = decay[i] === 1 ? params[i]! * shrink : params[i]!;
+      params[i] = p - (stepSize * mi) / (Math.sqrt(vi) / bc2 + eps);
+    }
+  }
+
+  /** Names of the slots that hold state. */
+  slotNames(): string[] {
+    return [...this.slots.keys()];
+  }
+}

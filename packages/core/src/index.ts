@@ -4,3 +4,17 @@ export { makeRng, deriveSeed } from './rng.js';
 export type { Estimate } from './stats.js';
 export { estimate } from './stats.js';
 export { windowAt, packWindows, windowOf, sliceWindows, actionWindows, generateSequences, sampleWindows, selectWindows, actionWindowPool } from './windows.js';
+export {
+  FORMAT_VERSION,
+  EstimateJson,
+  Provenance,
+  CurvePoint,
+  TaskScoresJson,
+  MeasurementJson,
+  Status,
+  PretrainRecord,
+  FinetuneRecord,
+  BaselineRecord,
+  RunRecord,
+  StudySummary,
+} from './records.js';

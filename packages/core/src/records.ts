@@ -1,0 +1,177 @@
+/**
+ * Run records: what every stage of a study writes (modelled on inspect_ai's EvalLog), and the study's
+ * `summary.json`. The report reads nothing else, so any report can be rebuilt from them. Codecs decode
+ * records at the boundary; never reorder or rename fields without bumping `formatVersion`.
+ */
+import * as t from 'io-ts';
+
+/** Version of the record and summary formats. */
+export const FORMAT_VERSION = 1;
+
+/** A mean ± standard error in JSON: `se` null with one repeat; `mean` null with `undefined` set at a theory edge. */
+export const EstimateJson = t.intersection([
+  t.type({ mean: t.union([t.number, t.null]), se: t.union([t.number, t.null]) }),
+  t.partial({ undefined: t.string }),
+]);
+export type EstimateJson = t.TypeOf<typeof EstimateJson>;
+
+/** Where a record came from: enough to rerun it. */
+export const Provenance = t.type({
+  created: t.string, // ISO 8601
+  git: t.type({ commit: t.union([t.string, t.null]), dirty: t.boolean }),
+  packages: t.record(t.string, t.string), // package name → version
+  node: t.string,
+  backend: t.string, // TF.js backend in use ("wasm", "cpu", "tensorflow") or "none"
+  platform: t.string,
+});
+export type Provenance = t.TypeOf<typeof Provenance>;
+
+/** One point of a training curve: the step (or RL round) and any named metrics at it. */
+export const CurvePoint = t.intersection([t.type({ step: t.number }), t.record(t.string, t.number)]);
+export type CurvePoint = t.TypeOf<typeof CurvePoint>;
+
+/** Scores on one task (SPEC §2): success rates in F and F' and the theory's predictions from them, nats. */
+export const TaskScoresJson = t.type({
+  nGood: t.number,
+  chance: t.number, // f = k / |outcomes|
+  bestConstant: t.number, // success of the best constant action at these contexts (the right null, SPEC §5)
+  s: EstimateJson,
+  sPrime: EstimateJson,
+  opPred: EstimateJson,
+  impMin: EstimateJson,
+});
+export type TaskScoresJson = t.TypeOf<typeof TaskScoresJson>;
+
+const OpImp = t.type({ op: EstimateJson, imp: EstimateJson });
+
+/** A split-history measurement of one policy (SPEC §6), with its null baseline and reference futures. */
+export const MeasurementJson = t.intersection([
+  t.type({
+    policy: t.string,
+    contexts: t.number,
+    repeats: t.number,
+    seed: t.number,
+    excludeSelf: t.boolean,
+    op: EstimateJson,
+    imp: EstimateJson,
+    tasks: t.array(TaskScoresJson),
+    nullBaseline: OpImp,
+    references: t.array(t.intersection([t.type({ name: t.string }), OpImp])),
+  }),
+  t.partial({
+    monteCarlo: OpImp,
+    /** Self-evaluation (SPEC §8): the same estimator on the model's own predicted outcome law. */
+    self: t.intersection([OpImp, t.type({ tasks: t.array(TaskScoresJson) })]),
+    /** Per repeat: indices of the contexts in the test pool and the action chosen at each (argmax). */
+    samples: t.array(t.type({ indices: t.array(t.number), actions: t.array(t.number) })),
+  }),
+]);
+export type MeasurementJson = t.TypeOf<typeof MeasurementJson>;
+
+/** The status of a stage. */
+export const Status = t.keyof({ started: null, success: null, error: null });
+
+const recordBase = t.type({
+  formatVersion: t.literal(FORMAT_VERSION),
+  id: t.string, // e.g. "m-s1/finetune-n4"
+  status: Status,
+  seed: t.number,
+  config: t.UnknownRecord, // the resolved configuration of this stage
+  provenance: Provenance,
+  timings: t.record(t.string, t.number), // seconds
+});
+const recordError = t.partial({ error: t.type({ message: t.string, stack: t.string }) });
+
+/** Pretraining of one model (SPEC §4). Losses in nats per token, on the positions named in `lossPositions`. */
+export const PretrainRecord = t.intersection([
+  recordBase,
+  recordError,
+  t.type({
+    kind: t.literal('pretrain'),
+    size: t.string,
+    params: t.number,
+    modelDir: t.string, // relative to the record
+    lossPositions: t.string, // e.g. "all positions"
+    curve: t.array(CurvePoint), // step, examples, trainLoss, testLoss
+    metrics: t.type({
+      testLoss: t.number, // generated test data
+      randomContextLoss: t.number, // uniformly random contexts, where only the rule works
+      unigramLoss: t.number,
+      floorLoss: t.number, // entropy of the true next-token law
+      examples: t.number,
+    }),
+  }),
+]);
+export type PretrainRecord = t.TypeOf<typeof PretrainRecord>;
+
+/** RL fine-tuning of one pretrained model on one task (SPEC §5), then its measurements. */
+export const FinetuneRecord = t.intersection([
+  recordBase,
+  recordError,
+  t.type({
+    kind: t.literal('finetune'),
+    size: t.string,
+    params: t.number,
+    task: t.number, // n_good it was trained on
+    rule: t.string, // "positive" (the original), "reinforce", "exact"
+    modelDir: t.string,
+    pretrainId: t.string,
+    curve: t.array(CurvePoint), // step = round; success (T=0, held out), maintenanceLoss, positives
+    metrics: t.type({
+      maintenanceLoss: t.number, // even-position targets
+      oddPositionLoss: t.number, // gone after RL (maintenance covers even targets only)
+    }),
+    measurement: MeasurementJson,
+  }),
+]);
+export type FinetuneRecord = t.TypeOf<typeof FinetuneRecord>;
+
+/** A built-in or untrained policy measured for reference (the generator's self-optimization, SPEC §6). */
+export const BaselineRecord = t.intersection([
+  recordBase,
+  recordError,
+  t.type({ kind: t.literal('baseline'), name: t.string, measurement: MeasurementJson }),
+]);
+export type BaselineRecord = t.TypeOf<typeof BaselineRecord>;
+
+/** Any run record. */
+export const RunRecord = t.union([PretrainRecord, FinetuneRecord, BaselineRecord]);
+export type RunRecord = t.TypeOf<typeof RunRecord>;
+
+const byTask = t.record(t.string, EstimateJson); // keyed by n_good: "2", "4", "6"
+
+/** The study at a glance (`summary.json`), derived from the run records. */
+export const StudySummary = t.type({
+  formatVersion: t.literal(FORMAT_VERSION),
+  preset: t.string,
+  environment: t.string,
+  backend: t.string,
+  elapsedSeconds: t.number,
+  generator: t.type({ Op: EstimateJson, Imp: EstimateJson }),
+  objectiveIdentification: t.type({
+    accuracy: t.number,
+    /** confusion[trained][identified]: counts, keyed by n_good */
+    confusion: t.record(t.string, t.record(t.string, t.number)),
+  }),
+  models: t.array(
+    t.type({
+      id: t.string,
+      size: t.string,
+      params: t.number,
+      seed: t.number,
+      task: t.number,
+      rule: t.string,
+      modelDir: t.string,
+      score: byTask,
+      sPrime: byTask,
+      OpPred: byTask,
+      ImpMin: byTask,
+      Op: EstimateJson,
+      Imp: EstimateJson,
+      selfOp: EstimateJson,
+      selfImp: EstimateJson,
+      identifiedTask: t.number,
+    }),
+  ),
+});
+export type StudySummary = t.TypeOf<typeof StudySummary>;

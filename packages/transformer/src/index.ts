@@ -1,6 +1,7 @@
 /**
  * @optimpact/transformer — the encoder-only transformer of SPEC §3 on TensorFlow.js: model, pretraining
- * (SPEC §4), save/load in the TF.js format, and adapters to core's `Policy` and `Predictor`.
+ * (SPEC §4), save/load in the TF.js format, adapters to core's `Policy` and `Predictor`, and a worker
+ * helper to train two models at once. No backend is registered on import: call `setBackend` first.
  */
 export type { TransformerConfig, SizeName, SizePreset, ConfigResult } from './config.js';
 export { SIZE_PRESETS, sizePreset, countParams, validateConfig } from './config.js';
@@ -8,3 +9,13 @@ export type { BackendName } from './backend.js';
 export { setBackend, currentBackend } from './backend.js';
 export type { ParamSpec, TransformerOptions } from './model.js';
 export { Transformer, createModel, resolveConfig, paramSpecs, initParams } from './model.js';
+export type { AdamWOptions } from './internal/adamw.js';
+export { ADAMW_DEFAULTS } from './internal/adamw.js';
+export type { LabeledWindows, CurvePoint, PretrainProgress, PretrainOptions, PretrainCurves } from './pretrain.js';
+export { pretrain, evalLoss, labeledWindows, exactTargets } from './pretrain.js';
+export type { ModelMetadata } from './io.js';
+export { saveModel, loadModel, readModelMetadata, MODEL_FORMAT_VERSION } from './io.js';
+export type { ActingOptions } from './policy.js';
+export { asPolicy, asPredictor, sampleActions, actionProbsFromLogits } from './policy.js';
+export type { WorkerTask, WorkerOptions } from './workers.js';
+export { runInWorkers } from './workers.js';

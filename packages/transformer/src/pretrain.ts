@@ -1,0 +1,262 @@
+/**
+ * Pretraining (SPEC §4): next-token prediction on windows cut at every position of generated sequences,
+ * from a finite training set cycled in epochs (the faithful preset) or a fresh stream, with seeded data
+ * order, loss curves and plain progress callbacks.
+ */
+import type { Environment, Windows } from '@optimpact/core';
+import { deriveSeed, generateSequences, makeRng, type Rng } from '@optimpact/core';
+import type { Transformer } from './model.js';
+
+// ---------------------------------------------------------------------------------------------------
+// model
+
+/** Windows with what follows each: a target token [n], or a target distribution [n × V] (exact law). */
+export interface LabeledWindows {
+  readonly windows: Windows;
+  readonly targets: Int32Array | Float64Array | Float32Array;
+}
+
+/** One point of a loss curve, nats over all positions of the windows it was computed on. */
+export interface CurvePoint {
+  readonly step: number;
+  readonly examples: number;
+  readonly loss: number;
+}
+
+/** What `pretrain` reports after each step. */
+export interface PretrainProgress {
+  readonly step: number;
+  readonly steps: number;
+  readonly examples: number;
+  readonly trainLoss: number;
+  /** Losses of the evaluation sets, present on steps where they were computed. */
+  readonly evalLosses?: Readonly<Record<string, number>>;
+  readonly seconds: number;
+  readonly examplesPerSec: number;
+}
+
+/** Options of `pretrain`. */
+export interface PretrainOptions {
+  readonly env: Environment;
+  /** A finite training set, cycled in epochs (reshuffled each epoch). Without it: a fresh stream. */
+  readonly trainSequences?: readonly Int32Array[];
+  /** Length of the sequences a fresh stream generates (default 100, i.e. 80 windows of 20 each). */
+  readonly streamSequenceLength?: number;
+  /** The test set, evaluated as `test`. */
+  readonly testWindows?: Windows;
+  readonly testTargets?: Int32Array | Float64Array | Float32Array;
+  /** Further evaluation sets by name (e.g. `random` for uniformly random contexts with exact-law targets). */
+  readonly evalSets?: Readonly<Record<string, LabeledWindows>>;
+  readonly steps: number;
+  /** Windows per step (default 256). */
+  readonly batchSize?: number;
+  /** AdamW learning rate (default 1e-3). */
+  readonly learningRate?: number;
+  /** Seed of the data order and the stream (`deriveSeed(seed, 'data', …)`). */
+  readonly seed: number;
+  /** Evaluate every this many steps (default: about 50 points per run), plus before the first and after the last. */
+  readonly evalEvery?: number;
+  /** Optimizer slot (default 'pretrain'). */
+  readonly slot?: string;
+  readonly onProgress?: (p: PretrainProgress) => void;
+}
+
+/** Loss curves of a pretraining run. */
+export interface PretrainCurves {
+  /** Training loss (dropout on) at every step. */
+  readonly train: CurvePoint[];
+  /** Evaluation losses (eval mode) by set name: `test` and the `evalSets`. */
+  readonly evals: Record<string, CurvePoint[]>;
+  readonly examples: number;
+  readonly epochs: number;
+  readonly seconds: number;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// constructors
+
+/** Windows before every position t ≥ contextLength of each sequence, labelled with the token at t. */
+export function labeledWindows(sequences: readonly Int32Array[], contextLength: number): LabeledWindows {
+  let n = 0;
+  for (const s of sequences) n += Math.max(0, s.length - contextLength);
+  const tokens = new Int32Array(n * contextLength), positions = new Int32Array(n), targets = new Int32Array(n);
+  let i = 0;
+  for (const s of sequences) {
+    for (let t = contextLength; t < s.length; t++, i++) {
+      tokens.set(s.subarray(t - contextLength, t), i * contextLength);
+      positions[i] = t;
+      targets[i] = s[t]!;
+    }
+  }
+  return { windows: { tokens, positions, n, length: contextLength }, targets };
+}
+
+/** Exact next-token laws [n × V] of windows (SPEC §1: use the law, not a sample, wherever one is needed). */
+export function exactTargets(env: Environment, windows: Windows): Float64Array {
+  const V = env.vocabSize, out = new Float64Array(windows.n * V), row = new Float64Array(V);
+  for (let i = 0; i < windows.n; i++) {
+    env.nextTokenLaw(windows.tokens.subarray(i * windows.length, (i + 1) * windows.length), windows.positions[i]!, row);
+    out.set(row, i * V);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// utils
+
+/**
+ * Mean cross-entropy in nats of the model's next-token distribution (eval mode) against `targets`:
+ * tokens [n] or distributions [n × V] (then −Σ_v q(v) ln p(v), whose floor is the entropy of q).
+ */
+export function evalLoss(model: Transformer, windows: Windows, targets: Int32Array | Float64Array | Float32Array): number {
+  const V = model.vocabSize, n = windows.n;
+  const dist = !(targets instanceof Int32Array);
+  if (targets.length !== (dist ? n * V : n)) {
+    throw new Error(`targets have ${targets.length} values, expected ${dist ? `n·V = ${n * V}` : `n = ${n}`}`);
+  }
+  if (n === 0) return NaN;
+  const z = model.logitsSync(windows);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    let mx = -Infinity;
+    for (let v = 0; v < V; v++) mx = Math.max(mx, z[i * V + v]!);
+    let s = 0;
+    for (let v = 0; v < V; v++) s += Math.exp(z[i * V + v]! - mx);
+    const lse = mx + Math.log(s);
+    if (!dist) total -= z[i * V + targets[i]!]! - lse;
+    else for (let v = 0; v < V; v++) {
+      const q = targets[i * V + v]!;
+      if (q > 0) total -= q * (z[i * V + v]! - lse);
+    }
+  }
+  return total / n;
+}
+
+/** Draws training batches: a finite pool reshuffled every epoch, or chunks of a fresh stream. */
+class BatchSource {
+  private pool: LabeledWindows;
+  private order: Int32Array;
+  private cursor = 0;
+  private chunk = 0;
+  epochs = 0;
+
+  constructor(
+    private readonly env: Environment,
+    private readonly fixed: boolean,
+    sequences: readonly Int32Array[] | undefined,
+    private readonly streamLength: number,
+    private readonly batchSize: number,
+    private readonly seed: number,
+    private readonly rng: Rng,
+  ) {
+    this.pool = fixed ? labeledWindows(sequences ?? [], env.contextLength) : this.nextChunk();
+    if (this.pool.windows.n === 0) throw new Error('the training set holds no window: sequences must be longer than the context');
+    this.order = this.shuffle(this.pool.windows.n);
+  }
+
+  private nextChunk(): LabeledWindows {
+    const perSeq = this.streamLength - this.env.contextLength;
+    if (perSeq <= 0) throw new Error(`stream sequences of ${this.streamLength} tokens hold no window of ${this.env.contextLength}`);
+    const count = Math.ceil((32 * this.batchSize) / perSeq);
+    const seqs = generateSequences(this.env, count, this.streamLength, deriveSeed(this.seed, 'data', 'stream', this.chunk++));
+    return labeledWindows(seqs, this.env.contextLength);
+  }
+
+  private shuffle(n: number): Int32Array {
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.rng.int(i + 1);
+      const x = p[i]!;
+      p[i] = p[j]!;
+      p[j] = x;
+    }
+    return p;
+  }
+
+  next(): { windows: Windows; targets: Int32Array } {
+    const B = this.batchSize, T = this.env.contextLength;
+    const tokens = new Int32Array(B * T), positions = new Int32Array(B), targets = new Int32Array(B);
+    for (let i = 0; i < B; i++) {
+      if (this.cursor === this.order.length) {
+        if (this.fixed) this.epochs += 1;
+        else this.pool = this.nextChunk();
+        this.order = this.shuffle(this.pool.windows.n);
+        this.cursor = 0;
+      }
+      const k = this.order[this.cursor++]!;
+      tokens.set(this.pool.windows.tokens.subarray(k * T, (k + 1) * T), i * T);
+      positions[i] = this.pool.windows.positions[k]!;
+      targets[i] = (this.pool.targets as Int32Array)[k]!;
+    }
+    return { windows: { tokens, positions, n: B, length: T }, targets };
+  }
+
+  /** Epochs completed, fractional for a finite set. */
+  progress(): number {
+    return this.fixed ? this.epochs + this.cursor / this.order.length : 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// combinators
+
+/**
+ * Pretrains `model` for `steps` AdamW steps of `batchSize` windows (cross-entropy on the next token, all
+ * positions) and returns the loss curves. Deterministic given the model's seed and `seed` on one backend.
+ */
+export async function pretrain(model: Transformer, options: PretrainOptions): Promise<PretrainCurves> {
+  const { env, steps } = options;
+  const batchSize = options.batchSize ?? 256;
+  const lr = options.learningRate ?? 1e-3;
+  const slot = options.slot ?? 'pretrain';
+  if (env.contextLength !== model.contextLength || env.vocabSize !== model.vocabSize) {
+    throw new Error(`environment (context ${env.contextLength}, vocabulary ${env.vocabSize}) does not match the model (${model.contextLength}, ${model.vocabSize})`);
+  }
+  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`steps must be a non-negative integer, got ${steps}`);
+  const evalEvery = options.evalEvery ?? Math.max(1, Math.round(steps / 50));
+  const sets: [string, LabeledWindows][] = [];
+  if (options.testWindows !== undefined) {
+    if (options.testTargets === undefined) throw new Error('testWindows given without testTargets');
+    sets.push(['test', { windows: options.testWindows, targets: options.testTargets }]);
+  }
+  for (const [name, set] of Object.entries(options.evalSets ?? {})) sets.push([name, set]);
+
+  const fixed = options.trainSequences !== undefined;
+  const source = new BatchSource(env, fixed, options.trainSequences, options.streamSequenceLength ?? 100, batchSize,
+    options.seed, makeRng(deriveSeed(options.seed, 'data', 'order')));
+  const train: CurvePoint[] = [];
+  const evals: Record<string, CurvePoint[]> = {};
+  for (const [name] of sets) evals[name] = [];
+  const evaluate = (step: number): Record<string, number> | undefined => {
+    if (sets.length === 0) return undefined;
+    const out: Record<string, number> = {};
+    for (const [name, set] of sets) {
+      const loss = evalLoss(model, set.windows, set.targets);
+      out[name] = loss;
+      evals[name]!.push({ step, examples: step * batchSize, loss });
+    }
+    return out;
+  };
+
+  const t0 = performance.now();
+  evaluate(0);
+  let lastYield = t0;
+  for (let step = 1; step <= steps; step++) {
+    const batch = source.next();
+    const loss = model.stepTargets(batch.windows, batch.targets, slot, lr);
+    train.push({ step, examples: step * batchSize, loss });
+    const evalLosses = step % evalEvery === 0 || step === steps ? evaluate(step) : undefined;
+    const seconds = (performance.now() - t0) / 1000;
+    options.onProgress?.({
+      step, steps, examples: step * batchSize, trainLoss: loss, seconds, examplesPerSec: (step * batchSize) / seconds,
+      ...(evalLosses !== undefined ? { evalLosses } : {}),
+    });
+    // let timers and message ports run (progress bars, worker messages) about once a second
+    if (performance.now() - lastYield > 1000) {
+      await new Promise((r) => setImmediate(r));
+      lastYield = performance.now();
+    }
+  }
+  return { train, evals, examples: steps * batchSize, epochs: source.progress(), seconds: (performance.now() - t0) / 1000 };
+}

@@ -1,4 +1,4 @@
-import { deriveSeed, estimate, makeRng } from './index.js';
+import { actionRows, deriveSeed, estimate, makeRng } from './index.js';
 
 describe('makeRng', () => {
   it('gives the same stream for the same seed and a different one for another', () => {
@@ -39,5 +39,24 @@ describe('estimate', () => {
   });
   it('has no standard error for a single value', () => {
     expect(Number.isNaN(estimate([1]).se)).toBe(true);
+  });
+});
+
+describe('actionRows', () => {
+  const actions = [2, 3, 4];
+  // two windows over a vocabulary of 5; the largest logit of window 0 is outside the action set
+  const logits = [9, 0, 1, 1, 0.5, 0, 0, 0, 2, 1];
+  it('is greedy at temperature 0, masked to the actions, ties to the lowest action', () => {
+    expect(Array.from(actionRows(logits, 5, actions, 0))).toEqual([1, 0, 0, 0, 1, 0]);
+  });
+  it('is the softmax of the action logits at temperature T', () => {
+    const r = actionRows(logits, 5, actions, 2);
+    const z = Math.exp(0.5) * 2 + Math.exp(0.25);
+    expect(r[0]).toBeCloseTo(Math.exp(0.5) / z, 12);
+    expect(r[2]).toBeCloseTo(Math.exp(0.25) / z, 12);
+    expect(r[3]! + r[4]! + r[5]!).toBeCloseTo(1, 12);
+  });
+  it('rejects a negative temperature', () => {
+    expect(() => actionRows(logits, 5, actions, -1)).toThrow('temperature must be ≥ 0, got -1');
   });
 });

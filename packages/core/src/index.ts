@@ -3,7 +3,7 @@ export type { Rng } from './rng.js';
 export { makeRng, deriveSeed } from './rng.js';
 export type { Estimate } from './stats.js';
 export { estimate } from './stats.js';
-export { windowAt, packWindows, windowOf, sliceWindows, actionWindows, generateSequences, sampleWindows, selectWindows, actionWindowPool } from './windows.js';
+export { windowAt, packWindows, windowOf, sliceWindows, actionWindows, windowsWhere, generateSequences, sampleWindows, selectWindows, actionWindowPool } from './windows.js';
 export {
   FORMAT_VERSION,
   EstimateJson,
@@ -18,3 +18,4 @@ export {
   RunRecord,
   StudySummary,
 } from './records.js';
+export { actionRows, modelPolicy } from './policy.js';

@@ -35,13 +35,21 @@ export function sliceWindows(w: Windows, from: number, to: number): Windows {
   };
 }
 
-/** Every action position of the sequences with a full window before it, as one batch. */
-export function actionWindows(env: Environment, sequences: readonly Int32Array[]): Windows {
+/**
+ * Every position t of the sequences with a full window before it (and, for action positions, an outcome
+ * after it) that `keep(t)` accepts, as one batch, with the token at t as the target.
+ */
+export function windowsWhere(env: Environment, sequences: readonly Int32Array[], keep: (t: number) => boolean): { windows: Windows; targets: Int32Array } {
   const picks: [Int32Array, number][] = [];
   for (const seq of sequences) {
-    for (let t = env.contextLength; t < seq.length - 1; t++) if (env.isActionPosition(t)) picks.push([seq, t]);
+    for (let t = env.contextLength; t < seq.length - 1; t++) if (keep(t)) picks.push([seq, t]);
   }
-  return packWindows(env.contextLength, picks);
+  return { windows: packWindows(env.contextLength, picks), targets: Int32Array.from(picks, ([seq, t]) => seq[t]!) };
+}
+
+/** Every action position of the sequences with a full window before it, as one batch. */
+export function actionWindows(env: Environment, sequences: readonly Int32Array[]): Windows {
+  return windowsWhere(env, sequences, (t) => env.isActionPosition(t)).windows;
 }
 
 /** `count` sequences of `length` tokens, sequence i drawn from the stream `deriveSeed(seed, 'sequence', i)`. */

@@ -1,1 +1,1 @@
-export {};
+export { predictedOutcomeLaws, lawPredictor } from './self-eval.js';

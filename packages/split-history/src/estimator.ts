@@ -45,17 +45,33 @@ export function massOn(env: Environment, dist: ArrayLike<number>, good: readonly
 }
 
 /**
- * Exact split-history Op and Imp of the policy rows `pi` ([n × actions], rows summing to 1) at
- * `windows`, in time and memory linear in n.
+ * The outcome law of context j for every action: writes P(F = outcomes[v] | p_j, actions[a]) into
+ * `out[a·V + v]`. The environment's exact law, or a model's prediction of it (self-evaluation, SPEC §8).
  */
-export function splitHistory(env: Environment, windows: Windows, pi: Float64Array, options: EstimatorOptions = {}): SplitHistory {
+export type OutcomeLaws = (j: number, out: Float64Array) => void;
+
+/** The environment's exact outcome laws at `windows`. */
+export function exactLaws(env: Environment, windows: Windows): OutcomeLaws {
+  return (j, out) => env.outcomeLaw(windowOf(windows, j), out);
+}
+
+/** Outcome laws read from a table [n × actions × outcomes] (e.g. a model's predictions). */
+export function tableLaws(table: Float64Array, actions: number, outcomes: number): OutcomeLaws {
+  return (j, out) => out.set(table.subarray(j * actions * outcomes, (j + 1) * actions * outcomes));
+}
+
+/**
+ * Exact split-history Op and Imp of the policy rows `pi` ([n × actions], rows summing to 1) at
+ * `windows`, in time and memory linear in n. `laws` defaults to the environment's exact outcome law.
+ */
+export function splitHistory(env: Environment, windows: Windows, pi: Float64Array, options: EstimatorOptions = {}, laws: OutcomeLaws = exactLaws(env, windows)): SplitHistory {
   const A = env.actions.length, V = env.outcomes.length, N = windows.n;
   if (pi.length !== N * A) throw new RangeError(`policy rows have ${pi.length} entries, expected ${N} × ${A}`);
   if (N < (options.excludeSelf ? 2 : 1)) throw new RangeError(`split history needs at least ${options.excludeSelf ? 2 : 1} contexts, got ${N}`);
   const law = new Float64Array(A * V);
   const q = new Float64Array(V), r = new Float64Array(A * V);
   for (let j = 0; j < N; j++) {
-    env.outcomeLaw(windowOf(windows, j), law);
+    laws(j, law);
     for (let a = 0; a < A; a++) {
       const w = pi[j * A + a]!;
       for (let v = 0; v < V; v++) {
@@ -73,7 +89,7 @@ export function splitHistory(env: Environment, windows: Windows, pi: Float64Arra
   let hSum = 0, klSum = 0;
   for (let k = 0; k < N; k++) {
     qk.fill(0);
-    if (options.excludeSelf) env.outcomeLaw(windowOf(windows, k), law);
+    if (options.excludeSelf) laws(k, law);
     for (let a = 0; a < A; a++) {
       const w = pi[k * A + a]!;
       if (w === 0) continue;
@@ -90,12 +106,12 @@ export function splitHistory(env: Environment, windows: Windows, pi: Float64Arra
 }
 
 /** Q(v) = (1/N) Σ_j Σ_a π(a|p_j) P(F=v | p_j, a): the law of the future under the policy rows `pi`. */
-export function futureLaw(env: Environment, windows: Windows, pi: Float64Array): Float64Array {
+export function futureLaw(env: Environment, windows: Windows, pi: Float64Array, laws: OutcomeLaws = exactLaws(env, windows)): Float64Array {
   const A = env.actions.length, V = env.outcomes.length, N = windows.n;
   if (pi.length !== N * A) throw new RangeError(`policy rows have ${pi.length} entries, expected ${N} × ${A}`);
   const law = new Float64Array(A * V), q = new Float64Array(V);
   for (let j = 0; j < N; j++) {
-    env.outcomeLaw(windowOf(windows, j), law);
+    laws(j, law);
     for (let a = 0; a < A; a++) {
       const w = pi[j * A + a]!;
       if (w !== 0) for (let v = 0; v < V; v++) q[v]! += w * law[a * V + v]!;

@@ -10,7 +10,8 @@ import type { Undefined } from '@optimpact/impact-theory';
 import { entropy, impMin, kl, opPred } from '@optimpact/impact-theory';
 import * as E from 'fp-ts/lib/Either.js';
 import type { EstimatorOptions } from './estimator.js';
-import { futureLaw, massOn, splitHistory } from './estimator.js';
+import type { SplitHistory } from './estimator.js';
+import { futureLaw, massOn, splitHistory, tableLaws } from './estimator.js';
 import { splitHistoryMonteCarlo } from './monte-carlo.js';
 
 /** Options of a repeated measurement. */
@@ -25,6 +26,11 @@ export interface MeasureOptions extends EstimatorOptions {
   readonly references?: readonly Policy[];
   /** Also run the original's Monte-Carlo estimator (quadratic in N). */
   readonly monteCarlo?: boolean;
+  /**
+   * Self-evaluation (SPEC §8): a model's predicted outcome laws at the same contexts, [n × actions ×
+   * outcomes]; the same estimator then gives the self-estimated Op, Imp and success rates.
+   */
+  readonly selfLaws?: (windows: Windows) => Promise<Float64Array>;
 }
 
 /** An estimate that may be undefined at the edges (e.g. Imp_min when s' ∈ {0, 1}). */
@@ -75,6 +81,8 @@ export interface Measurement {
   readonly nullBaseline: { readonly op: Estimate; readonly imp: Estimate };
   readonly references: readonly ReferenceScores[];
   readonly monteCarlo?: { readonly op: Estimate; readonly imp: Estimate };
+  /** Self-estimated measures, when `selfLaws` was given. */
+  readonly self?: { readonly op: Estimate; readonly imp: Estimate; readonly tasks: readonly TaskScores[] };
   readonly samples: readonly RepeatSample[];
 }
 
@@ -118,6 +126,35 @@ function argmaxRows(pi: Float64Array, A: number): Int32Array {
   });
 }
 
+/** Per-repeat Op, Imp and each task's (s, s') of one estimator, summarized over repeats. */
+class Tally {
+  readonly ops: number[] = [];
+  readonly imps: number[] = [];
+  readonly perTask: [number, number][][];
+  constructor(private readonly env: Environment, private readonly tasks: readonly Task[]) {
+    this.perTask = tasks.map(() => []);
+  }
+  add(m: SplitHistory): void {
+    this.ops.push(m.op);
+    this.imps.push(m.imp);
+    this.tasks.forEach((task, i) => this.perTask[i]!.push([massOn(this.env, m.q, task.good), massOn(this.env, m.qPrime, task.good)]));
+  }
+  scores(): readonly TaskScores[] {
+    return this.tasks.map((task, i) => {
+      const rows = this.perTask[i]!;
+      const f = task.good.length / this.env.outcomes.length;
+      return {
+        task,
+        f,
+        s: estimate(rows.map((x) => x[0])),
+        sPrime: estimate(rows.map((x) => x[1])),
+        opPred: jackknife(rows, ([s]) => E.right(opPred(s!, f))),
+        impMin: jackknife(rows, ([s, sp]) => impMin(s!, sp!)),
+      };
+    });
+  }
+}
+
 /**
  * Measures `policy` on `repeats` draws of `contexts` windows from `pool`; repeat r draws with
  * `deriveSeed(seed, 'repeat', r)`. Every task of `tasks` is scored from the same futures.
@@ -125,20 +162,16 @@ function argmaxRows(pi: Float64Array, A: number): Int32Array {
 export async function measurePolicy(env: Environment, policy: Policy, pool: Windows, tasks: readonly Task[], options: MeasureOptions): Promise<Measurement> {
   const { contexts: N, repeats: R, seed } = options;
   if (!(Number.isInteger(R) && R >= 1)) throw new RangeError(`repeats must be a positive integer, got ${R}`);
-  const A = env.actions.length;
-  const V = env.outcomes.length;
-  const ops: number[] = [], imps: number[] = [], nullOps: number[] = [], nullImps: number[] = [];
-  const mcOps: number[] = [], mcImps: number[] = [];
-  const perTask = tasks.map(() => [] as [number, number][]);
+  const A = env.actions.length, V = env.outcomes.length;
+  const real = new Tally(env, tasks), self = new Tally(env, tasks);
+  const nullOps: number[] = [], nullImps: number[] = [], mcOps: number[] = [], mcImps: number[] = [];
   const refs = (options.references ?? []).map(() => ({ op: [] as number[], imp: [] as number[] }));
   const samples: RepeatSample[] = [];
   for (let r = 0; r < R; r++) {
     const { windows, indices } = sampleWindows(pool, N, makeRng(deriveSeed(seed, 'repeat', r)));
     const pi = await policy.actionProbs(windows);
     const m = splitHistory(env, windows, pi, options);
-    ops.push(m.op);
-    imps.push(m.imp);
-    tasks.forEach((task, i) => perTask[i]!.push([massOn(env, m.q, task.good), massOn(env, m.qPrime, task.good)]));
+    real.add(m);
     const nul = splitHistory(env, windows, shuffleRows(pi, A, deriveSeed(seed, 'null', r)), options);
     nullOps.push(nul.op);
     nullImps.push(nul.imp);
@@ -153,6 +186,7 @@ export async function measurePolicy(env: Environment, policy: Policy, pool: Wind
       mcOps.push(mc.op);
       mcImps.push(mc.imp);
     }
+    if (options.selfLaws) self.add(splitHistory(env, windows, pi, options, tableLaws(await options.selfLaws(windows), A, V)));
     samples.push({ indices, actions: argmaxRows(pi, A) });
   }
   return {
@@ -161,23 +195,13 @@ export async function measurePolicy(env: Environment, policy: Policy, pool: Wind
     repeats: R,
     seed,
     excludeSelf: options.excludeSelf ?? false,
-    op: estimate(ops),
-    imp: estimate(imps),
-    tasks: tasks.map((task, i) => {
-      const rows = perTask[i]!;
-      const f = task.good.length / V;
-      return {
-        task,
-        f,
-        s: estimate(rows.map((x) => x[0])),
-        sPrime: estimate(rows.map((x) => x[1])),
-        opPred: jackknife(rows, ([s]) => E.right(opPred(s!, f))),
-        impMin: jackknife(rows, ([s, sp]) => impMin(s!, sp!)),
-      };
-    }),
+    op: estimate(real.ops),
+    imp: estimate(real.imps),
+    tasks: real.scores(),
     nullBaseline: { op: estimate(nullOps), imp: estimate(nullImps) },
     references: (options.references ?? []).map((ref, i) => ({ name: ref.name, op: estimate(refs[i]!.op), imp: estimate(refs[i]!.imp) })),
     ...(options.monteCarlo ? { monteCarlo: { op: estimate(mcOps), imp: estimate(mcImps) } } : {}),
+    ...(options.selfLaws ? { self: { op: estimate(self.ops), imp: estimate(self.imps), tasks: self.scores() } } : {}),
     samples,
   };
 }

@@ -1,0 +1,56 @@
+/** RL fine-tuning settings (SPEC §5). Every field is recorded with the run. */
+export interface RLConfig {
+  /**
+   * The learning rule.
+   * - `positive`: the original's literal recipe. Sample a at `temperature`, let the environment draw F,
+   *   train cross-entropy (full vocabulary, as in pretraining) on every (p, a) with F ∈ G; failures unused.
+   * - `reinforce`: REINFORCE with a baseline over the action softmax: (r − b)·∇ln π(a|p), r = 1[F ∈ G]
+   *   sampled, b the batch's mean reward; learns from failures too.
+   * - `exact`: the exact expected-reward gradient ∇ Σ_a π(a|p)·P(F ∈ G | p, a) over all actions, from the
+   *   environment's known outcome law: no sampling noise at all.
+   */
+  readonly rule: 'positive' | 'reinforce' | 'exact';
+  /** RL rounds. */
+  readonly rounds: number;
+  /** Contexts per round. */
+  readonly batchSize: number;
+  /** AdamW learning rate of the RL steps. */
+  readonly learningRate: number;
+  /** Optimizer steps on each round's batch (the original: 1). */
+  readonly updatesPerRound: number;
+  /** Temperature of the acting policy (sampling rules) and of π in the exact gradient. The original: 1. */
+  readonly temperature: number;
+  /** ε-uniform exploration: actions are drawn from (1 − ε)·π + ε·uniform (sampling rules). The original: 0. */
+  readonly epsilon: number;
+  /** Maintenance steps (next-token loss on non-action targets) per round. */
+  readonly maintenanceSteps: number;
+  readonly maintenanceBatchSize: number;
+  /** Much lower than `learningRate`, so the model keeps predicting the environment (needed for SPEC §8). */
+  readonly maintenanceLearningRate: number;
+  /** Evaluate every this many rounds (and after the last). */
+  readonly evalEvery: number;
+}
+
+/** The literal recipe of the original (SPEC §5), for the faithful side-by-side comparison. */
+export const ORIGINAL_RL: RLConfig = {
+  rule: 'positive',
+  rounds: 1000,
+  batchSize: 256,
+  learningRate: 1e-3,
+  updatesPerRound: 1,
+  temperature: 1,
+  epsilon: 0,
+  maintenanceSteps: 1,
+  maintenanceBatchSize: 64,
+  maintenanceLearningRate: 1e-4,
+  evalEvery: 50,
+};
+
+/** The rule that works (see the rl-trainer README/closing notes for the measurements behind it). */
+export const DEFAULT_RL: RLConfig = {
+  ...ORIGINAL_RL,
+  rule: 'exact',
+  rounds: 300,
+  learningRate: 1e-3,
+  updatesPerRound: 2,
+};

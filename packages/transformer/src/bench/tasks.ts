@@ -1,0 +1,43 @@
+// Throughput measurements run by the bench, in the main thread or in worker threads (runInWorkers).
+import { currentBackend, setBackend } from '../backend.js';
+import { sizePreset } from '../config.js';
+import { createModel } from '../model.js';
+import { makeRng } from '@optimpact/core';
+
+export interface Throughput {
+  readonly size: string;
+  readonly backend: string;
+  readonly trainExPerSec: number;
+  readonly inferExPerSec: number;
+  readonly stepMs: number;
+}
+
+/** Trains `size` on random windows (batch `batch`, 20 tokens) for about `seconds`, then times inference. */
+export async function measure(size: string, seconds: number, batch = 256, backend?: 'wasm' | 'cpu'): Promise<Throughput> {
+  if (backend !== undefined) await setBackend(backend);
+  const p = sizePreset(size);
+  if (p === undefined) throw new Error(`unknown size ${size}`);
+  const T = p.config.contextLength, rng = makeRng(1);
+  const tokens = new Int32Array(batch * T).map(() => rng.int(16));
+  const windows = { tokens, positions: new Int32Array(batch).fill(T), n: batch, length: T };
+  const targets = new Int32Array(batch).map(() => rng.int(16));
+  const m = createModel(p, 1);
+  for (let i = 0; i < 2; i++) m.stepTargets(windows, targets, 'bench', 1e-3);
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000 || n < 3) {
+    m.stepTargets(windows, targets, 'bench', 1e-3);
+    n++;
+  }
+  const trainMs = (performance.now() - t0) / n;
+  m.logitsSync(windows);
+  let k = 0;
+  const t1 = performance.now();
+  while (performance.now() - t1 < (seconds / 2) * 1000 || k < 3) {
+    m.logitsSync(windows);
+    k++;
+  }
+  const inferMs = (performance.now() - t1) / k;
+  m.dispose();
+  return { size, backend: currentBackend(), trainExPerSec: (batch / trainMs) * 1000, inferExPerSec: (batch / inferMs) * 1000, stepMs: trainMs };
+}

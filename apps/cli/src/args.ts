@@ -14,25 +14,31 @@ export interface UsageError {
 
 export const usageError = (message: string): UsageError => ({ _tag: 'UsageError', message });
 
-/** Splits argv into flags. `booleans` take no value. Positional arguments are rejected. */
-export function parseFlags(argv: readonly string[], booleans: readonly string[]): E.Either<UsageError, Record<string, string | true>> {
-  const flags: Record<string, string | true> = {};
+/**
+ * Splits argv into flags. `booleans` take no value; `repeatable` flags collect their values in an
+ * array. Positional arguments are rejected.
+ */
+export function parseFlags(argv: readonly string[], booleans: readonly string[], repeatable: readonly string[] = []): E.Either<UsageError, Record<string, string | true | string[]>> {
+  const flags: Record<string, string | true | string[]> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) return E.left(usageError(`unexpected argument "${arg}" (flags start with --)`));
     const eq = arg.indexOf('=');
     const key = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-    if (key in flags) return E.left(usageError(`--${key} given twice`));
+    if (key in flags && !repeatable.includes(key)) return E.left(usageError(`--${key} given twice`));
     if (booleans.includes(key)) {
       if (eq >= 0) return E.left(usageError(`--${key} takes no value, got "${arg.slice(eq + 1)}"`));
       flags[key] = true;
+    } else if (eq >= 0 && repeatable.includes(key)) {
+      flags[key] = [...((flags[key] as string[] | undefined) ?? []), arg.slice(eq + 1)];
     } else if (eq >= 0) {
       flags[key] = arg.slice(eq + 1);
     } else {
       const value = argv[i + 1];
       if (value === undefined || value.startsWith('--')) return E.left(usageError(`--${key} needs a value`));
-      flags[key] = value;
       i++;
+      if (repeatable.includes(key)) flags[key] = [...((flags[key] as string[] | undefined) ?? []), value];
+      else flags[key] = value;
     }
   }
   return E.right(flags);

@@ -3,9 +3,11 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { UsageError } from './args.js';
 import { measure, measureUsage } from './commands/measure.js';
+import { study, studyUsage } from './commands/study.js';
 
 const commands: Record<string, { run: (argv: readonly string[]) => Promise<E.Either<UsageError, void>>; usage: string }> = {
   measure: { run: measure, usage: measureUsage },
+  study: { run: study, usage: studyUsage },
 };
 
 const usage = `usage:\n${Object.values(commands).map((c) => `  ${c.usage}`).join('\n')}`;

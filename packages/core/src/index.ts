@@ -15,6 +15,7 @@ export {
   PretrainRecord,
   FinetuneRecord,
   BaselineRecord,
+  FailedRecord,
   RunRecord,
   StudySummary,
 } from './records.js';

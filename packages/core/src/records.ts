@@ -6,7 +6,7 @@
 import * as t from 'io-ts';
 
 /** Version of the record and summary formats. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION: 1 = 1;
 
 /** A mean ± standard error in JSON: `se` null with one repeat; `mean` null with `undefined` set at a theory edge. */
 export const EstimateJson = t.intersection([
@@ -83,9 +83,12 @@ const recordBase = t.type({
 const recordError = t.partial({ error: t.type({ message: t.string, stack: t.string }) });
 
 /** Pretraining of one model (SPEC §4). Losses in nats per token, on the positions named in `lossPositions`. */
+const modelHash = t.partial({ modelSha256: t.string }); // over the files of modelDir, to verify it on resume
+
 export const PretrainRecord = t.intersection([
   recordBase,
   recordError,
+  modelHash,
   t.type({
     kind: t.literal('pretrain'),
     size: t.string,
@@ -108,6 +111,8 @@ export type PretrainRecord = t.TypeOf<typeof PretrainRecord>;
 export const FinetuneRecord = t.intersection([
   recordBase,
   recordError,
+  modelHash,
+  t.partial({ largeMeasurement: MeasurementJson }), // one repeat at many contexts
   t.type({
     kind: t.literal('finetune'),
     size: t.string,
@@ -134,11 +139,25 @@ export const BaselineRecord = t.intersection([
 ]);
 export type BaselineRecord = t.TypeOf<typeof BaselineRecord>;
 
+/** A unit that failed (status "error"): what it was and why; it runs again on resume. */
+export const FailedRecord = t.intersection([
+  recordBase,
+  t.type({ kind: t.literal('failed'), unit: t.UnknownRecord, error: t.type({ message: t.string, stack: t.string }) }),
+]);
+export type FailedRecord = t.TypeOf<typeof FailedRecord>;
+
 /** Any run record. */
-export const RunRecord = t.union([PretrainRecord, FinetuneRecord, BaselineRecord]);
+export const RunRecord = t.union([PretrainRecord, FinetuneRecord, BaselineRecord, FailedRecord]);
 export type RunRecord = t.TypeOf<typeof RunRecord>;
 
 const byTask = t.record(t.string, EstimateJson); // keyed by n_good: "2", "4", "6"
+
+const Identification = t.type({
+  rule: t.string,
+  accuracy: t.number,
+  /** confusion[trained][identified]: counts keyed by n_good ("none": no defined Op_pred) */
+  confusion: t.record(t.string, t.record(t.string, t.number)),
+});
 
 /** The study at a glance (`summary.json`), derived from the run records. */
 export const StudySummary = t.type({
@@ -148,11 +167,10 @@ export const StudySummary = t.type({
   backend: t.string,
   elapsedSeconds: t.number,
   generator: t.type({ Op: EstimateJson, Imp: EstimateJson }),
-  objectiveIdentification: t.type({
-    accuracy: t.number,
-    /** confusion[trained][identified]: counts, keyed by n_good */
-    confusion: t.record(t.string, t.record(t.string, t.number)),
-  }),
+  /** Over the models of the primary rule (the first of the config's: the working one). */
+  objectiveIdentification: Identification,
+  /** The same for each RL rule of the study. */
+  objectiveIdentificationByRule: t.record(t.string, Identification),
   models: t.array(
     t.type({
       id: t.string,
@@ -170,7 +188,7 @@ export const StudySummary = t.type({
       Imp: EstimateJson,
       selfOp: EstimateJson,
       selfImp: EstimateJson,
-      identifiedTask: t.number,
+      identifiedTask: t.union([t.number, t.null]),
     }),
   ),
 });

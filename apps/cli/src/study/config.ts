@@ -1,0 +1,143 @@
+/**
+ * The study's configuration: data, decoded with io-ts at the boundary. Presets are JSON files in
+ * `experiments/`; `--config FILE` and `--set path=value` overrides go through the same decoder, which
+ * rejects unknown keys and names the path and value of every error.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { UsageError } from '../args.js';
+import { usageError } from '../args.js';
+
+const int = (min: number, max: number) =>
+  t.refinement(t.number, (n) => Number.isInteger(n) && n >= min && n <= max, `an integer in [${min}, ${max}]`);
+const positive = t.refinement(t.number, (n) => n > 0 && Number.isFinite(n), 'a positive number');
+const unit = t.refinement(t.number, (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
+const nonNegative = t.refinement(t.number, (n) => n >= 0 && Number.isFinite(n), 'a number ≥ 0');
+
+/** RL settings of one rule (see @optimpact/rl-trainer `RLConfig`). */
+const RLSettings = t.type({
+  rounds: int(0, 1_000_000),
+  batchSize: int(1, 65_536),
+  learningRate: positive,
+  updatesPerRound: int(1, 1000),
+  temperature: positive,
+  epsilon: unit,
+  maintenanceSteps: int(0, 1000),
+  maintenanceBatchSize: int(1, 65_536),
+  maintenanceLearningRate: nonNegative,
+  evalEvery: int(1, 1_000_000),
+});
+
+export const StudyConfig = t.type({
+  /** Shown in the report. */
+  name: t.string,
+  environment: t.type({ package: t.string, options: t.UnknownRecord }),
+  /** Size presets of @optimpact/transformer (xs ≈ 18k … l ≈ 402k parameters). */
+  sizes: t.array(t.keyof({ xs: null, s: null, m: null, l: null })),
+  /** One model per seed and size; the seed drives its data, initialisation, dropout, RL and measurement. */
+  seeds: t.array(int(0, 0xffffffff)),
+  /** Tasks (n_good) each model is fine-tuned on; every model is scored on all of the environment's tasks. */
+  tasks: t.array(int(1, 1_000)),
+  data: t.type({
+    /** A fixed training set of this many sequences (the faithful preset), or null for a fresh stream. */
+    trainSequences: t.union([int(1, 10_000_000), t.null]),
+    sequenceLength: int(22, 1_000_000),
+    /** Test contexts (action windows) in the pool the measurements draw from. */
+    testContexts: int(10, 10_000_000),
+    /** Seed of the test data, shared by every model so their measurements are comparable. */
+    testSeed: int(0, 0xffffffff),
+  }),
+  pretrain: t.type({
+    /** Steps per size preset: bigger models are slower per step. */
+    steps: t.record(t.string, int(0, 10_000_000)),
+    batchSize: int(1, 65_536),
+    learningRate: positive,
+    evalEvery: int(1, 10_000_000),
+  }),
+  /** RL rules to run, each with its settings: "exact", "reinforce", "positive" (the original's). */
+  rl: t.partial({ exact: RLSettings, reinforce: RLSettings, positive: RLSettings }),
+  measure: t.type({
+    contexts: int(2, 10_000_000),
+    repeats: int(1, 10_000),
+    /** One more measurement at this many contexts (0: none). */
+    largeContexts: int(0, 10_000_000),
+    excludeSelf: t.boolean,
+    monteCarlo: t.boolean,
+    selfEval: t.boolean,
+    /** Reference futures: "fixed" (the first action), "uniform", "untrained", "pretrained". */
+    references: t.array(t.keyof({ fixed: null, uniform: null, untrained: null, pretrained: null })),
+  }),
+});
+export type StudyConfig = t.TypeOf<typeof StudyConfig>;
+
+/** Paths of keys present in `value` but not in the codec (io-ts `type` ignores them; we reject them). */
+function excessKeys(codec: t.Mixed, value: unknown, path: string): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  if (codec instanceof t.InterfaceType || codec instanceof t.PartialType) {
+    const props = (codec as t.InterfaceType<t.Props>).props;
+    return Object.entries(value).flatMap(([k, v]) =>
+      k in props ? excessKeys(props[k] as t.Mixed, v, path ? `${path}.${k}` : k) : [path ? `${path}.${k}` : k]);
+  }
+  if (codec instanceof t.RefinementType) return excessKeys(codec.type as t.Mixed, value, path);
+  return [];
+}
+
+/** Decodes a study config, or says which path holds which bad value. */
+export function decodeConfig(value: unknown, source: string): E.Either<UsageError, StudyConfig> {
+  const extra = excessKeys(StudyConfig, value, '');
+  if (extra.length > 0) return E.left(usageError(`${source}: unknown key "${extra[0]}"`));
+  const r = StudyConfig.decode(value);
+  if (E.isRight(r)) return r;
+  const err = r.left[0]!;
+  const path = err.context.map((c) => c.key).filter((k) => k !== '').join('.');
+  const expected = err.context[err.context.length - 1]?.type.name ?? 'a valid value';
+  return E.left(usageError(`${source}: ${path}: expected ${expected}, got ${err.value === undefined ? 'nothing' : JSON.stringify(err.value)}`));
+}
+
+/** The preset files shipped in `experiments/`. */
+export const PRESETS = ['quick', 'paper', 'tiny'] as const;
+
+export function presetPath(name: string): string {
+  return fileURLToPath(new URL(`../../../../experiments/${name}.json`, import.meta.url));
+}
+
+/** Reads JSON from a file, or a usage error naming the file. */
+export function readJsonFile(file: string, flag: string): E.Either<UsageError, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return E.left(usageError(`${flag}: cannot read "${file}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
+  }
+  try {
+    return E.right(JSON.parse(text));
+  } catch (e) {
+    return E.left(usageError(`${flag}: "${file}" is not valid JSON (${(e as Error).message})`));
+  }
+}
+
+/**
+ * Applies `path=value` overrides (value parsed as JSON, else taken as a string) to a plain config
+ * object; the result is decoded like any config, so overrides are checked the same way.
+ */
+export function applyOverrides(base: unknown, overrides: readonly string[]): E.Either<UsageError, unknown> {
+  const root = structuredClone(base) as Record<string, unknown>;
+  for (const o of overrides) {
+    const eq = o.indexOf('=');
+    if (eq <= 0) return E.left(usageError(`--set: expected path=value, got "${o}"`));
+    const keys = o.slice(0, eq).split('.');
+    const raw = o.slice(eq + 1);
+    let value: unknown;
+    try { value = JSON.parse(raw); } catch { value = raw; }
+    let node: Record<string, unknown> = root;
+    for (const k of keys.slice(0, -1)) {
+      const next = node[k];
+      if (typeof next !== 'object' || next === null) node[k] = {};
+      node = node[k] as Record<string, unknown>;
+    }
+    node[keys[keys.length - 1]!] = value;
+  }
+  return E.right(root);
+}

@@ -1,1 +1,31 @@
-export {};
+/**
+ * @optimpact/viz — the study's figures (SPEC §9) as static HTML/SVG: plain data rows in, one `<figure>`
+ * string out per figure (Observable Plot rendered in Node through jsdom; no script). The Plot-free
+ * objective identification is also at `@optimpact/viz/identify`.
+ */
+export type { Est, TaskScoreRow, ReferenceRow, ModelRow, PretrainRow, BaselineRow, CurveRow } from './types.js';
+export {
+  lossAndSuccessVsParams,
+  successVsSize,
+  opVsSize,
+  opVsSuccess,
+  predictedVsMeasuredOp,
+  crossObjectiveOpVsScore,
+  predictedVsMeasuredOpByTask,
+  impVsParams,
+  impVsImpMin,
+  sPrimeVsParams,
+  crossObjectiveImpVsImpMin,
+  selfVsMeasuredOp,
+  selfVsMeasuredImp,
+  impactRatioAndExcess,
+  trainingCurves,
+  referenceFutures,
+  objectiveIdentification,
+  identifyModels,
+  allFigures,
+} from './figures.js';
+export type { Candidate, IdentifyInput, Identification, ObjectiveIdentification } from './identify.js';
+export { identifyTask, identifyObjective } from './identify.js';
+export type { Cell, Column, DataTable, KeyItem } from './internal/html.js';
+export { escapeHtml, formatNumber, tableCsv, tableHtml, dataBlock, lineKey } from './internal/html.js';

@@ -1,0 +1,12 @@
+/**
+ * @optimpact/report — the study's static HTML report, rebuilt from run records alone: `loadRecords` reads a
+ * study's output directories, `buildReport` renders the HTML, `writeReport` does both and writes the file
+ * atomically. The headline figure as PNG (headless Chromium) is at `@optimpact/report/screenshot`.
+ */
+export type { StudyData, ReportError } from './load.js';
+export { loadRecords, formatReportError, decodeErrors } from './load.js';
+export type { FigureRows } from './rows.js';
+export { figureRows, modelRow, pretrainRow, baselineRow, curveRows } from './rows.js';
+export { buildReport } from './report.js';
+export type { WrittenReport } from './write.js';
+export { writeReport, writeFileAtomic } from './write.js';

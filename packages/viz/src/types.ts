@@ -1,0 +1,112 @@
+/**
+ * The plain data rows the figure builders take. They mirror the run records of `@optimpact/core`
+ * (PretrainRecord, FinetuneRecord, BaselineRecord) flattened for plotting; apps/report derives them.
+ * Every measure is in nats unless said otherwise; success rates are fractions in [0, 1].
+ */
+
+/** A mean ± standard error. `mean` null: undefined at a theory edge; `se` null: one repeat only. */
+export interface Est {
+  readonly mean: number | null;
+  readonly se: number | null;
+}
+
+/** A model's scores on one task (SPEC §2), from its split-history measurement. */
+export interface TaskScoreRow {
+  /** n_good = k of the task. */
+  readonly nGood: number;
+  /** Chance rate f = k / 8. */
+  readonly chance: number;
+  /** Success of the best constant action at the same contexts (the right null, SPEC §5). */
+  readonly bestConstant: number;
+  /** Success rate in the real future F. */
+  readonly s: Est;
+  /** Success rate in the split-history future F'. */
+  readonly sPrime: Est;
+  /** Predicted optimization `KL_B(s ‖ f)`, nats. */
+  readonly opPred: Est;
+  /** Minimum impact `KL_B(s ‖ s')`, nats. */
+  readonly impMin: Est;
+}
+
+/** Op and Imp of a model measured against one reference future (SPEC §6): `Op_ref`, `Imp_ref`, nats. */
+export interface ReferenceRow {
+  /** e.g. "fixed(8)", "uniform", "untrained", "pretrained". */
+  readonly name: string;
+  readonly op: Est;
+  readonly imp: Est;
+}
+
+/** One fine-tuned model and its measurements. */
+export interface ModelRow {
+  /** Run id of the fine-tuning stage. */
+  readonly id: string;
+  /** Size preset name (e.g. "xs"). */
+  readonly size: string;
+  /** Parameter count. */
+  readonly params: number;
+  /** Seed of the pretrained model it came from. */
+  readonly seed: number;
+  /** n_good of the task it was trained on. */
+  readonly task: number;
+  /** RL rule: "positive" (the original's), "reinforce", "exact", … */
+  readonly rule: string;
+  /** Split-history optimization and impact, nats. */
+  readonly op: Est;
+  readonly imp: Est;
+  /** The null baseline (actions shuffled across contexts), nats. */
+  readonly nullOp: Est;
+  readonly nullImp: Est;
+  /** Scores on every task (cross-objective), one per n_good. */
+  readonly scores: readonly TaskScoreRow[];
+  readonly references: readonly ReferenceRow[];
+  /** Self-evaluation (SPEC §8), when measured. */
+  readonly self: { readonly op: Est; readonly imp: Est } | null;
+  /** Loss on even-position targets after RL, nats per token. */
+  readonly maintenanceLoss: number;
+  /** Loss on odd-position targets after RL, nats per token. */
+  readonly oddPositionLoss: number;
+}
+
+/** One pretrained model. Losses in nats per token. */
+export interface PretrainRow {
+  readonly id: string;
+  readonly size: string;
+  readonly params: number;
+  readonly seed: number;
+  /** On generated test data, at the positions named by `lossPositions`. */
+  readonly testLoss: number;
+  /** On uniformly random contexts, where only the rule works. */
+  readonly randomContextLoss: number;
+  readonly unigramLoss: number;
+  /** Entropy of the true next-token law: the floor. */
+  readonly floorLoss: number;
+  readonly lossPositions: string;
+}
+
+/** A policy measured for reference (the generator's self-optimization, fixed actions…). */
+export interface BaselineRow {
+  readonly name: string;
+  readonly op: Est;
+  readonly imp: Est;
+  readonly nullOp: Est;
+  readonly nullImp: Est;
+}
+
+/** One point of a training curve, long format. */
+export interface CurveRow {
+  /** Run id. */
+  readonly run: string;
+  readonly stage: 'pretrain' | 'rl';
+  readonly size: string;
+  readonly params: number;
+  readonly seed: number;
+  /** n_good trained on (RL only). */
+  readonly task: number | null;
+  /** RL rule (RL only). */
+  readonly rule: string | null;
+  /** Step (pretraining) or round (RL). */
+  readonly step: number;
+  /** Metric name, e.g. "trainLoss", "testLoss", "success", "maintenanceLoss". */
+  readonly metric: string;
+  readonly value: number;
+}

@@ -16,6 +16,7 @@ import type { StepOptions, TrainableModel, Windows } from '@optimpact/core';
 import { deriveSeed, makeRng, type Rng } from '@optimpact/core';
 import { countParams, SIZE_PRESETS, sizePreset, validateConfig, type SizeName, type SizePreset, type TransformerConfig } from './config.js';
 import { AdamW, ADAMW_DEFAULTS, type AdamWOptions } from './internal/adamw.js';
+import { attention, attentionBack, type AttentionSaved } from './internal/attention.js';
 
 // ---------------------------------------------------------------------------------------------------
 // model: parameters
@@ -134,11 +135,6 @@ function mm(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return tf.matMul(a, b) as tf.Tensor2D;
 }
 
-/** Batched matMul over [B·H, ·, ·] (the slow path on wasm: STACK.md), typed. */
-function bmm(a: tf.Tensor3D, b: tf.Tensor3D, transposeA = false, transposeB = false): tf.Tensor3D {
-  return tf.matMul(a, b, transposeA, transposeB) as tf.Tensor3D;
-}
-
 /** xᵀ for an activation [R, C] as a blocked 3-D transpose (the 2-D kernel is a naive strided loop). */
 function transposeRows(x: tf.Tensor2D): tf.Tensor2D {
   const [r, c] = x.shape;
@@ -178,25 +174,6 @@ function layerNormBack(dy: tf.Tensor2D, g: tf.Tensor1D, c: LnCache): { dx: tf.Te
   return { dx, dg, db };
 }
 
-/** Rows [B·T, d] → heads [B·H, T, dh]. */
-function toHeads(x: tf.Tensor2D, B: number, T: number, H: number): tf.Tensor3D {
-  const dh = x.shape[1] / H;
-  if (H === 1) return tf.reshape(x, [B, T, dh]);
-  return tf.reshape(tf.transpose(tf.reshape(x, [B, T, H, dh]), [0, 2, 1, 3]), [B * H, T, dh]);
-}
-
-/** Heads [B·H, T, dh] → rows [B·T, d]. */
-function fromHeads(x: tf.Tensor3D, B: number, H: number): tf.Tensor2D {
-  const [, T, dh] = x.shape;
-  if (H === 1) return tf.reshape(x, [B * T, dh]);
-  return tf.reshape(tf.transpose(tf.reshape(x, [B, H, T, dh]), [0, 2, 1, 3]), [B * T, H * dh]);
-}
-
-/** Softmax backward along the last axis: dS = P ⊙ (dP − Σ dP ⊙ P). */
-function softmaxBack(dP: tf.Tensor3D, P: tf.Tensor3D): tf.Tensor3D {
-  return mul(P, sub(dP, tf.sum(mul(dP, P), -1, true)));
-}
-
 /** Scatters [B, d] rows into zeros [B·T, d] at the last position of each window. */
 function scatterLast(x: tf.Tensor2D, T: number): tf.Tensor2D {
   const [B, d] = x.shape;
@@ -207,13 +184,13 @@ function scatterLast(x: tf.Tensor2D, T: number): tf.Tensor2D {
 // forward / backward caches
 
 interface FullBlockCache {
-  ln1: LnCache; h: tf.Tensor2D; qh: tf.Tensor3D; kh: tf.Tensor3D; vh: tf.Tensor3D; P: tf.Tensor3D;
+  ln1: LnCache; h: tf.Tensor2D; att: AttentionSaved;
   o: tf.Tensor2D; m1: tf.Tensor2D | null;
   ln2: LnCache; h2: tf.Tensor2D; u: tf.Tensor2D; m2: tf.Tensor2D | null;
 }
 
 interface LastBlockCache {
-  ln1: LnCache; h: tf.Tensor2D; hl: tf.Tensor2D; ql: tf.Tensor3D; kh: tf.Tensor3D; vh: tf.Tensor3D; P: tf.Tensor3D;
+  ln1: LnCache; h: tf.Tensor2D; hl: tf.Tensor2D; att: AttentionSaved;
   o: tf.Tensor2D; m1: tf.Tensor2D | null;
   ln2: LnCache; h2: tf.Tensor2D; u: tf.Tensor2D; m2: tf.Tensor2D | null;
 }
@@ -368,7 +345,7 @@ export class Transformer implements TrainableModel {
    */
   private forward(tokens: Int32Array, B: number, train: boolean): { logits: tf.Tensor2D; cache: ForwardCache } {
     const c = this.config, t = this.tensors();
-    const T = c.contextLength, d = c.dModel, H = c.nHeads, dh = d / H, N = B * T, L = c.nLayers;
+    const T = c.contextLength, d = c.dModel, H = c.nHeads, N = B * T, L = c.nLayers;
     const oh = this.oneHot(tokens, B);
     let x = mm(oh.x, t.emb); // [N, d] token + position embedding
     const m0 = this.mask(N, d, train);
@@ -378,11 +355,8 @@ export class Transformer implements TrainableModel {
     for (let l = 0; l < L - 1; l++) {
       const w = t.blocks[l]!;
       const { y: h, cache: ln1 } = layerNorm(x, w.ln1g, w.ln1b);
-      const qh = toHeads(dense(h, w.wq, w.bq), B, T, H); // [B·H, T, dh], already scaled by 1/√dh
-      const kh = toHeads(dense(h, w.wk, w.bk), B, T, H);
-      const vh = toHeads(dense(h, w.wv, w.bv), B, T, H);
-      const P = tf.softmax(bmm(qh, kh, false, true)) as tf.Tensor3D; // [B·H, T, T], no mask
-      const o = fromHeads(bmm(P, vh), B, H); // [N, d]
+      const q = dense(h, w.wq, w.bq); // [N, d], already scaled by 1/√dh
+      const { o, saved: att } = attention(q, dense(h, w.wk, w.bk), dense(h, w.wv, w.bv), B, T, H, T); // [N, d]
       let a = dense(o, w.wo, w.bo);
       const m1 = this.mask(N, d, train);
       if (m1 !== null) a = mul(a, m1);
@@ -393,20 +367,17 @@ export class Transformer implements TrainableModel {
       const m2 = this.mask(N, d, train);
       if (m2 !== null) y = mul(y, m2);
       x = add(x, y);
-      full.push({ ln1, h, qh, kh, vh, P, o, m1, ln2, h2, u, m2 });
+      full.push({ ln1, h, att, o, m1, ln2, h2, u, m2 });
     }
 
     // Last block: keys and values at every position, everything else only at the output position.
     const w = t.blocks[L - 1]!;
     const lastRows = tf.range(T - 1, N, T, 'int32');
     const { y: h, cache: ln1 } = layerNorm(x, w.ln1g, w.ln1b);
-    const kh = toHeads(dense(h, w.wk, w.bk), B, T, H);
-    const vh = toHeads(dense(h, w.wv, w.bv), B, T, H);
     const hl = tf.gather(h, lastRows) as tf.Tensor2D; // [B, d]
     let xl = tf.gather(x, lastRows) as tf.Tensor2D; // [B, d]
-    const ql = tf.reshape(dense(hl, w.wq, w.bq), [B * H, 1, dh]) as tf.Tensor3D;
-    const P = tf.softmax(bmm(ql, kh, false, true)) as tf.Tensor3D; // [B·H, 1, T]
-    const o = tf.reshape(bmm(P, vh), [B, d]) as tf.Tensor2D;
+    const ql = dense(hl, w.wq, w.bq); // [B, d]
+    const { o, saved: att } = attention(ql, dense(h, w.wk, w.bk), dense(h, w.wv, w.bv), B, T, H, 1); // [B, d]
     let a = dense(o, w.wo, w.bo);
     const m1 = this.mask(B, d, train);
     if (m1 !== null) a = mul(a, m1);
@@ -422,7 +393,7 @@ export class Transformer implements TrainableModel {
     const logits = dense(hf, t.headW, t.headB); // [B, V]
     return {
       logits,
-      cache: { B, oneHotT: oh.xT, m0, full, last: { ln1, h, hl, ql, kh, vh, P, o, m1, ln2, h2, u, m2 }, lnf, hf },
+      cache: { B, oneHotT: oh.xT, m0, full, last: { ln1, h, hl, att, o, m1, ln2, h2, u, m2 }, lnf, hf },
     };
   }
 
@@ -432,7 +403,7 @@ export class Transformer implements TrainableModel {
   /** Gradients of every parameter from dL/dlogits, written into `this.grad`. Must run inside tf.tidy. */
   private backward(cache: ForwardCache, dlogits: tf.Tensor2D): void {
     const c = this.config, t = this.tensors();
-    const T = c.contextLength, d = c.dModel, H = c.nHeads, dh = d / H, L = c.nLayers, B = cache.B;
+    const T = c.contextLength, L = c.nLayers;
     const out: [string, tf.Tensor][] = [];
     let dx: tf.Tensor2D;
 
@@ -453,13 +424,7 @@ export class Transformer implements TrainableModel {
       dxl = add(dxl, n2.dx);
       const da = k.m1 !== null ? mul(dxl, k.m1) : dxl;
       out.push([`${p}.attn.wo`, mm(transposeRows(k.o), da)], [`${p}.attn.bo`, sumRows(da)]);
-      const dO = tf.reshape(mm(da, w.woT), [B * H, 1, dh]) as tf.Tensor3D;
-      const dP = bmm(dO, k.vh, false, true); // [B·H, 1, T]
-      const dvh = mul(tf.reshape(k.P, [B * H, T, 1]) as tf.Tensor3D, dO); // outer product Pᵀ·dO, [B·H, T, dh]
-      const dS = softmaxBack(dP, k.P);
-      const dql = tf.reshape(bmm(dS, k.kh), [B, d]) as tf.Tensor2D;
-      const dkh = mul(tf.reshape(dS, [B * H, T, 1]) as tf.Tensor3D, k.ql); // dSᵀ·q, [B·H, T, dh]
-      const dk = fromHeads(dkh, B, H), dv = fromHeads(dvh, B, H);
+      const { dq: dql, dk, dv } = attentionBack(k.att, mm(da, w.woT));
       const hT = transposeRows(k.h);
       out.push([`${p}.attn.wq`, mm(transposeRows(k.hl), dql)], [`${p}.attn.bq`, sumRows(dql)]);
       out.push([`${p}.attn.wk`, mm(hT, dk)], [`${p}.attn.bk`, sumRows(dk)]);
@@ -481,13 +446,7 @@ export class Transformer implements TrainableModel {
       dx = add(dx, n2.dx);
       const da = k.m1 !== null ? mul(dx, k.m1) : dx;
       out.push([`${p}.attn.wo`, mm(transposeRows(k.o), da)], [`${p}.attn.bo`, sumRows(da)]);
-      const dO = toHeads(mm(da, w.woT), B, T, H); // [B·H, T, dh]
-      const dP = bmm(dO, k.vh, false, true); // [B·H, T, T]
-      const dvh = bmm(k.P, dO, true, false);
-      const dS = softmaxBack(dP, k.P);
-      const dqh = bmm(dS, k.kh);
-      const dkh = bmm(dS, k.qh, true, false);
-      const dq = fromHeads(dqh, B, H), dk = fromHeads(dkh, B, H), dv = fromHeads(dvh, B, H);
+      const { dq, dk, dv } = attentionBack(k.att, mm(da, w.woT));
       const hT = transposeRows(k.h);
       out.push([`${p}.attn.wq`, mm(hT, dq)], [`${p}.attn.bq`, sumRows(dq)]);
       out.push([`${p}.attn.wk`, mm(hT, dk)], [`${p}.attn.bk`, sumRows(dk)]);

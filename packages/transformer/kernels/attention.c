@@ -1,0 +1,135 @@
+// Multi-head self-attention (no mask) forward and backward for the TF.js wasm backend, compiled to a tiny
+// wasm module that imports the backend's memory and works on its tensors in place (see build.sh).
+// TF.js 4.22 runs batched matMuls ([B·H, T, T]) in a scalar loop 15–25× slower than XNNPACK; these loops
+// over one (window, head) at a time auto-vectorise with -msimd128 and avoid the head transposes.
+//
+// Layout: q, k, v, o and their gradients are row-major [rows, d] with row = window·T + position (q and o
+// have qRows rows per window: T, or 1 when only the output position is computed); head h owns columns
+// [h·dh, (h+1)·dh). P is [B, H, qRows, T]. q is already scaled by 1/√dh. `scratch` must hold
+// 5·T·dh + 2·T floats. No stack, heap or libc: every buffer is passed in.
+
+typedef unsigned int u32;
+
+// e^x for x ≤ 0 (softmax after max subtraction): Cody–Waite range reduction and a degree-6 polynomial,
+// relative error ~2e-7.
+static inline float exp_neg(float x) {
+  if (x < -87.0f) return 0.0f;
+  float n = __builtin_rintf(x * 1.44269504088896341f);
+  float r = x - n * 0.693145751953125f;
+  r = r - n * 1.428606765330187e-06f;
+  float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.16666666666f + r * (0.041666666666f + r * (0.0083333333333f + r * 0.0013888888889f)))));
+  union { u32 i; float f; } s;
+  s.i = (u32)((int)n + 127) << 23;
+  return p * s.f;
+}
+
+void attn_fwd(const float* restrict q, const float* restrict k, const float* restrict v, float* restrict P,
+              float* restrict o, int B, int T, int H, int dh, int qRows, float* restrict scratch) {
+  const int d = H * dh;
+  float* restrict kt = scratch;           // [dh][T]
+  float* restrict vp = scratch + dh * T;  // [T][dh]
+  for (int b = 0; b < B; b++) {
+    for (int h = 0; h < H; h++) {
+      for (int j = 0; j < T; j++) {
+        const float* kr = k + (b * T + j) * d + h * dh;
+        const float* vr = v + (b * T + j) * d + h * dh;
+        for (int c = 0; c < dh; c++) {
+          kt[c * T + j] = kr[c];
+          vp[j * dh + c] = vr[c];
+        }
+      }
+      for (int i = 0; i < qRows; i++) {
+        const float* qi = q + (b * qRows + i) * d + h * dh;
+        float* s = P + ((b * H + h) * qRows + i) * T;
+        for (int j = 0; j < T; j++) s[j] = 0.0f;
+        for (int c = 0; c < dh; c++) {
+          const float qc = qi[c];
+          const float* kc = kt + c * T;
+          for (int j = 0; j < T; j++) s[j] += qc * kc[j];
+        }
+        float mx = s[0];
+        for (int j = 1; j < T; j++) mx = s[j] > mx ? s[j] : mx;
+        float sum = 0.0f;
+        for (int j = 0; j < T; j++) {
+          s[j] = exp_neg(s[j] - mx);
+          sum += s[j];
+        }
+        const float inv = 1.0f / sum;
+        for (int j = 0; j < T; j++) s[j] *= inv;
+        float* oi = o + (b * qRows + i) * d + h * dh;
+        for (int c = 0; c < dh; c++) oi[c] = 0.0f;
+        for (int j = 0; j < T; j++) {
+          const float p = s[j];
+          const float* vj = vp + j * dh;
+          for (int c = 0; c < dh; c++) oi[c] += p * vj[c];
+        }
+      }
+    }
+  }
+}
+
+void attn_bwd(const float* restrict q, const float* restrict k, const float* restrict v, const float* restrict P,
+              const float* restrict dO, float* restrict dq, float* restrict dk, float* restrict dv,
+              int B, int T, int H, int dh, int qRows, float* restrict scratch) {
+  const int d = H * dh;
+  float* restrict vt = scratch;               // [dh][T]
+  float* restrict kp = scratch + dh * T;      // [T][dh]
+  float* restrict dkp = scratch + 2 * dh * T; // [T][dh]
+  float* restrict dvp = scratch + 3 * dh * T; // [T][dh]
+  float* restrict dS = scratch + 5 * dh * T;  // [T]
+  for (int b = 0; b < B; b++) {
+    for (int h = 0; h < H; h++) {
+      for (int j = 0; j < T; j++) {
+        const float* kr = k + (b * T + j) * d + h * dh;
+        const float* vr = v + (b * T + j) * d + h * dh;
+        for (int c = 0; c < dh; c++) {
+          vt[c * T + j] = vr[c];
+          kp[j * dh + c] = kr[c];
+          dkp[j * dh + c] = 0.0f;
+          dvp[j * dh + c] = 0.0f;
+        }
+      }
+      for (int i = 0; i < qRows; i++) {
+        const float* qi = q + (b * qRows + i) * d + h * dh;
+        const float* gi = dO + (b * qRows + i) * d + h * dh;
+        const float* p = P + ((b * H + h) * qRows + i) * T;
+        // dP = dO·vᵀ, dv += pᵀ·dO
+        for (int j = 0; j < T; j++) dS[j] = 0.0f;
+        for (int c = 0; c < dh; c++) {
+          const float g = gi[c];
+          const float* vc = vt + c * T;
+          for (int j = 0; j < T; j++) dS[j] += g * vc[j];
+        }
+        for (int j = 0; j < T; j++) {
+          const float pj = p[j];
+          float* dvj = dvp + j * dh;
+          for (int c = 0; c < dh; c++) dvj[c] += pj * gi[c];
+        }
+        // softmax backward: dS = P ⊙ (dP − Σ dP ⊙ P)
+        float dot = 0.0f;
+        for (int j = 0; j < T; j++) dot += dS[j] * p[j];
+        for (int j = 0; j < T; j++) dS[j] = p[j] * (dS[j] - dot);
+        // dq = dS·k, dk += dSᵀ·q
+        float* dqi = dq + (b * qRows + i) * d + h * dh;
+        for (int c = 0; c < dh; c++) dqi[c] = 0.0f;
+        for (int j = 0; j < T; j++) {
+          const float s = dS[j];
+          const float* kj = kp + j * dh;
+          float* dkj = dkp + j * dh;
+          for (int c = 0; c < dh; c++) {
+            dqi[c] += s * kj[c];
+            dkj[c] += s * qi[c];
+          }
+        }
+      }
+      for (int j = 0; j < T; j++) {
+        float* dkr = dk + (b * T + j) * d + h * dh;
+        float* dvr = dv + (b * T + j) * d + h * dh;
+        for (int c = 0; c < dh; c++) {
+          dkr[c] = dkp[j * dh + c];
+          dvr[c] = dvp[j * dh + c];
+        }
+      }
+    }
+  }
+}

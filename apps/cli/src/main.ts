@@ -4,10 +4,13 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { UsageError } from './args.js';
 import { measure, measureUsage } from './commands/measure.js';
 import { study, studyUsage } from './commands/study.js';
+import { finetuneCommand, finetuneUsage, pretrainCommand, pretrainUsage } from './commands/train.js';
 
 const commands: Record<string, { run: (argv: readonly string[]) => Promise<E.Either<UsageError, void>>; usage: string }> = {
   measure: { run: measure, usage: measureUsage },
   study: { run: study, usage: studyUsage },
+  pretrain: { run: pretrainCommand, usage: pretrainUsage },
+  finetune: { run: finetuneCommand, usage: finetuneUsage },
 };
 
 const usage = `usage:\n${Object.values(commands).map((c) => `  ${c.usage}`).join('\n')}`;

@@ -3,17 +3,24 @@
  * success rates, the theory's predictions, the null baseline and reference futures.
  */
 import type { Environment, Estimate, Policy, Task } from '@optimpact/core';
-import { actionWindowPool, deriveSeed } from '@optimpact/core';
+import { actionWindowPool, deriveSeed, modelPolicy } from '@optimpact/core';
 import type { MaybeEstimate, Measurement } from '@optimpact/split-history';
 import { fixedPolicy, generatorPolicy, idealPolicy, measurePolicy, uniformPolicy } from '@optimpact/split-history';
+import { predictedOutcomeLaws } from '@optimpact/self-eval';
+import type { Transformer } from '@optimpact/transformer';
+import { asPredictor, loadModel, setBackend } from '@optimpact/transformer';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import type { UsageError } from '../args.js';
 import { decodeFlags, intString, parseFlags, usageError } from '../args.js';
 import { DEFAULT_ENV, loadEnvironment } from '../environment.js';
 
+const BUILT_IN = ['ideal', 'uniform', 'generator', 'fixed'];
+
 const props = {
-  policy: t.keyof({ ideal: null, uniform: null, generator: null, fixed: null }),
+  policy: t.string,
   task: intString(1, 1_000),
   contexts: intString(1, 100_000_000),
   repeats: intString(1, 100_000),
@@ -24,19 +31,37 @@ const props = {
   json: t.literal(true),
   'exclude-self': t.literal(true),
   'monte-carlo': t.literal(true),
+  'self-eval': t.literal(true),
+  backend: t.keyof({ wasm: null, cpu: null, node: null }),
 };
 const Flags = t.intersection([t.type({ policy: props.policy }), t.partial(props)]);
 
-export const measureUsage = `optimpact measure --policy ideal|uniform|generator|fixed [--task 2|4|6] [--contexts N] [--repeats R]
-                  [--seed S] [--action A] [--reference fixed|uniform[,…]] [--exclude-self] [--monte-carlo]
-                  [--env PACKAGE] [--json]`;
+export const measureUsage = `optimpact measure --policy ideal|uniform|generator|fixed|MODEL_DIR [--task 2|4|6] [--contexts N] [--repeats R]
+                  [--seed S] [--action A] [--reference split|fixed|uniform|model:DIR[,…]] [--self-eval]
+                  [--exclude-self] [--monte-carlo] [--env PACKAGE] [--backend wasm|cpu|node] [--json]`;
 
-function policyFor(env: Environment, name: string, task: Task, action: number): Policy {
+/** A model directory (TF.js format, or a unit directory holding model/), loaded once a backend is set. */
+async function loadModelDir(dir: string, flag: string, backend: 'wasm' | 'cpu' | 'node' | undefined): Promise<E.Either<UsageError, Transformer>> {
+  const found = [dir, join(dir, 'model')].find((d) => existsSync(join(d, 'model.json')));
+  if (found === undefined) return E.left(usageError(`${flag}: expected ${BUILT_IN.join('|')} or a model directory, got "${dir}" (no model.json there or in its model/)`));
+  await setBackend(backend);
+  try {
+    return E.right(await loadModel(found));
+  } catch (e) {
+    return E.left(usageError(`${flag}: cannot load the model in "${found}" (${(e as Error).message})`));
+  }
+}
+
+async function policyFor(env: Environment, name: string, task: Task, action: number, flag: string, backend: 'wasm' | 'cpu' | 'node' | undefined): Promise<E.Either<UsageError, { policy: Policy; model?: Transformer }>> {
   switch (name) {
-    case 'ideal': return idealPolicy(env, task);
-    case 'uniform': return uniformPolicy(env);
-    case 'generator': return generatorPolicy(env);
-    default: return fixedPolicy(env, action);
+    case 'ideal': return E.right({ policy: idealPolicy(env, task) });
+    case 'uniform': return E.right({ policy: uniformPolicy(env) });
+    case 'generator': return E.right({ policy: generatorPolicy(env) });
+    case 'fixed': return E.right({ policy: fixedPolicy(env, action) });
+    default: {
+      const m = await loadModelDir(name, flag, backend);
+      return E.isLeft(m) ? m : E.right({ policy: modelPolicy(m.right, env, 0, name), model: m.right });
+    }
   }
 }
 
@@ -69,6 +94,7 @@ export function measureJson(m: Measurement, taskN: number): object {
     nullBaseline: { Op: est(m.nullBaseline.op), Imp: est(m.nullBaseline.imp) },
     references: Object.fromEntries(m.references.map((r) => [r.name, { Op: est(r.op), Imp: est(r.imp) }])),
     ...(m.monteCarlo ? { monteCarlo: { Op: est(m.monteCarlo.op), Imp: est(m.monteCarlo.imp) } } : {}),
+    ...(m.self ? { self: { Op: est(m.self.op), Imp: est(m.self.imp), s: est(m.self.tasks[0]!.s), sPrime: est(m.self.tasks[0]!.sPrime) } } : {}),
   };
 }
 
@@ -85,6 +111,7 @@ function table(m: Measurement, envName: string): string {
     ['null baseline Imp', m.nullBaseline.imp],
     ...m.references.flatMap((r): [string, Estimate][] => [[`vs ${r.name}: Op_ref`, r.op], [`vs ${r.name}: Imp_ref`, r.imp]]),
     ...(m.monteCarlo ? ([['Monte-Carlo Op', m.monteCarlo.op], ['Monte-Carlo Imp', m.monteCarlo.imp]] as [string, Estimate][]) : []),
+    ...(m.self ? ([['self-estimated Op', m.self.op], ['self-estimated Imp', m.self.imp], ['self-estimated s', m.self.tasks[0]!.s]] as [string, Estimate][]) : []),
   ];
   const head = `policy ${m.policy} on ${t0.task.name} · ${m.repeats} repeats × ${m.contexts} contexts · seed ${m.seed} · ${envName}${m.excludeSelf ? ' · p_k left out' : ''}`;
   return [head, `${''.padEnd(28)}     mean ± s.e.`, ...rows.map(([k, v]) => `${k.padEnd(28)}${fmt(v)}`)].join('\n');
@@ -92,7 +119,7 @@ function table(m: Measurement, envName: string): string {
 
 /** Runs `measure`, printing a table (or one JSON object with --json). */
 export async function measure(argv: readonly string[]): Promise<E.Either<UsageError, void>> {
-  const flags = parseFlags(argv, ['json', 'exclude-self', 'monte-carlo']);
+  const flags = parseFlags(argv, ['json', 'exclude-self', 'monte-carlo', 'self-eval']);
   if (E.isLeft(flags)) return flags;
   const decoded = decodeFlags(flags.right, props, Flags);
   if (E.isLeft(decoded)) return decoded;
@@ -106,19 +133,30 @@ export async function measure(argv: readonly string[]): Promise<E.Either<UsageEr
   const action = o.action ?? env.actions[0]!;
   if (!env.actions.includes(action)) return E.left(usageError(`--action: expected one of ${env.actions.join('|')}, got "${action}"`));
   const refNames = o.reference === undefined ? [] : o.reference.split(',').filter((r) => r !== 'split');
-  const bad = refNames.find((r) => r !== 'fixed' && r !== 'uniform');
-  if (bad !== undefined) return E.left(usageError(`--reference: expected split|fixed|uniform (comma-separated), got "${bad}"`));
+  const bad = refNames.find((r) => r !== 'fixed' && r !== 'uniform' && !r.startsWith('model:'));
+  if (bad !== undefined) return E.left(usageError(`--reference: expected split|fixed|uniform|model:DIR (comma-separated), got "${bad}"`));
+  const policy = await policyFor(env, o.policy, task, action, '--policy', o.backend);
+  if (E.isLeft(policy)) return policy;
+  const references: Policy[] = [];
+  for (const r of refNames) {
+    const ref = await policyFor(env, r.startsWith('model:') ? r.slice('model:'.length) : r, task, action, '--reference', o.backend);
+    if (E.isLeft(ref)) return ref;
+    references.push(ref.right.policy);
+  }
+  const model = policy.right.model;
+  if (o['self-eval'] && model === undefined) return E.left(usageError(`--self-eval: needs a model as --policy (a built-in policy has no predictions of its own), got "${o.policy}"`));
 
   const contexts = o.contexts ?? 200, repeats = o.repeats ?? 10, seed = o.seed ?? 1;
   // Test contexts come from their own stream; enough for every repeat to draw distinct windows.
   const pool = actionWindowPool(env, Math.max(contexts, Math.min(contexts * repeats, 100_000), 10_000), deriveSeed(seed, 'test'));
-  const m = await measurePolicy(env, policyFor(env, o.policy, task, action), pool, [task], {
+  const m = await measurePolicy(env, policy.right.policy, pool, [task], {
     contexts,
     repeats,
     seed,
     excludeSelf: o['exclude-self'] === true,
     monteCarlo: o['monte-carlo'] === true,
-    references: refNames.map((r) => policyFor(env, r, task, action)),
+    references,
+    ...(model ? { selfLaws: predictedOutcomeLaws(asPredictor(model), env) } : {}),
   });
   process.stdout.write(o.json ? `${JSON.stringify(measureJson(m, nGood))}\n` : `${table(m, env.name)}\n`);
   return E.right(undefined);

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { UsageError } from '../args.js';
 import { decodeFlags, intString, parseFlags, usageError } from '../args.js';
+import { loadEnvironment } from '../environment.js';
 import type { StudyConfig } from '../study/config.js';
 import { applyOverrides, decodeConfig, presetPath, PRESETS, readJsonFile } from '../study/config.js';
 import { readVerified, writeAtomic } from '../study/files.js';
@@ -20,7 +21,7 @@ import type { Unit } from '../study/plan.js';
 import { planStudy, shardOf } from '../study/plan.js';
 import type { Progress } from '../study/progress.js';
 import { progress } from '../study/progress.js';
-import { finishedRecord, writeRecord } from '../study/records.js';
+import { finishedRecord, unitDir, writeRecord } from '../study/records.js';
 import { provenance } from '../study/provenance.js';
 import { summarize } from '../study/summary.js';
 
@@ -112,7 +113,7 @@ async function schedule(units: readonly Unit[], finished: Set<string>, jobs: num
 export function readRecords(dirs: readonly string[]): RunRecord[] {
   return dirs.flatMap((dir) => {
     const runs = join(dir, 'runs');
-    return existsSync(runs) ? readdirSync(runs).flatMap((id) => finishedRecord(dir, id) ?? []) : [];
+    return existsSync(runs) ? readdirSync(runs).flatMap((id) => finishedRecord(unitDir(dir, id)) ?? []) : [];
   });
 }
 
@@ -142,6 +143,10 @@ export async function study(argv: readonly string[]): Promise<E.Either<UsageErro
   const { config, preset } = resolved.right;
   const shard = parseShard(o.shard);
   if (E.isLeft(shard)) return shard;
+  const env = await loadEnvironment(config.environment.package, config.environment.options);
+  if (E.isLeft(env)) return E.left(usageError(`environment.package: ${env.left.message.replace(/^--env: /, '')}`));
+  const missing = config.tasks.find((k) => !env.right.tasks.some((task) => task.nGood === k));
+  if (missing !== undefined) return E.left(usageError(`tasks: ${missing} is not a task of ${env.right.name} (${env.right.tasks.map((x) => x.nGood).join(', ')})`));
   const out = resolve(o.out ?? join('runs', preset));
 
   // The output directory belongs to one config: resuming with another would mix incomparable runs.
@@ -159,14 +164,14 @@ export async function study(argv: readonly string[]): Promise<E.Either<UsageErro
   const t0 = performance.now();
   const all = planStudy(config);
   const units = shard.right ? shardOf(all, shard.right.index, shard.right.count) : all;
-  const finished = new Set(units.filter((u) => finishedRecord(out, u.id) !== undefined).map((u) => u.id));
+  const finished = new Set(units.filter((u) => finishedRecord(unitDir(out, u.id)) !== undefined).map((u) => u.id));
   const jobs = o.jobs ?? Math.min(2, cpus().length);
   const bar = progress(units.length);
   bar.log(`study ${config.name} (${preset}) → ${out}: ${units.length} units${shard.right ? ` (shard ${o.shard})` : ''}, ${finished.size} already done, ${jobs} at a time`);
   const failed = await schedule(units, finished, jobs, async (u) => {
     const error = await runInWorker(out, config, o.backend, u, bar);
     if (error) {
-      writeRecord(out, {
+      writeRecord(unitDir(out, u.id), {
         formatVersion: FORMAT_VERSION, id: u.id, status: 'error', seed: 'seed' in u ? u.seed : 0, config: {}, provenance: provenance(o.backend ?? 'default'),
         timings: {}, kind: 'failed', unit: { ...u }, error,
       });

@@ -3,13 +3,14 @@
  * pretraining, then one fine-tuning (+ measurement) per task and RL rule; and the baselines. Ids name
  * the directory of each unit's record (`runs/<id>/run.json`).
  */
+import type { SizeName } from '@optimpact/transformer';
 import type { StudyConfig } from './config.js';
 
 export type Rule = 'exact' | 'reinforce' | 'positive';
 
 export type Unit =
-  | { readonly kind: 'pretrain'; readonly id: string; readonly size: string; readonly seed: number; readonly after: readonly string[] }
-  | { readonly kind: 'finetune'; readonly id: string; readonly size: string; readonly seed: number; readonly task: number; readonly rule: Rule; readonly after: readonly string[] }
+  | { readonly kind: 'pretrain'; readonly id: string; readonly size: SizeName; readonly seed: number; readonly after: readonly string[] }
+  | { readonly kind: 'finetune'; readonly id: string; readonly size: SizeName; readonly seed: number; readonly task: number; readonly rule: Rule; readonly after: readonly string[] }
   | { readonly kind: 'baseline'; readonly id: string; readonly name: 'generator'; readonly after: readonly string[] };
 
 export const pretrainId = (size: string, seed: number): string => `${size}-s${seed}-pretrain`;

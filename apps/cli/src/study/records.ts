@@ -59,16 +59,17 @@ export function measurementJson(m: Measurement, constants: ReadonlyMap<number, n
   };
 }
 
-export const recordPath = (out: string, id: string): string => join(out, 'runs', id, 'run.json');
+/** The directory of unit `id` in a study's output directory: its `run.json` and `model/`. */
+export const unitDir = (out: string, id: string): string => join(out, 'runs', id);
 
-/** Writes a run record atomically, with its checksum. */
-export function writeRecord(out: string, record: RunRecord): void {
-  writeAtomic(recordPath(out, record.id), `${JSON.stringify(record, null, 1)}\n`);
+/** Writes a unit's run record (`dir/run.json`) atomically, with its checksum. */
+export function writeRecord(dir: string, record: RunRecord): void {
+  writeAtomic(join(dir, 'run.json'), `${JSON.stringify(record, null, 1)}\n`);
 }
 
-/** The finished record of unit `id`, if it is whole (checksum), decodes, and succeeded. */
-export function finishedRecord(out: string, id: string): RunRecord | undefined {
-  const data = readVerified(recordPath(out, id));
+/** The finished record in a unit directory, if it is whole (checksum), decodes, and succeeded. */
+export function finishedRecord(dir: string): RunRecord | undefined {
+  const data = readVerified(join(dir, 'run.json'));
   if (data === undefined) return undefined;
   let json: unknown;
   try {

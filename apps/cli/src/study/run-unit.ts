@@ -9,9 +9,10 @@ import type { RLConfig } from '@optimpact/rl-trainer';
 import { finetune, nextTokenLoss } from '@optimpact/rl-trainer';
 import { predictedOutcomeLaws } from '@optimpact/self-eval';
 import { fixedPolicy, generatorPolicy, measurePolicy, uniformPolicy } from '@optimpact/split-history';
-import type { Transformer } from '@optimpact/transformer';
+import type { SizeName, Transformer } from '@optimpact/transformer';
 import { asPredictor, createModel, evalLoss, exactTargets, loadModel, pretrain, saveModel } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEnvironment } from '../environment.js';
 import type { StudyConfig } from './config.js';
@@ -33,7 +34,8 @@ export interface UnitProgress {
 
 /** What a unit needs besides itself. */
 export interface UnitContext {
-  readonly out: string;
+  /** The directory of a unit (its run.json and model/) by id. */
+  readonly dir: (id: string) => string;
   readonly config: StudyConfig;
   readonly backend: string;
   readonly onProgress?: (p: UnitProgress) => void;
@@ -78,10 +80,8 @@ function base(ctx: UnitContext, id: string, seed: number, config: Record<string,
   };
 }
 
-const modelDir = (out: string, id: string): string => join(out, 'runs', id, 'model');
-
-async function saveVerified(model: Transformer, out: string, id: string, info: Record<string, unknown>): Promise<string> {
-  const dir = modelDir(out, id);
+async function saveVerified(model: Transformer, unitDir: string, info: Record<string, unknown>): Promise<string> {
+  const dir = join(unitDir, 'model');
   await writeDirAtomic(dir, (tmp) => saveModel(model, tmp, info));
   return hashDir(dir);
 }
@@ -114,7 +114,7 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
   const t0 = performance.now();
   const { config } = ctx;
   const s = await sharedFor(config);
-  const model = createModel(unit.size as 'xs', unit.seed);
+  const model = createModel(unit.size, unit.seed);
   const steps = config.pretrain.steps[unit.size] ?? 0;
   const train = trainSequences(s.env, config, unit.seed);
   const curves = await pretrain(model, {
@@ -141,7 +141,7 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
     }
   }
   curve.sort((a, b) => a.step - b.step);
-  const sha = await saveVerified(model, ctx.out, unit.id, { seed: unit.seed, steps, id: unit.id });
+  const sha = await saveVerified(model, ctx.dir(unit.id), { seed: unit.seed, steps, id: unit.id });
   const record: PretrainRecord = {
     ...base(ctx, unit.id, unit.seed, { size: unit.size, ...config.pretrain, steps, data: config.data }, (performance.now() - t0) / 1000),
     kind: 'pretrain',
@@ -160,15 +160,19 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
     },
   };
   model.dispose();
-  writeRecord(ctx.out, record);
+  writeRecord(ctx.dir(record.id), record);
 }
 
-/** Loads the pretrained model of a size × seed, checking it against its record's checksum. */
-async function loadPretrained(ctx: UnitContext, size: string, seed: number, dropoutSeed: number): Promise<Transformer> {
-  const id = pretrainId(size, seed);
-  const rec = finishedRecord(ctx.out, id);
-  if (rec === undefined || rec.kind !== 'pretrain') throw new Error(`pretrained model ${id} is missing or unfinished in ${ctx.out}`);
-  const dir = modelDir(ctx.out, id);
+/**
+ * Loads the pretrained model of a size × seed: a unit directory with a finished pretraining record (the
+ * model checked against its checksum), or a bare model directory in the TF.js format.
+ */
+async function loadPretrained(ctx: UnitContext, size: SizeName, seed: number, dropoutSeed: number): Promise<Transformer> {
+  const unitDir = ctx.dir(pretrainId(size, seed));
+  if (existsSync(join(unitDir, 'model.json'))) return loadModel(unitDir, { dropoutSeed });
+  const rec = finishedRecord(unitDir);
+  if (rec === undefined || rec.kind !== 'pretrain') throw new Error(`no finished pretraining record (run.json) or model.json in ${unitDir}`);
+  const dir = join(unitDir, rec.modelDir);
   if (rec.modelSha256 !== undefined && hashDir(dir) !== rec.modelSha256) throw new Error(`pretrained model ${dir} does not match its record's checksum`);
   return loadModel(dir, { dropoutSeed });
 }
@@ -196,10 +200,10 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const model = await loadPretrained(ctx, unit.size, unit.seed, deriveSeed(unit.seed, 'rl-dropout', unit.task, unit.rule));
   const result = await finetune(model, s.env, task, rlData(s.env, config, unit.seed, s.test), rl, deriveSeed(unit.seed, 'rl', unit.task, unit.rule),
     (p) => ctx.onProgress?.({ id: unit.id, stage: 'rl', done: p.step, total: rl.rounds }));
-  const sha = await saveVerified(model, ctx.out, unit.id, { seed: unit.seed, task: unit.task, rule: unit.rule, id: unit.id });
+  const sha = await saveVerified(model, ctx.dir(unit.id), { seed: unit.seed, task: unit.task, rule: unit.rule, id: unit.id });
   ctx.onProgress?.({ id: unit.id, stage: 'measure', done: 0, total: 1 });
 
-  const untrained = createModel(unit.size as 'xs', unit.seed);
+  const untrained = createModel(model.config, unit.seed);
   const pretrained = await loadPretrained(ctx, unit.size, unit.seed, 0);
   const refs: Record<string, () => Policy> = {
     fixed: () => fixedPolicy(s.env, s.env.actions[0]!),
@@ -232,7 +236,7 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
     ...(large ? { largeMeasurement: measurementJson(large, s.constants) } : {}),
   };
   for (const x of [model, untrained, pretrained]) x.dispose();
-  writeRecord(ctx.out, record);
+  writeRecord(ctx.dir(record.id), record);
 }
 
 async function runBaseline(ctx: UnitContext, unit: Extract<Unit, { kind: 'baseline' }>): Promise<void> {
@@ -252,7 +256,7 @@ async function runBaseline(ctx: UnitContext, unit: Extract<Unit, { kind: 'baseli
     name: unit.name,
     measurement: measurementJson(m, s.constants),
   };
-  writeRecord(ctx.out, record);
+  writeRecord(ctx.dir(record.id), record);
 }
 
 /** Runs `unit`, writing `runs/<id>/run.json` (and the model) when it succeeds. */

@@ -3,6 +3,7 @@ import { setBackend } from '@optimpact/transformer';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StudyConfig } from './config.js';
 import type { Unit } from './plan.js';
+import { unitDir } from './records.js';
 import { runUnit } from './run-unit.js';
 
 interface Input {
@@ -16,7 +17,7 @@ const input = workerData as Input;
 const port = parentPort!;
 try {
   const backend = await setBackend(input.backend ?? undefined);
-  await runUnit({ out: input.out, config: input.config, backend, onProgress: (p) => port.postMessage({ type: 'progress', ...p }) }, input.unit);
+  await runUnit({ dir: (id) => unitDir(input.out, id), config: input.config, backend, onProgress: (p) => port.postMessage({ type: 'progress', ...p }) }, input.unit);
   port.postMessage({ type: 'done' });
 } catch (e) {
   port.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? (e.stack ?? '') : '' });

@@ -1,0 +1,126 @@
+/**
+ * End-to-end smoke tests of `optimpact study` on the tiny preset (real training, tiny budgets): a whole
+ * run, a run killed mid-way and resumed, and a run split into two shards, which must all give the same
+ * records; and a corpus of malformed configurations, each refused with exit code 2 before anything is
+ * written.
+ */
+import { FinetuneRecord, RunRecord, StudySummary } from '@optimpact/core';
+import * as E from 'fp-ts/lib/Either.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'optimpact-study-'));
+const env = { ...process.env, CI: 'true' };
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [main, 'study', ...(args.includes('--preset') ? [] : ['--preset', 'tiny']), ...args], { encoding: 'utf8', env });
+const TWO_CHAINS = ['--set', 'seeds=[1,2]', '--set', 'tasks=[2,6]'];
+
+/** The numbers of every record, without what legitimately differs between runs (timings, provenance). */
+function numbers(dir: string): Record<string, unknown> {
+  const runs = join(dir, 'runs');
+  return Object.fromEntries(readdirSync(runs).sort().map((id) => {
+    const r = JSON.parse(readFileSync(join(runs, id, 'run.json'), 'utf8')) as Record<string, unknown>;
+    const { provenance: _p, timings: _t, ...rest } = r;
+    return [id, rest];
+  }));
+}
+
+describe('optimpact study (tiny preset)', () => {
+  const full = join(tmp, 'full');
+  let fullRun: ReturnType<typeof run>;
+  beforeAll(() => { fullRun = run('--out', full, '--jobs', '2', ...TWO_CHAINS); });
+
+  it('runs the whole pipeline and writes valid records and summary', () => {
+    expect(fullRun.stderr).toBe('');
+    expect(fullRun.status).toBe(0);
+    const summary = StudySummary.decode(JSON.parse(readFileSync(join(full, 'summary.json'), 'utf8')));
+    expect(E.isRight(summary)).toBe(true);
+    if (E.isLeft(summary)) return;
+    const s = summary.right;
+    expect(s.models).toHaveLength(2 * 2 * 2); // 2 seeds × 2 tasks × 2 rules
+    expect(s.generator.Op.mean).toBeGreaterThan(0);
+    for (const m of s.models) {
+      expect(Object.keys(m.score).sort()).toEqual(['2', '4', '6']);
+      expect(existsSync(join(full, m.modelDir, 'model.json'))).toBe(true);
+    }
+    for (const id of readdirSync(join(full, 'runs'))) {
+      const r = RunRecord.decode(JSON.parse(readFileSync(join(full, 'runs', id, 'run.json'), 'utf8')));
+      expect(E.isRight(r) && r.right.status === 'success').toBe(true);
+    }
+    const ft = FinetuneRecord.decode(JSON.parse(readFileSync(join(full, 'runs', 'xs-s1-n2-exact', 'run.json'), 'utf8')));
+    if (E.isRight(ft)) {
+      const m = ft.right.measurement;
+      expect(m.samples).toHaveLength(3);
+      expect(m.samples![0]!.indices).toHaveLength(100);
+      expect(m.references.map((r) => r.name)).toEqual(['fixed(8)', 'uniform', 'untrained', 'pretrained']);
+      expect(m.self).toBeDefined();
+    }
+    expect(fullRun.stdout).toMatch(/xs-s1-n2-exact\s+18\d{3}/);
+  }, 300_000);
+
+  it('skips finished work when run again, and gives the same numbers', () => {
+    const again = run('--out', full, ...TWO_CHAINS);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/11 units, 11 already done/);
+  }, 120_000);
+
+  it('resumes a study killed mid-run (kill -9) to the same records as an uninterrupted run', async () => {
+    const dir = join(tmp, 'killed');
+    const child = spawn(process.execPath, [main, 'study', '--preset', 'tiny', '--out', dir, '--jobs', '2', ...TWO_CHAINS], { env, stdio: 'ignore' });
+    // kill as soon as the first pretraining is done and fine-tuning is under way
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (existsSync(join(dir, 'runs', 'xs-s1-pretrain', 'run.json'))) {
+          setTimeout(() => { child.kill('SIGKILL'); clearInterval(poll); resolve(); }, 1500);
+        }
+      }, 100);
+    });
+    await new Promise((r) => child.once('exit', r));
+    expect(existsSync(join(dir, 'summary.json'))).toBe(false);
+    const resumed = run('--out', dir, '--jobs', '1', ...TWO_CHAINS);
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout).toMatch(/already done/);
+    expect(numbers(dir)).toEqual(numbers(full));
+  }, 300_000);
+
+  it('splits into shards whose merged records equal one run', () => {
+    const a = join(tmp, 'shard1'), b = join(tmp, 'shard2');
+    expect(run('--out', a, '--shard', '1/2', ...TWO_CHAINS).status).toBe(0);
+    expect(run('--out', b, '--shard', '2/2', ...TWO_CHAINS).status).toBe(0);
+    expect({ ...numbers(a), ...numbers(b) }).toEqual(numbers(full));
+    expect(Object.keys(numbers(a))).not.toEqual(Object.keys(numbers(b)));
+  }, 300_000);
+});
+
+describe('malformed study configurations', () => {
+  const bad = join(tmp, 'bad.json');
+  writeFileSync(bad, '{ "name": ');
+  it.each([
+    [['--set', 'measure.contexts="abc"'], /measure\.contexts: expected an integer in \[2, 10000000\], got "abc"/],
+    [['--set', 'pretrain.stepz=3'], /unknown key "pretrain\.stepz"/],
+    [['--set', 'measure.repeats=0'], /measure\.repeats: expected an integer in \[1, 10000\], got 0/],
+    [['--set', 'sizes=["xl"]'], /sizes\.0?: ?expected .*got "xl"/],
+    [['--set', 'sizes=["s"]'], /pretrain\.steps: no steps given for size "s"/],
+    [['--set', 'rl={}'], /rl: at least one rule/],
+    [['--set', 'rl.exact.epsilon=2'], /rl\.exact\.epsilon: expected a number in \[0, 1\], got 2/],
+    [['--set', 'data.testContexts=50'], /data\.testContexts: 50 is fewer than the 1000 contexts/],
+    [['--set', 'environment.package="no-such-env"'], /cannot load environment package "no-such-env"/],
+    [['--config', '/nonexistent/config.json'], /--config: cannot read "\/nonexistent\/config\.json" \(ENOENT\)/],
+    [['--config', bad], /--config: ".*bad\.json" is not valid JSON/],
+    [['--shard', '3/2'], /--shard: expected i\/n with 1 ≤ i ≤ n, got "3\/2"/],
+    [['--jobs', 'many'], /--jobs: expected an integer in \[1, 64\], got "many"/],
+    [['--preset', 'huge'], /--preset: expected .*got "huge"/],
+    [['--set', 'nokey'], /--set: expected path=value, got "nokey"/],
+  ])('refuses %j with exit code 2, naming the field, writing nothing', (args, message) => {
+    const out = join(tmp, `bad-${Math.random().toString(36).slice(2)}`);
+    const r = run('--out', out, ...args);
+    expect(r.stderr).toMatch(message);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(out)).toBe(false);
+  });
+});

@@ -16,7 +16,7 @@ import type { StepOptions, TrainableModel, Windows } from '@optimpact/core';
 import { deriveSeed, makeRng, type Rng } from '@optimpact/core';
 import { countParams, SIZE_PRESETS, sizePreset, validateConfig, type SizeName, type SizePreset, type TransformerConfig } from './config.js';
 import { AdamW, ADAMW_DEFAULTS, type AdamWOptions } from './internal/adamw.js';
-import { attention, attentionBack, type AttentionSaved } from './internal/attention.js';
+import { attention, attentionBack, layerNorm, layerNormBack, sumRows, transposeRows, type AttentionSaved, type LnCache } from './internal/kernels.js';
 
 // ---------------------------------------------------------------------------------------------------
 // model: parameters
@@ -109,8 +109,6 @@ interface Tensors {
   headW: tf.Tensor2D; headB: tf.Tensor1D; headWT: tf.Tensor2D;
 }
 
-const LN_EPS = 1e-5;
-
 // ---------------------------------------------------------------------------------------------------
 // utils: kernels that stay on XNNPACK's fast paths
 
@@ -126,52 +124,15 @@ function mul<R extends tf.Tensor>(a: R, b: tf.Tensor | number): R {
 function add<R extends tf.Tensor>(a: R, b: tf.Tensor | number): R {
   return tf.add(a, b) as R;
 }
-function sub<R extends tf.Tensor>(a: R, b: tf.Tensor | number): R {
-  return tf.sub(a, b) as R;
-}
 
 /** Plain 2-D matMul, typed. */
 function mm(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return tf.matMul(a, b) as tf.Tensor2D;
 }
 
-/** xᵀ for an activation [R, C] as a blocked 3-D transpose (the 2-D kernel is a naive strided loop). */
-function transposeRows(x: tf.Tensor2D): tf.Tensor2D {
-  const [r, c] = x.shape;
-  const blk = r % 20 === 0 ? 20 : r % 16 === 0 ? 16 : r % 8 === 0 ? 8 : 1;
-  if (blk === 1) return tf.transpose(x);
-  return tf.reshape(tf.transpose(tf.reshape(x, [r / blk, blk, c]), [2, 0, 1]), [c, r]);
-}
-
-/** Column sums of [R, C] as a [1, R]·[R, C] plain matMul (Sum over axis 0 transposes first). */
-function sumRows(x: tf.Tensor2D): tf.Tensor2D {
-  return mm(tf.ones([1, x.shape[0]]), x);
-}
-
 /** ReLU'(u)·g with u the ReLU output. */
 function reluBack(g: tf.Tensor2D, u: tf.Tensor2D): tf.Tensor2D {
   return mul(g, tf.step(u, 0));
-}
-
-interface LnCache { xhat: tf.Tensor2D; rstd: tf.Tensor2D }
-
-function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): { y: tf.Tensor2D; cache: LnCache } {
-  const mu = tf.mean(x, -1, true);
-  const xc = sub(x, mu);
-  const rstd = tf.rsqrt(add(tf.mean(tf.square(xc), -1, true), LN_EPS)) as tf.Tensor2D;
-  const xhat = mul(xc, rstd) as tf.Tensor2D;
-  return { y: add(mul(xhat, g), b), cache: { xhat, rstd } };
-}
-
-/** Hand-written LayerNorm backward: dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = dy·γ. */
-function layerNormBack(dy: tf.Tensor2D, g: tf.Tensor1D, c: LnCache): { dx: tf.Tensor2D; dg: tf.Tensor2D; db: tf.Tensor2D } {
-  const dg = sumRows(mul(dy, c.xhat));
-  const db = sumRows(dy);
-  const dxhat = mul(dy, g) as tf.Tensor2D;
-  const m1 = tf.mean(dxhat, -1, true);
-  const m2 = tf.mean(mul(dxhat, c.xhat), -1, true);
-  const dx = mul(sub(sub(dxhat, m1), mul(c.xhat, m2)), c.rstd) as tf.Tensor2D;
-  return { dx, dg, db };
 }
 
 /** Scatters [B, d] rows into zeros [B·T, d] at the last position of each window. */

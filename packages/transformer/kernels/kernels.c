@@ -1,4 +1,4 @@
-// Multi-head self-attention (no mask) forward and backward for the TF.js wasm backend, compiled to a tiny
+// Kernels for the TF.js wasm backend (attention, LayerNorm, column sums, transposes), compiled to a tiny
 // wasm module that imports the backend's memory and works on its tensors in place (see build.sh).
 // TF.js 4.22 runs batched matMuls ([B·H, T, T]) in a scalar loop 15–25× slower than XNNPACK; these loops
 // over one (window, head) at a time auto-vectorise with -msimd128 and avoid the head transposes.
@@ -131,5 +131,79 @@ void attn_bwd(const float* restrict q, const float* restrict k, const float* res
         }
       }
     }
+  }
+}
+
+// Column sums of x [R, C] into out [C] (bias gradients; TF.js's Sum over axis 0 transposes first).
+void colsum(const float* restrict x, float* restrict out, int R, int C) {
+  for (int c = 0; c < C; c++) out[c] = 0.0f;
+  for (int r = 0; r < R; r++) {
+    const float* xr = x + r * C;
+    for (int c = 0; c < C; c++) out[c] += xr[c];
+  }
+}
+
+// out [C, R] = xᵀ for x [R, C], in 8×8 blocks (TF.js's 2-D transpose is a strided loop).
+void transpose2d(const float* restrict x, float* restrict out, int R, int C) {
+  for (int r0 = 0; r0 < R; r0 += 8) {
+    const int r1 = r0 + 8 < R ? r0 + 8 : R;
+    for (int c0 = 0; c0 < C; c0 += 8) {
+      const int c1 = c0 + 8 < C ? c0 + 8 : C;
+      for (int c = c0; c < c1; c++)
+        for (int r = r0; r < r1; r++) out[c * R + r] = x[r * C + c];
+    }
+  }
+}
+
+// LayerNorm over rows of x [R, C]: y = x̂·g + b with x̂ = (x − mean)·rstd; keeps x̂ and rstd [R].
+void layernorm_fwd(const float* restrict x, const float* restrict g, const float* restrict b, float* restrict y,
+                   float* restrict xhat, float* restrict rstd, int R, int C, float eps) {
+  const float invC = 1.0f / (float)C;
+  for (int r = 0; r < R; r++) {
+    const float* xr = x + r * C;
+    float mean = 0.0f;
+    for (int c = 0; c < C; c++) mean += xr[c];
+    mean *= invC;
+    float var = 0.0f;
+    for (int c = 0; c < C; c++) {
+      const float t = xr[c] - mean;
+      var += t * t;
+    }
+    const float rs = 1.0f / __builtin_sqrtf(var * invC + eps);
+    rstd[r] = rs;
+    float* hr = xhat + r * C;
+    float* yr = y + r * C;
+    for (int c = 0; c < C; c++) {
+      const float h = (xr[c] - mean) * rs;
+      hr[c] = h;
+      yr[c] = h * g[c] + b[c];
+    }
+  }
+}
+
+// LayerNorm backward: dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) with dx̂ = dy·g; dg = Σ dy·x̂, db = Σ dy.
+void layernorm_bwd(const float* restrict dy, const float* restrict g, const float* restrict xhat,
+                   const float* restrict rstd, float* restrict dx, float* restrict dg, float* restrict db, int R, int C) {
+  const float invC = 1.0f / (float)C;
+  for (int c = 0; c < C; c++) {
+    dg[c] = 0.0f;
+    db[c] = 0.0f;
+  }
+  for (int r = 0; r < R; r++) {
+    const float* dyr = dy + r * C;
+    const float* hr = xhat + r * C;
+    float m1 = 0.0f, m2 = 0.0f;
+    for (int c = 0; c < C; c++) {
+      const float t = dyr[c] * g[c];
+      m1 += t;
+      m2 += t * hr[c];
+      dg[c] += dyr[c] * hr[c];
+      db[c] += dyr[c];
+    }
+    m1 *= invC;
+    m2 *= invC;
+    const float rs = rstd[r];
+    float* dxr = dx + r * C;
+    for (int c = 0; c < C; c++) dxr[c] = rs * (dyr[c] * g[c] - m1 - hr[c] * m2);
   }
 }

@@ -1,10 +1,11 @@
 /**
- * Fused multi-head attention kernels for the wasm backend (kernels/attention.c, SIMD, compiled to a tiny
- * module that imports the TF.js heap and reads and writes its tensors in place). Falls back to TF.js ops on
- * other backends. Instantiated lazily on first use: importing this file has no effect.
+ * Fused kernels for the wasm backend (kernels/kernels.c, SIMD, compiled to a tiny module that imports the
+ * TF.js heap and reads and writes its tensors in place): multi-head attention forward/backward, LayerNorm
+ * forward/backward, column sums and blocked transposes. Other backends get TF.js ops. Instantiated lazily
+ * on first use: importing this file has no effect.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ATTENTION_WASM } from './attention-wasm.js';
+import { KERNELS_WASM } from './kernels-wasm.js';
 
 // lib ES2022 has no WebAssembly types (they come with the DOM lib): the little used here.
 declare const WebAssembly: {
@@ -15,6 +16,10 @@ type WasmMemory = object;
 
 type Ptr = number;
 interface Kernels {
+  readonly colsum: (x: Ptr, out: Ptr, R: number, C: number) => void;
+  readonly transpose2d: (x: Ptr, out: Ptr, R: number, C: number) => void;
+  readonly lnFwd: (x: Ptr, g: Ptr, b: Ptr, y: Ptr, xhat: Ptr, rstd: Ptr, R: number, C: number, eps: number) => void;
+  readonly lnBwd: (dy: Ptr, g: Ptr, xhat: Ptr, rstd: Ptr, dx: Ptr, dg: Ptr, db: Ptr, R: number, C: number) => void;
   readonly fwd: (q: Ptr, k: Ptr, v: Ptr, P: Ptr, o: Ptr, B: number, T: number, H: number, dh: number, qRows: number, scratch: Ptr) => void;
   readonly bwd: (q: Ptr, k: Ptr, v: Ptr, P: Ptr, dO: Ptr, dq: Ptr, dk: Ptr, dv: Ptr, B: number, T: number, H: number, dh: number, qRows: number, scratch: Ptr) => void;
 }
@@ -30,8 +35,8 @@ interface State { backend: WasmBackend; kernels: Kernels; scratch: Ptr; scratchF
 let state: State | null = null;
 let enabled = true;
 
-/** Turns the fused kernels off (true TF.js ops everywhere) or back on; for tests and measurements. */
-export function setFusedAttention(on: boolean): void {
+/** Turns the fused kernels off (plain TF.js ops everywhere) or back on; for tests and measurements. */
+export function setFusedKernels(on: boolean): void {
   enabled = on;
 }
 
@@ -41,10 +46,16 @@ function kernels(): State | null {
   if (state !== null && state.backend === backend) return state;
   const memory = backend.wasm?.asm?.memory;
   if (memory === undefined) return null;
-  const module = new WebAssembly.Module(Buffer.from(ATTENTION_WASM, 'base64'));
+  const module = new WebAssembly.Module(Buffer.from(KERNELS_WASM, 'base64'));
   const inst = new WebAssembly.Instance(module, { env: { memory } });
-  const ex = inst.exports as unknown as { attn_fwd: Kernels['fwd']; attn_bwd: Kernels['bwd'] };
-  state = { backend, kernels: { fwd: ex.attn_fwd, bwd: ex.attn_bwd }, scratch: 0, scratchFloats: 0 };
+  const ex = inst.exports as unknown as {
+    attn_fwd: Kernels['fwd']; attn_bwd: Kernels['bwd']; colsum: Kernels['colsum']; transpose2d: Kernels['transpose2d'];
+    layernorm_fwd: Kernels['lnFwd']; layernorm_bwd: Kernels['lnBwd'];
+  };
+  state = {
+    backend, scratch: 0, scratchFloats: 0,
+    kernels: { fwd: ex.attn_fwd, bwd: ex.attn_bwd, colsum: ex.colsum, transpose2d: ex.transpose2d, lnFwd: ex.layernorm_fwd, lnBwd: ex.layernorm_bwd },
+  };
   return state;
 }
 
@@ -128,4 +139,72 @@ export function attentionBack(a: AttentionSaved, dO: tf.Tensor2D): { dq: tf.Tens
   const dqh = tf.matMul(dS, kh);
   const dkh = tf.matMul(dS, qh, true, false);
   return { dq: fromHeads(dqh, B, H), dk: fromHeads(dkh, B, H), dv: fromHeads(dvh, B, H) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// LayerNorm, column sums, transposes (each falls back to TF.js ops off wasm)
+
+const LN_EPS = 1e-5;
+
+/** What the LayerNorm backward needs: x̂ [R, C] and 1/σ [R, 1]. */
+export interface LnCache { readonly xhat: tf.Tensor2D; readonly rstd: tf.Tensor2D }
+
+/** LayerNorm over the last axis (ε = 1e-5, as PyTorch). Must run inside tf.tidy. */
+export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): { y: tf.Tensor2D; cache: LnCache } {
+  const [R, C] = x.shape;
+  const s = kernels();
+  if (s !== null) {
+    const y = output(s, [R, C]) as tf.Tensor2D, xhat = output(s, [R, C]) as tf.Tensor2D, rstd = output(s, [R, 1]) as tf.Tensor2D;
+    s.kernels.lnFwd(ptr(s, x), ptr(s, g), ptr(s, b), ptr(s, y), ptr(s, xhat), ptr(s, rstd), R, C, LN_EPS);
+    return { y, cache: { xhat, rstd } };
+  }
+  const mu = tf.mean(x, -1, true);
+  const xc = tf.sub(x, mu);
+  const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), LN_EPS)) as tf.Tensor2D;
+  const xhat = tf.mul(xc, rstd) as tf.Tensor2D;
+  return { y: tf.add(tf.mul(xhat, g), b) as tf.Tensor2D, cache: { xhat, rstd } };
+}
+
+/** Hand-written LayerNorm backward: dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = dy·γ. */
+export function layerNormBack(dy: tf.Tensor2D, g: tf.Tensor1D, c: LnCache): { dx: tf.Tensor2D; dg: tf.Tensor2D; db: tf.Tensor2D } {
+  const [R, C] = dy.shape;
+  const s = kernels();
+  if (s !== null) {
+    const dx = output(s, [R, C]) as tf.Tensor2D, dg = output(s, [1, C]) as tf.Tensor2D, db = output(s, [1, C]) as tf.Tensor2D;
+    s.kernels.lnBwd(ptr(s, dy), ptr(s, g), ptr(s, c.xhat), ptr(s, c.rstd), ptr(s, dx), ptr(s, dg), ptr(s, db), R, C);
+    return { dx, dg, db };
+  }
+  const dg = sumRows(tf.mul(dy, c.xhat) as tf.Tensor2D);
+  const db = sumRows(dy);
+  const dxhat = tf.mul(dy, g) as tf.Tensor2D;
+  const m1 = tf.mean(dxhat, -1, true);
+  const m2 = tf.mean(tf.mul(dxhat, c.xhat), -1, true);
+  const dx = tf.mul(tf.sub(tf.sub(dxhat, m1), tf.mul(c.xhat, m2)), c.rstd) as tf.Tensor2D;
+  return { dx, dg, db };
+}
+
+/** Column sums of [R, C] as [1, C] (off wasm: a [1, R]·[R, C] plain matMul; Sum over axis 0 transposes first). */
+export function sumRows(x: tf.Tensor2D): tf.Tensor2D {
+  const [R, C] = x.shape;
+  const s = kernels();
+  if (s !== null) {
+    const out = output(s, [1, C]) as tf.Tensor2D;
+    s.kernels.colsum(ptr(s, x), ptr(s, out), R, C);
+    return out;
+  }
+  return tf.matMul(tf.ones([1, R]), x) as tf.Tensor2D;
+}
+
+/** xᵀ for an activation [R, C] (off wasm: a blocked 3-D transpose; the 2-D kernel is a naive strided loop). */
+export function transposeRows(x: tf.Tensor2D): tf.Tensor2D {
+  const [r, c] = x.shape;
+  const s = kernels();
+  if (s !== null) {
+    const out = output(s, [c, r]) as tf.Tensor2D;
+    s.kernels.transpose2d(ptr(s, x), ptr(s, out), r, c);
+    return out;
+  }
+  const blk = r % 20 === 0 ? 20 : r % 16 === 0 ? 16 : r % 8 === 0 ? 8 : 1;
+  if (blk === 1) return tf.transpose(x);
+  return tf.reshape(tf.transpose(tf.reshape(x, [r / blk, blk, c]), [2, 0, 1]), [c, r]);
 }

@@ -119,14 +119,15 @@ export function readRecords(dirs: readonly string[]): RunRecord[] {
 
 const fmt = (x: number | null | undefined, digits = 3): string => (x === null || x === undefined ? '—' : x.toFixed(digits));
 
-/** The final table: success rates and Op vs Op_pred per model. */
+/** The final table: success rates on every task and Op vs Op_pred (own task) per model. */
 function summaryTable(records: readonly RunRecord[]): string {
   const rows = records.flatMap((r) => (r.kind === 'finetune' ? [r] : [])).sort((a, b) => a.id.localeCompare(b.id));
-  const head = `${'model'.padEnd(22)}${'params'.padStart(8)}  s(n2)  s(n4)  s(n6)   Op ± s.e.       Op_pred(own)  Imp    self Op`;
+  const tasks = [...new Set(rows.flatMap((r) => r.measurement.tasks.map((t) => t.nGood)))].sort((a, b) => a - b);
+  const head = `${'model'.padEnd(22)}${'params'.padStart(8)}  ${tasks.map((k) => `s(n${k})`.padEnd(6)).join(' ')}  Op ± s.e.        Op_pred(own)  Imp    self Op`;
   const lines = rows.map((r) => {
-    const m = r.measurement, s = (k: number) => fmt(m.tasks.find((x) => x.nGood === k)?.s.mean);
-    const own = m.tasks.find((x) => x.nGood === r.task);
-    return `${r.id.padEnd(22)}${String(r.params).padStart(8)}  ${s(2)}  ${s(4)}  ${s(6)}   ${fmt(m.op.mean)} ± ${fmt(m.op.se)}   ${fmt(own?.opPred.mean).padStart(6)}        ${fmt(m.imp.mean)}  ${fmt(m.self?.op.mean)}`;
+    const m = r.measurement, own = m.tasks.find((x) => x.nGood === r.task);
+    const s = tasks.map((k) => fmt(m.tasks.find((x) => x.nGood === k)?.s.mean).padEnd(6)).join(' ');
+    return `${r.id.padEnd(22)}${String(r.params).padStart(8)}  ${s}  ${fmt(m.op.mean).padStart(6)} ± ${fmt(m.op.se)}   ${fmt(own?.opPred.mean).padStart(6)}        ${fmt(m.imp.mean)}  ${fmt(m.self?.op.mean)}`;
   });
   return [head, ...lines].join('\n');
 }

@@ -9,8 +9,8 @@ import type { RLConfig } from '@optimpact/rl-trainer';
 import { finetune, nextTokenLoss } from '@optimpact/rl-trainer';
 import { predictedOutcomeLaws } from '@optimpact/self-eval';
 import { fixedPolicy, generatorPolicy, measurePolicy, uniformPolicy } from '@optimpact/split-history';
-import type { SizeName, Transformer } from '@optimpact/transformer';
-import { asPredictor, createModel, evalLoss, exactTargets, loadModel, pretrain, saveModel } from '@optimpact/transformer';
+import type { SizeName, Transformer, TransformerConfig } from '@optimpact/transformer';
+import { SIZE_PRESETS, asPredictor, createModel, evalLoss, exactTargets, loadModel, pretrain, saveModel } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -110,11 +110,18 @@ function floorLoss(env: Environment, targets: Float64Array): number {
   return h / (targets.length / env.vocabSize);
 }
 
+/** The size preset's architecture, read at the environment's vocabulary and context length. */
+function modelConfig(size: SizeName, env: Environment): TransformerConfig {
+  const preset = SIZE_PRESETS.find((p) => p.name === size);
+  if (preset === undefined) throw new Error(`unknown size preset "${size}"`);
+  return { ...preset.config, vocabSize: env.vocabSize, contextLength: env.contextLength };
+}
+
 async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretrain' }>): Promise<void> {
   const t0 = performance.now();
   const { config } = ctx;
   const s = await sharedFor(config);
-  const model = createModel(unit.size, unit.seed);
+  const model = createModel(modelConfig(unit.size, s.env), unit.seed);
   const steps = config.pretrain.steps[unit.size] ?? 0;
   const train = trainSequences(s.env, config, unit.seed);
   const curves = await pretrain(model, {

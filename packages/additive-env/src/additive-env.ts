@@ -1,0 +1,74 @@
+/**
+ * A second environment, to show that the study runs unchanged on any `Environment`: 12 tokens, the
+ * policy acting at odd positions with actions 6..11, outcomes 0..5 at even positions, and
+ *
+ *     base_t = (s_{t−1} + 2·s_{t−2} + 3·s_{t−5}) mod 6     with probability 1 − ε (ε = 0.1)
+ *     base_t ~ Uniform{0..5}                               with probability ε
+ *     s_t    = base_t + 6·(t mod 2)
+ *
+ * The first 5 tokens are uniform within their parity's range. Unlike SPEC §1 the law reads only three
+ * recent tokens, so a model can learn the rule itself rather than a shortcut.
+ */
+import type { Environment, Rng, Task } from '@optimpact/core';
+
+/** Options of the additive environment. */
+export interface AdditiveEnvOptions {
+  /** Probability ε that a token is uniform instead of the rule's. */
+  readonly noise?: number;
+  /** Good outcome sets of the tasks (default nested {0}, {0,1}, {0,1,2}). */
+  readonly goodSets?: readonly (readonly number[])[];
+}
+
+const HALF = 6, LAGS = [1, 2, 5] as const, WEIGHTS = [1, 2, 3] as const;
+
+/** The rule's value at position `end` of `h`, from h[end−1], h[end−2], h[end−5]. */
+function base(h: ArrayLike<number>, end: number): number {
+  let x = 0;
+  for (let i = 0; i < LAGS.length; i++) x += WEIGHTS[i]! * h[end - LAGS[i]!]!;
+  return x % HALF;
+}
+
+/** The additive environment. */
+export function createEnvironment(options: AdditiveEnvOptions = {}): Environment {
+  const noise = options.noise ?? 0.1;
+  if (!(noise >= 0 && noise <= 1)) throw new RangeError(`noise must be in [0, 1], got ${noise}`);
+  const tasks: Task[] = (options.goodSets ?? [[0], [0, 1], [0, 1, 2]]).map((good) => {
+    if (good.length === 0 || good.some((v) => !Number.isInteger(v) || v < 0 || v >= HALF)) throw new RangeError(`a good set must hold outcomes in 0..5, got [${good.join(', ')}]`);
+    return { name: `n_good=${good.length}`, nGood: good.length, good: [...good] };
+  });
+  const actions = Array.from({ length: HALF }, (_, i) => i + HALF);
+  const outcomes = Array.from({ length: HALF }, (_, i) => i);
+  const writeLaw = (det: number, out: Float64Array, at: number): void => {
+    for (let v = 0; v < HALF; v++) out[at + v] = noise / HALF;
+    out[at + det] = out[at + det]! + (1 - noise);
+  };
+  const start = Math.max(...LAGS);
+  return {
+    name: 'additive-env',
+    vocabSize: 2 * HALF,
+    contextLength: 20,
+    actions,
+    outcomes,
+    tasks,
+    isActionPosition: (t) => t % 2 === 1,
+    nextTokenLaw(window, t, out) {
+      out.fill(0);
+      const offset = HALF * (t % 2);
+      if (t < start) for (let v = 0; v < HALF; v++) out[offset + v] = 1 / HALF;
+      else writeLaw(base(window, window.length), out, offset);
+    },
+    outcomeLaw(window, out) {
+      const h = new Int32Array(window.length + 1);
+      h.set(window);
+      for (let i = 0; i < HALF; i++) {
+        h[window.length] = actions[i]!;
+        writeLaw(base(h, h.length), out, i * HALF);
+      }
+    },
+    generate(length: number, rng: Rng) {
+      const s = new Int32Array(length);
+      for (let t = 0; t < length; t++) s[t] = (t < start || rng.next() < noise ? rng.int(HALF) : base(s, t)) + HALF * (t % 2);
+      return s;
+    },
+  };
+}

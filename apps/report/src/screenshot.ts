@@ -2,9 +2,7 @@
  * Pictures of the report through headless Chromium (playwright-core driving the system's Chromium; no
  * browser download): the headline figure as PNG for the README, or any element of a report file.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { chromium } from 'playwright-core';
@@ -30,17 +28,15 @@ export function chromiumAvailable(executablePath = CHROMIUM_PATH): boolean {
 }
 
 /**
- * Runs `f` with a headless Chromium on a fresh profile (`--user-data-dir` in a temporary directory),
- * closing the browser and removing the profile afterwards.
+ * Runs `f` with a headless Chromium, closing it afterwards. Playwright gives every launch a fresh
+ * temporary profile (it refuses a `--user-data-dir` flag), removed on close.
  */
 export async function withChromium<A>(f: (browser: Browser) => Promise<A>, executablePath = CHROMIUM_PATH): Promise<A> {
-  const profile = mkdtempSync(join(tmpdir(), 'optimpact-chromium-'));
-  const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, `--user-data-dir=${profile}`] });
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   try {
     return await f(browser);
   } finally {
     await browser.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 }
 

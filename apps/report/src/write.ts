@@ -25,7 +25,11 @@ export function writeFileAtomic(file: string, html: string): E.Either<ReportErro
     renameSync(tmp, file);
     return E.right(Buffer.byteLength(html, 'utf8'));
   } catch (e) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // the directory itself is unusable: nothing was left behind
+    }
     return E.left({ _tag: 'WriteError', file, message: e instanceof Error ? e.message : String(e) });
   }
 }

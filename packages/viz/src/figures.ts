@@ -112,6 +112,7 @@ function baseOptions(rules: readonly string[], extra: Plot.PlotOptions = {}): Pl
     marginLeft: 60,
     marginRight: 20,
     marginBottom: 45,
+    inset: 10,
     grid: true,
     fx: { domain: rules.map(ruleName), label: null },
     ...extra,
@@ -255,6 +256,7 @@ export function lossAndSuccessVsParams(pretrain: readonly PretrainRow[], models:
         width: WIDTH,
         height: 320,
         marginLeft: 60,
+        inset: 10,
         grid: true,
         x: { type: 'log', label: 'parameters (count, log scale) →' },
         y: { label: `↑ loss (${NATS} per token)`, zero: true },
@@ -976,21 +978,36 @@ export function trainingCurves(curves: readonly CurveRow[]): string {
       `and the maintenance loss staying low (a rising maintenance loss means RL is wrecking the model's prediction of the environment).`,
     plots,
     empty: plots.length === 0 ? 'No training curves in these records.' : undefined,
-    table: {
-      columns: [
-        { key: 'stage', label: 'stage' },
-        { key: 'run', label: 'run id' },
-        { key: 'size', label: 'size' },
-        { key: 'seed', label: 'seed' },
-        { key: 'task', label: 'task (n_good)' },
-        { key: 'rule', label: 'RL rule' },
-        { key: 'step', label: 'step / round' },
-        { key: 'metric', label: 'metric' },
-        { key: 'value', label: 'value' },
-      ],
-      rows: [...pre, ...rl].map((c) => ({ stage: c.stage, run: c.run, size: c.size, seed: c.seed, task: c.task, rule: c.rule, step: c.step, metric: c.metric, value: c.value })),
-    },
+    table: curveTable([...pre, ...rl]),
   });
+}
+
+/** Training curves as a wide table: one row per (run, step), one column per metric. */
+function curveTable(curves: readonly CurveRow[]): DataTable {
+  const metrics = [...new Set(curves.map((c) => c.metric))];
+  const rows = new Map<string, Record<string, Cell>>();
+  for (const c of curves) {
+    const key = JSON.stringify([c.stage, c.run, c.step]);
+    let row = rows.get(key);
+    if (row === undefined) {
+      row = { stage: c.stage, run: c.run, size: c.size, seed: c.seed, task: c.task, rule: c.rule, step: c.step };
+      rows.set(key, row);
+    }
+    row[`m:${c.metric}`] = c.value;
+  }
+  return {
+    columns: [
+      { key: 'stage', label: 'stage' },
+      { key: 'run', label: 'run id' },
+      { key: 'size', label: 'size' },
+      { key: 'seed', label: 'seed' },
+      { key: 'task', label: 'task (n_good)' },
+      { key: 'rule', label: 'RL rule' },
+      { key: 'step', label: 'step / round' },
+      ...metrics.map((m) => ({ key: `m:${m}`, label: metricLabel(m) })),
+    ],
+    rows: [...rows.values()],
+  };
 }
 
 /** Known reference futures in display order; others follow alphabetically. */
@@ -1045,7 +1062,7 @@ export function referenceFutures(models: readonly ModelRow[]): string {
         marginRight: 90,
         marginBottom: 55,
         grid: true,
-        fx: { domain: futures, label: 'reference future', tickRotate: 0 },
+        fx: { domain: futures, label: null },
         fy: { domain: rules.map(ruleName), label: null },
         x: { type: 'point', domain: sizes.map((s) => s.label), label: 'model size →', padding: 0.5, tickRotate: -30 },
         y: { label: which === 'op' ? `↑ Op_ref = H(Q_ref) − H(Q) (${NATS})` : `↑ Imp_ref = KL(Q‖Q_ref) (${NATS})` },
@@ -1087,14 +1104,15 @@ export function objectiveIdentification(models: readonly ModelRow[]): string {
     Object.entries(result.confusion).flatMap(([trained, row]) =>
       Object.entries(row).map(([identified, count]) => ({
         fx: ruleName(rule),
-        trained: `trained n_good = ${trained}`,
-        identified: identified === 'none' ? 'none' : `identified n_good = ${identified}`,
+        trained: `n_good = ${trained}`,
+        identified: identified === 'none' ? 'none' : `n_good = ${identified}`,
         count,
         diagonal: trained === identified,
       })),
     ),
   );
   const rowsDomain = [...new Set(cells.map((c) => c.trained))];
+  const maxCount = Math.max(1, ...cells.map((c) => c.count));
   const colsDomain = [...new Set(cells.map((c) => c.identified))];
   const plots =
     cells.length === 0
@@ -1103,16 +1121,16 @@ export function objectiveIdentification(models: readonly ModelRow[]): string {
           renderPlot({
             width: WIDTH,
             height: 90 + 55 * rowsDomain.length,
-            marginLeft: 140,
+            marginLeft: 90,
             marginBottom: 50,
             fx: { domain: rules.map(ruleName), label: null },
             x: { domain: colsDomain, label: 'identified task (closest Op_pred) →', tickRotate: 0 },
-            y: { domain: rowsDomain, label: 'trained task' },
-            color: { type: 'linear', scheme: 'blues', domain: [0, Math.max(1, ...cells.map((c) => c.count))] }, // no ramp legend: it needs a canvas; counts are written in the cells
+            y: { domain: rowsDomain, label: 'trained task ↓' },
+            color: { type: 'linear', scheme: 'blues', domain: [0, maxCount] }, // no ramp legend: it needs a canvas; counts are written in the cells
             marks: [
               Plot.cell(cells, { x: 'identified', y: 'trained', fx: 'fx', fill: 'count', inset: 1 }),
               Plot.cell(cells.filter((c) => c.diagonal), { x: 'identified', y: 'trained', fx: 'fx', stroke: 'black', strokeWidth: 1.5, fill: 'none', inset: 1 }),
-              Plot.text(cells, { x: 'identified', y: 'trained', fx: 'fx', text: (c: { count: number }) => String(c.count), fill: (c: { count: number }) => (c.count > 0 ? 'black' : '#999'), fontSize: 13 }),
+              Plot.text(cells, { x: 'identified', y: 'trained', fx: 'fx', text: (c: { count: number }) => String(c.count), fill: (c: { count: number }) => (c.count === 0 ? '#999' : c.count > maxCount / 2 ? 'white' : 'black'), fontSize: 13 }),
             ],
           }),
         ];

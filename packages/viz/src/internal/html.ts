@@ -1,6 +1,6 @@
 /**
  * HTML helpers for static figures: escaping, number formatting independent of locale, data tables with
- * a CSV copy and a `data:text/csv` download link (works from disk with scripts off).
+ * a `data:text/csv` download link (works from disk with scripts off).
  */
 
 // -------------------------------------------------------------------------------------------------
@@ -88,18 +88,17 @@ export function tableHtml(table: DataTable): string {
 }
 
 /**
- * The collapsible data block of a figure: the table, its CSV in a read-only text box (select all and
- * copy), and a download link with the CSV inline as a `data:` URL.
+ * The collapsible data block of a figure: the table (select and copy it: it pastes as rows and columns
+ * into a spreadsheet) and a download link carrying the CSV inline as a base64 `data:` URL, which works
+ * from disk with scripts off.
  */
 export function dataBlock(table: DataTable, fileStem: string): string {
   const csv = tableCsv(table);
-  const href = `data:text/csv;charset=utf-8,${encodeURIComponent(csv)}`;
+  const href = `data:text/csv;charset=utf-8;base64,${Buffer.from(csv, 'utf8').toString('base64')}`;
   const file = `${fileStem.replace(/[^A-Za-z0-9_.-]/g, '_')}.csv`;
   return [
     `<details class="data"><summary>Data (${table.rows.length} rows) — <a href="${escapeHtml(href)}" download="${escapeHtml(file)}">download ${escapeHtml(file)}</a></summary>`,
     tableHtml(table),
-    `<p class="csv-label">CSV (select all and copy):</p>`,
-    `<textarea class="csv" readonly rows="${Math.min(12, table.rows.length + 1)}" aria-label="CSV of ${escapeHtml(fileStem)}">${escapeHtml(csv)}</textarea>`,
     `</details>`,
   ].join('\n');
 }

@@ -1,0 +1,89 @@
+/**
+ * Fixed, seeded rows for the figure snapshot tests: 2 sizes × 2 seeds × 3 tasks with rule "exact", and
+ * 2 sizes × 1 seed × 3 tasks with rule "positive". Not built into dist.
+ */
+import { klB } from '@optimpact/impact-theory';
+import type { BaselineRow, CurveRow, Est, ModelRow, PretrainRow, TaskScoreRow } from './types.js';
+
+/** A small linear congruential generator (deterministic across platforms). */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const r6 = (x: number): number => Number(x.toFixed(6));
+
+/** The fixture rows, the same on every call. */
+export function fixtureRows(): { pretrain: PretrainRow[]; models: ModelRow[]; generator: BaselineRow; curves: CurveRow[] } {
+  const rnd = lcg(42);
+  const noise = (scale: number): number => r6((rnd() - 0.5) * 2 * scale);
+  const est = (mean: number, se: number): Est => ({ mean: r6(mean), se: r6(se) });
+  const sizes = [
+    { size: 'xs', params: 18234, skill: 0.55 },
+    { size: 's', params: 59786, skill: 0.75 },
+  ];
+  const pretrain: PretrainRow[] = [];
+  const models: ModelRow[] = [];
+  const curves: CurveRow[] = [];
+  for (const { size, params, skill } of sizes) {
+    for (const seed of [1, 2]) {
+      const id = `${size}-s${seed}/pretrain`;
+      pretrain.push({ id, size, params, seed, testLoss: r6(0.38 - skill * 0.05 + noise(0.01)), randomContextLoss: r6(2.05 + noise(0.02)), unigramLoss: 2.0794, floorLoss: 0.122, lossPositions: 'all positions' });
+      for (let i = 0; i < 6; i++) {
+        const v = 0.35 + 1.7 * Math.exp(-i / 2);
+        curves.push({ run: id, stage: 'pretrain', size, params, seed, task: null, rule: null, step: i * 500, metric: 'testLoss', value: r6(v + noise(0.01)) });
+        curves.push({ run: id, stage: 'pretrain', size, params, seed, task: null, rule: null, step: i * 500, metric: 'trainLoss', value: r6(v - 0.01 + noise(0.01)) });
+      }
+    }
+  }
+  for (const rule of ['exact', 'positive']) {
+    for (const { size, params, skill } of sizes) {
+      for (const seed of rule === 'exact' ? [1, 2] : [1]) {
+        for (const task of [2, 4, 6]) {
+          const a = rule === 'exact' ? skill * (0.9 + 0.1 * rnd()) : 0.05 + 0.05 * rnd();
+          const scores: TaskScoreRow[] = [2, 4, 6].map((k) => {
+            const f = k / 8;
+            const s = Math.min(0.99, a * (Math.min(task, k) / task) + (1 - a) * f + noise(0.005));
+            const sp = f + noise(0.01);
+            return { nGood: k, chance: f, bestConstant: [0.26, 0.52, 0.77][k / 2 - 1]!, s: est(s, 0.007), sPrime: est(sp, 0.006), opPred: est(klB(s, f), 0.012), impMin: est(klB(s, sp), 0.01) };
+          });
+          const own = scores.find((x) => x.nGood === task)!;
+          const op = (own.opPred.mean ?? 0) + noise(0.02);
+          const imp = Math.max(op, own.impMin.mean ?? 0) + 0.03 + Math.abs(noise(0.02));
+          const id = `${size}-s${seed}/finetune-n${task}-${rule}`;
+          models.push({
+            id,
+            size,
+            params,
+            seed,
+            task,
+            rule,
+            op: est(op, 0.015),
+            imp: est(imp, 0.015),
+            nullOp: est(noise(0.01), 0.01),
+            nullImp: est(0.03 + noise(0.004), 0.004),
+            scores,
+            references: [
+              { name: 'fixed(8)', op: est(op - 0.3, 0.02), imp: est(imp + 0.6, 0.03) },
+              { name: 'uniform', op: est(op + noise(0.01), 0.015), imp: est(imp + 0.02, 0.015) },
+              { name: 'pretrained', op: est(op - 0.04, 0.02), imp: est(imp - 0.02, 0.02) },
+            ],
+            self: { op: est(0.7 * op + 0.08, 0.02), imp: est(0.6 * imp + 0.1, 0.02) },
+            maintenanceLoss: r6(0.37 + noise(0.01)),
+            oddPositionLoss: r6(2.3 + noise(0.1)),
+          });
+          for (let i = 0; i < 5; i++) {
+            const frac = 1 - Math.exp(-i / 2);
+            curves.push({ run: id, stage: 'rl', size, params, seed, task, rule, step: i * 50, metric: 'success', value: r6(task / 8 + ((own.s.mean ?? 0) - task / 8) * frac) });
+            curves.push({ run: id, stage: 'rl', size, params, seed, task, rule, step: i * 50, metric: 'maintenanceLoss', value: r6(0.36 + 0.02 * frac) });
+          }
+        }
+      }
+    }
+  }
+  const generator: BaselineRow = { name: 'generator', op: est(0.031, 0.006), imp: est(0.058, 0.006), nullOp: est(0.001, 0.01), nullImp: est(0.03, 0.004) };
+  return { pretrain, models, generator, curves };
+}

@@ -1,0 +1,107 @@
+/**
+ * RL fine-tuning on a real (tiny) transformer. The additive environment is used because its rule reads
+ * three recent tokens, so a short budget can show learning; the SPEC §1 environment needs a pretrained
+ * model (that is the study's end-to-end run).
+ */
+import type { Environment, Task } from '@optimpact/core';
+import { actionWindowPool, deriveSeed, generateSequences, windowsWhere } from '@optimpact/core';
+import { createEnvironment } from '@optimpact/additive-env';
+import { futureLaw, massOn } from '@optimpact/split-history';
+import { createModel, setBackend } from '@optimpact/transformer';
+import type { RLConfig, RLData } from './index.js';
+import { DEFAULT_RL, ORIGINAL_RL, finetune, greedySuccess, nextTokenLoss } from './index.js';
+
+const env: Environment = createEnvironment();
+const config = { vocabSize: env.vocabSize, contextLength: env.contextLength, dModel: 24, nLayers: 1, nHeads: 2, mlpRatio: 4, dropout: 0.1 };
+
+function data(): RLData {
+  const train = generateSequences(env, 100, 200, 1), test = generateSequences(env, 10, 200, 2);
+  const nonAction = (t: number) => !env.isActionPosition(t);
+  return {
+    train: windowsWhere(env, train, (t) => env.isActionPosition(t)).windows,
+    eval: actionWindowPool(env, 1000, 3),
+    maintenance: windowsWhere(env, train, nonAction),
+    maintenanceEval: windowsWhere(env, test, nonAction),
+  };
+}
+
+function bestConstant(task: Task, d: RLData): number {
+  const A = env.actions.length;
+  return Math.max(...env.actions.map((_, a) => {
+    const pi = new Float64Array(d.eval.n * A);
+    for (let k = 0; k < d.eval.n; k++) pi[k * A + a] = 1;
+    return massOn(env, futureLaw(env, d.eval, pi), task.good);
+  }));
+}
+
+const quick = (rule: RLConfig['rule']): RLConfig => ({ ...(rule === 'positive' ? ORIGINAL_RL : DEFAULT_RL), rule, rounds: 30, batchSize: 128, learningRate: 3e-3, evalEvery: 10 });
+
+beforeAll(async () => { await setBackend('wasm'); });
+
+describe('finetune', () => {
+  const d = data();
+
+  it('with the default (exact) rule beats the best constant action clearly on every task', async () => {
+    for (const task of env.tasks) {
+      const model = createModel(config, deriveSeed(5, task.nGood));
+      const before = await greedySuccess(model, env, task, d.eval);
+      const r = await finetune(model, env, task, d, quick('exact'), 11);
+      const floor = bestConstant(task, d);
+      expect(r.finalSuccess).toBeGreaterThan(floor + 0.1);
+      expect(r.finalSuccess).toBeGreaterThan(before);
+      expect(r.curve.map((p) => p.step)).toEqual([0, 10, 20, 30]);
+      model.dispose();
+    }
+  }, 120_000);
+
+  it('is deterministic under a seed', async () => {
+    const run = async () => {
+      const model = createModel(config, 3);
+      const r = await finetune(model, env, env.tasks[1]!, d, { ...quick('reinforce'), rounds: 5, evalEvery: 5 }, 4);
+      model.dispose();
+      return r.curve;
+    };
+    expect(await run()).toEqual(await run());
+  }, 60_000);
+
+  it('trains the original positive-only rule on successes only, and counts them', async () => {
+    const model = createModel(config, 8);
+    const r = await finetune(model, env, env.tasks[0]!, d, { ...quick('positive'), rounds: 10, evalEvery: 5 }, 2);
+    const positives = r.curve.slice(1).map((p) => p['positives']!);
+    // about f·(batch·rounds) positives: each round of 128 contexts succeeds about 1/6 of the time
+    const total = positives.reduce((a, x) => a + x, 0);
+    expect(total).toBeGreaterThan(0.5 * (10 * 128) / 6);
+    expect(total).toBeLessThan(10 * 128);
+    model.dispose();
+  }, 60_000);
+
+  it('keeps the maintenance (non-action) loss within 0.15 nats, where RL alone lets it drift', async () => {
+    // pretrain briefly on non-action targets so there is a prediction to keep
+    const pretrained = createModel(config, 21);
+    const { windows, targets } = d.maintenance;
+    for (let i = 0; i < 60; i++) {
+      const coef = new Float32Array(256 * env.vocabSize);
+      const w = { tokens: new Int32Array(256 * windows.length), positions: new Int32Array(256), n: 256, length: windows.length };
+      for (let k = 0; k < 256; k++) {
+        const j = (i * 256 + k) % windows.n;
+        w.tokens.set(windows.tokens.subarray(j * windows.length, (j + 1) * windows.length), k * windows.length);
+        coef[k * env.vocabSize + targets[j]!] = 1;
+      }
+      await pretrained.step(w, coef, { slot: 'pre', learningRate: 3e-3 });
+    }
+    const start = await nextTokenLoss(pretrained, d.maintenanceEval.windows, d.maintenanceEval.targets);
+    const drift = async (maintenanceSteps: number): Promise<number> => {
+      const model = createModel(config, 21);
+      model.flat.set(pretrained.flat);
+      model.syncParams();
+      const r = await finetune(model, env, env.tasks[2]!, d, { ...quick('exact'), learningRate: 1e-3, maintenanceSteps, maintenanceLearningRate: 1e-3 }, 9);
+      model.dispose();
+      return Math.max(...r.curve.map((p) => p['maintenanceLoss']!)) - start;
+    };
+    const [alone, maintained] = [await drift(0), await drift(2)];
+    expect(start).toBeLessThan(1.6);
+    expect(maintained).toBeLessThan(0.15);
+    expect(maintained).toBeLessThan(alone);
+    pretrained.dispose();
+  }, 120_000);
+});

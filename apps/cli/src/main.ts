@@ -3,6 +3,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { UsageError } from './args.js';
 import { measure, measureUsage } from './commands/measure.js';
+import { report, reportUsage } from './commands/report.js';
 import { study, studyUsage } from './commands/study.js';
 import { finetuneCommand, finetuneUsage, pretrainCommand, pretrainUsage } from './commands/train.js';
 
@@ -11,6 +12,7 @@ const commands: Record<string, { run: (argv: readonly string[]) => Promise<E.Eit
   study: { run: study, usage: studyUsage },
   pretrain: { run: pretrainCommand, usage: pretrainUsage },
   finetune: { run: finetuneCommand, usage: finetuneUsage },
+  report: { run: report, usage: reportUsage },
 };
 
 const usage = `usage:\n${Object.values(commands).map((c) => `  ${c.usage}`).join('\n')}`;

@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { UsageError } from '../args.js';
 import { decodeFlags, intString, parseFlags, usageError } from '../args.js';
 import { loadEnvironment } from '../environment.js';
+import { writeStudyReport } from './report.js';
 import type { StudyConfig } from '../study/config.js';
 import { applyOverrides, decodeConfig, presetPath, PRESETS, readJsonFile } from '../study/config.js';
 import { readVerified, writeAtomic } from '../study/files.js';
@@ -201,6 +202,9 @@ export async function study(argv: readonly string[]): Promise<E.Either<UsageErro
     const summary = summarize(records, { preset, environment: config.environment.package, backend, elapsedSeconds, rules: Object.keys(config.rl) });
     writeAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 1)}\n`);
     process.stdout.write(`\nsummary: ${join(out, 'summary.json')}\n`);
+    const written = await writeStudyReport([out], join(out, 'report.html'));
+    if (E.isLeft(written)) return written;
+    process.stdout.write(`report:  ${written.right}\n`);
   } else {
     process.stdout.write(`\nshard ${o.shard} finished; merge the shards with: optimpact report --runs DIR…\n`);
   }

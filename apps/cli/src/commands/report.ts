@@ -1,0 +1,38 @@
+/**
+ * `optimpact report --runs DIR… --out FILE`: the static HTML report rebuilt from run records alone
+ * (several directories: the shards of one study). The study calls the same code at its end.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { resolve } from 'node:path';
+import type { UsageError } from '../args.js';
+import { decodeFlags, parseFlags, usageError } from '../args.js';
+
+const props = { runs: t.array(t.string), out: t.string };
+
+export const reportUsage = 'optimpact report --runs DIR [--runs DIR …] --out FILE';
+
+/** Writes the report of the records under `dirs` to `out`; Plot and the DOM are loaded only here. */
+export async function writeStudyReport(dirs: readonly string[], out: string): Promise<E.Either<UsageError, string>> {
+  const { writeReport, formatReportError } = await import('@optimpact/report');
+  const r = writeReport(dirs, out);
+  return E.isLeft(r) ? E.left(usageError(formatReportError(r.left))) : E.right(`${r.right.file} (${r.right.records} records)`);
+}
+
+/** Runs `report`. */
+export async function report(argv: readonly string[]): Promise<E.Either<UsageError, void>> {
+  // --runs takes several directories: `--runs a b c` as well as `--runs a --runs b`
+  const normalized: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    normalized.push(argv[i]!);
+    if (argv[i] === '--runs') while (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) normalized.push(argv[++i]!, ...(argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--') ? ['--runs'] : []));
+  }
+  const flags = parseFlags(normalized, [], ['runs']);
+  if (E.isLeft(flags)) return flags;
+  const d = decodeFlags(flags.right, props, t.type(props));
+  if (E.isLeft(d)) return d;
+  const written = await writeStudyReport(d.right.runs.map((r) => resolve(r)), resolve(d.right.out));
+  if (E.isLeft(written)) return written;
+  process.stdout.write(`report: ${written.right}\n`);
+  return E.right(undefined);
+}

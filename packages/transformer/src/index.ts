@@ -16,6 +16,6 @@ export { pretrain, evalLoss, labeledWindows, exactTargets } from './pretrain.js'
 export type { ModelMetadata } from './io.js';
 export { saveModel, loadModel, readModelMetadata, MODEL_FORMAT_VERSION } from './io.js';
 export type { ActingOptions } from './policy.js';
-export { asPolicy, asPredictor, sampleActions, actionProbsFromLogits } from './policy.js';
+export { asPolicy, asPredictor, sampleActions } from './policy.js';
 export type { WorkerTask, WorkerOptions } from './workers.js';
 export { runInWorkers } from './workers.js';

@@ -2,7 +2,8 @@ import { makeRng, type Environment, type Windows } from '@optimpact/core';
 import { specEnv } from '@optimpact/sequence-env';
 import { setBackend } from './backend.js';
 import { createModel } from './model.js';
-import { actionProbsFromLogits, asPolicy, asPredictor, sampleActions } from './policy.js';
+import { actionRows as actionProbsFromLogits } from '@optimpact/core';
+import { asPolicy, asPredictor, sampleActions } from './policy.js';
 
 const env: Environment = specEnv;
 const cfg = { vocabSize: 16, contextLength: 20, dModel: 8, nLayers: 1, nHeads: 2, mlpRatio: 4, dropout: 0.1 };

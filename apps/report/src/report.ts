@@ -5,8 +5,8 @@
  * and every string from the records is escaped.
  */
 import type { EstimateJson, StudySummary } from '@optimpact/core';
-import { allFigures, dataBlock, escapeHtml, formatNumber, identifyModels } from '@optimpact/viz';
-import type { Cell, Column, DataTable, ObjectiveIdentification } from '@optimpact/viz';
+import { allFigures, dataBlock, escapeHtml, formatNumber, identifyModels, orderRules } from '@optimpact/viz';
+import type { Cell, Column, DataTable } from '@optimpact/viz';
 import type { AnyRecord, StudyData } from './load.js';
 import { figureRows } from './rows.js';
 import type { FigureRows } from './rows.js';
@@ -59,7 +59,9 @@ function kindOf(r: AnyRecord): string {
 // sections
 // -------------------------------------------------------------------------------------------------
 
-function overview(data: StudyData, all: readonly AnyRecord[], ident: ObjectiveIdentification): string {
+function overview(data: StudyData, all: readonly AnyRecord[], rows: FigureRows): string {
+  const ident = identifyModels(rows.models);
+  const perRule = orderRules(rows.models.map((m) => m.rule)).map((rule) => [rule, identifyModels(rows.models.filter((m) => m.rule === rule))] as const);
   const ok = data.finetune.filter((r) => r.status === 'success');
   const sizes = [...new Map(ok.map((r) => [r.size, r.params])).entries()].sort((a, b) => a[1] - b[1]);
   const seeds = [...new Set(data.pretrain.map((r) => r.seed))].sort((a, b) => a - b);
@@ -81,7 +83,10 @@ function overview(data: StudyData, all: readonly AnyRecord[], ident: ObjectiveId
     ['RL rules', rules.join(', ') || '—'],
     ['runs', `${all.length} records: ${data.pretrain.length} pretraining, ${data.finetune.length} fine-tuning, ${data.baselines.length} baselines, ${data.failed.length} failed units${failed.length ? `; ${failed.length} not successful (listed under Runs, left out of the figures)` : ''}`],
     ["generator's self-optimization", gen ? `Op ${pm(gen.measurement.op)} nats, Imp ${pm(gen.measurement.imp)} nats` : 'not measured'],
-    ['objective identification', `${ident.correct} of ${ident.total} models (accuracy ${formatNumber(ident.accuracy)})`],
+    [
+      'objective identification',
+      [...perRule, ['all rules', ident] as const].map(([rule, r]) => `${rule}: ${r.correct} of ${r.total} models (accuracy ${formatNumber(r.accuracy)})`).join('; '),
+    ],
   ];
   return `<section id="overview"><h2>Overview</h2><dl class="facts">${items.map(([k, v]) => `<dt>${h(k)}</dt><dd>${h(v)}</dd>`).join('')}</dl></section>`;
 }
@@ -296,7 +301,6 @@ const CONTENTS = [
 export function buildReport(data: StudyData): string {
   const all: AnyRecord[] = [...data.pretrain, ...data.finetune, ...data.baselines, ...data.failed].sort((a, b) => byString(a.id, b.id));
   const rows = figureRows(data);
-  const ident = identifyModels(rows.models);
   const figures = allFigures(rows);
   const title = `optimpact study report${data.summaries.length ? ` — ${[...new Set(data.summaries.map((s) => s.preset))].join(', ')}` : ''}`;
   return [
@@ -314,7 +318,7 @@ export function buildReport(data: StudyData): string {
     '<p>Optimization (Op) and impact (Imp) of tiny transformers fine-tuned by RL, measured by the split-history method and compared with closed-form theory. ' +
       'All measures in nats (natural log); error bars ± 1 standard error; models trained with different RL rules are shown side by side, never mixed. ' +
       'Each figure has its data table (open “Data”; copy it, or download the CSV).</p></header>',
-    overview(data, all, ident),
+    overview(data, all, rows),
     identificationCheck(data, rows),
     `<nav id="contents"><h2>Figures</h2><ol>${CONTENTS.map((c, i) => `<li><a href="#fig-${String(i + 1).padStart(2, '0')}">${h(c)}</a></li>`).join('')}</ol>` +
       `<p><a href="#baselines">Baselines</a> · <a href="#runs">Runs</a> · <a href="#configuration">Configuration</a> · <a href="#provenance">Provenance</a></p></nav>`,

@@ -29,3 +29,5 @@ export type { Candidate, IdentifyInput, Identification, ObjectiveIdentification 
 export { identifyTask, identifyObjective } from './identify.js';
 export type { Cell, Column, DataTable, KeyItem } from './internal/html.js';
 export { escapeHtml, formatNumber, tableCsv, tableHtml, dataBlock, lineKey } from './internal/html.js';
+export { orderRules, orderSizes } from './internal/data.js';
+export type { SizeInfo } from './internal/data.js';

@@ -421,7 +421,9 @@ export function opVsSuccess(models: readonly ModelRow[]): string {
     const y = val(m.op);
     return x === null || y === null ? [] : [{ x, y, xse: se(s?.s), yse: se(m.op), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
   });
-  const curves = tasks.flatMap((k) => theoryCurve(k / 8).map((p) => ({ ...p, color: taskColor(tasks, k), k })));
+  const chanceOf = (k: number): number => models.map((m) => scoreOn(m, k)?.chance).find((c) => c !== undefined) ?? k / 8;
+  const fLabel = (k: number): string => (chanceOf(k) === k / 8 ? `${k}/8` : formatNumber(chanceOf(k)));
+  const curves = tasks.flatMap((k) => theoryCurve(chanceOf(k)).map((p) => ({ ...p, color: taskColor(tasks, k), k })));
   const plots =
     pts.length === 0
       ? []
@@ -445,7 +447,7 @@ export function opVsSuccess(models: readonly ModelRow[]): string {
     caption:
       `Each point is one model: its success rate on the task it was trained on and its measured Op (${NATS}), ± 1 s.e. both ways. Dashed curves: ` +
       `predicted optimization Op_pred = KL_B(s‖f) for f = n_good/8, in the task's colour. Look for each task's points on its own curve.`,
-    key: tasks.map((k) => ({ label: `KL_B(s‖${k}/8)`, stroke: taskColor(tasks, k), dash: '5,3' })),
+    key: tasks.map((k) => ({ label: `KL_B(s‖${fLabel(k)})`, stroke: taskColor(tasks, k), dash: '5,3' })),
     plots,
     empty: plots.length === 0 ? NO_MODELS : undefined,
     table: {

@@ -2,6 +2,7 @@
 /** The optimpact command line. Usage errors print one line and exit with code 2. */
 import * as E from 'fp-ts/lib/Either.js';
 import type { UsageError } from './args.js';
+import { differential, differentialUsage } from './commands/differential.js';
 import { measure, measureUsage } from './commands/measure.js';
 import { report, reportUsage } from './commands/report.js';
 import { study, studyUsage } from './commands/study.js';
@@ -13,6 +14,7 @@ const commands: Record<string, { run: (argv: readonly string[]) => Promise<E.Eit
   pretrain: { run: pretrainCommand, usage: pretrainUsage },
   finetune: { run: finetuneCommand, usage: finetuneUsage },
   report: { run: report, usage: reportUsage },
+  differential: { run: differential, usage: differentialUsage },
 };
 
 const usage = `usage:\n${Object.values(commands).map((c) => `  ${c.usage}`).join('\n')}`;

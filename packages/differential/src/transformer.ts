@@ -44,9 +44,11 @@ export interface DifferentiableTransformer {
   dispose(): void;
 }
 
+type Dense = (x: tf.Tensor) => tf.Tensor;
+
 interface BlockWeights {
-  ln1g: tf.Tensor; ln1b: tf.Tensor; wq: tf.Tensor2D; bq: tf.Tensor; wk: tf.Tensor2D; bk: tf.Tensor; wv: tf.Tensor2D; bv: tf.Tensor;
-  wo: tf.Tensor2D; bo: tf.Tensor; ln2g: tf.Tensor; ln2b: tf.Tensor; w1: tf.Tensor2D; b1: tf.Tensor; w2: tf.Tensor2D; b2: tf.Tensor;
+  ln1g: tf.Tensor; ln1b: tf.Tensor; q: Dense; k: Dense; v: Dense; o: Dense;
+  ln2g: tf.Tensor; ln2b: tf.Tensor; m1: Dense; m2: Dense;
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -62,7 +64,19 @@ function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, LN_EPS))), g), b);
 }
 
-const dense = (x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor): tf.Tensor => tf.add(tf.matMul(x as tf.Tensor2D, w), b);
+/**
+ * `x·W + b` as a plain 2-D matMul whose derivative with respect to `x` is `dy·Wᵀ`, also a plain matMul with
+ * the transposed weights uploaded once (STACK.md: on wasm only plain 2-D matMuls reach XNNPACK; the
+ * transposed one autodiff would use is many times slower). The weights are constants here: no derivative.
+ */
+function denseOp(w: tf.Tensor2D, wT: tf.Tensor2D, b: tf.Tensor): (x: tf.Tensor) => tf.Tensor {
+  const op = tf.customGrad((...inputs) => {
+    const x = inputs[0];
+    if (!(x instanceof tf.Tensor)) throw new TypeError('dense: expected a tensor');
+    return { value: tf.add(tf.matMul(x as tf.Tensor2D, w), b), gradFunc: (dy: tf.Tensor) => tf.matMul(dy as tf.Tensor2D, wT) };
+  });
+  return (x) => op(x);
+}
 
 /** The site names of a config, in forward order. */
 export function transformerSiteNames(c: TransformerConfig): string[] {
@@ -110,23 +124,28 @@ export function differentiableTransformer(model: ModelParams): DifferentiableTra
     return t;
   };
   const vec = (v: Float32Array): tf.Tensor => keep(tf.tensor1d(v));
-  const mat = (v: Float32Array, r: number, k: number): tf.Tensor2D => keep(tf.tensor2d(v, [r, k]));
+  /** The dense layer of weights `v` ([r, k], row-major) and bias `bias`. */
+  const lin = (v: Float32Array, r: number, k: number, bias: Float32Array): Dense => {
+    const vT = new Float32Array(v.length);
+    for (let i = 0; i < r; i++) for (let j = 0; j < k; j++) vT[j * r + i] = v[i * k + j]!;
+    return denseOp(keep(tf.tensor2d(v, [r, k])), keep(tf.tensor2d(vT, [k, r])), vec(bias));
+  };
   const blocks: BlockWeights[] = [];
   for (let l = 0; l < c.nLayers; l++) {
     const p = `blocks.${l}`;
     blocks.push({
       ln1g: vec(view(`${p}.ln1.gamma`)), ln1b: vec(view(`${p}.ln1.beta`)),
-      wq: mat(scaled(view(`${p}.attn.wq`)), d, d), bq: vec(scaled(view(`${p}.attn.bq`))),
-      wk: mat(view(`${p}.attn.wk`), d, d), bk: vec(view(`${p}.attn.bk`)),
-      wv: mat(view(`${p}.attn.wv`), d, d), bv: vec(view(`${p}.attn.bv`)),
-      wo: mat(view(`${p}.attn.wo`), d, d), bo: vec(view(`${p}.attn.bo`)),
+      q: lin(scaled(view(`${p}.attn.wq`)), d, d, scaled(view(`${p}.attn.bq`))),
+      k: lin(view(`${p}.attn.wk`), d, d, view(`${p}.attn.bk`)),
+      v: lin(view(`${p}.attn.wv`), d, d, view(`${p}.attn.bv`)),
+      o: lin(view(`${p}.attn.wo`), d, d, view(`${p}.attn.bo`)),
       ln2g: vec(view(`${p}.ln2.gamma`)), ln2b: vec(view(`${p}.ln2.beta`)),
-      w1: mat(view(`${p}.mlp.w1`), d, hidden), b1: vec(view(`${p}.mlp.b1`)),
-      w2: mat(view(`${p}.mlp.w2`), hidden, d), b2: vec(view(`${p}.mlp.b2`)),
+      m1: lin(view(`${p}.mlp.w1`), d, hidden, view(`${p}.mlp.b1`)),
+      m2: lin(view(`${p}.mlp.w2`), hidden, d, view(`${p}.mlp.b2`)),
     });
   }
   const lnfg = vec(view('lnf.gamma')), lnfb = vec(view('lnf.beta'));
-  const headW = mat(view('head.w'), d, V), headB = vec(view('head.b'));
+  const head = lin(view('head.w'), d, V, view('head.b'));
   const sites = sitesOf(c);
 
   /** Token + position embeddings of `n` windows (`tokens` [n·T]), computed in JS: [n·T·d]. */
@@ -148,18 +167,18 @@ export function differentiableTransformer(model: ModelParams): DifferentiableTra
     for (let l = 0; l < c.nLayers; l++) {
       const w = blocks[l]!, p = `blocks.${l}`;
       const h = layerNorm(tf.reshape(x, [n * T, d]), w.ln1g, w.ln1b); // [n·T, d]
-      const q = heads(dense(h, w.wq, w.bq)), k = heads(dense(h, w.wk, w.bk)), v = heads(dense(h, w.wv, w.bv)); // [n·H, T, dh]
+      const q = heads(w.q(h)), k = heads(w.k(h)), v = heads(w.v(h)); // [n·H, T, dh]
       const att = tf.softmax(tf.matMul(q, k, false, true)); // [n·H, T, T], no mask
       const o = tf.reshape(tf.transpose(tf.reshape(tf.matMul(att, v), [n, H, T, dh]), [0, 2, 1, 3]), [n * T, d]);
-      const a = hook(`${p}.attn.out`, tf.reshape(dense(o, w.wo, w.bo), [n, T, d]));
+      const a = hook(`${p}.attn.out`, tf.reshape(w.o(o), [n, T, d]));
       x = tf.add(x, a);
       const h2 = layerNorm(tf.reshape(x, [n * T, d]), w.ln2g, w.ln2b);
-      const y = hook(`${p}.mlp.out`, tf.reshape(dense(tf.relu(dense(h2, w.w1, w.b1)), w.w2, w.b2), [n, T, d]));
+      const y = hook(`${p}.mlp.out`, tf.reshape(w.m2(tf.relu(w.m1(h2))), [n, T, d]));
       x = hook(`${p}.resid`, tf.add(x, y));
     }
     const last = tf.reshape(tf.slice(x, [0, T - 1, 0], [n, 1, d]), [n, d]); // the output position
     const hf = hook('lnf', layerNorm(last, lnfg, lnfb));
-    hook('logits', dense(hf, headW, headB)); // [n, V]
+    hook('logits', head(hf)); // [n, V]
   };
 
   return {

@@ -1,0 +1,138 @@
+/**
+ * `optimpact differential`: differential optimization and impact (SPEC §7) of a saved model between three
+ * named activation sites P → A → F, averaged over test contexts (mean ± s.e., nats), rank-deficient
+ * contexts counted. An unknown site is refused with the list of the model's sites (exit code 2).
+ */
+import { actionWindowPool, deriveSeed } from '@optimpact/core';
+import type { Position, TrioMeasurement } from '@optimpact/differential';
+import { describeError, differential as measureTrio, parsePosition } from '@optimpact/differential';
+import type { Transformer } from '@optimpact/transformer';
+import { currentBackend, loadModel, setBackend } from '@optimpact/transformer';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import type { UsageError } from '../args.js';
+import { decodeFlags, intString, parseFlags, usageError } from '../args.js';
+import { DEFAULT_ENV, loadEnvironment } from '../environment.js';
+
+/** A position flag: all, last or a position index. */
+const positionString = new t.Type<Position, string, unknown>(
+  'all|last|a position index',
+  (u): u is Position => u === 'all' || u === 'last' || (typeof u === 'number' && Number.isInteger(u) && u >= 0),
+  (u, c) => {
+    const p = typeof u === 'string' ? parsePosition(u.trim()) : undefined;
+    return p === undefined ? t.failure(u, c) : t.success(p);
+  },
+  String,
+);
+
+const props = {
+  model: t.string,
+  p: t.string,
+  a: t.string,
+  f: t.string,
+  'p-pos': positionString,
+  'a-pos': positionString,
+  'f-pos': positionString,
+  contexts: intString(1, 1_000_000),
+  seed: intString(0, 0xffffffff),
+  env: t.string,
+  factors: t.literal(true),
+  json: t.literal(true),
+  backend: t.keyof({ wasm: null, cpu: null, node: null }),
+};
+const Flags = t.intersection([t.type({ model: props.model, p: props.p, a: props.a, f: props.f }), t.partial(props)]);
+
+export const differentialUsage = `optimpact differential --model DIR --p SITE --a SITE --f SITE [--p-pos all|last|T] [--a-pos all|last|T]
+                  [--f-pos all|last|T] [--contexts N] [--seed S] [--factors] [--env PACKAGE] [--backend wasm|cpu|node] [--json]
+                  sites: embed, blocks.L.attn.out, blocks.L.mlp.out, blocks.L.resid, lnf, logits
+                  (defaults: P and A over the whole window, F at the output position; 50 contexts)`;
+
+async function loadModelDir(dir: string, backend: 'wasm' | 'cpu' | 'node' | undefined): Promise<E.Either<UsageError, Transformer>> {
+  const found = [dir, join(dir, 'model')].find((d) => existsSync(join(d, 'model.json')));
+  if (found === undefined) return E.left(usageError(`--model: expected a model directory, got "${dir}" (no model.json there or in its model/)`));
+  await setBackend(backend ?? 'wasm');
+  try {
+    return E.right(await loadModel(found));
+  } catch (e) {
+    return E.left(usageError(`--model: cannot load the model in "${found}" (${(e as Error).message})`));
+  }
+}
+
+const num = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(4).replace(/^-(0\.0+)$/, '$1'));
+const pos = (p: Position): string => String(p);
+
+/** The command's JSON object. */
+export function differentialJson(m: TrioMeasurement, info: { model: string; env: string; seed: number; backend: string }): object {
+  const ref = (role: 'p' | 'a' | 'f') => ({ site: m.trio[role].site, position: m.trio[role].position, dim: m.dims[role] });
+  return {
+    model: info.model,
+    env: info.env,
+    backend: info.backend,
+    seed: info.seed,
+    contexts: m.contexts,
+    units: 'nats',
+    p: ref('p'),
+    a: ref('a'),
+    f: ref('f'),
+    op: m.op,
+    imp: m.imp,
+    rankDeficient: m.rankDeficient,
+    ...(m.undefinedReason !== undefined ? { undefinedReason: m.undefinedReason } : {}),
+    ...(m.chainResidual !== undefined ? { chainResidual: { mean: m.chainResidual.mean, n: m.chainResidual.n } } : {}),
+    msPerContext: m.msPerContext,
+  };
+}
+
+function table(m: TrioMeasurement, info: { model: string; env: string; seed: number; backend: string }): string {
+  const ref = (role: 'p' | 'a' | 'f') => `${m.trio[role].site}[${pos(m.trio[role].position)}] (dim ${m.dims[role]})`;
+  const row = (label: string, e: { mean: number | null; se: number | null; n: number }) =>
+    `${label.padEnd(20)}${num(e.mean).padStart(9)} ± ${num(e.se)}   n = ${e.n}`;
+  return [
+    `P = ${ref('p')} → A = ${ref('a')} → F = ${ref('f')}`,
+    `${m.contexts} contexts · seed ${info.seed} · ${info.env} · model ${info.model} · ${info.backend}`,
+    `${''.padEnd(20)}     mean ± s.e.`,
+    row('Op_diff (nats)', m.op),
+    row('Imp_diff (nats)', m.imp),
+    `${'rank deficient'.padEnd(20)}${String(m.rankDeficient).padStart(9)} of ${m.contexts} contexts${m.undefinedReason !== undefined ? ` (first: ${m.undefinedReason})` : ''}`,
+    ...(m.chainResidual !== undefined ? [`${'‖J−B−CK‖/‖J‖'.padEnd(20)}${m.chainResidual.mean.toExponential(1).padStart(9)}`] : []),
+    `${'time per context'.padEnd(20)}${m.msPerContext.toFixed(0).padStart(9)} ms`,
+  ].join('\n');
+}
+
+/** Runs `differential`, printing a table (or one JSON object with --json). */
+export async function differential(argv: readonly string[]): Promise<E.Either<UsageError, void>> {
+  const flags = parseFlags(argv, ['json', 'factors']);
+  if (E.isLeft(flags)) return flags;
+  const decoded = decodeFlags(flags.right, props, Flags);
+  if (E.isLeft(decoded)) return decoded;
+  const o = decoded.right;
+  const envName = o.env ?? DEFAULT_ENV;
+  const envE = await loadEnvironment(envName);
+  if (E.isLeft(envE)) return envE;
+  const env = envE.right;
+  const model = await loadModelDir(o.model, o.backend);
+  if (E.isLeft(model)) return model;
+  const m = model.right;
+  try {
+    if (m.contextLength !== env.contextLength || m.vocabSize !== env.vocabSize) {
+      return E.left(usageError(`--env: ${env.name} (context ${env.contextLength}, vocabulary ${env.vocabSize}) does not fit the model (context ${m.contextLength}, vocabulary ${m.vocabSize})`));
+    }
+    const contexts = o.contexts ?? 50, seed = o.seed ?? 1;
+    // test contexts from their own stream, apart from the training data's
+    const windows = actionWindowPool(env, contexts, deriveSeed(seed, 'test'));
+    const trio = {
+      p: { site: o.p, position: o['p-pos'] ?? 'all' },
+      a: { site: o.a, position: o['a-pos'] ?? 'all' },
+      f: { site: o.f, position: o['f-pos'] ?? 'last' },
+    };
+    const r = measureTrio(m, windows, trio, { factors: o.factors === true });
+    if (E.isLeft(r)) return E.left(usageError(describeError(r.left)));
+    const info = { model: o.model, env: env.name, seed, backend: currentBackend() };
+    process.stdout.write(o.json ? `${JSON.stringify(differentialJson(r.right, info))}\n` : `${table(r.right, info)}\n`);
+    return E.right(undefined);
+  } finally {
+    m.dispose();
+  }
+}

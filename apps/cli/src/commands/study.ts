@@ -93,7 +93,10 @@ async function schedule(units: readonly Unit[], finished: Set<string>, jobs: num
     const pump = (): void => {
       for (let i = pending.length - 1; i >= 0; i--) if (pending[i]!.after.some((d) => failed.has(d))) failed.add(pending.splice(i, 1)[0]!.id);
       while (running < jobs) {
-        const i = pending.findIndex((u) => u.after.every((d) => finished.has(d)));
+        // Pretraining first: each one unlocks a chain of fine-tunings, so no core idles at the end.
+        const ready = (u: Unit): boolean => u.after.every((d) => finished.has(d));
+        const first = pending.findIndex((u) => u.kind === 'pretrain' && ready(u));
+        const i = first >= 0 ? first : pending.findIndex(ready);
         if (i < 0) break;
         const u = pending.splice(i, 1)[0]!;
         running++;

@@ -184,7 +184,8 @@ async function loadPretrained(ctx: UnitContext, size: SizeName, seed: number, dr
   return loadModel(dir, { dropoutSeed });
 }
 
-async function measureModel(ctx: UnitContext, s: Shared, model: Transformer, name: string, seed: number, references: Policy[], contexts: number, repeats: number) {
+/** Split-history measurement of a model; the large-N one skips self-evaluation (8 forward passes per context). */
+async function measureModel(ctx: UnitContext, s: Shared, model: Transformer, name: string, seed: number, references: Policy[], contexts: number, repeats: number, selfEval: boolean) {
   const m = ctx.config.measure;
   return measurePolicy(s.env, modelPolicy(model, s.env, 0, name), s.test.pool, s.env.tasks, {
     contexts,
@@ -193,7 +194,7 @@ async function measureModel(ctx: UnitContext, s: Shared, model: Transformer, nam
     excludeSelf: m.excludeSelf,
     monteCarlo: m.monteCarlo && contexts <= 1000,
     references,
-    ...(m.selfEval ? { selfLaws: predictedOutcomeLaws(asPredictor(model), s.env) } : {}),
+    ...(selfEval ? { selfLaws: predictedOutcomeLaws(asPredictor(model), s.env) } : {}),
   });
 }
 
@@ -220,9 +221,9 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   };
   const references = config.measure.references.map((r) => refs[r]!());
   const seed = deriveSeed(unit.seed, 'measure', unit.task, unit.rule);
-  const m = await measureModel(ctx, s, model, unit.id, seed, references, config.measure.contexts, config.measure.repeats);
+  const m = await measureModel(ctx, s, model, unit.id, seed, references, config.measure.contexts, config.measure.repeats, config.measure.selfEval);
   const large = config.measure.largeContexts > 0
-    ? await measureModel(ctx, s, model, unit.id, deriveSeed(seed, 'large'), [], config.measure.largeContexts, 1)
+    ? await measureModel(ctx, s, model, unit.id, deriveSeed(seed, 'large'), [], config.measure.largeContexts, 1, false)
     : undefined;
   const record: FinetuneRecord = {
     ...base(ctx, unit.id, unit.seed, { size: unit.size, task: unit.task, rl, measure: config.measure }, (performance.now() - t0) / 1000),

@@ -72,14 +72,17 @@ describe('optimpact study (tiny preset)', () => {
     const dir = join(tmp, 'killed');
     const child = spawn(process.execPath, [main, 'study', '--preset', 'tiny', '--out', dir, '--jobs', '2', ...TWO_CHAINS], { env, stdio: 'ignore' });
     // kill as soon as the first pretraining is done and fine-tuning is under way
-    await new Promise<void>((resolve) => {
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    await new Promise<void>((resolve, reject) => {
       const poll = setInterval(() => {
         if (existsSync(join(dir, 'runs', 'xs-s1-pretrain', 'run.json'))) {
-          setTimeout(() => { child.kill('SIGKILL'); clearInterval(poll); resolve(); }, 1500);
+          clearInterval(poll);
+          setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 1500);
         }
       }, 100);
+      void exited.then((code) => { clearInterval(poll); reject(new Error(`the study exited (code ${code}) before it could be killed`)); });
     });
-    await new Promise((r) => child.once('exit', r));
+    await exited;
     expect(existsSync(join(dir, 'summary.json'))).toBe(false);
     const resumed = run('--out', dir, '--jobs', '1', ...TWO_CHAINS);
     expect(resumed.status).toBe(0);

@@ -6,7 +6,7 @@
 export type { StudyData, ReportError } from './load.js';
 export { loadRecords, formatReportError, decodeErrors } from './load.js';
 export type { FigureRows } from './rows.js';
-export { figureRows, modelRow, pretrainRow, baselineRow, curveRows } from './rows.js';
+export { figureRows, modelRow, pretrainRow, baselineRow, curveRows, differentialRows } from './rows.js';
 export { buildReport } from './report.js';
 export type { WrittenReport } from './write.js';
 export { writeReport, writeFileAtomic } from './write.js';

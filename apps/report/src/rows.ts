@@ -1,6 +1,6 @@
 /** From run records to the plain rows the figure builders take (`@optimpact/viz` types). */
 import type { BaselineRecord, EstimateJson, FinetuneRecord, PretrainRecord, TaskScoresJson } from '@optimpact/core';
-import type { BaselineRow, CurveRow, Est, ModelRow, PretrainRow, TaskScoreRow } from '@optimpact/viz';
+import type { BaselineRow, CurveRow, DifferentialRow, Est, ModelRow, PretrainRow, TaskScoreRow } from '@optimpact/viz';
 import type { StudyData } from './load.js';
 
 /** The rows of every figure. Only records with status "success" are drawn. */
@@ -11,6 +11,8 @@ export interface FigureRows {
   readonly generator: BaselineRow | null;
   readonly baselines: readonly BaselineRow[];
   readonly curves: readonly CurveRow[];
+  /** Differential measures per block, before and after RL (figure 18). */
+  readonly differential: readonly DifferentialRow[];
 }
 
 const est = (e: EstimateJson): Est => ({ mean: e.mean, se: e.se });
@@ -87,6 +89,17 @@ export function curveRows(pretrain: readonly PretrainRecord[], finetune: readonl
   return out;
 }
 
+/** The differential-profile rows of fine-tuning records (before and after RL), if they were measured. */
+export function differentialRows(finetune: readonly FinetuneRecord[], seedOf: (r: FinetuneRecord) => number): DifferentialRow[] {
+  return finetune.flatMap((r) =>
+    (['before', 'after'] as const).flatMap((when) =>
+      (r.differential?.[when] ?? []).map((d) => ({
+        id: r.id, rule: r.rule, task: r.task, size: r.size, params: r.params, seed: seedOf(r),
+        site: d.site, stage: when === 'before' ? ('before RL' as const) : ('after RL' as const),
+        op: est(d.op), imp: est(d.imp), rankDeficient: d.rankDeficient,
+      }))));
+}
+
 /** The rows of every figure from the loaded records (successful runs only). */
 export function figureRows(data: StudyData): FigureRows {
   const ok = <R extends { status: string }>(rs: readonly R[]): R[] => rs.filter((r) => r.status === 'success');
@@ -102,5 +115,6 @@ export function figureRows(data: StudyData): FigureRows {
     generator: generator ? baselineRow(generator) : null,
     baselines: baselines.map(baselineRow),
     curves: curveRows(pretrain, finetune, seedOf),
+    differential: differentialRows(finetune, seedOf),
   };
 }

@@ -57,7 +57,7 @@ if (!available && !inCI) {
               return { id: fig.id, svgs: big.length, marks: perSvg, width: fig.getBoundingClientRect().width };
             });
           }, MARKS);
-          expect(figures.map((f) => f.id)).toEqual(Array.from({ length: 17 }, (_, i) => `fig-${String(i + 1).padStart(2, '0')}`));
+          expect(figures.map((f) => f.id)).toEqual(Array.from({ length: 18 }, (_, i) => `fig-${String(i + 1).padStart(2, '0')}`));
           for (const f of figures) {
             expect({ id: f.id, hasPlot: f.svgs > 0 }).toEqual({ id: f.id, hasPlot: true });
             for (const n of f.marks) expect({ id: f.id, marksAtLeast6: n >= 6 }).toEqual({ id: f.id, marksAtLeast6: true });
@@ -116,7 +116,7 @@ if (!available && !inCI) {
             expect(state.pwned).toBeNull();
             expect(state.scripts).toBe(0);
             expect(state.images).toBe(0);
-            expect(state.figures).toBe(17);
+            expect(state.figures).toBe(18);
             expect(state.title).toContain('<script>window.__pwned=1</script>');
             expect(state.text).toContain(`<script>window.__pwned=1</script>"'&</svg><img src=x onerror="window.__pwned=2">`);
             expect(dialogs).toEqual([]);

@@ -18,7 +18,7 @@ const html = buildReport(study);
 describe('buildReport', () => {
   test('every figure, in order, each with caption, plot and data table', () => {
     const ids = [...html.matchAll(/<figure class="study-figure" id="(fig-\d+)"/g)].map((m) => m[1]);
-    expect(ids).toEqual(Array.from({ length: 17 }, (_, i) => `fig-${String(i + 1).padStart(2, '0')}`));
+    expect(ids).toEqual(Array.from({ length: 18 }, (_, i) => `fig-${String(i + 1).padStart(2, '0')}`));
     for (const body of html.split('<figure class="study-figure"').slice(1)) {
       expect(body).toContain('<figcaption>');
       expect(body).toContain('<svg');
@@ -67,7 +67,7 @@ describe('buildReport', () => {
     expect(evil).toContain('&lt;img src=x onerror=&quot;window.__pwned=2&quot;&gt;');
     expect(evil).toContain('&lt;script&gt;window.__pwned=1&lt;/script&gt;');
     // the figures still render with every model
-    expect((evil.match(/<figure class="study-figure"/g) ?? []).length).toBe(17);
+    expect((evil.match(/<figure class="study-figure"/g) ?? []).length).toBe(18);
   });
 });
 

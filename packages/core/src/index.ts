@@ -16,6 +16,7 @@ export {
   FinetuneRecord,
   BaselineRecord,
   FailedRecord,
+  DifferentialRow,
   RunRecord,
   StudySummary,
 } from './records.js';

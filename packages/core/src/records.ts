@@ -107,12 +107,23 @@ export const PretrainRecord = t.intersection([
 ]);
 export type PretrainRecord = t.TypeOf<typeof PretrainRecord>;
 
+/** One row of a differential profile (SPEC §7): A = one block's branch, P = embeddings, F = logits; nats. */
+export const DifferentialRow = t.intersection([
+  t.type({ site: t.string, op: EstimateJson, imp: EstimateJson, rankDeficient: t.number }),
+  t.partial({ undefinedReason: t.string }),
+]);
+export type DifferentialRow = t.TypeOf<typeof DifferentialRow>;
+
 /** RL fine-tuning of one pretrained model on one task (SPEC §5), then its measurements. */
 export const FinetuneRecord = t.intersection([
   recordBase,
   recordError,
   modelHash,
-  t.partial({ largeMeasurement: MeasurementJson }), // one repeat at many contexts
+  t.partial({
+    largeMeasurement: MeasurementJson, // one repeat at many contexts
+    /** Differential measures per block of the pretrained model (before RL) and the fine-tuned one (after). */
+    differential: t.type({ contexts: t.number, before: t.array(DifferentialRow), after: t.array(DifferentialRow) }),
+  }),
   t.type({
     kind: t.literal('finetune'),
     size: t.string,

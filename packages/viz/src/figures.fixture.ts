@@ -3,7 +3,7 @@
  * 2 sizes × 1 seed × 3 tasks with rule "positive". Not built into dist.
  */
 import { klB } from '@optimpact/impact-theory';
-import type { BaselineRow, CurveRow, Est, ModelRow, PretrainRow, TaskScoreRow } from './types.js';
+import type { BaselineRow, CurveRow, DifferentialRow, Est, ModelRow, PretrainRow, TaskScoreRow } from './types.js';
 
 /** A small linear congruential generator (deterministic across platforms). */
 function lcg(seed: number): () => number {
@@ -86,4 +86,22 @@ export function fixtureRows(): { pretrain: PretrainRow[]; models: ModelRow[]; ge
   }
   const generator: BaselineRow = { name: 'generator', op: est(0.031, 0.006), imp: est(0.058, 0.006), nullOp: est(0.001, 0.01), nullImp: est(0.03, 0.004) };
   return { pretrain, models, generator, curves };
+}
+
+/** Seeded differential-profile rows (figure 18) for the fixture models: two blocks, two branches, before and after RL. */
+export function fixtureDifferential(models: readonly ModelRow[]): DifferentialRow[] {
+  const rnd = lcg(7);
+  const sites = ['blocks.0.attn.out', 'blocks.0.mlp.out', 'blocks.1.attn.out', 'blocks.1.mlp.out'];
+  return models.flatMap((m) =>
+    sites.flatMap((site, i) =>
+      (['before RL', 'after RL'] as const).map((stage) => {
+        const base = i % 2 === 1 ? -1 - 0.5 * rnd() : -0.1 * rnd();
+        const shift = stage === 'after RL' ? 0.05 * m.task * rnd() : 0;
+        return {
+          id: m.id, rule: m.rule, task: m.task, size: m.size, params: m.params, seed: m.seed, site, stage,
+          op: { mean: r6(base + shift), se: r6(0.05 + 0.05 * rnd()) },
+          imp: { mean: r6(-base * 5 + shift), se: r6(0.2 + 0.2 * rnd()) },
+          rankDeficient: 0,
+        };
+      })));
 }

@@ -1,6 +1,7 @@
 import {
   allFigures,
   crossObjectiveImpVsImpMin,
+  differentialByBlock,
   crossObjectiveOpVsScore,
   impactRatioAndExcess,
   impVsImpMin,
@@ -18,12 +19,13 @@ import {
   successVsSize,
   trainingCurves,
 } from './figures.js';
-import { fixtureRows } from './figures.fixture.js';
+import { fixtureDifferential, fixtureRows } from './figures.fixture.js';
 import type { ModelRow } from './types.js';
 
 const { pretrain, models, generator, curves } = fixtureRows();
+const differential = fixtureDifferential(models);
 
-/** Every builder, numbered as in SPEC §9 (then 16, 17), applied to the fixture rows. */
+/** Every builder, numbered as in SPEC §9 (then 16–18), applied to the fixture rows. */
 const BUILDERS: [number, string, () => string][] = [
   [1, 'lossAndSuccessVsParams', () => lossAndSuccessVsParams(pretrain, models)],
   [2, 'successVsSize', () => successVsSize(models)],
@@ -42,6 +44,7 @@ const BUILDERS: [number, string, () => string][] = [
   [15, 'trainingCurves', () => trainingCurves(curves)],
   [16, 'referenceFutures', () => referenceFutures(models)],
   [17, 'objectiveIdentification', () => objectiveIdentification(models)],
+  [18, 'differentialByBlock', () => differentialByBlock(differential)],
 ];
 
 const count = (html: string, re: RegExp): number => (html.match(re) ?? []).length;
@@ -86,7 +89,7 @@ describe('figure builders (snapshots of the static HTML/SVG)', () => {
 
   test('every builder copes with no data', () => {
     const html = allFigures({ pretrain: [], models: [], generator: null, curves: [] });
-    expect(html).toHaveLength(17);
+    expect(html).toHaveLength(18);
     for (const f of html) {
       expect(f).toContain('class="empty"');
       expect(f).not.toContain('<svg class');

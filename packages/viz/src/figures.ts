@@ -27,7 +27,7 @@ import {
 } from './internal/data.js';
 import type { SeedGroup, SizeInfo } from './internal/data.js';
 import { renderPlot } from './internal/render.js';
-import type { BaselineRow, CurveRow, Est, ModelRow, PretrainRow } from './types.js';
+import type { BaselineRow, CurveRow, DifferentialRow, Est, ModelRow, PretrainRow } from './types.js';
 
 // -------------------------------------------------------------------------------------------------
 // model
@@ -1173,8 +1173,62 @@ export function objectiveIdentification(models: readonly ModelRow[]): string {
   });
 }
 
-/** All figures of the report, in order (SPEC §9 1–15, then reference futures and objective identification). */
-export function allFigures(data: { pretrain: readonly PretrainRow[]; models: readonly ModelRow[]; generator: BaselineRow | null; curves: readonly CurveRow[] }): string[] {
+/**
+ * Figure 18: differential Op and Imp (SPEC §7) per block branch against parameters, before RL (the
+ * pretrained model, grey) and after RL (coloured by trained task), one panel per site and RL rule.
+ */
+export function differentialByBlock(rows: readonly DifferentialRow[]): string {
+  const rules = orderRules(rows.map((r) => r.rule));
+  const sites = [...new Set(rows.map((r) => r.site))].sort();
+  const tasks = sortedUnique(rows.map((r) => r.task));
+  const BEFORE = 'pretrained (before RL)';
+  const colorOf = (r: DifferentialRow): string => (r.stage === 'before RL' ? BEFORE : trainedName(r.task));
+  const color: Plot.ScaleOptions = { type: 'ordinal', domain: [BEFORE, ...tasks.map(trainedName)], range: [GREY, ...tasks.map((_, i) => PALETTE[i % PALETTE.length]!)], legend: true };
+  const plotOf = (pick: (r: DifferentialRow) => Est, label: string): string[] => {
+    const pts: Pt[] = rows.flatMap((r) => {
+      const y = val(pick(r));
+      return y === null ? [] : [{ x: r.params, y, xse: null, yse: se(pick(r)), color: colorOf(r), fx: r.site, fy: ruleName(r.rule), title: `${r.id} ${r.stage}: ${r.site}` }];
+    });
+    if (pts.length === 0) return [];
+    return [
+      renderPlot({
+        width: WIDTH,
+        height: 150 + 140 * rules.length,
+        marginLeft: 60,
+        marginRight: 90,
+        marginBottom: 45,
+        inset: 10,
+        grid: true,
+        fx: { domain: sites, label: null },
+        fy: { domain: rules.map(ruleName), label: null },
+        x: { type: 'log', label: 'parameters (count, log scale) →' },
+        y: { label: `↑ ${label} (${NATS})` },
+        color,
+        marks: [Plot.frame({ stroke: '#ddd' }), Plot.ruleY([0], { stroke: GREY }), ...scatter(pts, { fy: true, r: 3 })],
+      }),
+    ];
+  };
+  const plots = [...plotOf((r) => r.op, 'Op_diff'), ...plotOf((r) => r.imp, 'Imp_diff')];
+  return figure({
+    number: 18,
+    title: 'Differential optimization and impact inside the network, per block',
+    caption:
+      `For each block's attention and MLP branch A (held fixed for B = ∂F/∂P), with P the window's embeddings and F the output logits: ` +
+      `Op_diff = ½ ln det(BBᵀ) − ½ ln det(JJᵀ) (top) and Imp_diff (bottom), ${NATS}, mean ± 1 s.e. over contexts, before RL (grey) and after RL (by trained task). ` +
+      `They measure how much a branch shapes the local sensitivity of the logits to the input, treating P as Gaussian around each context: ` +
+      `Look for the change from grey to colour within a site: RL changing how that branch steers the output (compare models only within the same site). ` +
+      `They are local (Jacobians at each context), not the split-history measures of the environment's future, and a value is undefined (counted, not drawn) where BBᵀ or JJᵀ is singular.`,
+    plots,
+    empty: plots.length === 0 ? 'No differential measures in these records (measure.differentialContexts = 0).' : undefined,
+    table: {
+      columns: [...MODEL_COLUMNS, { key: 'site', label: 'site A' }, { key: 'stage', label: 'stage' }, { key: 'op', label: `Op_diff (${NATS})` }, { key: 'opSe', label: 'Op_diff s.e.' }, { key: 'imp', label: `Imp_diff (${NATS})` }, { key: 'impSe', label: 'Imp_diff s.e.' }, { key: 'rd', label: 'rank-deficient contexts' }],
+      rows: rows.map((r) => ({ id: r.id, rule: r.rule, task: r.task, size: r.size, params: r.params, seed: r.seed, site: r.site, stage: r.stage, op: r.op.mean, opSe: r.op.se, imp: r.imp.mean, impSe: r.imp.se, rd: r.rankDeficient })),
+    },
+  });
+}
+
+/** All figures of the report, in order (SPEC §9 1–15, then reference futures, objective identification, differential measures). */
+export function allFigures(data: { pretrain: readonly PretrainRow[]; models: readonly ModelRow[]; generator: BaselineRow | null; curves: readonly CurveRow[]; differential?: readonly DifferentialRow[] }): string[] {
   const { pretrain, models, generator, curves } = data;
   return [
     lossAndSuccessVsParams(pretrain, models),
@@ -1194,5 +1248,6 @@ export function allFigures(data: { pretrain: readonly PretrainRow[]; models: rea
     trainingCurves(curves),
     referenceFutures(models),
     objectiveIdentification(models),
+    differentialByBlock(data.differential ?? []),
   ];
 }

@@ -3,7 +3,7 @@
  * string out per figure (Observable Plot rendered in Node through jsdom; no script). The Plot-free
  * objective identification is also at `@optimpact/viz/identify`.
  */
-export type { Est, TaskScoreRow, ReferenceRow, ModelRow, PretrainRow, BaselineRow, CurveRow } from './types.js';
+export type { Est, TaskScoreRow, ReferenceRow, ModelRow, PretrainRow, BaselineRow, CurveRow, DifferentialRow } from './types.js';
 export {
   lossAndSuccessVsParams,
   successVsSize,
@@ -22,6 +22,7 @@ export {
   trainingCurves,
   referenceFutures,
   objectiveIdentification,
+  differentialByBlock,
   identifyModels,
   allFigures,
 } from './figures.js';

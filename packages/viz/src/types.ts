@@ -110,3 +110,25 @@ export interface CurveRow {
   readonly metric: string;
   readonly value: number;
 }
+
+/**
+ * One block's differential measures (SPEC §7) for one model, before or after RL: P = the window's
+ * embeddings, A = the block's attention or MLP branch (held fixed for B), F = the logits; nats.
+ */
+export interface DifferentialRow {
+  /** Run id of the fine-tuning stage. */
+  readonly id: string;
+  readonly rule: string;
+  readonly task: number;
+  readonly size: string;
+  readonly params: number;
+  readonly seed: number;
+  /** The intermediate site A, e.g. "blocks.0.mlp.out". */
+  readonly site: string;
+  /** "before RL" (the pretrained model) or "after RL". */
+  readonly stage: 'before RL' | 'after RL';
+  readonly op: Est;
+  readonly imp: Est;
+  /** Contexts where BBᵀ or JJᵀ was singular (left out of the means). */
+  readonly rankDeficient: number;
+}

@@ -4,7 +4,8 @@
  * it runs in the main thread or a worker, alone, in a shard, or after a resume.
  */
 import type { CurvePoint, Environment, FinetuneRecord, PretrainRecord, BaselineRecord, Policy, Task } from '@optimpact/core';
-import { deriveSeed, FORMAT_VERSION, modelPolicy } from '@optimpact/core';
+import { deriveSeed, FORMAT_VERSION, modelPolicy, sliceWindows } from '@optimpact/core';
+import { differentialProfile } from '@optimpact/differential';
 import type { RLConfig } from '@optimpact/rl-trainer';
 import { finetune, nextTokenLoss } from '@optimpact/rl-trainer';
 import { predictedOutcomeLaws } from '@optimpact/self-eval';
@@ -225,6 +226,11 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const large = config.measure.largeContexts > 0
     ? await measureModel(ctx, s, model, unit.id, deriveSeed(seed, 'large'), [], config.measure.largeContexts, 1, false)
     : undefined;
+  const dn = config.measure.differentialContexts;
+  const profileWindows = sliceWindows(s.test.pool, 0, Math.min(dn, s.test.pool.n));
+  const differential = dn > 0
+    ? { contexts: profileWindows.n, before: differentialProfile(pretrained, s.env, profileWindows), after: differentialProfile(model, s.env, profileWindows) }
+    : undefined;
   const record: FinetuneRecord = {
     ...base(ctx, unit.id, unit.seed, { size: unit.size, task: unit.task, rl, measure: config.measure }, (performance.now() - t0) / 1000),
     kind: 'finetune',
@@ -242,6 +248,7 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
     },
     measurement: measurementJson(m, s.constants),
     ...(large ? { largeMeasurement: measurementJson(large, s.constants) } : {}),
+    ...(differential ? { differential } : {}),
   };
   for (const x of [model, untrained, pretrained]) x.dispose();
   writeRecord(ctx.dir(record.id), record);

@@ -62,6 +62,22 @@ describe('optimpact study (tiny preset)', () => {
     expect(fullRun.stdout).toMatch(/xs-s1-n2-exact\s+18\d{3}/);
   }, 300_000);
 
+  it('measures a saved fine-tuned model from the command line, and rejects an unknown differential site', () => {
+    const model = join(full, 'runs', 'xs-s1-n2-exact');
+    const m = spawnSync(process.execPath, [main, 'measure', '--policy', model, '--task', '2', '--contexts', '50', '--repeats', '2', '--self-eval', '--reference', `model:${join(full, 'runs', 'xs-s1-pretrain')},uniform`, '--json'], { encoding: 'utf8', env });
+    expect(m.status).toBe(0);
+    const j = JSON.parse(m.stdout);
+    expect(Object.keys(j.references)).toHaveLength(2);
+    expect(typeof j.self.Op.mean).toBe('number');
+    const d = spawnSync(process.execPath, [main, 'differential', '--model', model, '--p', 'embed', '--a', 'blocks.9.nope', '--f', 'logits'], { encoding: 'utf8', env });
+    expect(d.status).toBe(2);
+    expect(d.stderr).toMatch(/blocks\.9\.nope/);
+    expect(d.stderr).toMatch(/embed, .*blocks\.0\.attn\.out/);
+    const ok = spawnSync(process.execPath, [main, 'differential', '--model', model, '--p', 'embed', '--a', 'blocks.0.mlp.out', '--f', 'logits', '--contexts', '3', '--json'], { encoding: 'utf8', env });
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout)).toHaveProperty('op');
+  }, 120_000);
+
   it('skips finished work when run again, and gives the same numbers', () => {
     const again = run('--out', full, ...TWO_CHAINS);
     expect(again.status).toBe(0);

@@ -4,10 +4,13 @@
  * model (that is the study's end-to-end run).
  */
 import type { Environment, Task } from '@optimpact/core';
-import { actionWindowPool, deriveSeed, generateSequences, windowsWhere } from '@optimpact/core';
+import { actionWindowPool, deriveSeed, generateSequences, modelPolicy, windowsWhere } from '@optimpact/core';
 import { createEnvironment } from '@optimpact/additive-env';
-import { futureLaw, massOn } from '@optimpact/split-history';
-import { createModel, setBackend } from '@optimpact/transformer';
+import { futureLaw, massOn, measurePolicy } from '@optimpact/split-history';
+import { createModel, loadModel, saveModel, setBackend } from '@optimpact/transformer';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RLConfig, RLData } from './index.js';
 import { DEFAULT_RL, ORIGINAL_RL, finetune, greedySuccess, nextTokenLoss } from './index.js';
 
@@ -104,4 +107,20 @@ describe('finetune', () => {
     expect(maintained).toBeLessThan(alone);
     pretrained.dispose();
   }, 120_000);
+
+  it('gives the same measurements after the fine-tuned model is saved and reloaded', async () => {
+    const model = createModel(config, 31);
+    await finetune(model, env, env.tasks[1]!, d, { ...quick('exact'), rounds: 5, evalEvery: 5 }, 3);
+    const dir = join(mkdtempSync(join(tmpdir(), 'optimpact-rl-')), 'model');
+    await saveModel(model, dir);
+    const reloaded = await loadModel(dir);
+    const measure = (m: typeof model) => measurePolicy(env, modelPolicy(m, env, 0), d.eval, env.tasks, { contexts: 200, repeats: 3, seed: 5 });
+    const [a, b] = [await measure(model), await measure(reloaded)];
+    expect(b.op).toEqual(a.op);
+    expect(b.imp).toEqual(a.imp);
+    expect(b.tasks.map((t) => t.s)).toEqual(a.tasks.map((t) => t.s));
+    expect(b.samples[0]!.actions).toEqual(a.samples[0]!.actions);
+    model.dispose();
+    reloaded.dispose();
+  }, 60_000);
 });

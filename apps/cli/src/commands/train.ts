@@ -13,7 +13,7 @@ import { decodeFlags, intString, parseFlags, usageError } from '../args.js';
 import { PRESETS } from '../study/config.js';
 import type { Rule, Unit } from '../study/plan.js';
 import { finetuneId, pretrainId } from '../study/plan.js';
-import type { UnitProgress } from '../study/run-unit.js';
+import { progress } from '../study/progress.js';
 import { runUnit } from '../study/run-unit.js';
 import { resolveConfig } from './study.js';
 
@@ -31,10 +31,6 @@ const finetuneProps = { ...common, model: t.string, task: intString(1, 1000), ru
 export const pretrainUsage = 'optimpact pretrain --size xs|s|m|l --out DIR [--seed N] [--steps K] [--preset P] [--set path=value …] [--backend B]';
 export const finetuneUsage = 'optimpact finetune --model DIR --task 2|4|6 --out DIR [--rule exact|reinforce|positive] [--seed N] [--preset P] [--set …] [--backend B]';
 
-function plainProgress(p: UnitProgress): void {
-  if (p.done === p.total || p.done % Math.max(1, Math.round(p.total / 20)) === 0) process.stderr.write(`${p.id}: ${p.stage} ${p.done}/${p.total}\n`);
-}
-
 async function runAlone(unit: Unit, dirs: Record<string, string>, o: { preset?: string; set?: readonly string[]; backend?: 'wasm' | 'cpu' | 'node' }, extraSets: string[]): Promise<E.Either<UsageError, void>> {
   const resolved = resolveConfig({ ...(o.preset ? { preset: o.preset } : {}), set: [...extraSets, ...(o.set ?? [])] });
   if (E.isLeft(resolved)) return resolved;
@@ -48,7 +44,10 @@ async function runAlone(unit: Unit, dirs: Record<string, string>, o: { preset?: 
     if (d === undefined) throw new Error(`unit ${unit.id} needs unit ${id}, which is not given`);
     return d;
   };
-  await runUnit({ dir, config: resolved.right.config, backend, onProgress: plainProgress }, unit);
+  const bar = progress(1);
+  await runUnit({ dir, config: resolved.right.config, backend, onProgress: (p) => bar.update(p) }, unit);
+  bar.finish(unit.id, 'done');
+  bar.stop();
   process.stdout.write(`${dirs[unit.id]}\n`);
   return E.right(undefined);
 }

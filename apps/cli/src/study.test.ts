@@ -112,6 +112,13 @@ describe('optimpact study (tiny preset)', () => {
     expect(run('--out', b, '--shard', '2/2', ...TWO_CHAINS).status).toBe(0);
     expect({ ...numbers(a), ...numbers(b) }).toEqual(numbers(full));
     expect(Object.keys(numbers(a))).not.toEqual(Object.keys(numbers(b)));
+    // the report over the merged shards draws the single run's figures (timings and provenance differ)
+    const report = (out: string, ...dirs: string[]) => spawnSync(process.execPath, [main, 'report', '--runs', ...dirs, '--out', out], { encoding: 'utf8', env });
+    expect(report(join(tmp, 'merged.html'), a, b).status).toBe(0);
+    expect(report(join(tmp, 'single.html'), full).status).toBe(0);
+    const figures = (f: string) => readFileSync(f, 'utf8').match(/<figure class="study-figure"[\s\S]*?<\/figure>/g) ?? [];
+    expect(figures(join(tmp, 'merged.html'))).toHaveLength(18);
+    expect(figures(join(tmp, 'merged.html'))).toEqual(figures(join(tmp, 'single.html')));
   }, 300_000);
 });
 

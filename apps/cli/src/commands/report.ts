@@ -19,14 +19,16 @@ export async function writeStudyReport(dirs: readonly string[], out: string): Pr
   return E.isLeft(r) ? E.left(usageError(formatReportError(r.left))) : E.right(`${r.right.file} (${r.right.records} records)`);
 }
 
+/** True when the nearest flag before position i is --runs. */
+function runsFlagBefore(argv: readonly string[], i: number): boolean {
+  for (let j = i - 1; j >= 0; j--) if (argv[j]!.startsWith('--')) return argv[j] === '--runs';
+  return false;
+}
+
 /** Runs `report`. */
 export async function report(argv: readonly string[]): Promise<E.Either<UsageError, void>> {
   // --runs takes several directories: `--runs a b c` as well as `--runs a --runs b`
-  const normalized: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    normalized.push(argv[i]!);
-    if (argv[i] === '--runs') while (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) normalized.push(argv[++i]!, ...(argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--') ? ['--runs'] : []));
-  }
+  const normalized = argv.flatMap((arg, i) => (i > 0 && !arg.startsWith('--') && !argv[i - 1]!.startsWith('--') && runsFlagBefore(argv, i) ? ['--runs', arg] : [arg]));
   const flags = parseFlags(normalized, [], ['runs']);
   if (E.isLeft(flags)) return flags;
   const d = decodeFlags(flags.right, props, t.type(props));

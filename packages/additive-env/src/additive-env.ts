@@ -10,6 +10,7 @@
  * recent tokens, so a model can learn the rule itself rather than a shortcut.
  */
 import type { Environment, Rng, Task } from '@optimpact/core';
+import { writeNoisyRuleLaw } from '@optimpact/core';
 
 /** Options of the additive environment. */
 export interface AdditiveEnvOptions {
@@ -38,10 +39,8 @@ export function createEnvironment(options: AdditiveEnvOptions = {}): Environment
   });
   const actions = Array.from({ length: HALF }, (_, i) => i + HALF);
   const outcomes = Array.from({ length: HALF }, (_, i) => i);
-  const writeLaw = (det: number, out: Float64Array, at: number): void => {
-    for (let v = 0; v < HALF; v++) out[at + v] = noise / HALF;
-    out[at + det] = out[at + det]! + (1 - noise);
-  };
+  // P(base = v) = (1 − ε)·[v = det] + ε/n, written into out[at..at+n).
+  const writeLaw = (det: number, out: Float64Array, at: number): void => writeNoisyRuleLaw(det, noise, HALF, out, at);
   const start = Math.max(...LAGS);
   return {
     name: 'additive-env',

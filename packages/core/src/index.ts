@@ -21,3 +21,4 @@ export {
   StudySummary,
 } from './records.js';
 export { actionRows, modelPolicy } from './policy.js';
+export { writeNoisyRuleLaw } from './laws.js';

@@ -1,11 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { klB, opPred, opPredInverse } from './binary.js';
 import { kl } from './information.js';
+import { right } from './internal/expect-either.js';
 
-const right = <A>(e: E.Either<unknown, A>): A => {
-  if (E.isLeft(e)) throw new Error(`expected Right, got Left ${JSON.stringify(e.left)}`);
-  return e.right;
-};
 
 describe('klB', () => {
   it('matches closed values worked by hand', () => {

@@ -3,15 +3,8 @@ import { impDiff, impDiffScalar, opDiff, opDiffScalar } from './differential.js'
 import { mulberry32, normals } from './internal/prng.js';
 import { add, cholesky, forwardSubstitute, fromRows, gram, logDetSpd, matmul, matrix, solveSpd, trace } from './linalg.js';
 import type { Matrix } from './types.js';
+import { right, leftReason } from './internal/expect-either.js';
 
-const right = <A>(e: E.Either<unknown, A>): A => {
-  if (E.isLeft(e)) throw new Error(`expected Right, got Left ${JSON.stringify(e.left)}`);
-  return e.right;
-};
-const leftReason = (e: E.Either<{ readonly reason: string }, unknown>): string => {
-  if (E.isRight(e)) throw new Error(`expected Left, got Right ${String(e.right)}`);
-  return e.left.reason;
-};
 const randomMatrix = (z: () => number, rows: number, cols: number): Matrix =>
   matrix(rows, cols, Array.from({ length: rows * cols }, z));
 const column = (v: Float64Array): Matrix => matrix(v.length, 1, v);

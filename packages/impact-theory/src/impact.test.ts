@@ -3,15 +3,8 @@ import { klB } from './binary.js';
 import { excessImpact, impactRatio, impMin, minImpactShift } from './impact.js';
 import { kl } from './information.js';
 import { mulberry32, randomSimplex } from './internal/prng.js';
+import { right, leftReason } from './internal/expect-either.js';
 
-const right = <A>(e: E.Either<unknown, A>): A => {
-  if (E.isLeft(e)) throw new Error(`expected Right, got Left ${JSON.stringify(e.left)}`);
-  return e.right;
-};
-const leftReason = (e: E.Either<{ readonly reason: string }, unknown>): string => {
-  if (E.isRight(e)) throw new Error(`expected Left, got Right ${String(e.right)}`);
-  return e.left.reason;
-};
 
 /** A random distribution over n outcomes with mass s on `good`. */
 function randomWithSuccess(u: () => number, n: number, good: readonly number[], s: number): Float64Array {

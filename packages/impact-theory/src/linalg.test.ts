@@ -15,11 +15,8 @@ import {
   transpose,
 } from './linalg.js';
 import type { Matrix } from './types.js';
+import { right } from './internal/expect-either.js';
 
-const right = <A>(e: E.Either<unknown, A>): A => {
-  if (E.isLeft(e)) throw new Error(`expected Right, got Left ${JSON.stringify(e.left)}`);
-  return e.right;
-};
 const expectMatrixClose = (a: Matrix, b: Matrix, digits = 10): void => {
   expect([a.rows, a.cols]).toEqual([b.rows, b.cols]);
   a.data.forEach((v, i) => expect(v).toBeCloseTo(b.data[i]!, digits));

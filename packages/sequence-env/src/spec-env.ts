@@ -9,6 +9,7 @@
  * their parity's range. The policy acts at odd positions; the outcome F is the next (even) token.
  */
 import type { Environment, Rng, Task } from '@optimpact/core';
+import { writeNoisyRuleLaw } from '@optimpact/core';
 
 /** Options of the SPEC §1 environment. */
 export interface SpecEnvOptions {
@@ -43,11 +44,8 @@ export function createSpecEnv(options: SpecEnvOptions = {}): Environment {
   const actions = Array.from({ length: HALF }, (_, i) => i + HALF);
   const outcomes = Array.from({ length: HALF }, (_, i) => i);
   const contextLength = 20;
-  // P(base = v) = (1 − ε)·[v = det] + ε/8, written into out[at..at+8).
-  const writeLaw = (det: number, out: Float64Array, at: number): void => {
-    for (let v = 0; v < HALF; v++) out[at + v] = noise / HALF;
-    out[at + det] = out[at + det]! + (1 - noise);
-  };
+  // P(base = v) = (1 − ε)·[v = det] + ε/n, written into out[at..at+n).
+  const writeLaw = (det: number, out: Float64Array, at: number): void => writeNoisyRuleLaw(det, noise, HALF, out, at);
 
   return {
     name: 'sequence-env/spec',

@@ -134,6 +134,22 @@ void attn_bwd(const float* restrict q, const float* restrict k, const float* res
   }
 }
 
+// Dropout mask: out[i] = 0 where the hash of (i, k1, k2) falls below `drop` (= p·2³²), else `keep` = 1/(1 − p).
+// Counter-based, so a mask is a function of its two keys alone and vectorises; model.ts computes the same
+// hash in JS off wasm. lowbias32 (C. Wellons) applied twice, keyed before each round.
+static inline u32 mix32(u32 x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
+}
+
+void dropout_mask(float* restrict out, int n, u32 k1, u32 k2, u32 drop, float keep) {
+  for (int i = 0; i < n; i++) out[i] = mix32(mix32((u32)i ^ k1) + k2) < drop ? 0.0f : keep;
+}
+
 // Column sums of x [R, C] into out [C] (bias gradients; TF.js's Sum over axis 0 transposes first).
 void colsum(const float* restrict x, float* restrict out, int R, int C) {
   for (int c = 0; c < C; c++) out[c] = 0.0f;

@@ -1,6 +1,6 @@
 import { makeRng, type Windows } from '@optimpact/core';
 import { setBackend } from './backend.js';
-import { setFusedKernels } from './internal/kernels.js';
+import { dropoutMask, setFusedKernels } from './internal/kernels.js';
 import { createModel } from './model.js';
 
 beforeAll(async () => {
@@ -34,5 +34,31 @@ describe('fused wasm kernels', () => {
     expect(b.loss).toBeCloseTo(a.loss, 5);
     for (let i = 0; i < a.z.length; i++) expect(Math.abs(a.z[i]! - b.z[i]!)).toBeLessThan(1e-5);
     for (let i = 0; i < a.g.length; i++) expect(Math.abs(a.g[i]! - b.g[i]!)).toBeLessThan(5e-5 + 1e-3 * Math.abs(a.g[i]!)); // summation order differs
+  });
+});
+
+describe('dropout masks', () => {
+  const draw = (fused: boolean, k1: number, k2: number): Float32Array => {
+    setFusedKernels(fused);
+    const m = dropoutMask(500, 40, 0.1, k1, k2);
+    const v = m.dataSync() as Float32Array;
+    m.dispose();
+    return v.slice();
+  };
+
+  it('are the same numbers from the wasm kernel and from JS', () => {
+    for (const [k1, k2] of [[0, 0], [0xdeadbeef, 0x12345678], [0xffffffff, 1]] as const) {
+      expect(draw(true, k1, k2)).toEqual(draw(false, k1, k2));
+    }
+  });
+
+  it('drop a fraction p and scale the rest by 1/(1 − p); other keys give another mask', () => {
+    const a = draw(true, 1, 2), b = draw(true, 1, 3), n = a.length;
+    expect(new Set(a)).toEqual(new Set([0, Math.fround(1 / 0.9)]));
+    const dropped = a.filter((x) => x === 0).length;
+    expect(Math.abs(dropped / n - 0.1)).toBeLessThan(5 * Math.sqrt(0.09 / n));
+    // independent masks agree on p² + (1 − p)² = 0.82 of the entries
+    const same = a.filter((x, i) => x === b[i]).length;
+    expect(Math.abs(same / n - 0.82)).toBeLessThan(5 * Math.sqrt(0.82 * 0.18 / n));
   });
 });

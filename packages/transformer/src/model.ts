@@ -4,8 +4,8 @@
  * Written for the TF.js wasm backend (STACK.md): the forward and backward passes are explicit, every dense
  * layer is a plain 2-D matMul (the only kind XNNPACK runs), transposes of activations are done as blocked
  * 3-D transposes, tokens and positions are embedded together as one-hot × matrix, Q/K/V are separate
- * projections, dropout masks are drawn into Float32Arrays, 1/√d_head is folded into the query weights, the
- * LayerNorm backward is hand-written, the MLP uses ReLU (as torch.nn.TransformerEncoderLayer does) and the
+ * projections, dropout masks come from a counter-based hash (a SIMD kernel on wasm), 1/√d_head is folded
+ * into the query weights, the LayerNorm backward is hand-written, the MLP uses ReLU (as torch.nn.TransformerEncoderLayer does) and the
  * last block is computed only at the output position. Parameters live in one flat Float32Array updated
  * by AdamW in JS; their tensors are re-uploaded after each step.
  *
@@ -16,7 +16,7 @@ import type { StepOptions, TrainableModel, Windows } from '@optimpact/core';
 import { deriveSeed, makeRng, type Rng } from '@optimpact/core';
 import { countParams, SIZE_PRESETS, sizePreset, validateConfig, type SizeName, type SizePreset, type TransformerConfig } from './config.js';
 import { AdamW, ADAMW_DEFAULTS, type AdamWOptions } from './internal/adamw.js';
-import { attention, attentionBack, layerNorm, layerNormBack, sumRows, transposeRows, type AttentionSaved, type LnCache } from './internal/kernels.js';
+import { attention, attentionBack, dropoutMask, layerNorm, layerNormBack, sumRows, transposeRows, type AttentionSaved, type LnCache } from './internal/kernels.js';
 
 // ---------------------------------------------------------------------------------------------------
 // model: parameters
@@ -274,13 +274,12 @@ export class Transformer implements TrainableModel {
   // -------------------------------------------------------------------------------------------------
   // forward
 
-  /** A dropout mask [rows, d] with entries 0 or 1/(1 − p), or null when dropout is off. */
+  /** A dropout mask [rows, cols] with entries 0 or 1/(1 − p) keyed by two draws, or null when dropout is off. */
   private mask(rows: number, cols: number, train: boolean): tf.Tensor2D | null {
     const p = this.config.dropout;
     if (!train || p === 0) return null;
-    const m = new Float32Array(rows * cols), keep = 1 / (1 - p), rng = this.dropRng;
-    for (let i = 0; i < m.length; i++) m[i] = rng.next() < p ? 0 : keep;
-    return tf.tensor2d(m, [rows, cols]);
+    const key = (): number => Math.floor(this.dropRng.next() * 2 ** 32);
+    return dropoutMask(rows, cols, p, key(), key());
   }
 
   /** The one-hot rows [B·T, V + T] (token, position) and their transpose, built in JS. */

@@ -1,7 +1,7 @@
 /**
  * Fused kernels for the wasm backend (kernels/kernels.c, SIMD, compiled to a tiny module that imports the
  * TF.js heap and reads and writes its tensors in place): multi-head attention forward/backward, LayerNorm
- * forward/backward, column sums and blocked transposes. Other backends get TF.js ops. Instantiated lazily
+ * forward/backward, column sums, blocked transposes and dropout masks. Other backends get TF.js ops. Instantiated lazily
  * on first use: importing this file has no effect.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -22,6 +22,7 @@ interface Kernels {
   readonly lnBwd: (dy: Ptr, g: Ptr, xhat: Ptr, rstd: Ptr, dx: Ptr, dg: Ptr, db: Ptr, R: number, C: number) => void;
   readonly fwd: (q: Ptr, k: Ptr, v: Ptr, P: Ptr, o: Ptr, B: number, T: number, H: number, dh: number, qRows: number, scratch: Ptr) => void;
   readonly bwd: (q: Ptr, k: Ptr, v: Ptr, P: Ptr, dO: Ptr, dq: Ptr, dk: Ptr, dv: Ptr, B: number, T: number, H: number, dh: number, qRows: number, scratch: Ptr) => void;
+  readonly dropout: (out: Ptr, n: number, k1: number, k2: number, drop: number, keep: number) => void;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm this file uses. */
@@ -50,11 +51,11 @@ function kernels(): State | null {
   const inst = new WebAssembly.Instance(module, { env: { memory } });
   const ex = inst.exports as unknown as {
     attn_fwd: Kernels['fwd']; attn_bwd: Kernels['bwd']; colsum: Kernels['colsum']; transpose2d: Kernels['transpose2d'];
-    layernorm_fwd: Kernels['lnFwd']; layernorm_bwd: Kernels['lnBwd'];
+    layernorm_fwd: Kernels['lnFwd']; layernorm_bwd: Kernels['lnBwd']; dropout_mask: Kernels['dropout'];
   };
   state = {
     backend, scratch: 0, scratchFloats: 0,
-    kernels: { fwd: ex.attn_fwd, bwd: ex.attn_bwd, colsum: ex.colsum, transpose2d: ex.transpose2d, lnFwd: ex.layernorm_fwd, lnBwd: ex.layernorm_bwd },
+    kernels: { fwd: ex.attn_fwd, bwd: ex.attn_bwd, colsum: ex.colsum, transpose2d: ex.transpose2d, lnFwd: ex.layernorm_fwd, lnBwd: ex.layernorm_bwd, dropout: ex.dropout_mask },
   };
   return state;
 }
@@ -142,7 +143,7 @@ export function attentionBack(a: AttentionSaved, dO: tf.Tensor2D): { dq: tf.Tens
 }
 
 // ---------------------------------------------------------------------------------------------------
-// LayerNorm, column sums, transposes (each falls back to TF.js ops off wasm)
+// LayerNorm, column sums, transposes, dropout masks (each falls back to TF.js ops or JS off wasm)
 
 const LN_EPS = 1e-5;
 
@@ -207,4 +208,32 @@ export function transposeRows(x: tf.Tensor2D): tf.Tensor2D {
   const blk = r % 20 === 0 ? 20 : r % 16 === 0 ? 16 : r % 8 === 0 ? 8 : 1;
   if (blk === 1) return tf.transpose(x);
   return tf.reshape(tf.transpose(tf.reshape(x, [r / blk, blk, c]), [2, 0, 1]), [c, r]);
+}
+
+/** lowbias32 (C. Wellons), as `mix32` in kernels.c. */
+function mix32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/**
+ * A dropout mask [R, C]: 0 with probability p, else 1/(1 − p), a function of the keys k1, k2 (uint32)
+ * alone — entry i is dropped when mix32(mix32(i ⊕ k1) + k2) < p·2³². The same numbers on every backend;
+ * on wasm drawn by the SIMD kernel (drawing masks in JS took a fifth of a training step).
+ */
+export function dropoutMask(R: number, C: number, p: number, k1: number, k2: number): tf.Tensor2D {
+  const n = R * C, drop = Math.min(Math.round(p * 2 ** 32), 2 ** 32 - 1), keep = 1 / (1 - p);
+  const s = kernels();
+  if (s !== null) {
+    const out = output(s, [R, C]) as tf.Tensor2D;
+    s.kernels.dropout(ptr(s, out), n, k1 | 0, k2 | 0, drop | 0, keep);
+    return out;
+  }
+  const m = new Float32Array(n);
+  for (let i = 0; i < n; i++) m[i] = mix32(((mix32(i ^ k1) + k2) >>> 0)) < drop ? 0 : keep;
+  return tf.tensor2d(m, [R, C]);
 }

@@ -1,6 +1,7 @@
 import { makeRng, type Windows } from '@optimpact/core';
 import { setBackend } from './backend.js';
-import { dropoutMask, setFusedKernels } from './internal/kernels.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { dropoutMask, matMulTN, setFusedKernels } from './internal/kernels.js';
 import { createModel } from './model.js';
 
 beforeAll(async () => {
@@ -60,5 +61,24 @@ describe('dropout masks', () => {
     // independent masks agree on p² + (1 − p)² = 0.82 of the entries
     const same = a.filter((x, i) => x === b[i]).length;
     expect(Math.abs(same / n - 0.82)).toBeLessThan(5 * Math.sqrt(0.82 * 0.18 / n));
+  });
+});
+
+describe('aᵀ·b kernel', () => {
+  it.each([[130, 7, 13], [64, 8, 8], [1, 3, 17], [5120, 26, 104]])('equals TF.js for R=%i, M=%i, N=%i', (R, M, N) => {
+    const rng = makeRng(R + M + N);
+    const a = tf.tensor2d(Float32Array.from({ length: R * M }, () => rng.next() - 0.5), [R, M]);
+    const b = tf.tensor2d(Float32Array.from({ length: R * N }, () => rng.next() - 0.5), [R, N]);
+    const run = (fused: boolean): Float32Array => {
+      setFusedKernels(fused);
+      const c = matMulTN(a, b);
+      expect(c.shape).toEqual([M, N]);
+      const v = c.dataSync() as Float32Array;
+      c.dispose();
+      return v;
+    };
+    const want = run(false), got = run(true);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-5 * Math.sqrt(R) + 1e-6);
+    tf.dispose([a, b]);
   });
 });

@@ -2,10 +2,10 @@
  * The encoder-only transformer of SPEC §3, read top to bottom: embed → blocks → final norm → head.
  *
  * Written for the TF.js wasm backend (STACK.md): the forward and backward passes are explicit, every dense
- * layer is a plain 2-D matMul (the only kind XNNPACK runs), transposes of activations are done as blocked
- * 3-D transposes, tokens and positions are embedded together as one-hot × matrix, Q/K/V are separate
- * projections, dropout masks come from a counter-based hash (a SIMD kernel on wasm), 1/√d_head is folded
- * into the query weights, the LayerNorm backward is hand-written, the MLP uses ReLU (as torch.nn.TransformerEncoderLayer does) and the
+ * layer is a plain 2-D matMul (the only kind XNNPACK runs), weight gradients aᵀ·b are a SIMD kernel, tokens
+ * and positions are embedded together as one-hot × matrix, Q/K/V are separate projections, dropout masks
+ * come from a counter-based hash (a SIMD kernel on wasm), 1/√d_head is folded into the query weights, the
+ * LayerNorm backward is hand-written, the MLP uses ReLU (as torch.nn.TransformerEncoderLayer does) and the
  * last block is computed only at the output position. Parameters live in one flat Float32Array updated
  * by AdamW in JS; their tensors are re-uploaded after each step.
  *
@@ -16,7 +16,7 @@ import type { StepOptions, TrainableModel, Windows } from '@optimpact/core';
 import { deriveSeed, makeRng, type Rng } from '@optimpact/core';
 import { countParams, SIZE_PRESETS, sizePreset, validateConfig, type SizeName, type SizePreset, type TransformerConfig } from './config.js';
 import { AdamW, ADAMW_DEFAULTS, type AdamWOptions } from './internal/adamw.js';
-import { attention, attentionBack, dropoutMask, layerNorm, layerNormBack, sumRows, transposeRows, type AttentionSaved, type LnCache } from './internal/kernels.js';
+import { attention, attentionBack, dropoutMask, layerNorm, layerNormBack, matMulTN, sumRows, type AttentionSaved, type LnCache } from './internal/kernels.js';
 
 // ---------------------------------------------------------------------------------------------------
 // model: parameters
@@ -158,7 +158,7 @@ interface LastBlockCache {
 
 interface ForwardCache {
   B: number;
-  oneHotT: tf.Tensor2D; m0: tf.Tensor2D | null;
+  oneHot: tf.Tensor2D; m0: tf.Tensor2D | null;
   full: FullBlockCache[]; last: LastBlockCache;
   lnf: LnCache; hf: tf.Tensor2D;
 }
@@ -282,21 +282,18 @@ export class Transformer implements TrainableModel {
     return dropoutMask(rows, cols, p, key(), key());
   }
 
-  /** The one-hot rows [B·T, V + T] (token, position) and their transpose, built in JS. */
-  private oneHot(tokens: Int32Array, B: number): { x: tf.Tensor2D; xT: tf.Tensor2D } {
+  /** The one-hot rows [B·T, V + T] (token, position), built in JS. */
+  private oneHot(tokens: Int32Array, B: number): tf.Tensor2D {
     const { vocabSize: V, contextLength: T } = this.config;
     const W = V + T, N = B * T;
-    const x = new Float32Array(N * W), xT = new Float32Array(W * N);
+    const x = new Float32Array(N * W);
     for (let r = 0; r < N; r++) {
       const tok = tokens[r]!;
       if (!(tok >= 0 && tok < V)) throw new RangeError(`token ${tok} at row ${r} outside vocabulary 0..${V - 1}`);
-      const pos = V + (r % T);
       x[r * W + tok] = 1;
-      x[r * W + pos] = 1;
-      xT[tok * N + r] = 1;
-      xT[pos * N + r] = 1;
+      x[r * W + V + (r % T)] = 1;
     }
-    return { x: tf.tensor2d(x, [N, W]), xT: tf.tensor2d(xT, [W, N]) };
+    return tf.tensor2d(x, [N, W]);
   }
 
   /**
@@ -306,8 +303,8 @@ export class Transformer implements TrainableModel {
   private forward(tokens: Int32Array, B: number, train: boolean): { logits: tf.Tensor2D; cache: ForwardCache } {
     const c = this.config, t = this.tensors();
     const T = c.contextLength, d = c.dModel, H = c.nHeads, N = B * T, L = c.nLayers;
-    const oh = this.oneHot(tokens, B);
-    let x = mm(oh.x, t.emb); // [N, d] token + position embedding
+    const oneHot = this.oneHot(tokens, B);
+    let x = mm(oneHot, t.emb); // [N, d] token + position embedding
     const m0 = this.mask(N, d, train);
     if (m0 !== null) x = mul(x, m0);
 
@@ -353,7 +350,7 @@ export class Transformer implements TrainableModel {
     const logits = dense(hf, t.headW, t.headB); // [B, V]
     return {
       logits,
-      cache: { B, oneHotT: oh.xT, m0, full, last: { ln1, h, hl, att, o, m1, ln2, h2, u, m2 }, lnf, hf },
+      cache: { B, oneHot, m0, full, last: { ln1, h, hl, att, o, m1, ln2, h2, u, m2 }, lnf, hf },
     };
   }
 
@@ -367,7 +364,7 @@ export class Transformer implements TrainableModel {
     const out: [string, tf.Tensor][] = [];
     let dx: tf.Tensor2D;
 
-    out.push(['head.w', mm(transposeRows(cache.hf), dlogits)], ['head.b', sumRows(dlogits)]);
+    out.push(['head.w', matMulTN(cache.hf, dlogits)], ['head.b', sumRows(dlogits)]);
     const f = layerNormBack(mm(dlogits, t.headWT), t.lnfg, cache.lnf);
     out.push(['lnf.gamma', f.dg], ['lnf.beta', f.db]);
     let dxl = f.dx; // [B, d]
@@ -376,19 +373,18 @@ export class Transformer implements TrainableModel {
     {
       const w = t.blocks[L - 1]!, k = cache.last, p = `blocks.${L - 1}`;
       const dy = k.m2 !== null ? mul(dxl, k.m2) : dxl;
-      out.push([`${p}.mlp.w2`, mm(transposeRows(k.u), dy)], [`${p}.mlp.b2`, sumRows(dy)]);
+      out.push([`${p}.mlp.w2`, matMulTN(k.u, dy)], [`${p}.mlp.b2`, sumRows(dy)]);
       const du = reluBack(mm(dy, w.w2T), k.u);
-      out.push([`${p}.mlp.w1`, mm(transposeRows(k.h2), du)], [`${p}.mlp.b1`, sumRows(du)]);
+      out.push([`${p}.mlp.w1`, matMulTN(k.h2, du)], [`${p}.mlp.b1`, sumRows(du)]);
       const n2 = layerNormBack(mm(du, w.w1T), w.ln2g, k.ln2);
       out.push([`${p}.ln2.gamma`, n2.dg], [`${p}.ln2.beta`, n2.db]);
       dxl = add(dxl, n2.dx);
       const da = k.m1 !== null ? mul(dxl, k.m1) : dxl;
-      out.push([`${p}.attn.wo`, mm(transposeRows(k.o), da)], [`${p}.attn.bo`, sumRows(da)]);
+      out.push([`${p}.attn.wo`, matMulTN(k.o, da)], [`${p}.attn.bo`, sumRows(da)]);
       const { dq: dql, dk, dv } = attentionBack(k.att, mm(da, w.woT));
-      const hT = transposeRows(k.h);
-      out.push([`${p}.attn.wq`, mm(transposeRows(k.hl), dql)], [`${p}.attn.bq`, sumRows(dql)]);
-      out.push([`${p}.attn.wk`, mm(hT, dk)], [`${p}.attn.bk`, sumRows(dk)]);
-      out.push([`${p}.attn.wv`, mm(hT, dv)], [`${p}.attn.bv`, sumRows(dv)]);
+      out.push([`${p}.attn.wq`, matMulTN(k.hl, dql)], [`${p}.attn.bq`, sumRows(dql)]);
+      out.push([`${p}.attn.wk`, matMulTN(k.h, dk)], [`${p}.attn.bk`, sumRows(dk)]);
+      out.push([`${p}.attn.wv`, matMulTN(k.h, dv)], [`${p}.attn.bv`, sumRows(dv)]);
       const dh_ = add(add(mm(dk, w.wkT), mm(dv, w.wvT)), scatterLast(mm(dql, w.wqT), T));
       const n1 = layerNormBack(dh_, w.ln1g, k.ln1);
       out.push([`${p}.ln1.gamma`, n1.dg], [`${p}.ln1.beta`, n1.db]);
@@ -398,19 +394,18 @@ export class Transformer implements TrainableModel {
     for (let l = L - 2; l >= 0; l--) {
       const w = t.blocks[l]!, k = cache.full[l]!, p = `blocks.${l}`;
       const dy = k.m2 !== null ? mul(dx, k.m2) : dx;
-      out.push([`${p}.mlp.w2`, mm(transposeRows(k.u), dy)], [`${p}.mlp.b2`, sumRows(dy)]);
+      out.push([`${p}.mlp.w2`, matMulTN(k.u, dy)], [`${p}.mlp.b2`, sumRows(dy)]);
       const du = reluBack(mm(dy, w.w2T), k.u);
-      out.push([`${p}.mlp.w1`, mm(transposeRows(k.h2), du)], [`${p}.mlp.b1`, sumRows(du)]);
+      out.push([`${p}.mlp.w1`, matMulTN(k.h2, du)], [`${p}.mlp.b1`, sumRows(du)]);
       const n2 = layerNormBack(mm(du, w.w1T), w.ln2g, k.ln2);
       out.push([`${p}.ln2.gamma`, n2.dg], [`${p}.ln2.beta`, n2.db]);
       dx = add(dx, n2.dx);
       const da = k.m1 !== null ? mul(dx, k.m1) : dx;
-      out.push([`${p}.attn.wo`, mm(transposeRows(k.o), da)], [`${p}.attn.bo`, sumRows(da)]);
+      out.push([`${p}.attn.wo`, matMulTN(k.o, da)], [`${p}.attn.bo`, sumRows(da)]);
       const { dq, dk, dv } = attentionBack(k.att, mm(da, w.woT));
-      const hT = transposeRows(k.h);
-      out.push([`${p}.attn.wq`, mm(hT, dq)], [`${p}.attn.bq`, sumRows(dq)]);
-      out.push([`${p}.attn.wk`, mm(hT, dk)], [`${p}.attn.bk`, sumRows(dk)]);
-      out.push([`${p}.attn.wv`, mm(hT, dv)], [`${p}.attn.bv`, sumRows(dv)]);
+      out.push([`${p}.attn.wq`, matMulTN(k.h, dq)], [`${p}.attn.bq`, sumRows(dq)]);
+      out.push([`${p}.attn.wk`, matMulTN(k.h, dk)], [`${p}.attn.bk`, sumRows(dk)]);
+      out.push([`${p}.attn.wv`, matMulTN(k.h, dv)], [`${p}.attn.bv`, sumRows(dv)]);
       const dh_ = add(add(mm(dq, w.wqT), mm(dk, w.wkT)), mm(dv, w.wvT));
       const n1 = layerNormBack(dh_, w.ln1g, k.ln1);
       out.push([`${p}.ln1.gamma`, n1.dg], [`${p}.ln1.beta`, n1.db]);
@@ -418,7 +413,7 @@ export class Transformer implements TrainableModel {
     }
 
     const dx0 = cache.m0 !== null ? mul(dx, cache.m0) : dx;
-    out.push(['wte', mm(cache.oneHotT, dx0)]); // [V + T, d]: wte and wpe together
+    out.push(['wte', matMulTN(cache.oneHot, dx0)]); // [V + T, d]: wte and wpe together
 
     const byName = new Map(this.specs.map((s) => [s.name, s] as const));
     for (const [name, g] of out) {

@@ -1,7 +1,7 @@
 /**
  * Fused kernels for the wasm backend (kernels/kernels.c, SIMD, compiled to a tiny module that imports the
  * TF.js heap and reads and writes its tensors in place): multi-head attention forward/backward, LayerNorm
- * forward/backward, column sums, blocked transposes and dropout masks. Other backends get TF.js ops. Instantiated lazily
+ * forward/backward, column sums, aᵀ·b for weight gradients and dropout masks. Other backends get TF.js ops. Instantiated lazily
  * on first use: importing this file has no effect.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -17,7 +17,7 @@ type WasmMemory = object;
 type Ptr = number;
 interface Kernels {
   readonly colsum: (x: Ptr, out: Ptr, R: number, C: number) => void;
-  readonly transpose2d: (x: Ptr, out: Ptr, R: number, C: number) => void;
+  readonly matmulTN: (a: Ptr, b: Ptr, out: Ptr, R: number, M: number, N: number) => void;
   readonly lnFwd: (x: Ptr, g: Ptr, b: Ptr, y: Ptr, xhat: Ptr, rstd: Ptr, R: number, C: number, eps: number) => void;
   readonly lnBwd: (dy: Ptr, g: Ptr, xhat: Ptr, rstd: Ptr, dx: Ptr, dg: Ptr, db: Ptr, R: number, C: number) => void;
   readonly fwd: (q: Ptr, k: Ptr, v: Ptr, P: Ptr, o: Ptr, B: number, T: number, H: number, dh: number, qRows: number, scratch: Ptr) => void;
@@ -50,12 +50,12 @@ function kernels(): State | null {
   const module = new WebAssembly.Module(Buffer.from(KERNELS_WASM, 'base64'));
   const inst = new WebAssembly.Instance(module, { env: { memory } });
   const ex = inst.exports as unknown as {
-    attn_fwd: Kernels['fwd']; attn_bwd: Kernels['bwd']; colsum: Kernels['colsum']; transpose2d: Kernels['transpose2d'];
+    attn_fwd: Kernels['fwd']; attn_bwd: Kernels['bwd']; colsum: Kernels['colsum']; matmul_tn: Kernels['matmulTN'];
     layernorm_fwd: Kernels['lnFwd']; layernorm_bwd: Kernels['lnBwd']; dropout_mask: Kernels['dropout'];
   };
   state = {
     backend, scratch: 0, scratchFloats: 0,
-    kernels: { fwd: ex.attn_fwd, bwd: ex.attn_bwd, colsum: ex.colsum, transpose2d: ex.transpose2d, lnFwd: ex.layernorm_fwd, lnBwd: ex.layernorm_bwd, dropout: ex.dropout_mask },
+    kernels: { fwd: ex.attn_fwd, bwd: ex.attn_bwd, colsum: ex.colsum, matmulTN: ex.matmul_tn, lnFwd: ex.layernorm_fwd, lnBwd: ex.layernorm_bwd, dropout: ex.dropout_mask },
   };
   return state;
 }
@@ -143,7 +143,7 @@ export function attentionBack(a: AttentionSaved, dO: tf.Tensor2D): { dq: tf.Tens
 }
 
 // ---------------------------------------------------------------------------------------------------
-// LayerNorm, column sums, transposes, dropout masks (each falls back to TF.js ops or JS off wasm)
+// LayerNorm, column sums, aᵀ·b, dropout masks (each falls back to TF.js ops or JS off wasm)
 
 const LN_EPS = 1e-5;
 
@@ -196,18 +196,17 @@ export function sumRows(x: tf.Tensor2D): tf.Tensor2D {
   return tf.matMul(tf.ones([1, R]), x) as tf.Tensor2D;
 }
 
-/** xᵀ for an activation [R, C] (off wasm: a blocked 3-D transpose; the 2-D kernel is a naive strided loop). */
-export function transposeRows(x: tf.Tensor2D): tf.Tensor2D {
-  const [r, c] = x.shape;
+/** aᵀ·b for a [R, M] and b [R, N] (weight gradients); off wasm a transposed TF.js matMul. */
+export function matMulTN(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  const [R, M] = a.shape, N = b.shape[1];
+  if (b.shape[0] !== R) throw new Error(`matMulTN: a has ${R} rows, b has ${b.shape[0]}`);
   const s = kernels();
   if (s !== null) {
-    const out = output(s, [c, r]) as tf.Tensor2D;
-    s.kernels.transpose2d(ptr(s, x), ptr(s, out), r, c);
+    const out = output(s, [M, N]) as tf.Tensor2D;
+    s.kernels.matmulTN(ptr(s, a), ptr(s, b), ptr(s, out), R, M, N);
     return out;
   }
-  const blk = r % 20 === 0 ? 20 : r % 16 === 0 ? 16 : r % 8 === 0 ? 8 : 1;
-  if (blk === 1) return tf.transpose(x);
-  return tf.reshape(tf.transpose(tf.reshape(x, [r / blk, blk, c]), [2, 0, 1]), [c, r]);
+  return tf.matMul(a, b, true, false) as tf.Tensor2D;
 }
 
 /** lowbias32 (C. Wellons), as `mix32` in kernels.c. */

@@ -161,72 +161,113 @@ void colsum(const float* restrict x, float* restrict out, int R, int C) {
   }
 }
 
+// The GEMM micro-kernel: a 4×8 tile of out += Σ_k a_t(k)·w(k, 0..7), t = 0..3, with a_t(k) = a[t·as + k·ak]
+// and w(k, ·) = w + k·ldw, in eight f32x4 accumulators (wasm SIMD has no FMA).
+typedef struct { v128_t c[8]; } tile;
+
+static inline tile tile_mac(tile t, const float* restrict a, int as, int ak, const float* restrict w, int ldw, int K) {
+  for (int k = 0; k < K; k++) {
+    const v128_t b0 = wasm_v128_load(w + k * ldw), b1 = wasm_v128_load(w + k * ldw + 4);
+    const float* ak_ = a + k * ak;
+    for (int r = 0; r < 4; r++) {
+      const v128_t s = wasm_f32x4_splat(ak_[r * as]);
+      t.c[2 * r] = wasm_f32x4_add(t.c[2 * r], wasm_f32x4_mul(s, b0));
+      t.c[2 * r + 1] = wasm_f32x4_add(t.c[2 * r + 1], wasm_f32x4_mul(s, b1));
+    }
+  }
+  return t;
+}
+
+// Stores the first `n` (≤ 8) columns of a tile's 4 rows at out (row stride ldo), adding what is there if `acc`.
+static inline void tile_store(tile t, float* restrict out, int ldo, int n, int acc) {
+  float buf[8];
+  for (int r = 0; r < 4; r++) {
+    float* o = out + r * ldo;
+    if (n == 8 && !acc) {
+      wasm_v128_store(o, t.c[2 * r]);
+      wasm_v128_store(o + 4, t.c[2 * r + 1]);
+      continue;
+    }
+    wasm_v128_store(buf, t.c[2 * r]);
+    wasm_v128_store(buf + 4, t.c[2 * r + 1]);
+    for (int j = 0; j < n; j++) o[j] = acc ? o[j] + buf[j] : buf[j];
+  }
+}
+
+// Copies columns [j0, N) (fewer than 8) of the rows [0, R) of x (row stride N) into pad [R][8], zero-filled.
+static inline void pad_cols(const float* restrict x, int R, int N, int j0, float* restrict pad) {
+  for (int r = 0; r < R; r++)
+    for (int j = 0; j < 8; j++) pad[r * 8 + j] = j0 + j < N ? x[r * N + j0 + j] : 0.0f;
+}
+
 // out [M, N] = aᵀ·b for a [R, M] and b [R, N]: the weight gradients, whose reduction runs over all R = B·T
-// rows. XNNPACK needs aᵀ materialised and runs these shapes at a third of its usual rate; here 4×8
-// register tiles sweep chunks of 64 rows that stay in cache.
+// rows. XNNPACK needs aᵀ materialised and runs these shapes at a third of its usual rate; here the tiles
+// sweep chunks of 64 rows that stay in cache. `scratch` holds 64·8 floats.
 #define TN_CHUNK 64
-void matmul_tn(const float* restrict a, const float* restrict b, float* restrict out, int R, int M, int N) {
+void matmul_tn(const float* restrict a, const float* restrict b, float* restrict out, int R, int M, int N,
+               float* restrict scratch) {
+  const int M4 = M & ~3;
   for (int i = 0; i < M * N; i++) out[i] = 0.0f;
   for (int r0 = 0; r0 < R; r0 += TN_CHUNK) {
-    const int r1 = r0 + TN_CHUNK < R ? r0 + TN_CHUNK : R;
-    int i0 = 0;
-    for (; i0 + 4 <= M; i0 += 4) {
-      int j0 = 0;
-      for (; j0 + 8 <= N; j0 += 8) {
-        v128_t c0 = wasm_f32x4_splat(0.0f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-        for (int r = r0; r < r1; r++) {
-          const float* ar = a + r * M + i0;
-          const v128_t b0 = wasm_v128_load(b + r * N + j0), b1 = wasm_v128_load(b + r * N + j0 + 4);
-          v128_t s = wasm_f32x4_splat(ar[0]);
-          c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(s, b0));
-          c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(s, b1));
-          s = wasm_f32x4_splat(ar[1]);
-          c2 = wasm_f32x4_add(c2, wasm_f32x4_mul(s, b0));
-          c3 = wasm_f32x4_add(c3, wasm_f32x4_mul(s, b1));
-          s = wasm_f32x4_splat(ar[2]);
-          c4 = wasm_f32x4_add(c4, wasm_f32x4_mul(s, b0));
-          c5 = wasm_f32x4_add(c5, wasm_f32x4_mul(s, b1));
-          s = wasm_f32x4_splat(ar[3]);
-          c6 = wasm_f32x4_add(c6, wasm_f32x4_mul(s, b0));
-          c7 = wasm_f32x4_add(c7, wasm_f32x4_mul(s, b1));
-        }
-        float* o = out + i0 * N + j0;
-        wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), c0));
-        wasm_v128_store(o + 4, wasm_f32x4_add(wasm_v128_load(o + 4), c1));
-        o += N;
-        wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), c2));
-        wasm_v128_store(o + 4, wasm_f32x4_add(wasm_v128_load(o + 4), c3));
-        o += N;
-        wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), c4));
-        wasm_v128_store(o + 4, wasm_f32x4_add(wasm_v128_load(o + 4), c5));
-        o += N;
-        wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), c6));
-        wasm_v128_store(o + 4, wasm_f32x4_add(wasm_v128_load(o + 4), c7));
-      }
-      for (; j0 < N; j0++) {
-        float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-        for (int r = r0; r < r1; r++) {
-          const float* ar = a + r * M + i0;
-          const float bj = b[r * N + j0];
-          s0 += ar[0] * bj;
-          s1 += ar[1] * bj;
-          s2 += ar[2] * bj;
-          s3 += ar[3] * bj;
-        }
-        out[i0 * N + j0] += s0;
-        out[(i0 + 1) * N + j0] += s1;
-        out[(i0 + 2) * N + j0] += s2;
-        out[(i0 + 3) * N + j0] += s3;
+    const int rc = r0 + TN_CHUNK < R ? TN_CHUNK : R - r0;
+    const float* ac = a + r0 * M;
+    const float* bc = b + r0 * N;
+    const int N8 = N & ~7;
+    if (N8 < N) pad_cols(bc, rc, N, N8, scratch);
+    for (int i0 = 0; i0 < M4; i0 += 4) {
+      for (int j0 = 0; j0 < N; j0 += 8) {
+        const int full = j0 < N8;
+        tile t = {{wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f),
+                   wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f)}};
+        t = full ? tile_mac(t, ac + i0, 1, M, bc + j0, N, rc) : tile_mac(t, ac + i0, 1, M, scratch, 8, rc);
+        tile_store(t, out + i0 * N + j0, N, full ? 8 : N - j0, 1);
       }
     }
-    for (; i0 < M; i0++) {
-      float* o = out + i0 * N;
-      for (int r = r0; r < r1; r++) {
-        const float ai = a[r * M + i0];
-        const float* br = b + r * N;
-        for (int j = 0; j < N; j++) o[j] += ai * br[j];
+    for (int i = M4; i < M; i++) {
+      float* o = out + i * N;
+      for (int r = 0; r < rc; r++) {
+        const float x = ac[r * M + i];
+        const float* br = bc + r * N;
+        for (int j = 0; j < N; j++) o[j] += x * br[j];
       }
     }
+  }
+}
+
+// out [M, N] = a·w (+ bias) (then ReLU) for a [M, K], w [K, N], bias [N] or 0: dense layers and input
+// gradients, the whole K (≤ 4·d) in one sweep per tile. `scratch` holds 8·K floats.
+void matmul_nn(const float* restrict a, const float* restrict w, const float* restrict bias, float* restrict out,
+               int M, int K, int N, int relu, float* restrict scratch) {
+  const int M4 = M & ~3, N8 = N & ~7;
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  float bpad[8];
+  if (N8 < N) {
+    pad_cols(w, K, N, N8, scratch);
+    for (int j = 0; j < 8; j++) bpad[j] = bias && N8 + j < N ? bias[N8 + j] : 0.0f;
+  }
+  for (int i0 = 0; i0 < M4; i0 += 4) {
+    for (int j0 = 0; j0 < N; j0 += 8) {
+      const int full = j0 < N8;
+      const float* bj = full ? (bias ? bias + j0 : 0) : bpad;
+      const v128_t c0 = bj ? wasm_v128_load(bj) : zero, c1 = bj ? wasm_v128_load(bj + 4) : zero;
+      tile t = {{c0, c1, c0, c1, c0, c1, c0, c1}};
+      t = full ? tile_mac(t, a + i0 * K, K, 1, w + j0, N, K) : tile_mac(t, a + i0 * K, K, 1, scratch, 8, K);
+      if (relu)
+        for (int q = 0; q < 8; q++) t.c[q] = wasm_f32x4_max(t.c[q], zero);
+      tile_store(t, out + i0 * N + j0, N, full ? 8 : N - j0, 0);
+    }
+  }
+  for (int i = M4; i < M; i++) {
+    const float* ai = a + i * K;
+    float* o = out + i * N;
+    for (int j = 0; j < N; j++) o[j] = bias ? bias[j] : 0.0f;
+    for (int k = 0; k < K; k++) {
+      const float x = ai[k];
+      const float* wk = w + k * N;
+      for (int j = 0; j < N; j++) o[j] += x * wk[j];
+    }
+    if (relu)
+      for (int j = 0; j < N; j++) o[j] = o[j] > 0.0f ? o[j] : 0.0f;
   }
 }
 

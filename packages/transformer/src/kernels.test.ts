@@ -1,7 +1,7 @@
 import { makeRng, type Windows } from '@optimpact/core';
 import { setBackend } from './backend.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { dropoutMask, matMulTN, setFusedKernels } from './internal/kernels.js';
+import { dropoutMask, matMulNN, matMulTN, setFusedKernels } from './internal/kernels.js';
 import { createModel } from './model.js';
 
 beforeAll(async () => {
@@ -13,6 +13,11 @@ function windows(n: number): Windows {
   const rng = makeRng(4), tokens = new Int32Array(n * 20);
   for (let i = 0; i < tokens.length; i++) tokens[i] = rng.int(16);
   return { tokens, positions: new Int32Array(n).fill(20), n, length: 20 };
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
 }
 
 describe('fused wasm kernels', () => {
@@ -78,7 +83,29 @@ describe('aᵀ·b kernel', () => {
       return v;
     };
     const want = run(false), got = run(true);
-    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-5 * Math.sqrt(R) + 1e-6);
+    expect(maxAbsDiff(got, want)).toBeLessThan(1e-5 * Math.sqrt(R) + 1e-6);
     tf.dispose([a, b]);
   });
+});
+
+describe('a·w (+ bias, ReLU) kernel', () => {
+  it.each([[130, 7, 13, true, true], [64, 8, 8, false, false], [3, 17, 5, true, false], [5120, 78, 26, true, true]])(
+    'equals TF.js for M=%i, K=%i, N=%i (bias %s, ReLU %s)', (M, K, N, withBias, relu) => {
+      const rng = makeRng(M + K + N);
+      const a = tf.tensor2d(Float32Array.from({ length: M * K }, () => rng.next() - 0.5), [M, K]);
+      const w = tf.tensor2d(Float32Array.from({ length: K * N }, () => rng.next() - 0.5), [K, N]);
+      const b = withBias ? tf.tensor1d(Float32Array.from({ length: N }, () => rng.next() - 0.5)) : null;
+      const run = (fused: boolean): Float32Array => {
+        setFusedKernels(fused);
+        const c = matMulNN(a, w, b, relu);
+        expect(c.shape).toEqual([M, N]);
+        const v = c.dataSync() as Float32Array;
+        c.dispose();
+        return v;
+      };
+      const want = run(false), got = run(true);
+      expect(maxAbsDiff(got, want)).toBeLessThan(1e-5 * Math.sqrt(K) + 1e-6);
+      if (relu) expect(got.reduce((m, x) => Math.min(m, x), Infinity)).toBe(0);
+      tf.dispose(b === null ? [a, w] : [a, w, b]);
+    });
 });

@@ -1,10 +1,11 @@
 /**
  * The encoder-only transformer of SPEC §3, read top to bottom: embed → blocks → final norm → head.
  *
- * Written for the TF.js wasm backend (STACK.md): the forward and backward passes are explicit, every dense
- * layer is a plain 2-D matMul (the only kind XNNPACK runs), weight gradients aᵀ·b are a SIMD kernel, tokens
- * and positions are embedded together as one-hot × matrix, Q/K/V are separate projections, dropout masks
- * come from a counter-based hash (a SIMD kernel on wasm), 1/√d_head is folded into the query weights, the
+ * Written for the TF.js wasm backend (STACK.md): the forward and backward passes are explicit; dense layers
+ * (a·W + b, ReLU fused) and weight gradients (aᵀ·b) are SIMD GEMM kernels of our own (faster than XNNPACK
+ * at these shapes, see internal/kernels.ts); tokens and positions are embedded together as one-hot × matrix,
+ * Q/K/V are separate projections, dropout masks come from a counter-based hash (a SIMD kernel on wasm),
+ * 1/√d_head is folded into the query weights, the
  * LayerNorm backward is hand-written, the MLP uses ReLU (as torch.nn.TransformerEncoderLayer does) and the
  * last block is computed only at the output position. Parameters live in one flat Float32Array updated
  * by AdamW in JS; their tensors are re-uploaded after each step.
@@ -16,7 +17,7 @@ import type { StepOptions, TrainableModel, Windows } from '@optimpact/core';
 import { deriveSeed, makeRng, type Rng } from '@optimpact/core';
 import { countParams, SIZE_PRESETS, sizePreset, validateConfig, type SizeName, type SizePreset, type TransformerConfig } from './config.js';
 import { AdamW, ADAMW_DEFAULTS, type AdamWOptions } from './internal/adamw.js';
-import { attention, attentionBack, dropoutMask, layerNorm, layerNormBack, matMulTN, sumRows, type AttentionSaved, type LnCache } from './internal/kernels.js';
+import { attention, attentionBack, dropoutMask, layerNorm, layerNormBack, matMulNN, matMulTN, sumRows, type AttentionSaved, type LnCache } from './internal/kernels.js';
 
 // ---------------------------------------------------------------------------------------------------
 // model: parameters
@@ -112,9 +113,9 @@ interface Tensors {
 // ---------------------------------------------------------------------------------------------------
 // utils: kernels that stay on XNNPACK's fast paths
 
-/** x·W + b as one fused plain 2-D matMul (XNNPACK fully-connected). */
+/** x·W + b (then ReLU) in one kernel. */
 function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, relu = false): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: w, bias: b, activation: relu ? 'relu' : 'linear' }) as tf.Tensor2D;
+  return matMulNN(x, w, b, relu);
 }
 
 /** Elementwise ops typed by their first operand (broadcasting the second). */
@@ -125,9 +126,9 @@ function add<R extends tf.Tensor>(a: R, b: tf.Tensor | number): R {
   return tf.add(a, b) as R;
 }
 
-/** Plain 2-D matMul, typed. */
+/** Plain 2-D matMul. */
 function mm(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return tf.matMul(a, b) as tf.Tensor2D;
+  return matMulNN(a, b);
 }
 
 /** ReLU'(u)·g with u the ReLU output. */

@@ -17,7 +17,8 @@ type WasmMemory = object;
 type Ptr = number;
 interface Kernels {
   readonly colsum: (x: Ptr, out: Ptr, R: number, C: number) => void;
-  readonly matmulTN: (a: Ptr, b: Ptr, out: Ptr, R: number, M: number, N: number) => void;
+  readonly matmulTN: (a: Ptr, b: Ptr, out: Ptr, R: number, M: number, N: number, scratch: Ptr) => void;
+  readonly matmulNN: (a: Ptr, w: Ptr, bias: Ptr, out: Ptr, M: number, K: number, N: number, relu: number, scratch: Ptr) => void;
   readonly lnFwd: (x: Ptr, g: Ptr, b: Ptr, y: Ptr, xhat: Ptr, rstd: Ptr, R: number, C: number, eps: number) => void;
   readonly lnBwd: (dy: Ptr, g: Ptr, xhat: Ptr, rstd: Ptr, dx: Ptr, dg: Ptr, db: Ptr, R: number, C: number) => void;
   readonly fwd: (q: Ptr, k: Ptr, v: Ptr, P: Ptr, o: Ptr, B: number, T: number, H: number, dh: number, qRows: number, scratch: Ptr) => void;
@@ -50,12 +51,12 @@ function kernels(): State | null {
   const module = new WebAssembly.Module(Buffer.from(KERNELS_WASM, 'base64'));
   const inst = new WebAssembly.Instance(module, { env: { memory } });
   const ex = inst.exports as unknown as {
-    attn_fwd: Kernels['fwd']; attn_bwd: Kernels['bwd']; colsum: Kernels['colsum']; matmul_tn: Kernels['matmulTN'];
+    attn_fwd: Kernels['fwd']; attn_bwd: Kernels['bwd']; colsum: Kernels['colsum']; matmul_tn: Kernels['matmulTN']; matmul_nn: Kernels['matmulNN'];
     layernorm_fwd: Kernels['lnFwd']; layernorm_bwd: Kernels['lnBwd']; dropout_mask: Kernels['dropout'];
   };
   state = {
     backend, scratch: 0, scratchFloats: 0,
-    kernels: { fwd: ex.attn_fwd, bwd: ex.attn_bwd, colsum: ex.colsum, matmulTN: ex.matmul_tn, lnFwd: ex.layernorm_fwd, lnBwd: ex.layernorm_bwd, dropout: ex.dropout_mask },
+    kernels: { fwd: ex.attn_fwd, bwd: ex.attn_bwd, colsum: ex.colsum, matmulTN: ex.matmul_tn, matmulNN: ex.matmul_nn, lnFwd: ex.layernorm_fwd, lnBwd: ex.layernorm_bwd, dropout: ex.dropout_mask },
   };
   return state;
 }
@@ -203,10 +204,23 @@ export function matMulTN(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   const s = kernels();
   if (s !== null) {
     const out = output(s, [M, N]) as tf.Tensor2D;
-    s.kernels.matmulTN(ptr(s, a), ptr(s, b), ptr(s, out), R, M, N);
+    s.kernels.matmulTN(ptr(s, a), ptr(s, b), ptr(s, out), R, M, N, scratch(s, 64 * 8));
     return out;
   }
   return tf.matMul(a, b, true, false) as tf.Tensor2D;
+}
+
+/** a·w (+ bias) (then ReLU) for a [M, K], w [K, N]; off wasm TF.js's fused matMul. */
+export function matMulNN(a: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D | null = null, relu = false): tf.Tensor2D {
+  const [M, K] = a.shape, N = w.shape[1];
+  if (w.shape[0] !== K) throw new Error(`matMulNN: a has ${K} columns, w has ${w.shape[0]} rows`);
+  const s = kernels();
+  if (s !== null) {
+    const out = output(s, [M, N]) as tf.Tensor2D;
+    s.kernels.matmulNN(ptr(s, a), ptr(s, w), bias === null ? 0 : ptr(s, bias), ptr(s, out), M, K, N, relu ? 1 : 0, scratch(s, 8 * K));
+    return out;
+  }
+  return tf.fused.matMul({ a, b: w, bias: bias ?? undefined, activation: relu ? 'relu' : 'linear' }) as tf.Tensor2D;
 }
 
 /** lowbias32 (C. Wellons), as `mix32` in kernels.c. */

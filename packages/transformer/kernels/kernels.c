@@ -25,6 +25,24 @@ static inline float exp_neg(float x) {
   return p * s.f;
 }
 
+// exp_neg on four lanes (the same steps, so the same values).
+static inline v128_t exp_neg4(v128_t x) {
+  const v128_t lo = wasm_f32x4_splat(-87.0f);
+  const v128_t under = wasm_f32x4_lt(x, lo);
+  const v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693145751953125f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(1.428606765330187e-06f)));
+  v128_t p = wasm_f32x4_splat(0.0013888888889f);
+  p = wasm_f32x4_add(wasm_f32x4_splat(0.0083333333333f), wasm_f32x4_mul(r, p));
+  p = wasm_f32x4_add(wasm_f32x4_splat(0.041666666666f), wasm_f32x4_mul(r, p));
+  p = wasm_f32x4_add(wasm_f32x4_splat(0.16666666666f), wasm_f32x4_mul(r, p));
+  p = wasm_f32x4_add(wasm_f32x4_splat(0.5f), wasm_f32x4_mul(r, p));
+  p = wasm_f32x4_add(wasm_f32x4_splat(1.0f), wasm_f32x4_mul(r, p));
+  p = wasm_f32x4_add(wasm_f32x4_splat(1.0f), wasm_f32x4_mul(r, p));
+  const v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return wasm_v128_andnot(wasm_f32x4_mul(p, e), under);
+}
+
 void attn_fwd(const float* restrict q, const float* restrict k, const float* restrict v, float* restrict P,
               float* restrict o, int B, int T, int H, int dh, int qRows, float* restrict scratch) {
   const int d = H * dh;
@@ -52,7 +70,19 @@ void attn_fwd(const float* restrict q, const float* restrict k, const float* res
         float mx = s[0];
         for (int j = 1; j < T; j++) mx = s[j] > mx ? s[j] : mx;
         float sum = 0.0f;
-        for (int j = 0; j < T; j++) {
+        int j = 0;
+        if (T >= 4) {
+          const v128_t vmx = wasm_f32x4_splat(mx);
+          v128_t vsum = wasm_f32x4_splat(0.0f);
+          for (; j + 4 <= T; j += 4) {
+            const v128_t e = exp_neg4(wasm_f32x4_sub(wasm_v128_load(s + j), vmx));
+            wasm_v128_store(s + j, e);
+            vsum = wasm_f32x4_add(vsum, e);
+          }
+          sum = wasm_f32x4_extract_lane(vsum, 0) + wasm_f32x4_extract_lane(vsum, 1) +
+                wasm_f32x4_extract_lane(vsum, 2) + wasm_f32x4_extract_lane(vsum, 3);
+        }
+        for (; j < T; j++) {
           s[j] = exp_neg(s[j] - mx);
           sum += s[j];
         }

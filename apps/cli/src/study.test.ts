@@ -60,6 +60,10 @@ describe('optimpact study (tiny preset)', () => {
       expect(m.self).toBeDefined();
     }
     expect(fullRun.stdout).toMatch(/xs-s1-n2-exact\s+18\d{3}/);
+    // the table over seeds: own-task success averaged over the two seeds
+    const own = s.models.filter((m) => m.rule === 'exact' && m.task === 2).map((m) => m.score['2']!.mean);
+    expect(own).toHaveLength(2);
+    expect(fullRun.stdout).toMatch(new RegExp(`xs exact n2\\s+2\\s+${((own[0]! + own[1]!) / 2).toFixed(3)} ± `));
   }, 300_000);
 
   it('measures a saved fine-tuned model from the command line, and rejects an unknown differential site', () => {

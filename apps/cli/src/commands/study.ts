@@ -4,7 +4,7 @@
  * units (whole, checksummed records) are skipped, anything partial is redone.
  */
 import type { RunRecord } from '@optimpact/core';
-import { FORMAT_VERSION } from '@optimpact/core';
+import { estimate, FORMAT_VERSION } from '@optimpact/core';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -136,6 +136,32 @@ function summaryTable(records: readonly RunRecord[]): string {
   return [head, ...lines].join('\n');
 }
 
+/**
+ * Over seeds, per size, rule and training task: own-task success, Op and Op_pred (own task), each
+ * mean ± s.e. across the seeds (printed when a study has more than one seed).
+ */
+function seedTable(records: readonly RunRecord[]): string | undefined {
+  const rows = records.flatMap((r) => (r.kind === 'finetune' ? [r] : []));
+  if (new Set(rows.map((r) => r.seed)).size < 2) return undefined;
+  const groups = new Map<string, typeof rows>();
+  for (const r of [...rows].sort((a, b) => a.params - b.params || a.rule.localeCompare(b.rule) || a.task - b.task)) {
+    const key = `${r.size} ${r.rule} n${r.task}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const pm = (xs: readonly (number | null)[]): string => {
+    const v = xs.filter((x): x is number => x !== null);
+    if (v.length === 0) return '—';
+    const e = estimate(v);
+    return `${fmt(e.mean)} ± ${fmt(e.se)}`;
+  };
+  const head = `${'size rule task'.padEnd(22)}seeds  ${'s(own) ± s.e.'.padEnd(15)}  ${'Op ± s.e.'.padEnd(15)}  Op_pred(own) ± s.e.`;
+  const lines = [...groups].map(([key, rs]) => {
+    const own = rs.map((r) => r.measurement.tasks.find((t) => t.nGood === r.task)!);
+    return `${key.padEnd(22)}${String(rs.length).padStart(5)}  ${pm(own.map((t) => t.s.mean)).padEnd(15)}  ${pm(rs.map((r) => r.measurement.op.mean)).padEnd(15)}  ${pm(own.map((t) => t.opPred.mean))}`;
+  });
+  return ['mean over seeds:', head, ...lines].join('\n');
+}
+
 /** Runs `study`. */
 export async function study(argv: readonly string[]): Promise<E.Either<UsageError, void>> {
   const flags = parseFlags(argv, [], ['set']);
@@ -195,6 +221,8 @@ export async function study(argv: readonly string[]): Promise<E.Either<UsageErro
 
   const records = readRecords([out]);
   process.stdout.write(`\n${summaryTable(records)}\n`);
+  const bySeed = seedTable(records);
+  if (bySeed !== undefined) process.stdout.write(`\n${bySeed}\n`);
   if (failed.size > 0) {
     process.stderr.write(`${failed.size} unit(s) failed or were skipped: ${[...failed].join(', ')} (their records hold the errors; run again to retry)\n`);
     process.exitCode = 1;

@@ -1,5 +1,6 @@
 // `pnpm bench`: training and inference throughput of every size preset (batch 256, 20 tokens) on the
-// default backend, the aggregate of two models training at once in two workers, and — when Debian's
+// default backend, against the same model on plain TF.js ops (the baseline of our kernels, same run), the
+// aggregate of two models training at once in two workers, and — when Debian's
 // python3-torch is importable — the ratio to bench/torch_reference.py on OpenBLAS. Writes bench/out/latest.json.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,15 +17,18 @@ const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
 interface ChildResult extends Throughput {
   readonly peakRssMb: number;
   readonly twoWorkerExPerSec: number;
+  /** The same model on plain TF.js ops (XNNPACK matMuls, no kernels of ours): the in-run baseline. */
+  readonly tfjsOpsTrainExPerSec: number;
 }
 
 async function child(size: string): Promise<void> {
   const backend = await setBackend();
   const one = await measure(size, SECONDS);
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const plain = await measure(size, SECONDS / 2, 256, undefined, false);
   const task = { module: new URL('./tasks.js', import.meta.url).href, fn: 'measure', args: [size, SECONDS, 256, backend] };
   const two = await runInWorkers<Throughput>([task, task], { concurrency: 2, backend: backend as 'wasm' | 'cpu' });
-  const out: ChildResult = { ...one, peakRssMb, twoWorkerExPerSec: two.reduce((a, r) => a + r.trainExPerSec, 0) };
+  const out: ChildResult = { ...one, peakRssMb, twoWorkerExPerSec: two.reduce((a, r) => a + r.trainExPerSec, 0), tfjsOpsTrainExPerSec: plain.trainExPerSec };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
@@ -54,7 +58,7 @@ async function main(): Promise<void> {
     if (r.status !== 0) throw new Error(`bench of ${p.name} failed:\n${r.stderr}`);
     const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
     ours.push(res);
-    console.log(`${p.name.padEnd(3)} ${String(p.params).padStart(7)} params: train ${res.trainExPerSec.toFixed(0).padStart(5)} ex/s, infer ${res.inferExPerSec.toFixed(0).padStart(6)} ex/s, two workers ${res.twoWorkerExPerSec.toFixed(0).padStart(5)} ex/s, peak RSS ${res.peakRssMb.toFixed(0)} MB`);
+    console.log(`${p.name.padEnd(3)} ${String(p.params).padStart(7)} params: train ${res.trainExPerSec.toFixed(0).padStart(5)} ex/s (plain TF.js ops ${res.tfjsOpsTrainExPerSec.toFixed(0).padStart(5)} ex/s, ×${(res.trainExPerSec / res.tfjsOpsTrainExPerSec).toFixed(2)}), infer ${res.inferExPerSec.toFixed(0).padStart(6)} ex/s, two workers ${res.twoWorkerExPerSec.toFixed(0).padStart(5)} ex/s, peak RSS ${res.peakRssMb.toFixed(0)} MB`);
   }
   const t = torch();
   if (t !== null) console.log(`torch reference (${t.blas}):`);
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
     rows.push({
       size: p.name, params: p.params, d: p.config.dModel, layers: p.config.nLayers, heads: p.config.nHeads,
       backend: o.backend, trainExPerSec: o.trainExPerSec, inferExPerSec: o.inferExPerSec, twoWorkerTrainExPerSec: o.twoWorkerExPerSec,
+      tfjsOpsTrainExPerSec: o.tfjsOpsTrainExPerSec,
       peakRssMb: o.peakRssMb, torchTrainExPerSec: tr?.trainExPerSec ?? null, torchInferExPerSec: tr?.inferExPerSec ?? null,
       torchThreads: tr?.threads ?? null, torchBlas: t?.blas ?? null, ratio,
     });

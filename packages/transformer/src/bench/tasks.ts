@@ -1,6 +1,7 @@
 // Throughput measurements run by the bench, in the main thread or in worker threads (runInWorkers).
 import { currentBackend, setBackend } from '../backend.js';
 import { sizePreset } from '../config.js';
+import { setFusedKernels } from '../internal/kernels.js';
 import { createModel } from '../model.js';
 import { makeRng } from '@optimpact/core';
 
@@ -12,9 +13,13 @@ export interface Throughput {
   readonly stepMs: number;
 }
 
-/** Trains `size` on random windows (batch `batch`, 20 tokens) for about `seconds`, then times inference. */
-export async function measure(size: string, seconds: number, batch = 256, backend?: 'wasm' | 'cpu'): Promise<Throughput> {
+/**
+ * Trains `size` on random windows (batch `batch`, 20 tokens) for about `seconds`, then times inference.
+ * `fused = false` measures the same model on plain TF.js ops (the baseline of our wasm kernels).
+ */
+export async function measure(size: string, seconds: number, batch = 256, backend?: 'wasm' | 'cpu', fused = true): Promise<Throughput> {
   if (backend !== undefined) await setBackend(backend);
+  setFusedKernels(fused);
   const p = sizePreset(size);
   if (p === undefined) throw new Error(`unknown size ${size}`);
   const T = p.config.contextLength, rng = makeRng(1);
@@ -39,5 +44,6 @@ export async function measure(size: string, seconds: number, batch = 256, backen
   }
   const inferMs = (performance.now() - t1) / k;
   m.dispose();
+  setFusedKernels(true);
   return { size, backend: currentBackend(), trainExPerSec: (batch / trainMs) * 1000, inferExPerSec: (batch / inferMs) * 1000, stepMs: trainMs };
 }

@@ -5,10 +5,10 @@
  * (a·W + b, ReLU fused) and weight gradients (aᵀ·b) are SIMD GEMM kernels of our own (faster than XNNPACK
  * at these shapes, see internal/kernels.ts); tokens and positions are embedded together as one-hot × matrix,
  * Q/K/V are separate projections, dropout masks come from a counter-based hash (a SIMD kernel on wasm),
- * 1/√d_head is folded into the query weights, the
- * LayerNorm backward is hand-written, the MLP uses ReLU (as torch.nn.TransformerEncoderLayer does) and the
- * last block is computed only at the output position. Parameters live in one flat Float32Array updated
- * by AdamW in JS; their tensors are re-uploaded after each step.
+ * 1/√d_head is folded into the query weights, the LayerNorm backward is hand-written, the MLP uses ReLU
+ * (as torch.nn.TransformerEncoderLayer does) and the last block is computed only at the output position.
+ * Parameters live in one flat Float32Array updated by AdamW in JS; their tensors are re-uploaded after
+ * each step.
  *
  * The output position is the last token of the window: its final state feeds the head.
  */
@@ -111,7 +111,7 @@ interface Tensors {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// utils: kernels that stay on XNNPACK's fast paths
+// utils: dense layers and elementwise ops
 
 /** x·W + b (then ReLU) in one kernel. */
 function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, relu = false): tf.Tensor2D {

@@ -1,13 +1,15 @@
-// `pnpm bench`: training and inference throughput of every size preset (batch 256, 20 tokens) on the
-// default backend, against the same model on plain TF.js ops (the baseline of our kernels, same run), the
-// aggregate of two models training at once in two workers, and — when Debian's
-// python3-torch is importable — the ratio to bench/torch_reference.py on OpenBLAS. Writes bench/out/latest.json.
+// `pnpm bench`: first our GEMM kernels against XNNPACK at the model's shapes; then training and inference
+// throughput of every size preset (batch 256, 20 tokens) on the default backend, against the same model on
+// plain TF.js ops (the baseline of our kernels, same run), the aggregate of two models training at once in
+// two workers, and — when Debian's python3-torch is importable — the ratio to bench/torch_reference.py on
+// OpenBLAS. Writes bench/out/latest.json.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setBackend } from '../backend.js';
 import { SIZE_PRESETS } from '../config.js';
 import { runInWorkers } from '../workers.js';
+import { gemmBench } from './gemm.js';
 import { measure, type Throughput } from './tasks.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -50,6 +52,9 @@ function torch(): { blas: string; results: TorchResult[] } | null {
 async function main(): Promise<void> {
   const backend = await setBackend();
   console.log(`optimpact transformer bench: backend ${backend}, batch 256 × 20 tokens, ~${SECONDS} s per measurement`);
+  for (const g of gemmBench()) {
+    console.log(`GEMM ${g.op.padEnd(7)} ${g.shape.join('×').padEnd(15)} ours ${g.oursGmacPerSec.toFixed(1).padStart(5)} GMAC/s, XNNPACK ${g.xnnpackGmacPerSec.toFixed(1).padStart(5)} GMAC/s (×${(g.oursGmacPerSec / g.xnnpackGmacPerSec).toFixed(2)})`);
+  }
   const rows: Record<string, unknown>[] = [];
   const ours: ChildResult[] = [];
   for (const p of SIZE_PRESETS) {

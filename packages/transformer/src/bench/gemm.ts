@@ -1,5 +1,5 @@
-// GEMM throughput at the model's shapes: our wasm kernels against XNNPACK (TF.js's own matMul on the
-// same backend), measured alternately in one process so that both see the same machine state.
+// GEMM throughput at the model's shapes: our wasm kernels against TF.js's own matMul on the same backend
+// (XNNPACK for a·w + b; for aᵀ·b its transposeA path), measured alternately in one process.
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulNN, matMulTN, setFusedKernels } from '../internal/kernels.js';
 import { SIZE_PRESETS } from '../config.js';

@@ -5,8 +5,9 @@
  * get TF.js ops. Instantiated lazily on first use: importing this file has no effect.
  *
  * The GEMMs replace XNNPACK's: at these shapes (K or N of 16–512, the reduction over B·T = 5,120 rows for
- * weight gradients) a 4×8 register tile of our own runs 1.0–1.9× XNNPACK's rate and needs no transposed
- * copy of the activations; wasm SIMD has no fused multiply-add, which caps both at ~10–12 GMAC/s here.
+ * weight gradients) a 4×8 register tile of our own runs 1.2–1.6× XNNPACK's rate and needs no transposed
+ * copy of the activations (`pnpm bench` measures both); wasm SIMD has no fused multiply-add, which caps
+ * it at ~12–14 GMAC/s here.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KERNELS_WASM } from './kernels-wasm.js';

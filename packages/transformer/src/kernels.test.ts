@@ -69,20 +69,29 @@ describe('dropout masks', () => {
   });
 });
 
+/** Uniform(−½, ½) values of the given shape. */
+function uniform(rng: ReturnType<typeof makeRng>, shape: number[]): tf.Tensor {
+  return tf.tensor(Float32Array.from({ length: shape.reduce((x, y) => x * y, 1) }, () => rng.next() - 0.5), shape);
+}
+
+/** `f`'s values from TF.js ops (kernels off), then from our kernel, checking the output's shape. */
+function bothPaths(f: () => tf.Tensor, shape: number[]): { want: Float32Array; got: Float32Array } {
+  const run = (fused: boolean): Float32Array => {
+    setFusedKernels(fused);
+    const c = f();
+    expect(c.shape).toEqual(shape);
+    const v = c.dataSync() as Float32Array;
+    c.dispose();
+    return v;
+  };
+  return { want: run(false), got: run(true) };
+}
+
 describe('aᵀ·b kernel', () => {
   it.each([[130, 7, 13], [64, 8, 8], [1, 3, 17], [5120, 26, 104]])('equals TF.js for R=%i, M=%i, N=%i', (R, M, N) => {
     const rng = makeRng(R + M + N);
-    const a = tf.tensor2d(Float32Array.from({ length: R * M }, () => rng.next() - 0.5), [R, M]);
-    const b = tf.tensor2d(Float32Array.from({ length: R * N }, () => rng.next() - 0.5), [R, N]);
-    const run = (fused: boolean): Float32Array => {
-      setFusedKernels(fused);
-      const c = matMulTN(a, b);
-      expect(c.shape).toEqual([M, N]);
-      const v = c.dataSync() as Float32Array;
-      c.dispose();
-      return v;
-    };
-    const want = run(false), got = run(true);
+    const a = uniform(rng, [R, M]) as tf.Tensor2D, b = uniform(rng, [R, N]) as tf.Tensor2D;
+    const { want, got } = bothPaths(() => matMulTN(a, b), [M, N]);
     expect(maxAbsDiff(got, want)).toBeLessThan(1e-5 * Math.sqrt(R) + 1e-6);
     tf.dispose([a, b]);
   });
@@ -92,18 +101,9 @@ describe('a·w (+ bias, ReLU) kernel', () => {
   it.each([[130, 7, 13, true, true], [64, 8, 8, false, false], [3, 17, 5, true, false], [5120, 78, 26, true, true]])(
     'equals TF.js for M=%i, K=%i, N=%i (bias %s, ReLU %s)', (M, K, N, withBias, relu) => {
       const rng = makeRng(M + K + N);
-      const a = tf.tensor2d(Float32Array.from({ length: M * K }, () => rng.next() - 0.5), [M, K]);
-      const w = tf.tensor2d(Float32Array.from({ length: K * N }, () => rng.next() - 0.5), [K, N]);
-      const b = withBias ? tf.tensor1d(Float32Array.from({ length: N }, () => rng.next() - 0.5)) : null;
-      const run = (fused: boolean): Float32Array => {
-        setFusedKernels(fused);
-        const c = matMulNN(a, w, b, relu);
-        expect(c.shape).toEqual([M, N]);
-        const v = c.dataSync() as Float32Array;
-        c.dispose();
-        return v;
-      };
-      const want = run(false), got = run(true);
+      const a = uniform(rng, [M, K]) as tf.Tensor2D, w = uniform(rng, [K, N]) as tf.Tensor2D;
+      const b = withBias ? (uniform(rng, [N]) as tf.Tensor1D) : null;
+      const { want, got } = bothPaths(() => matMulNN(a, w, b, relu), [M, N]);
       expect(maxAbsDiff(got, want)).toBeLessThan(1e-5 * Math.sqrt(K) + 1e-6);
       if (relu) expect(got.reduce((m, x) => Math.min(m, x), Infinity)).toBe(0);
       tf.dispose(b === null ? [a, w] : [a, w, b]);

@@ -113,11 +113,6 @@ interface Tensors {
 // ---------------------------------------------------------------------------------------------------
 // utils: dense layers and elementwise ops
 
-/** x·W + b (then ReLU) in one kernel. */
-function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, relu = false): tf.Tensor2D {
-  return matMulNN(x, w, b, relu);
-}
-
 /** Elementwise ops typed by their first operand (broadcasting the second). */
 function mul<R extends tf.Tensor>(a: R, b: tf.Tensor | number): R {
   return tf.mul(a, b) as R;
@@ -126,10 +121,8 @@ function add<R extends tf.Tensor>(a: R, b: tf.Tensor | number): R {
   return tf.add(a, b) as R;
 }
 
-/** Plain 2-D matMul. */
-function mm(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return matMulNN(a, b);
-}
+/** a·w (+ bias, then ReLU if asked): one GEMM kernel. */
+const mm = matMulNN;
 
 /** ReLU'(u)·g with u the ReLU output. */
 function reluBack(g: tf.Tensor2D, u: tf.Tensor2D): tf.Tensor2D {
@@ -313,15 +306,15 @@ export class Transformer implements TrainableModel {
     for (let l = 0; l < L - 1; l++) {
       const w = t.blocks[l]!;
       const { y: h, cache: ln1 } = layerNorm(x, w.ln1g, w.ln1b);
-      const q = dense(h, w.wq, w.bq); // [N, d], already scaled by 1/√dh
-      const { o, saved: att } = attention(q, dense(h, w.wk, w.bk), dense(h, w.wv, w.bv), B, T, H, T); // [N, d]
-      let a = dense(o, w.wo, w.bo);
+      const q = mm(h, w.wq, w.bq); // [N, d], already scaled by 1/√dh
+      const { o, saved: att } = attention(q, mm(h, w.wk, w.bk), mm(h, w.wv, w.bv), B, T, H, T); // [N, d]
+      let a = mm(o, w.wo, w.bo);
       const m1 = this.mask(N, d, train);
       if (m1 !== null) a = mul(a, m1);
       x = add(x, a);
       const { y: h2, cache: ln2 } = layerNorm(x, w.ln2g, w.ln2b);
-      const u = dense(h2, w.w1, w.b1, true); // [N, 4d]
-      let y = dense(u, w.w2, w.b2);
+      const u = mm(h2, w.w1, w.b1, true); // [N, 4d]
+      let y = mm(u, w.w2, w.b2);
       const m2 = this.mask(N, d, train);
       if (m2 !== null) y = mul(y, m2);
       x = add(x, y);
@@ -334,21 +327,21 @@ export class Transformer implements TrainableModel {
     const { y: h, cache: ln1 } = layerNorm(x, w.ln1g, w.ln1b);
     const hl = tf.gather(h, lastRows) as tf.Tensor2D; // [B, d]
     let xl = tf.gather(x, lastRows) as tf.Tensor2D; // [B, d]
-    const ql = dense(hl, w.wq, w.bq); // [B, d]
-    const { o, saved: att } = attention(ql, dense(h, w.wk, w.bk), dense(h, w.wv, w.bv), B, T, H, 1); // [B, d]
-    let a = dense(o, w.wo, w.bo);
+    const ql = mm(hl, w.wq, w.bq); // [B, d]
+    const { o, saved: att } = attention(ql, mm(h, w.wk, w.bk), mm(h, w.wv, w.bv), B, T, H, 1); // [B, d]
+    let a = mm(o, w.wo, w.bo);
     const m1 = this.mask(B, d, train);
     if (m1 !== null) a = mul(a, m1);
     xl = add(xl, a);
     const { y: h2, cache: ln2 } = layerNorm(xl, w.ln2g, w.ln2b);
-    const u = dense(h2, w.w1, w.b1, true);
-    let y = dense(u, w.w2, w.b2);
+    const u = mm(h2, w.w1, w.b1, true);
+    let y = mm(u, w.w2, w.b2);
     const m2 = this.mask(B, d, train);
     if (m2 !== null) y = mul(y, m2);
     xl = add(xl, y);
 
     const { y: hf, cache: lnf } = layerNorm(xl, t.lnfg, t.lnfb);
-    const logits = dense(hf, t.headW, t.headB); // [B, V]
+    const logits = mm(hf, t.headW, t.headB); // [B, V]
     return {
       logits,
       cache: { B, oneHot, m0, full, last: { ln1, h, hl, att, o, m1, ln2, h2, u, m2 }, lnf, hf },

@@ -146,7 +146,7 @@ function seedTable(records: readonly RunRecord[]): string | undefined {
   const groups = new Map<string, typeof rows>();
   for (const r of [...rows].sort((a, b) => a.params - b.params || a.rule.localeCompare(b.rule) || a.task - b.task)) {
     const key = `${r.size} ${r.rule} n${r.task}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    groups.set(key, groups.get(key) ?? []).get(key)!.push(r);
   }
   const pm = (xs: readonly (number | null)[]): string => {
     const v = xs.filter((x): x is number => x !== null);

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const backend = await setBackend();
   console.log(`optimpact transformer bench: backend ${backend}, batch 256 × 20 tokens, ~${SECONDS} s per measurement`);
   for (const g of gemmBench()) {
-    console.log(`GEMM ${g.op.padEnd(7)} ${g.shape.join('×').padEnd(15)} ours ${g.oursGmacPerSec.toFixed(1).padStart(5)} GMAC/s, TF.js ${g.xnnpackGmacPerSec.toFixed(1).padStart(5)} GMAC/s (×${(g.oursGmacPerSec / g.xnnpackGmacPerSec).toFixed(2)})`);
+    console.log(`GEMM ${g.op.padEnd(7)} ${g.shape.join('×').padEnd(15)} ours ${g.oursGmacPerSec.toFixed(1).padStart(5)} GMAC/s, TF.js ${g.tfjsGmacPerSec.toFixed(1).padStart(5)} GMAC/s (×${(g.oursGmacPerSec / g.tfjsGmacPerSec).toFixed(2)})`);
   }
   const rows: Record<string, unknown>[] = [];
   const ours: ChildResult[] = [];

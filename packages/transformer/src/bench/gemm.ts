@@ -8,7 +8,7 @@ export interface GemmResult {
   readonly op: string;
   readonly shape: readonly [number, number, number];
   readonly oursGmacPerSec: number;
-  readonly xnnpackGmacPerSec: number;
+  readonly tfjsGmacPerSec: number;
 }
 
 /** Milliseconds per call of `f`, the best of two ~`ms`-long runs. */
@@ -45,7 +45,7 @@ export function gemmBench(ms = 300): GemmResult[] {
       };
       const xnn = run(false), ours = run(true);
       const gmac = (shape[0] * shape[1] * shape[2]) / 1e6;
-      out.push({ op, shape, oursGmacPerSec: gmac / ours, xnnpackGmacPerSec: gmac / xnn });
+      out.push({ op, shape, oursGmacPerSec: gmac / ours, tfjsGmacPerSec: gmac / xnn });
     }
     tf.dispose([a, w, b, g]);
   }

@@ -52,12 +52,14 @@ describe('optimpact study (tiny preset)', () => {
       expect(E.isRight(r) && r.right.status === 'success').toBe(true);
     }
     const ft = FinetuneRecord.decode(JSON.parse(readFileSync(join(full, 'runs', 'xs-s1-n2-exact', 'run.json'), 'utf8')));
+    expect(E.isRight(ft)).toBe(true);
     if (E.isRight(ft)) {
       const m = ft.right.measurement;
       expect(m.samples).toHaveLength(3);
       expect(m.samples![0]!.indices).toHaveLength(100);
       expect(m.references.map((r) => r.name)).toEqual(['fixed(8)', 'uniform', 'untrained', 'pretrained']);
       expect(m.self).toBeDefined();
+      expect(ft.right.curve.at(-1)!.step).toBe(6); // the tiny preset's rounds for xs (rounds are per size)
     }
     expect(fullRun.stdout).toMatch(/xs-s1-n2-exact\s+18\d{3}/);
     // the table over seeds: own-task success averaged over the two seeds
@@ -134,7 +136,10 @@ describe('malformed study configurations', () => {
     [['--set', 'pretrain.stepz=3'], /unknown key "pretrain\.stepz"/],
     [['--set', 'measure.repeats=0'], /measure\.repeats: expected an integer in \[1, 10000\], got 0/],
     [['--set', 'sizes=["xl"]'], /sizes\.0?: ?expected .*got "xl"/],
-    [['--set', 'sizes=["s"]'], /pretrain\.steps: no steps given for size "s"/],
+    [['--set', 'sizes=["s"]'], /pretrain\.steps: no value given for size "s"/],
+    [['--set', 'rl.exact.rounds={"s":6}'], /rl\.exact\.rounds: no value given for size "xs"/],
+    [['--set', 'rl.exact.rounds="many"'], /rl\.exact\.rounds: expected an integer in \[0, 1000000\], or one per size, got "many"/],
+    [['--set', 'rl.exact.rounds={"xs":-1}'], /rl\.exact\.rounds\.xs: expected an integer in \[0, 1000000\], got -1/],
     [['--set', 'rl={}'], /rl: at least one rule/],
     [['--set', 'rl.exact.epsilon=2'], /rl\.exact\.epsilon: expected a number in \[0, 1\], got 2/],
     [['--set', 'data.testContexts=50'], /data\.testContexts: 50 is fewer than the 1000 contexts/],

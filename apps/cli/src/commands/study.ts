@@ -15,8 +15,8 @@ import type { UsageError } from '../args.js';
 import { decodeFlags, intString, parseFlags, usageError } from '../args.js';
 import { loadEnvironment } from '../environment.js';
 import { writeStudyReport } from './report.js';
-import type { StudyConfig } from '../study/config.js';
-import { applyOverrides, decodeConfig, presetPath, PRESETS, readJsonFile } from '../study/config.js';
+import type { PerSize, StudyConfig } from '../study/config.js';
+import { applyOverrides, decodeConfig, forSize, presetPath, PRESETS, readJsonFile } from '../study/config.js';
 import { readVerified, writeAtomic } from '../study/files.js';
 import type { Unit } from '../study/plan.js';
 import { planStudy, shardOf } from '../study/plan.js';
@@ -51,8 +51,11 @@ export function resolveConfig(flags: { preset?: string; config?: string; set?: r
   const config = decodeConfig(merged.right, flags.config ?? `preset ${preset}`);
   if (E.isLeft(config)) return config;
   const c = config.right;
-  const sizes = c.sizes.filter((s) => c.pretrain.steps[s] === undefined);
-  if (sizes.length > 0) return E.left(usageError(`pretrain.steps: no steps given for size "${sizes[0]}"`));
+  const perSize: [string, PerSize<number>][] = [['pretrain.steps', c.pretrain.steps], ...Object.entries(c.rl).map(([r, v]): [string, PerSize<number>] => [`rl.${r}.rounds`, v.rounds])];
+  for (const [path, v] of perSize) {
+    const size = c.sizes.find((s) => forSize(v, s) === undefined);
+    if (size !== undefined) return E.left(usageError(`${path}: no value given for size "${size}"`));
+  }
   if (Object.keys(c.rl).length === 0) return E.left(usageError('rl: at least one rule (exact, reinforce, positive) is needed'));
   const need = Math.max(c.measure.contexts, c.measure.largeContexts);
   if (c.data.testContexts < need) return E.left(usageError(`data.testContexts: ${c.data.testContexts} is fewer than the ${need} contexts a measurement draws`));

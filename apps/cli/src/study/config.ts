@@ -15,10 +15,18 @@ const int = (min: number, max: number) =>
 const positive = t.refinement(t.number, (n) => n > 0 && Number.isFinite(n), 'a positive number');
 const unit = t.refinement(t.number, (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
 const nonNegative = t.refinement(t.number, (n) => n >= 0 && Number.isFinite(n), 'a number ≥ 0');
+/** One value for every size, or one per size preset (`{"xs": …, "l": …}`): bigger models are slower per step and per round. */
+const perSize = <C extends t.Mixed>(codec: C) => t.union([codec, t.record(t.string, codec)], `${codec.name}, or one per size`);
+export type PerSize<T> = T | Record<string, T>;
+
+/** The value of a per-size setting for `size` (undefined when a per-size record leaves it out). */
+export function forSize(v: PerSize<number>, size: string): number | undefined {
+  return typeof v === 'number' ? v : v[size];
+}
 
 /** RL settings of one rule (see @optimpact/rl-trainer `RLConfig`). */
 const RLSettings = t.type({
-  rounds: int(0, 1_000_000),
+  rounds: perSize(int(0, 1_000_000)),
   batchSize: int(1, 65_536),
   learningRate: positive,
   updatesPerRound: int(1, 1000),
@@ -50,8 +58,7 @@ export const StudyConfig = t.type({
     testSeed: int(0, 0xffffffff),
   }),
   pretrain: t.type({
-    /** Steps per size preset: bigger models are slower per step. */
-    steps: t.record(t.string, int(0, 10_000_000)),
+    steps: perSize(int(0, 10_000_000)),
     batchSize: int(1, 65_536),
     learningRate: positive,
     evalEvery: int(1, 10_000_000),
@@ -92,9 +99,13 @@ export function decodeConfig(value: unknown, source: string): E.Either<UsageErro
   if (extra.length > 0) return E.left(usageError(`${source}: unknown key "${extra[0]}"`));
   const r = StudyConfig.decode(value);
   if (E.isRight(r)) return r;
-  const err = r.left[0]!;
-  const path = err.context.map((c) => c.key).filter((k) => k !== '').join('.');
-  const expected = err.context[err.context.length - 1]?.type.name ?? 'a valid value';
+  // The deepest error: inside a union, the branch that got furthest says most (a per-size record's bad entry).
+  const err = r.left.reduce((a, b) => (b.context.length > a.context.length ? b : a));
+  const ctx = err.context;
+  const inUnion = (i: number) => i > 0 && ctx[i - 1]!.type instanceof t.UnionType;
+  const path = ctx.filter((c, i) => c.key !== '' && !inUnion(i)).map((c) => c.key).join('.');
+  const last = ctx.length - 1;
+  const expected = (inUnion(last) ? ctx[last - 1] : ctx[last])?.type.name ?? 'a valid value';
   return E.left(usageError(`${source}: ${path}: expected ${expected}, got ${err.value === undefined ? 'nothing' : JSON.stringify(err.value)}`));
 }
 

@@ -17,6 +17,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEnvironment } from '../environment.js';
 import type { StudyConfig } from './config.js';
+import { forSize } from './config.js';
 import type { TestData } from './data.js';
 import { rlData, testData, trainSequences } from './data.js';
 import { hashDir, writeDirAtomic } from './files.js';
@@ -123,7 +124,7 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
   const { config } = ctx;
   const s = await sharedFor(config);
   const model = createModel(modelConfig(unit.size, s.env), unit.seed);
-  const steps = config.pretrain.steps[unit.size] ?? 0;
+  const steps = forSize(config.pretrain.steps, unit.size) ?? 0;
   const train = trainSequences(s.env, config, unit.seed);
   const curves = await pretrain(model, {
     env: s.env,
@@ -205,7 +206,8 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const s = await sharedFor(config);
   const task: Task | undefined = s.env.tasks.find((t) => t.nGood === unit.task);
   if (task === undefined) throw new Error(`task n_good=${unit.task} is not a task of ${s.env.name} (${s.env.tasks.map((t) => t.nGood).join(', ')})`);
-  const rl: RLConfig = { rule: unit.rule, ...config.rl[unit.rule]! };
+  const settings = config.rl[unit.rule]!;
+  const rl: RLConfig = { rule: unit.rule, ...settings, rounds: forSize(settings.rounds, unit.size) ?? 0 };
   const model = await loadPretrained(ctx, unit.size, unit.seed, deriveSeed(unit.seed, 'rl-dropout', unit.task, unit.rule));
   const result = await finetune(model, s.env, task, rlData(s.env, config, unit.seed, s.test), rl, deriveSeed(unit.seed, 'rl', unit.task, unit.rule),
     (p) => ctx.onProgress?.({ id: unit.id, stage: 'rl', done: p.step, total: rl.rounds }));

@@ -37,7 +37,7 @@ const props = {
 };
 const Flags = t.partial(props);
 
-export const studyUsage = `optimpact study [--preset quick|paper|tiny] [--config FILE] [--set path=value …] [--out DIR]
+export const studyUsage = `optimpact study [--preset quick|paper|rl-rounds|tiny] [--config FILE] [--set path=value …] [--out DIR]
                   [--backend wasm|cpu|node] [--jobs K] [--shard i/n]`;
 
 /** The resolved config of a study invocation (preset or file, then overrides), decoded. */

@@ -110,7 +110,7 @@ export function decodeConfig(value: unknown, source: string): E.Either<UsageErro
 }
 
 /** The preset files shipped in `experiments/`. */
-export const PRESETS = ['quick', 'paper', 'tiny', 'additive-tiny'] as const;
+export const PRESETS = ['quick', 'paper', 'rl-rounds', 'tiny', 'additive-tiny'] as const;
 
 export function presetPath(name: string): string {
   return fileURLToPath(new URL(`../../../../experiments/${name}.json`, import.meta.url));

@@ -26,6 +26,7 @@ export function forSize(v: PerSize<number>, size: string): number | undefined {
 
 /** RL settings of one rule (see @optimpact/rl-trainer `RLConfig`). */
 const RLSettings = t.type({
+  /** For every size or per size; the presets give every size the same, so that sizes compare. */
   rounds: perSize(int(0, 1_000_000)),
   batchSize: int(1, 65_536),
   learningRate: positive,
@@ -58,6 +59,7 @@ export const StudyConfig = t.type({
     testSeed: int(0, 0xffffffff),
   }),
   pretrain: t.type({
+    /** Optimizer steps, for every size or per size. */
     steps: perSize(int(0, 10_000_000)),
     batchSize: int(1, 65_536),
     learningRate: positive,

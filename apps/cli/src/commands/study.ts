@@ -37,7 +37,7 @@ const props = {
 };
 const Flags = t.partial(props);
 
-export const studyUsage = `optimpact study [--preset quick|paper|rl-rounds|tiny] [--config FILE] [--set path=value …] [--out DIR]
+export const studyUsage = `optimpact study [--preset ${PRESETS.join('|')}] [--config FILE] [--set path=value …] [--out DIR]
                   [--backend wasm|cpu|node] [--jobs K] [--shard i/n]`;
 
 /** The resolved config of a study invocation (preset or file, then overrides), decoded. */
@@ -51,8 +51,9 @@ export function resolveConfig(flags: { preset?: string; config?: string; set?: r
   const config = decodeConfig(merged.right, flags.config ?? `preset ${preset}`);
   if (E.isLeft(config)) return config;
   const c = config.right;
-  const perSize: [string, PerSize<number>][] = [['pretrain.steps', c.pretrain.steps], ...Object.entries(c.rl).map(([r, v]): [string, PerSize<number>] => [`rl.${r}.rounds`, v.rounds])];
-  for (const [path, v] of perSize) {
+  const perSize: Record<string, PerSize<number>> = { 'pretrain.steps': c.pretrain.steps };
+  for (const [rule, v] of Object.entries(c.rl)) perSize[`rl.${rule}.rounds`] = v.rounds;
+  for (const [path, v] of Object.entries(perSize)) {
     const size = c.sizes.find((s) => forSize(v, s) === undefined);
     if (size !== undefined) return E.left(usageError(`${path}: no value given for size "${size}"`));
   }

@@ -86,13 +86,18 @@ export interface TrainableModel {
    * One optimizer step (AdamW, dropout on) on L = −(1/n) Σ_i Σ_k coef[i·K + k] · ln p_i(support[k]), where
    * p_i is the softmax of window i's logits restricted to `support` (K = support.length; the whole
    * vocabulary when omitted). Cross-entropy on targets is a one-hot `coef`; REINFORCE puts (r − b) at
-   * the sampled action; the exact policy gradient puts π(a)(R(a) − b), π held fixed. Each `slot` keeps
-   * its own optimizer state (e.g. "rl" and "maintenance" at different learning rates). Returns L.
+   * the sampled action; the exact policy gradient puts π(a)(R(a) − b), π held fixed. `coef` may be a
+   * function of this step's own logits ([n × vocabSize], dropout on), called once before the backward
+   * pass, so coefficients that depend on π cost no second forward. Each `slot` keeps its own optimizer
+   * state (e.g. "rl" and "maintenance" at different learning rates). Returns L.
    */
-  step(windows: Windows, coef: Float32Array, opts: StepOptions): Promise<number>;
+  step(windows: Windows, coef: Coefficients, opts: StepOptions): Promise<number>;
   /** Frees the model's tensors. */
   dispose(): void;
 }
+
+/** The coefficients of one `TrainableModel.step`: given, or computed from the step's own logits. */
+export type Coefficients = Float32Array | ((logits: Float32Array) => Float32Array);
 
 /** Options of one `TrainableModel.step`. */
 export interface StepOptions {

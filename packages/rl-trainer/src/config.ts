@@ -7,7 +7,8 @@ export interface RLConfig {
    * - `reinforce`: REINFORCE with a baseline over the action softmax: (r − b)·∇ln π(a|p), r = 1[F ∈ G]
    *   sampled, b the batch's mean reward; learns from failures too.
    * - `exact`: the exact expected-reward gradient ∇ Σ_a π(a|p)·P(F ∈ G | p, a) over all actions, from the
-   *   environment's known outcome law: no sampling noise at all.
+   *   environment's known outcome law: no sampling noise at all. π is that of each step's own forward
+   *   (dropout on), so an update costs one forward pass, not two.
    */
   readonly rule: 'positive' | 'reinforce' | 'exact';
   /** RL rounds. */

@@ -54,31 +54,41 @@ function draw(probs: ArrayLike<number>, from: number, count: number, rng: Rng): 
   return count - 1;
 }
 
+/** R[i·A + a] = P(F ∈ G | p_i, a): every action's success probability in every context, from the known law. */
+function successRates(env: Environment, task: Task, batch: Windows): Float64Array {
+  const A = env.actions.length, V = env.outcomes.length;
+  const law = new Float64Array(A * V), R = new Float64Array(batch.n * A);
+  for (let i = 0; i < batch.n; i++) {
+    env.outcomeLaw(windowOf(batch, i), law);
+    for (let a = 0; a < A; a++) R[i * A + a] = massOn(env, law.subarray(a * V, (a + 1) * V), task.good);
+  }
+  return R;
+}
+
 /**
- * The coefficients of one RL step (see `TrainableModel.step`): L = −(1/n) Σ_i Σ_k coef[i, k] ln p_i(k).
- * Returns them with the support they refer to and the number of positive examples.
+ * The exact rule's coefficients over the actions (see `TrainableModel.step`): ∂/∂z_a Σ_b π_b R_b =
+ * π_a (R_a − Σ_b π_b R_b), the exact gradient of the expected reward, π at the rule's temperature.
  */
-function rlCoefficients(cfg: RLConfig, env: Environment, task: Task, batch: Windows, logits: Float32Array, vocab: number, rng: Rng): { coef: Float32Array; support?: readonly number[]; positives: number } {
+function exactCoefficients(R: Float64Array, logits: Float32Array, vocab: number, actions: readonly number[], temperature: number): Float32Array {
+  const A = actions.length, n = R.length / A;
+  const pi = actionRows(logits, vocab, actions, temperature);
+  const coef = new Float32Array(n * A);
+  for (let i = 0; i < n; i++) {
+    let value = 0;
+    for (let a = 0; a < A; a++) value += pi[i * A + a]! * R[i * A + a]!;
+    for (let a = 0; a < A; a++) coef[i * A + a] = pi[i * A + a]! * (R[i * A + a]! - value);
+  }
+  return coef;
+}
+
+/**
+ * The sampling rules' coefficients: a ~ (1 − ε)π + ε·uniform, then F ~ P(· | p, a); returned with the
+ * support they refer to and the number of positive examples.
+ */
+function sampledCoefficients(cfg: RLConfig, env: Environment, task: Task, batch: Windows, logits: Float32Array, vocab: number, rng: Rng): { coef: Float32Array; support?: readonly number[]; positives: number } {
   const A = env.actions.length, V = env.outcomes.length, n = batch.n;
   const pi = actionRows(logits, vocab, env.actions, cfg.temperature);
-  const law = new Float64Array(A * V), success = new Float64Array(A);
-  const successOf = (i: number): Float64Array => {
-    env.outcomeLaw(windowOf(batch, i), law);
-    for (let a = 0; a < A; a++) success[a] = massOn(env, law.subarray(a * V, (a + 1) * V), task.good);
-    return success;
-  };
-  if (cfg.rule === 'exact') {
-    // ∂/∂z_a Σ_b π_b R_b = π_a (R_a − Σ_b π_b R_b): the exact gradient of the expected reward.
-    const coef = new Float32Array(n * A);
-    for (let i = 0; i < n; i++) {
-      const R = successOf(i);
-      let value = 0;
-      for (let a = 0; a < A; a++) value += pi[i * A + a]! * R[a]!;
-      for (let a = 0; a < A; a++) coef[i * A + a] = pi[i * A + a]! * (R[a]! - value);
-    }
-    return { coef, support: env.actions, positives: n };
-  }
-  // Sampling rules: a ~ (1 − ε)π + ε·uniform, then F ~ P(· | p, a).
+  const law = new Float64Array(A * V);
   const actions = new Int32Array(n), rewards = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const a = rng.next() < cfg.epsilon ? rng.int(A) : draw(pi, i * A, A, rng);
@@ -122,12 +132,19 @@ export async function finetune(model: TrainableModel, env: Environment, task: Ta
   let positives = 0;
   for (let round = 1; round <= cfg.rounds; round++) {
     const { windows: batch } = sampleWindows(data.train, cfg.batchSize, makeRng(deriveSeed(seed, 'rl-batch', round)));
-    let c: ReturnType<typeof rlCoefficients> | undefined;
-    for (let u = 0; u < cfg.updatesPerRound; u++) {
-      // The exact rule recomputes π after each update; the sampling rules reuse the round's one draw.
-      if (c === undefined || cfg.rule === 'exact') c = rlCoefficients(cfg, env, task, batch, await model.logits(batch), V, rng);
-      if (u === 0) positives += c.positives;
-      if (c.positives > 0) await model.step(batch, c.coef, { slot: 'rl', learningRate: cfg.learningRate, ...(c.support ? { support: c.support } : {}) });
+    if (cfg.rule === 'exact') {
+      // π comes from each update's own forward (dropout on), so an update costs one forward, not two.
+      const R = successRates(env, task, batch);
+      const coef = (logits: Float32Array) => exactCoefficients(R, logits, V, env.actions, cfg.temperature);
+      for (let u = 0; u < cfg.updatesPerRound; u++) await model.step(batch, coef, { slot: 'rl', learningRate: cfg.learningRate, support: env.actions });
+      positives += batch.n;
+    } else {
+      // The sampling rules draw once per round and reuse the draw for every update.
+      const c = sampledCoefficients(cfg, env, task, batch, await model.logits(batch), V, rng);
+      positives += c.positives;
+      if (c.positives > 0) {
+        for (let u = 0; u < cfg.updatesPerRound; u++) await model.step(batch, c.coef, { slot: 'rl', learningRate: cfg.learningRate, ...(c.support ? { support: c.support } : {}) });
+      }
     }
     for (let m = 0; m < cfg.maintenanceSteps; m++) {
       const { windows, indices } = sampleWindows(data.maintenance.windows, cfg.maintenanceBatchSize, makeRng(deriveSeed(seed, 'maintenance', round, m)));

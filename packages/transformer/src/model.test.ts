@@ -135,6 +135,33 @@ describe('Transformer', () => {
     m.dispose();
   });
 
+  it('step with a coefficient function passes it the step’s own logits, once', () => {
+    // dropout 0: the training forward equals the eval forward, so both models take the same step
+    const [a, b] = [createModel(tiny, 12), createModel(tiny, 12)];
+    const w = randomWindows(5, tiny.contextLength, 6);
+    const support = [8, 9, 10, 11, 12, 13, 14, 15];
+    // coefficients that depend on the logits: the softmax over the support minus uniform
+    const coefOf = (z: Float32Array): Float32Array => {
+      const c = new Float32Array(5 * 8);
+      for (let i = 0; i < 5; i++) {
+        const row = support.map((v) => Math.exp(z[i * 16 + v]!));
+        const sum = row.reduce((x, y) => x + y, 0);
+        row.forEach((e, k) => (c[i * 8 + k] = e / sum - 1 / 8));
+      }
+      return c;
+    };
+    const seen: Float32Array[] = [];
+    const lossA = a.stepSync(w, coefOf(a.logitsSync(w)), { slot: 'rl', support, learningRate: 1e-2 });
+    const lossB = b.stepSync(w, (z) => (seen.push(z.slice()), coefOf(z)), { slot: 'rl', support, learningRate: 1e-2 });
+    expect(seen).toHaveLength(1);
+    expect(Array.from(seen[0]!)).toEqual(Array.from(createModel(tiny, 12).logitsSync(w)));
+    expect(lossB).toBeCloseTo(lossA, 6);
+    for (let i = 0; i < a.flat.length; i++) expect(b.flat[i]).toBeCloseTo(a.flat[i]!, 6);
+    expect(Array.from(a.flat)).not.toEqual(Array.from(createModel(tiny, 12).flat));
+    expect(() => b.stepSync(w, () => new Float32Array(3), { slot: 'rl', support, learningRate: 1e-2 })).toThrow(/coef has 3 values, expected n·K = 5·8/);
+    for (const m of [a, b]) m.dispose();
+  });
+
   it('is deterministic: same seed → identical weights and losses', () => {
     const run = (): { losses: number[]; flat: Float32Array } => {
       const m = createModel({ ...tiny, dropout: 0.1 }, 42);

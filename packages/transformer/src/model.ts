@@ -13,7 +13,7 @@
  * The output position is the last token of the window: its final state feeds the head.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { StepOptions, TrainableModel, Windows } from '@optimpact/core';
+import type { Coefficients, StepOptions, TrainableModel, Windows } from '@optimpact/core';
 import { deriveSeed, makeRng, type Rng } from '@optimpact/core';
 import { countParams, SIZE_PRESETS, sizePreset, validateConfig, type SizeName, type SizePreset, type TransformerConfig } from './config.js';
 import { AdamW, ADAMW_DEFAULTS, type AdamWOptions } from './internal/adamw.js';
@@ -448,19 +448,24 @@ export class Transformer implements TrainableModel {
    * One AdamW step on L = −(1/n) Σ_i Σ_k coef[i·K + k] · ln p_i(support[k]) (see core `TrainableModel`),
    * synchronously. Returns L in nats.
    */
-  stepSync(windows: Windows, coef: Float32Array, opts: StepOptions): number {
+  stepSync(windows: Windows, coefficients: Coefficients, opts: StepOptions): number {
     this.checkWindows(windows);
     const V = this.vocabSize, n = windows.n;
     const support = opts.support ?? null;
     const K = support === null ? V : support.length;
-    if (coef.length !== n * K) throw new Error(`coef has ${coef.length} values, expected n·K = ${n}·${K}`);
+    const checkLength = (c: Float32Array): Float32Array => {
+      if (c.length !== n * K) throw new Error(`coef has ${c.length} values, expected n·K = ${n}·${K}`);
+      return c;
+    };
+    if (typeof coefficients !== 'function') checkLength(coefficients);
     if (support !== null) {
       for (const s of support) if (!(Number.isInteger(s) && s >= 0 && s < V)) throw new RangeError(`support token ${s} outside 0..${V - 1}`);
     }
     let loss = 0;
     tf.tidy(() => {
       const { logits, cache } = this.forward(windows.tokens, n, true);
-      const z = logits.dataSync();
+      const z = logits.dataSync() as Float32Array;
+      const coef = typeof coefficients === 'function' ? checkLength(coefficients(z)) : coefficients;
       const dz = new Float32Array(n * V);
       const p = new Float64Array(K);
       for (let i = 0; i < n; i++) {
@@ -491,7 +496,7 @@ export class Transformer implements TrainableModel {
   }
 
   /** One AdamW step (core `TrainableModel.step`). */
-  async step(windows: Windows, coef: Float32Array, opts: StepOptions): Promise<number> {
+  async step(windows: Windows, coef: Coefficients, opts: StepOptions): Promise<number> {
     return this.stepSync(windows, coef, opts);
   }
 

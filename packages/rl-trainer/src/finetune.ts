@@ -55,7 +55,7 @@ function draw(probs: ArrayLike<number>, from: number, count: number, rng: Rng): 
 }
 
 /** R[i·A + a] = P(F ∈ G | p_i, a): every action's success probability in every context, from the known law. */
-function successRates(env: Environment, task: Task, batch: Windows): Float64Array {
+export function successRates(env: Environment, task: Task, batch: Windows): Float64Array {
   const A = env.actions.length, V = env.outcomes.length;
   const law = new Float64Array(A * V), R = new Float64Array(batch.n * A);
   for (let i = 0; i < batch.n; i++) {
@@ -69,7 +69,7 @@ function successRates(env: Environment, task: Task, batch: Windows): Float64Arra
  * The exact rule's coefficients over the actions (see `TrainableModel.step`): ∂/∂z_a Σ_b π_b R_b =
  * π_a (R_a − Σ_b π_b R_b), the exact gradient of the expected reward, π at the rule's temperature.
  */
-function exactCoefficients(R: Float64Array, logits: Float32Array, vocab: number, actions: readonly number[], temperature: number): Float32Array {
+export function exactCoefficients(R: Float64Array, logits: Float32Array, vocab: number, actions: readonly number[], temperature: number): Float32Array {
   const A = actions.length, n = R.length / A;
   const pi = actionRows(logits, vocab, actions, temperature);
   const coef = new Float32Array(n * A);

@@ -4,7 +4,8 @@
 import { actionWindowPool } from '@optimpact/core';
 import { specEnv as env } from '@optimpact/sequence-env';
 import { SIZE_PRESETS, createModel, setBackend } from '@optimpact/transformer';
-import { exactCoefficients, successRates } from '../dist/finetune.js';
+import { successRates } from '@optimpact/split-history';
+import { exactCoefficients } from '../dist/finetune.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const backend = await setBackend();

@@ -4,7 +4,7 @@
  */
 import type { CurvePoint, Environment, Rng, Task, TrainableModel, Windows } from '@optimpact/core';
 import { actionRows, deriveSeed, makeRng, sampleWindows, windowOf } from '@optimpact/core';
-import { futureLaw, massOn } from '@optimpact/split-history';
+import { futureLaw, massOn, successRates } from '@optimpact/split-history';
 import type { RLConfig } from './config.js';
 
 /** The data a fine-tuning run draws from. */
@@ -52,17 +52,6 @@ function draw(probs: ArrayLike<number>, from: number, count: number, rng: Rng): 
   let u = rng.next();
   for (let i = 0; i < count - 1; i++) if ((u -= probs[from + i]!) < 0) return i;
   return count - 1;
-}
-
-/** R[i·A + a] = P(F ∈ G | p_i, a): every action's success probability in every context, from the known law. */
-export function successRates(env: Environment, task: Task, batch: Windows): Float64Array {
-  const A = env.actions.length, V = env.outcomes.length;
-  const law = new Float64Array(A * V), R = new Float64Array(batch.n * A);
-  for (let i = 0; i < batch.n; i++) {
-    env.outcomeLaw(windowOf(batch, i), law);
-    for (let a = 0; a < A; a++) R[i * A + a] = massOn(env, law.subarray(a * V, (a + 1) * V), task.good);
-  }
-  return R;
 }
 
 /**

@@ -25,17 +25,27 @@ export function argmaxRow(score: ArrayLike<number>, row: Float64Array): void {
   row[best] = 1;
 }
 
+/** R[i·A + a] = P(F ∈ good | p_i, a): every action's success probability in every window, from the exact law. */
+export function successRates(env: Environment, task: Task, windows: Windows): Float64Array {
+  const A = env.actions.length, V = env.outcomes.length;
+  const law = new Float64Array(A * V), R = new Float64Array(windows.n * A);
+  for (let i = 0; i < windows.n; i++) {
+    env.outcomeLaw(windowOf(windows, i), law);
+    for (let a = 0; a < A; a++) R[i * A + a] = massOn(env, law.subarray(a * V, (a + 1) * V), task.good);
+  }
+  return R;
+}
+
 /** The ideal greedy policy for `task`: the action maximizing P(F ∈ good | p, a). */
 export function idealPolicy(env: Environment, task: Task): Policy {
-  const A = env.actions.length, V = env.outcomes.length;
-  const law = new Float64Array(A * V), success = new Float64Array(A);
+  const A = env.actions.length;
   return {
     name: `ideal(${task.name})`,
-    actionProbs: async (windows) => rows(env, windows, (w, _t, row) => {
-      env.outcomeLaw(w, law);
-      for (let a = 0; a < A; a++) success[a] = massOn(env, law.subarray(a * V, (a + 1) * V), task.good);
-      argmaxRow(success, row);
-    }),
+    actionProbs: async (windows) => {
+      const R = successRates(env, task, windows), pi = new Float64Array(windows.n * A);
+      for (let i = 0; i < windows.n; i++) argmaxRow(R.subarray(i * A, (i + 1) * A), pi.subarray(i * A, (i + 1) * A));
+      return pi;
+    },
   };
 }
 

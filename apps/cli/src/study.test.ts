@@ -60,6 +60,8 @@ describe('optimpact study (tiny preset)', () => {
       expect(m.references.map((r) => r.name)).toEqual(['fixed(8)', 'uniform', 'untrained', 'pretrained']);
       expect(m.self).toBeDefined();
       expect(ft.right.curve.at(-1)!.step).toBe(6); // the tiny preset's rounds for xs (rounds are per size)
+      const fit = ft.right.metrics.outcomeFit!;
+      for (const f of [fit.pretrained, fit.finetuned]) for (const kl of [f.generatorActions, f.allActions]) expect(kl).toBeGreaterThanOrEqual(0);
     }
     expect(fullRun.stdout).toMatch(/xs-s1-n2-exact\s+18\d{3}/);
     // the table over seeds: own-task success averaged over the two seeds
@@ -75,6 +77,7 @@ describe('optimpact study (tiny preset)', () => {
     const j = JSON.parse(m.stdout);
     expect(Object.keys(j.references)).toHaveLength(2);
     expect(typeof j.self.Op.mean).toBe('number');
+    expect(j.outcomeFit.allActions).toBeGreaterThanOrEqual(0);
     const d = spawnSync(process.execPath, [main, 'differential', '--model', model, '--p', 'embed', '--a', 'blocks.9.nope', '--f', 'logits'], { encoding: 'utf8', env });
     expect(d.status).toBe(2);
     expect(d.stderr).toMatch(/blocks\.9\.nope/);

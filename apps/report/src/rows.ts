@@ -38,6 +38,7 @@ export function modelRow(r: FinetuneRecord, pretrainSeed: number | undefined): M
     scores: [...m.tasks].sort((a, b) => a.nGood - b.nGood).map(scoreRow),
     references: m.references.map((x) => ({ name: x.name, op: est(x.op), imp: est(x.imp) })),
     self: m.self ? { op: est(m.self.op), imp: est(m.self.imp) } : null,
+    outcomeFit: r.metrics.outcomeFit?.finetuned ?? null,
     maintenanceLoss: r.metrics.maintenanceLoss,
     oddPositionLoss: r.metrics.oddPositionLoss,
   };

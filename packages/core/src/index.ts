@@ -17,6 +17,7 @@ export {
   BaselineRecord,
   FailedRecord,
   DifferentialRow,
+  OutcomeFitJson,
   RunRecord,
   StudySummary,
 } from './records.js';

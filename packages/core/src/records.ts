@@ -114,6 +114,9 @@ export const DifferentialRow = t.intersection([
 ]);
 export type DifferentialRow = t.TypeOf<typeof DifferentialRow>;
 
+/** How far a model's predicted outcome law is from the exact one (self-eval `OutcomeFit`), nats. */
+export const OutcomeFitJson = t.type({ generatorActions: t.number, allActions: t.number });
+
 /** RL fine-tuning of one pretrained model on one task (SPEC §5), then its measurements. */
 export const FinetuneRecord = t.intersection([
   recordBase,
@@ -133,10 +136,14 @@ export const FinetuneRecord = t.intersection([
     modelDir: t.string,
     pretrainId: t.string,
     curve: t.array(CurvePoint), // step = round; success (T=0, held out), maintenanceLoss, positives
-    metrics: t.type({
-      maintenanceLoss: t.number, // even-position targets
-      oddPositionLoss: t.number, // gone after RL (maintenance covers even targets only)
-    }),
+    metrics: t.intersection([
+      t.type({
+        maintenanceLoss: t.number, // even-position targets
+        oddPositionLoss: t.number, // gone after RL (maintenance covers even targets only)
+      }),
+      // mean KL(exact ‖ predicted) outcome law after p ⊕ a, nats: on the generator's actions and on all (self-eval's)
+      t.partial({ outcomeFit: t.type({ pretrained: OutcomeFitJson, finetuned: OutcomeFitJson }) }),
+    ]),
     measurement: MeasurementJson,
   }),
 ]);

@@ -1,1 +1,2 @@
-export { predictedOutcomeLaws, lawPredictor } from './self-eval.js';
+export type { OutcomeFit } from './self-eval.js';
+export { predictedOutcomeLaws, lawPredictor, outcomeFit } from './self-eval.js';

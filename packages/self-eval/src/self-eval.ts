@@ -36,6 +36,42 @@ export function predictedOutcomeLaws(predictor: Predictor, env: Environment): (w
   };
 }
 
+/** How far a predictor's outcome law is from the exact one: mean KL(P ‖ P̂) over contexts and actions, nats. */
+export interface OutcomeFit {
+  /** Actions weighted by the generator's own law at the action position: the actions its data held. */
+  readonly generatorActions: number;
+  /** Every action alike: self-evaluation asks about the counterfactual actions too. */
+  readonly allActions: number;
+}
+
+/**
+ * The predictor's outcome law after p ⊕ a against the environment's exact one, on `windows` (contexts
+ * before an action). A model that learned a shortcut of generated data (SPEC §5) fits the actions the
+ * generator took and misses the others, which is what self-evaluation's split history needs.
+ */
+export async function outcomeFit(predictor: Predictor, env: Environment, windows: Windows): Promise<OutcomeFit> {
+  const A = env.actions.length, V = env.outcomes.length;
+  const predicted = await predictedOutcomeLaws(predictor, env)(windows);
+  const law = new Float64Array(A * V), next = new Float64Array(env.vocabSize);
+  let generatorActions = 0, allActions = 0;
+  for (let j = 0; j < windows.n; j++) {
+    const w = windowOf(windows, j);
+    env.outcomeLaw(w, law);
+    env.nextTokenLaw(w, windows.positions[j]!, next);
+    const z = env.actions.reduce((s, a) => s + next[a]!, 0);
+    for (let a = 0; a < A; a++) {
+      let kl = 0;
+      for (let v = 0; v < V; v++) {
+        const p = law[a * V + v]!;
+        if (p > 0) kl += p * Math.log(p / predicted[(j * A + a) * V + v]!);
+      }
+      generatorActions += (next[env.actions[a]!]! / z) * kl;
+      allActions += kl / A;
+    }
+  }
+  return { generatorActions: generatorActions / windows.n, allActions: allActions / windows.n };
+}
+
 /** The environment's own next-token law as a predictor: a perfect model, for which self-evaluation is exact. */
 export function lawPredictor(env: Environment): Predictor {
   return {

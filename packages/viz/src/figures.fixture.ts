@@ -72,6 +72,7 @@ export function fixtureRows(): { pretrain: PretrainRow[]; models: ModelRow[]; ge
               { name: 'pretrained', op: est(op - 0.04, 0.02), imp: est(imp - 0.02, 0.02) },
             ],
             self: { op: est(0.7 * op + 0.08, 0.02), imp: est(0.6 * imp + 0.1, 0.02) },
+            outcomeFit: { generatorActions: r6(0.3 + 0.2 * op), allActions: r6(4.5 - op) }, // no draws: the other figures keep their data
             maintenanceLoss: r6(0.37 + noise(0.01)),
             oddPositionLoss: r6(2.3 + noise(0.1)),
           });

@@ -828,13 +828,19 @@ function selfVsMeasured(models: readonly ModelRow[], which: 'op' | 'imp'): strin
     title: `Self-estimated vs measured ${name}`,
     caption:
       `The same split-history estimator run on the model's own predicted outcome law (y) against the environment's exact law (x), ${NATS}, ± 1 s.e. ` +
-      `Dotted: y = x. Look for the bias: points off the line show how far the model's picture of its own ${which === 'op' ? 'optimization' : 'impact'} is from the truth.`,
+      `Dotted: y = x. Look for the bias: points off the line show how far the model's picture of its own ${which === 'op' ? 'optimization' : 'impact'} is from the truth. ` +
+      `The table's last two columns say where it comes from: the KL from the exact outcome law to the model's, after the actions the generator took (those its training data held) and after every action (those split history asks about); ` +
+      `a model that learned a shortcut of generated data fits the first and not the second.`,
     key: [{ label: 'y = x', stroke: 'black', dash: '2,3', width: 1 }],
     plots,
     empty: plots.length === 0 ? 'No self-evaluations in these records.' : undefined,
     table: {
-      columns: [...MODEL_COLUMNS, { key: 'measured', label: `measured ${name} (${NATS})` }, { key: 'measuredSe', label: 's.e.' }, { key: 'self', label: `self-estimated ${name} (${NATS})` }, { key: 'selfSe', label: 's.e.' }],
-      rows: withSelf.map((m) => ({ ...modelCells(m), measured: val(m[which]), measuredSe: se(m[which]), self: val(m.self?.[which]), selfSe: se(m.self?.[which]) })),
+      columns: [...MODEL_COLUMNS, { key: 'measured', label: `measured ${name} (${NATS})` }, { key: 'measuredSe', label: 's.e.' }, { key: 'self', label: `self-estimated ${name} (${NATS})` }, { key: 'selfSe', label: 's.e.' },
+        { key: 'fitGenerator', label: `outcome-law KL, generator's actions (${NATS})` }, { key: 'fitAll', label: `outcome-law KL, all actions (${NATS})` }],
+      rows: withSelf.map((m) => ({
+        ...modelCells(m), measured: val(m[which]), measuredSe: se(m[which]), self: val(m.self?.[which]), selfSe: se(m.self?.[which]),
+        fitGenerator: m.outcomeFit?.generatorActions ?? null, fitAll: m.outcomeFit?.allActions ?? null,
+      })),
     },
   });
 }

@@ -61,6 +61,11 @@ export interface ModelRow {
   readonly references: readonly ReferenceRow[];
   /** Self-evaluation (SPEC §8), when measured. */
   readonly self: { readonly op: Est; readonly imp: Est } | null;
+  /**
+   * Mean KL(exact ‖ predicted) of the model's outcome law after p ⊕ a, nats, on the generator's actions
+   * and on all actions (the ones self-evaluation asks about); null in records that lack it.
+   */
+  readonly outcomeFit: { readonly generatorActions: number; readonly allActions: number } | null;
   /** Loss on even-position targets after RL, nats per token. */
   readonly maintenanceLoss: number;
   /** Loss on odd-position targets after RL, nats per token. */

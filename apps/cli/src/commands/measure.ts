@@ -3,10 +3,11 @@
  * success rates, the theory's predictions, the null baseline and reference futures.
  */
 import type { Environment, Estimate, Policy, Task } from '@optimpact/core';
-import { actionWindowPool, deriveSeed, modelPolicy } from '@optimpact/core';
+import { actionWindowPool, deriveSeed, modelPolicy, sliceWindows } from '@optimpact/core';
 import type { MaybeEstimate, Measurement } from '@optimpact/split-history';
 import { fixedPolicy, generatorPolicy, idealPolicy, measurePolicy, uniformPolicy } from '@optimpact/split-history';
-import { predictedOutcomeLaws } from '@optimpact/self-eval';
+import type { OutcomeFit } from '@optimpact/self-eval';
+import { outcomeFit, predictedOutcomeLaws } from '@optimpact/self-eval';
 import type { Transformer } from '@optimpact/transformer';
 import { asPredictor, loadModel, setBackend } from '@optimpact/transformer';
 import { existsSync } from 'node:fs';
@@ -74,7 +75,7 @@ const fmt = (e: MaybeEstimate): string =>
   'mean' in e ? `${num(e.mean).padStart(9)} ± ${Number.isFinite(e.se) ? num(e.se) : 'n/a'}` : `undefined (${e.reason})`;
 
 /** The measure command's JSON object (fields of SPEC §6 for the chosen task). */
-export function measureJson(m: Measurement, taskN: number): object {
+export function measureJson(m: Measurement, taskN: number, fit?: OutcomeFit): object {
   const t0 = m.tasks[0]!;
   return {
     policy: m.policy,
@@ -95,10 +96,11 @@ export function measureJson(m: Measurement, taskN: number): object {
     references: Object.fromEntries(m.references.map((r) => [r.name, { Op: est(r.op), Imp: est(r.imp) }])),
     ...(m.monteCarlo ? { monteCarlo: { Op: est(m.monteCarlo.op), Imp: est(m.monteCarlo.imp) } } : {}),
     ...(m.self ? { self: { Op: est(m.self.op), Imp: est(m.self.imp), s: est(m.self.tasks[0]!.s), sPrime: est(m.self.tasks[0]!.sPrime) } } : {}),
+    ...(fit ? { outcomeFit: fit } : {}),
   };
 }
 
-function table(m: Measurement, envName: string): string {
+function table(m: Measurement, envName: string, fit?: OutcomeFit): string {
   const t0 = m.tasks[0]!;
   const rows: [string, Estimate | MaybeEstimate][] = [
     ['Op (nats)', m.op],
@@ -114,7 +116,8 @@ function table(m: Measurement, envName: string): string {
     ...(m.self ? ([['self-estimated Op', m.self.op], ['self-estimated Imp', m.self.imp], ['self-estimated s', m.self.tasks[0]!.s]] as [string, Estimate][]) : []),
   ];
   const head = `policy ${m.policy} on ${t0.task.name} · ${m.repeats} repeats × ${m.contexts} contexts · seed ${m.seed} · ${envName}${m.excludeSelf ? ' · p_k left out' : ''}`;
-  return [head, `${''.padEnd(28)}     mean ± s.e.`, ...rows.map(([k, v]) => `${k.padEnd(28)}${fmt(v)}`)].join('\n');
+  const fits = fit ? [`outcome-law KL (${m.contexts} contexts), generator's actions ${num(fit.generatorActions)}, all actions ${num(fit.allActions)} nats`] : [];
+  return [head, `${''.padEnd(28)}     mean ± s.e.`, ...rows.map(([k, v]) => `${k.padEnd(28)}${fmt(v)}`), ...fits].join('\n');
 }
 
 /** Runs `measure`, printing a table (or one JSON object with --json). */
@@ -158,6 +161,8 @@ export async function measure(argv: readonly string[]): Promise<E.Either<UsageEr
     references,
     ...(model ? { selfLaws: predictedOutcomeLaws(asPredictor(model), env) } : {}),
   });
-  process.stdout.write(o.json ? `${JSON.stringify(measureJson(m, nGood))}\n` : `${table(m, env.name)}\n`);
+  // Why self-evaluation may miss: the model's outcome law after the generator's actions and after every action.
+  const fit = model ? await outcomeFit(asPredictor(model), env, sliceWindows(pool, 0, contexts)) : undefined;
+  process.stdout.write(o.json ? `${JSON.stringify(measureJson(m, nGood, fit))}\n` : `${table(m, env.name, fit)}\n`);
   return E.right(undefined);
 }

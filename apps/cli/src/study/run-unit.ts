@@ -8,7 +8,7 @@ import { deriveSeed, FORMAT_VERSION, modelPolicy, sliceWindows } from '@optimpac
 import { differentialProfile } from '@optimpact/differential';
 import type { RLConfig } from '@optimpact/rl-trainer';
 import { finetune, nextTokenLoss } from '@optimpact/rl-trainer';
-import { predictedOutcomeLaws } from '@optimpact/self-eval';
+import { outcomeFit, predictedOutcomeLaws } from '@optimpact/self-eval';
 import { fixedPolicy, generatorPolicy, measurePolicy, uniformPolicy } from '@optimpact/split-history';
 import type { SizeName, Transformer, TransformerConfig } from '@optimpact/transformer';
 import { SIZE_PRESETS, asPredictor, createModel, evalLoss, exactTargets, loadModel, pretrain, saveModel } from '@optimpact/transformer';
@@ -233,6 +233,9 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const differential = dn > 0
     ? { contexts: profileWindows.n, before: differentialProfile(pretrained, s.env, profileWindows), after: differentialProfile(model, s.env, profileWindows) }
     : undefined;
+  // On the measured contexts: why self-evaluation can miss (the counterfactual actions), before and after RL.
+  const fitWindows = sliceWindows(s.test.pool, 0, Math.min(config.measure.contexts, s.test.pool.n));
+  const fit = async (m: Transformer) => outcomeFit(asPredictor(m), s.env, fitWindows);
   const record: FinetuneRecord = {
     ...base(ctx, unit.id, unit.seed, { size: unit.size, task: unit.task, rl, measure: config.measure }, (performance.now() - t0) / 1000),
     kind: 'finetune',
@@ -247,6 +250,7 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
     metrics: {
       maintenanceLoss: result.finalMaintenanceLoss,
       oddPositionLoss: await nextTokenLoss(model, s.test.actions.windows, s.test.actions.targets),
+      outcomeFit: { pretrained: await fit(pretrained), finetuned: await fit(model) },
     },
     measurement: measurementJson(m, s.constants),
     ...(large ? { largeMeasurement: measurementJson(large, s.constants) } : {}),

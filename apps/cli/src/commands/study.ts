@@ -52,7 +52,10 @@ export function resolveConfig(flags: { preset?: string; config?: string; set?: r
   if (E.isLeft(config)) return config;
   const c = config.right;
   const perSize: Record<string, PerSize<number>> = { 'pretrain.steps': c.pretrain.steps };
-  for (const [rule, v] of Object.entries(c.rl)) perSize[`rl.${rule}.rounds`] = v.rounds;
+  for (const [rule, v] of Object.entries(c.rl)) {
+    perSize[`rl.${rule}.rounds`] = v.rounds;
+    perSize[`rl.${rule}.learningRate`] = v.learningRate;
+  }
   for (const [path, v] of Object.entries(perSize)) {
     const size = c.sizes.find((s) => forSize(v, s) === undefined);
     if (size !== undefined) return E.left(usageError(`${path}: no value given for size "${size}"`));

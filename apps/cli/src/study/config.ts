@@ -29,7 +29,8 @@ const RLSettings = t.type({
   /** For every size or per size; the presets give every size the same, so that sizes compare. */
   rounds: perSize(int(0, 1_000_000)),
   batchSize: int(1, 65_536),
-  learningRate: positive,
+  /** For every size or per size. */
+  learningRate: perSize(positive),
   updatesPerRound: int(1, 1000),
   temperature: positive,
   epsilon: unit,

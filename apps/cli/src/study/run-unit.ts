@@ -207,7 +207,7 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const task: Task | undefined = s.env.tasks.find((t) => t.nGood === unit.task);
   if (task === undefined) throw new Error(`task n_good=${unit.task} is not a task of ${s.env.name} (${s.env.tasks.map((t) => t.nGood).join(', ')})`);
   const settings = config.rl[unit.rule]!;
-  const rl: RLConfig = { rule: unit.rule, ...settings, rounds: forSize(settings.rounds, unit.size) ?? 0 };
+  const rl: RLConfig = { rule: unit.rule, ...settings, rounds: forSize(settings.rounds, unit.size) ?? 0, learningRate: forSize(settings.learningRate, unit.size) ?? 0 };
   const model = await loadPretrained(ctx, unit.size, unit.seed, deriveSeed(unit.seed, 'rl-dropout', unit.task, unit.rule));
   const result = await finetune(model, s.env, task, rlData(s.env, config, unit.seed, s.test), rl, deriveSeed(unit.seed, 'rl', unit.task, unit.rule),
     (p) => ctx.onProgress?.({ id: unit.id, stage: 'rl', done: p.step, total: rl.rounds }));

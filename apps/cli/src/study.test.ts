@@ -146,6 +146,7 @@ describe('malformed study configurations', () => {
     [['--set', 'rl.exact.rounds={"xs":-1}'], /rl\.exact\.rounds\.xs: expected an integer in \[0, 1000000\], got -1/],
     [['--set', 'rl.exact.learningRate={"s":0.002}'], /rl\.exact\.learningRate: no value given for size "xs"/],
     [['--set', 'rl.exact.learningRate={"xs":0}'], /rl\.exact\.learningRate\.xs: expected a positive number, got 0/],
+    [['--set', 'rl.exact.maintenanceLearningRate={"s":0.001}'], /rl\.exact\.maintenanceLearningRate: no value given for size "xs"/],
     [['--set', 'rl={}'], /rl: at least one rule/],
     [['--set', 'rl.exact.epsilon=2'], /rl\.exact\.epsilon: expected a number in \[0, 1\], got 2/],
     [['--set', 'data.testContexts=50'], /data\.testContexts: 50 is fewer than the 1000 contexts/],

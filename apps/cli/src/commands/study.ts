@@ -55,6 +55,7 @@ export function resolveConfig(flags: { preset?: string; config?: string; set?: r
   for (const [rule, v] of Object.entries(c.rl)) {
     perSize[`rl.${rule}.rounds`] = v.rounds;
     perSize[`rl.${rule}.learningRate`] = v.learningRate;
+    perSize[`rl.${rule}.maintenanceLearningRate`] = v.maintenanceLearningRate;
   }
   for (const [path, v] of Object.entries(perSize)) {
     const size = c.sizes.find((s) => forSize(v, s) === undefined);

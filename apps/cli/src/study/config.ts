@@ -36,7 +36,8 @@ const RLSettings = t.type({
   epsilon: unit,
   maintenanceSteps: int(0, 1000),
   maintenanceBatchSize: int(1, 65_536),
-  maintenanceLearningRate: nonNegative,
+  /** For every size or per size. */
+  maintenanceLearningRate: perSize(nonNegative),
   evalEvery: int(1, 1_000_000),
 });
 

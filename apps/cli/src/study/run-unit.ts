@@ -16,7 +16,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEnvironment } from '../environment.js';
-import type { StudyConfig } from './config.js';
+import type { PerSize, StudyConfig } from './config.js';
 import { forSize } from './config.js';
 import type { TestData } from './data.js';
 import { rlData, testData, trainSequences } from './data.js';
@@ -207,7 +207,8 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const task: Task | undefined = s.env.tasks.find((t) => t.nGood === unit.task);
   if (task === undefined) throw new Error(`task n_good=${unit.task} is not a task of ${s.env.name} (${s.env.tasks.map((t) => t.nGood).join(', ')})`);
   const settings = config.rl[unit.rule]!;
-  const rl: RLConfig = { rule: unit.rule, ...settings, rounds: forSize(settings.rounds, unit.size) ?? 0, learningRate: forSize(settings.learningRate, unit.size) ?? 0 };
+  const at = (v: PerSize<number>) => forSize(v, unit.size) ?? 0; // every size has a value: checked when the config was resolved
+  const rl: RLConfig = { rule: unit.rule, ...settings, rounds: at(settings.rounds), learningRate: at(settings.learningRate), maintenanceLearningRate: at(settings.maintenanceLearningRate) };
   const model = await loadPretrained(ctx, unit.size, unit.seed, deriveSeed(unit.seed, 'rl-dropout', unit.task, unit.rule));
   const result = await finetune(model, s.env, task, rlData(s.env, config, unit.seed, s.test), rl, deriveSeed(unit.seed, 'rl', unit.task, unit.rule),
     (p) => ctx.onProgress?.({ id: unit.id, stage: 'rl', done: p.step, total: rl.rounds }));

@@ -16,7 +16,7 @@ import { decodeFlags, intString, parseFlags, usageError } from '../args.js';
 import { loadEnvironment } from '../environment.js';
 import { writeStudyReport } from './report.js';
 import type { PerSize, StudyConfig } from '../study/config.js';
-import { applyOverrides, decodeConfig, forSize, presetPath, PRESETS, readJsonFile } from '../study/config.js';
+import { applyOverrides, decodeConfig, forSize, PER_SIZE_RL, presetPath, PRESETS, readJsonFile } from '../study/config.js';
 import { readVerified, writeAtomic } from '../study/files.js';
 import type { Unit } from '../study/plan.js';
 import { planStudy, shardOf } from '../study/plan.js';
@@ -52,11 +52,7 @@ export function resolveConfig(flags: { preset?: string; config?: string; set?: r
   if (E.isLeft(config)) return config;
   const c = config.right;
   const perSize: Record<string, PerSize<number>> = { 'pretrain.steps': c.pretrain.steps };
-  for (const [rule, v] of Object.entries(c.rl)) {
-    perSize[`rl.${rule}.rounds`] = v.rounds;
-    perSize[`rl.${rule}.learningRate`] = v.learningRate;
-    perSize[`rl.${rule}.maintenanceLearningRate`] = v.maintenanceLearningRate;
-  }
+  for (const [rule, v] of Object.entries(c.rl)) for (const k of PER_SIZE_RL) perSize[`rl.${rule}.${k}`] = v[k];
   for (const [path, v] of Object.entries(perSize)) {
     const size = c.sizes.find((s) => forSize(v, s) === undefined);
     if (size !== undefined) return E.left(usageError(`${path}: no value given for size "${size}"`));

@@ -41,6 +41,17 @@ const RLSettings = t.type({
   evalEvery: int(1, 1_000_000),
 });
 
+type RLSettings = t.TypeOf<typeof RLSettings>;
+/** The RL settings that take one value per size. */
+export const PER_SIZE_RL = ['rounds', 'learningRate', 'maintenanceLearningRate'] as const;
+
+/** A rule's settings for one size (every size has its values: checked when the config is resolved). */
+export function rlForSize(settings: RLSettings, size: string): { [K in keyof RLSettings]: number } {
+  const out: Record<string, PerSize<number>> = { ...settings };
+  for (const k of PER_SIZE_RL) out[k] = forSize(settings[k], size) ?? 0;
+  return out as { [K in keyof RLSettings]: number };
+}
+
 export const StudyConfig = t.type({
   /** Shown in the report. */
   name: t.string,

@@ -16,8 +16,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEnvironment } from '../environment.js';
-import type { PerSize, StudyConfig } from './config.js';
-import { forSize } from './config.js';
+import type { StudyConfig } from './config.js';
+import { forSize, rlForSize } from './config.js';
 import type { TestData } from './data.js';
 import { rlData, testData, trainSequences } from './data.js';
 import { hashDir, writeDirAtomic } from './files.js';
@@ -207,8 +207,7 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const task: Task | undefined = s.env.tasks.find((t) => t.nGood === unit.task);
   if (task === undefined) throw new Error(`task n_good=${unit.task} is not a task of ${s.env.name} (${s.env.tasks.map((t) => t.nGood).join(', ')})`);
   const settings = config.rl[unit.rule]!;
-  const at = (v: PerSize<number>) => forSize(v, unit.size) ?? 0; // every size has a value: checked when the config was resolved
-  const rl: RLConfig = { rule: unit.rule, ...settings, rounds: at(settings.rounds), learningRate: at(settings.learningRate), maintenanceLearningRate: at(settings.maintenanceLearningRate) };
+  const rl: RLConfig = { rule: unit.rule, ...rlForSize(settings, unit.size) };
   const model = await loadPretrained(ctx, unit.size, unit.seed, deriveSeed(unit.seed, 'rl-dropout', unit.task, unit.rule));
   const result = await finetune(model, s.env, task, rlData(s.env, config, unit.seed, s.test), rl, deriveSeed(unit.seed, 'rl', unit.task, unit.rule),
     (p) => ctx.onProgress?.({ id: unit.id, stage: 'rl', done: p.step, total: rl.rounds }));

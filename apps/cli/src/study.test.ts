@@ -60,7 +60,8 @@ describe('optimpact study (tiny preset)', () => {
       expect(m.references.map((r) => r.name)).toEqual(['fixed(8)', 'uniform', 'untrained', 'pretrained']);
       expect(m.self).toBeDefined();
       expect(ft.right.curve.at(-1)!.step).toBe(6); // the tiny preset's rounds for xs (rounds are per size)
-      expect((ft.right.config['rl'] as { learningRate: unknown }).learningRate).toBe(0.003); // resolved from the per-size form
+      const rl = ft.right.config['rl'] as { learningRate: unknown; temperature: unknown };
+      expect([rl.learningRate, rl.temperature]).toEqual([0.003, 1]); // resolved from the per-size form
       const fit = ft.right.metrics.outcomeFit!;
       for (const f of [fit.pretrained, fit.finetuned]) for (const kl of [f.generatorActions, f.allActions]) expect(kl).toBeGreaterThanOrEqual(0);
     }
@@ -146,6 +147,7 @@ describe('malformed study configurations', () => {
     [['--set', 'rl.exact.rounds={"xs":-1}'], /rl\.exact\.rounds\.xs: expected an integer in \[0, 1000000\], got -1/],
     [['--set', 'rl.exact.learningRate={"s":0.002}'], /rl\.exact\.learningRate: no value given for size "xs"/],
     [['--set', 'rl.exact.learningRate={"xs":0}'], /rl\.exact\.learningRate\.xs: expected a positive number, got 0/],
+    [['--set', 'rl.exact.temperature={"s":4}'], /rl\.exact\.temperature: no value given for size "xs"/],
     [['--set', 'rl.exact.maintenanceLearningRate={"s":0.001}'], /rl\.exact\.maintenanceLearningRate: no value given for size "xs"/],
     [['--set', 'rl={}'], /rl: at least one rule/],
     [['--set', 'rl.exact.epsilon=2'], /rl\.exact\.epsilon: expected a number in \[0, 1\], got 2/],

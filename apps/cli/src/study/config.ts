@@ -32,7 +32,8 @@ const RLSettings = t.type({
   /** For every size or per size. */
   learningRate: perSize(positive),
   updatesPerRound: int(1, 1000),
-  temperature: positive,
+  /** For every size or per size. */
+  temperature: perSize(positive),
   epsilon: unit,
   maintenanceSteps: int(0, 1000),
   maintenanceBatchSize: int(1, 65_536),
@@ -43,7 +44,7 @@ const RLSettings = t.type({
 
 type RLSettings = t.TypeOf<typeof RLSettings>;
 /** The RL settings that take one value per size. */
-export const PER_SIZE_RL = ['rounds', 'learningRate', 'maintenanceLearningRate'] as const;
+export const PER_SIZE_RL = ['rounds', 'learningRate', 'temperature', 'maintenanceLearningRate'] as const;
 
 /** A rule's settings for one size (every size has its values: checked when the config is resolved). */
 export function rlForSize(settings: RLSettings, size: string): { [K in keyof RLSettings]: number } {

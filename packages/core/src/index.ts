@@ -23,3 +23,5 @@ export {
 } from './records.js';
 export { actionRows, modelPolicy } from './policy.js';
 export { writeNoisyRuleLaw } from './laws.js';
+export type { Exploration } from './explore.js';
+export { checkExploration, drawIndex, generateExploratory, sampleNextToken } from './explore.js';

@@ -1,3 +1,5 @@
+import type { Exploration } from './explore.js';
+import { generateExploratory } from './explore.js';
 import type { Environment, Windows } from './types.js';
 import type { Rng } from './rng.js';
 import { deriveSeed, makeRng } from './rng.js';
@@ -52,9 +54,15 @@ export function actionWindows(env: Environment, sequences: readonly Int32Array[]
   return windowsWhere(env, sequences, (t) => env.isActionPosition(t)).windows;
 }
 
-/** `count` sequences of `length` tokens, sequence i drawn from the stream `deriveSeed(seed, 'sequence', i)`. */
-export function generateSequences(env: Environment, count: number, length: number, seed: number): Int32Array[] {
-  return Array.from({ length: count }, (_, i) => env.generate(length, makeRng(deriveSeed(seed, 'sequence', i))));
+/**
+ * `count` sequences of `length` tokens, sequence i drawn from the stream `deriveSeed(seed, 'sequence', i)`;
+ * with `explore`, exploratory sequences (`generateExploratory`; ε = 0 is the same as none).
+ */
+export function generateSequences(env: Environment, count: number, length: number, seed: number, explore?: Exploration): Int32Array[] {
+  return Array.from({ length: count }, (_, i) => {
+    const rng = makeRng(deriveSeed(seed, 'sequence', i));
+    return explore === undefined ? env.generate(length, rng) : generateExploratory(env, length, rng, explore);
+  });
 }
 
 /** `n` distinct windows of `pool` drawn uniformly without replacement (partial Fisher–Yates), with their indices. */

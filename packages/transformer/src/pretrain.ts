@@ -3,7 +3,7 @@
  * from a finite training set cycled in epochs (the faithful preset) or a fresh stream, with seeded data
  * order, loss curves and plain progress callbacks.
  */
-import type { Environment, Windows } from '@optimpact/core';
+import type { Environment, Exploration, Windows } from '@optimpact/core';
 import { deriveSeed, generateSequences, makeRng, type Rng } from '@optimpact/core';
 import type { Transformer } from './model.js';
 
@@ -42,6 +42,8 @@ export interface PretrainOptions {
   readonly trainSequences?: readonly Int32Array[];
   /** Length of the sequences a fresh stream generates (default 100, i.e. 80 windows of 20 each). */
   readonly streamSequenceLength?: number;
+  /** Exploration of the fresh stream's sequences (core `generateExploratory`); none when omitted. */
+  readonly streamExplore?: Exploration;
   /** The test set, evaluated as `test`. */
   readonly testWindows?: Windows;
   readonly testTargets?: Int32Array | Float64Array | Float32Array;
@@ -148,6 +150,7 @@ class BatchSource {
     private readonly batchSize: number,
     private readonly seed: number,
     private readonly rng: Rng,
+    private readonly explore: Exploration | undefined,
   ) {
     this.pool = fixed ? labeledWindows(sequences ?? [], env.contextLength) : this.nextChunk();
     if (this.pool.windows.n === 0) throw new Error('the training set holds no window: sequences must be longer than the context');
@@ -158,7 +161,7 @@ class BatchSource {
     const perSeq = this.streamLength - this.env.contextLength;
     if (perSeq <= 0) throw new Error(`stream sequences of ${this.streamLength} tokens hold no window of ${this.env.contextLength}`);
     const count = Math.ceil((32 * this.batchSize) / perSeq);
-    const seqs = generateSequences(this.env, count, this.streamLength, deriveSeed(this.seed, 'data', 'stream', this.chunk++));
+    const seqs = generateSequences(this.env, count, this.streamLength, deriveSeed(this.seed, 'data', 'stream', this.chunk++), this.explore);
     return labeledWindows(seqs, this.env.contextLength);
   }
 
@@ -224,7 +227,7 @@ export async function pretrain(model: Transformer, options: PretrainOptions): Pr
 
   const fixed = options.trainSequences !== undefined;
   const source = new BatchSource(env, fixed, options.trainSequences, options.streamSequenceLength ?? 100, batchSize,
-    options.seed, makeRng(deriveSeed(options.seed, 'data', 'order')));
+    options.seed, makeRng(deriveSeed(options.seed, 'data', 'order')), options.streamExplore);
   const train: CurvePoint[] = [];
   const evals: Record<string, CurvePoint[]> = {};
   for (const [name] of sets) evals[name] = [];

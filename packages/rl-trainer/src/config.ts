@@ -48,16 +48,10 @@ export const ORIGINAL_RL: RLConfig = {
 };
 
 /**
- * The rule that works. Measured on the SPEC §1 environment, n_good = 2, from models pretrained on 768k
- * examples (success at T = 0 after 400 rounds of 256 contexts; the original's rule plateaus near 0.27,
- * the best constant action gets 0.27): exact at T = 1 0.35 (xs) / 0.33 (s); at T = 2 0.50 / 0.42; at
- * T = 4 0.56 / 0.52 with the maintenance loss held (0.32 → 0.38 for s); REINFORCE with ε = 0.5 0.31;
- * a 3× learning rate with 4 updates per round wrecked the maintenance loss (0.37 → 2.2). A higher
- * temperature spreads the exact gradient π_a(R_a − V) over the actions the peaked pretrained policy
- * hardly ever picks. One update on 512 contexts rather than two on 256 (the same compute): on the paper
- * preset's 20 pretrained models, 240 rounds, success as high for xs and s and higher for l on every task
- * (n_good = 2: 0.604 ± 0.033 against 0.535 ± 0.078), and the maintenance loss held where two updates let
- * it drift (l: 0.43 → 0.43 against 0.58).
+ * The rule that works: the exact expected-reward gradient at T = 4 (a higher temperature spreads the
+ * gradient π_a(R_a − V) over the actions the peaked pretrained policy hardly ever picks), one update on
+ * 512 contexts per round, two maintenance steps. How it was chosen, with the measurements:
+ * docs/log/2026-11-26-rl-rules.md and docs/log/2026-11-27-one-update-on-512.md.
  */
 export const DEFAULT_RL: RLConfig = {
   ...ORIGINAL_RL,

@@ -4,15 +4,16 @@
  * model (that is the study's end-to-end run).
  */
 import type { Environment, Task } from '@optimpact/core';
-import { actionWindowPool, deriveSeed, generateSequences, modelPolicy, windowsWhere } from '@optimpact/core';
+import { actionWindowPool, deriveSeed, generateSequences, makeRng, modelPolicy, sliceWindows, windowsWhere } from '@optimpact/core';
 import { createEnvironment } from '@optimpact/additive-env';
-import { futureLaw, massOn, measurePolicy } from '@optimpact/split-history';
-import { createModel, loadModel, saveModel, setBackend } from '@optimpact/transformer';
+import { lawPredictor } from '@optimpact/self-eval';
+import { futureLaw, massOn, measurePolicy, successRates } from '@optimpact/split-history';
+import { asPredictor, createModel, loadModel, saveModel, setBackend } from '@optimpact/transformer';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RLConfig, RLData } from './index.js';
-import { DEFAULT_RL, ORIGINAL_RL, finetune, greedySuccess, nextTokenLoss } from './index.js';
+import { DEFAULT_RL, ORIGINAL_RL, exactCoefficients, finetune, greedySuccess, nextTokenLoss, predictedSuccessRates, rlooCoefficients } from './index.js';
 
 const env: Environment = createEnvironment();
 const config = { vocabSize: env.vocabSize, contextLength: env.contextLength, dModel: 24, nLayers: 1, nHeads: 2, mlpRatio: 4, dropout: 0.1 };
@@ -58,16 +59,26 @@ describe('finetune', () => {
     }
   }, 120_000);
 
-  it.each(['reinforce', 'exact'] as const)('is deterministic under a seed (%s)', async (rule) => {
+  it.each(['reinforce', 'exact', 'rloo', 'model'] as const)('is deterministic under a seed (%s)', async (rule) => {
     const run = async () => {
       const model = createModel(config, 3);
-      const r = await finetune(model, env, env.tasks[1]!, d, { ...quick(rule), rounds: 5, evalEvery: 5 }, 4);
+      const r = await finetune(model, env, env.tasks[1]!, d, { ...quick(rule), samples: 4, rounds: 5, evalEvery: 5 }, 4, undefined, { worldModel: asPredictor(model) });
       model.dispose();
       return r.curve;
     };
     const [a, b] = [await run(), await run()];
     expect(b).toEqual(a);
     expect(a.at(-1)!['success']).not.toEqual(a[0]!['success']);
+  }, 60_000);
+
+  it('counts the environment samples of the rules that draw outcomes: K per context for rloo, none for exact and model', async () => {
+    for (const [rule, perRound] of [['rloo', 128 * 3], ['reinforce', 128], ['exact', 0], ['model', 0]] as const) {
+      const model = createModel(config, 3);
+      const r = await finetune(model, env, env.tasks[0]!, d, { ...quick(rule), samples: 3, rounds: 4, evalEvery: 2 }, 4, undefined, { worldModel: asPredictor(model) });
+      expect(r.curve.map((p) => p['envSamples'])).toEqual([0, 2 * perRound, 2 * perRound]);
+      expect(r.envSamples).toBe(4 * perRound);
+      model.dispose();
+    }
   }, 60_000);
 
   it('trains the original positive-only rule on successes only, and counts them', async () => {
@@ -126,4 +137,66 @@ describe('finetune', () => {
     model.dispose();
     reloaded.dispose();
   }, 60_000);
+});
+
+describe('the rules that need no outcome law', () => {
+  // A few contexts and logits of an untrained model: the exact rule's coefficients are the truth here.
+  const windows = sliceWindows(actionWindowPool(env, 6, 17), 0, 6);
+  const task = env.tasks[1]!, A = env.actions.length, T = 2;
+
+  it('rloo is unbiased for the exact rule\'s coefficients (the gradient on the action logits), to within 4.5 s.e.', async () => {
+    const model = createModel(config, 41);
+    const logits = await model.logits(windows);
+    const exact = exactCoefficients(successRates(env, task, windows), logits, env.vocabSize, env.actions, T);
+    const draws = 4000, sum = new Float64Array(6 * A), sq = new Float64Array(6 * A), rng = makeRng(9);
+    for (let k = 0; k < draws; k++) {
+      const { coef, samples } = rlooCoefficients(env, task, windows, logits, env.vocabSize, T, 4, rng);
+      expect(samples).toBe(6 * 4);
+      coef.forEach((c, j) => { sum[j]! += c; sq[j]! += c * c; });
+    }
+    let z2 = 0;
+    for (let j = 0; j < 6 * A; j++) {
+      const mean = sum[j]! / draws, se = Math.sqrt((sq[j]! / draws - mean * mean) / draws);
+      const z = (mean - exact[j]!) / Math.max(se, 1e-9);
+      expect(Math.abs(z)).toBeLessThan(4.5);
+      z2 += z * z;
+    }
+    // and the spread is the s.e.'s, not a looser one: mean z² near 1
+    expect(z2 / (6 * A)).toBeLessThan(2);
+    // the exact coefficients are not trivially 0 here
+    expect(Math.max(...exact.map(Math.abs))).toBeGreaterThan(0.02);
+    model.dispose();
+  }, 60_000);
+
+  it('rloo with one sample per context is refused (it has no baseline)', () => {
+    expect(() => rlooCoefficients(env, task, windows, new Float32Array(6 * env.vocabSize), env.vocabSize, 1, 1, makeRng(1))).toThrow(/at least 2/);
+  });
+
+  it('model with a world model equal to the exact law gives the exact rule\'s coefficients and run', async () => {
+    const R = successRates(env, task, windows), Rhat = await predictedSuccessRates(lawPredictor(env), env, task, windows);
+    Rhat.forEach((r, j) => expect(r).toBeCloseTo(R[j]!, 12));
+    const model = createModel(config, 43);
+    const logits = await model.logits(windows);
+    const a = exactCoefficients(R, logits, env.vocabSize, env.actions, T), b = exactCoefficients(Rhat, logits, env.vocabSize, env.actions, T);
+    b.forEach((c, j) => expect(c).toBeCloseTo(a[j]!, 6));
+    model.dispose();
+    const run = async (rule: 'exact' | 'model') => {
+      const m = createModel(config, 44);
+      const r = await finetune(m, env, task, data(), { ...quick(rule), rounds: 4, evalEvery: 2 }, 5, undefined, { worldModel: lawPredictor(env) });
+      m.dispose();
+      return r.curve;
+    };
+    const [exact, model_] = [await run('exact'), await run('model')];
+    exact.forEach((p, i) => {
+      expect(model_[i]!['success']).toBeCloseTo(p['success']!, 6);
+      expect(model_[i]!['maintenanceLoss']).toBeCloseTo(p['maintenanceLoss']!, 6);
+    });
+    expect(exact.at(-1)!['success']).not.toEqual(exact[0]!['success']);
+  }, 60_000);
+
+  it('model needs a world model', async () => {
+    const m = createModel(config, 45);
+    await expect(finetune(m, env, task, data(), quick('model'), 1)).rejects.toThrow(/world model/);
+    m.dispose();
+  });
 });

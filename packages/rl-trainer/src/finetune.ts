@@ -2,8 +2,9 @@
  * RL fine-tuning of a next-token model on a success/failure task (SPEC §5), with interleaved
  * maintenance training. Depends only on the TrainableModel contract, so any model can be fine-tuned.
  */
-import type { CurvePoint, Environment, Rng, Task, TrainableModel, Windows } from '@optimpact/core';
-import { actionRows, deriveSeed, makeRng, sampleWindows, windowOf } from '@optimpact/core';
+import type { CurvePoint, Environment, Predictor, Rng, Task, TrainableModel, Windows } from '@optimpact/core';
+import { actionRows, deriveSeed, drawIndex as draw, makeRng, sampleNextToken, sampleWindows, windowOf } from '@optimpact/core';
+import { predictedOutcomeLaws } from '@optimpact/self-eval';
 import { futureLaw, massOn, successRates } from '@optimpact/split-history';
 import type { RLConfig } from './config.js';
 
@@ -21,10 +22,21 @@ export interface RLData {
 
 /** What a fine-tuning run produced. */
 export interface RLResult {
-  /** Per evaluation: step = round, success (T = 0, exact in the environment noise), maintenanceLoss (nats), positives. */
+  /**
+   * Per evaluation: step = round, success (T = 0, exact in the environment noise), maintenanceLoss (nats),
+   * positives, and envSamples (outcomes drawn from the environment since the last evaluation).
+   */
   readonly curve: CurvePoint[];
   readonly finalSuccess: number;
   readonly finalMaintenanceLoss: number;
+  /** Outcomes drawn from the environment over the run: what a rule that reads no outcome law pays. */
+  readonly envSamples: number;
+}
+
+/** What a fine-tuning run may use besides its config. */
+export interface FinetuneOptions {
+  /** The `model` rule's world model: the predictor whose outcome law replaces the environment's. */
+  readonly worldModel?: Predictor;
 }
 
 /** Success rate at temperature 0, exact in the environment noise: mean_i P(F ∈ G | p_i, argmax_a π). */
@@ -46,12 +58,6 @@ export async function nextTokenLoss(model: TrainableModel, windows: Windows, tar
     sum += Math.log(z) + max - logits[i * V + targets[i]!]!;
   }
   return sum / windows.n;
-}
-
-function draw(probs: ArrayLike<number>, from: number, count: number, rng: Rng): number {
-  let u = rng.next();
-  for (let i = 0; i < count - 1; i++) if ((u -= probs[from + i]!) < 0) return i;
-  return count - 1;
 }
 
 /**
@@ -100,37 +106,84 @@ function sampledCoefficients(cfg: RLConfig, env: Environment, task: Task, batch:
 }
 
 /**
+ * The RLOO rule's coefficients over the actions: per context, K actions a_k ~ π (at `temperature`), each
+ * outcome drawn from the environment after p ⊕ a_k (no outcome law read), r_k = 1[F ∈ G], and
+ * coef[a] = (1/K) Σ_{k: a_k = a} (r_k − b_k), b_k the mean of the other K − 1 rewards. As b_k is
+ * independent of a_k, E[coef] = π_a (R_a − Σ_b π_b R_b): the exact rule's coefficients, unbiased.
+ */
+export function rlooCoefficients(env: Environment, task: Task, batch: Windows, logits: Float32Array, vocab: number, temperature: number, K: number, rng: Rng): { coef: Float32Array; positives: number; samples: number } {
+  if (!(Number.isInteger(K) && K >= 2)) throw new RangeError(`rloo needs at least 2 samples per context, got ${K}`);
+  const A = env.actions.length, n = batch.n, L = batch.length;
+  const pi = actionRows(logits, vocab, env.actions, temperature);
+  const coef = new Float32Array(n * A), shifted = new Int32Array(L), law = new Float64Array(env.vocabSize);
+  const actions = new Int32Array(K), rewards = new Float64Array(K);
+  let positives = 0;
+  for (let i = 0; i < n; i++) {
+    const w = windowOf(batch, i), t = batch.positions[i]!;
+    shifted.set(w.subarray(1));
+    let sum = 0;
+    for (let k = 0; k < K; k++) {
+      const a = draw(pi, i * A, A, rng);
+      shifted[L - 1] = env.actions[a]!;
+      actions[k] = a;
+      sum += rewards[k] = task.good.includes(sampleNextToken(env, shifted, t + 1, rng, law)) ? 1 : 0;
+    }
+    positives += sum;
+    for (let k = 0; k < K; k++) coef[i * A + actions[k]!]! += (rewards[k]! - (sum - rewards[k]!) / (K - 1)) / K;
+  }
+  return { coef, positives, samples: n * K };
+}
+
+/** P̂(F ∈ G | p_i, a) [n × actions] from a world model's predicted outcome laws (self-evaluation's). */
+export async function predictedSuccessRates(worldModel: Predictor, env: Environment, task: Task, windows: Windows): Promise<Float64Array> {
+  const A = env.actions.length, V = env.outcomes.length;
+  const laws = await predictedOutcomeLaws(worldModel, env)(windows);
+  const R = new Float64Array(windows.n * A);
+  for (let k = 0; k < R.length; k++) R[k] = massOn(env, laws.subarray(k * V, (k + 1) * V), task.good);
+  return R;
+}
+
+/**
  * Fine-tunes `model` in place on `task` with `cfg`; every draw comes from `seed`. Reports progress
  * after each evaluation through `onEval`.
  */
-export async function finetune(model: TrainableModel, env: Environment, task: Task, data: RLData, cfg: RLConfig, seed: number, onEval?: (p: CurvePoint) => void): Promise<RLResult> {
+export async function finetune(model: TrainableModel, env: Environment, task: Task, data: RLData, cfg: RLConfig, seed: number, onEval?: (p: CurvePoint) => void, options: FinetuneOptions = {}): Promise<RLResult> {
+  if (cfg.rule === 'model' && options.worldModel === undefined) throw new Error('the model rule needs a world model (options.worldModel)');
   const rng = makeRng(deriveSeed(seed, 'rl'));
   const curve: CurvePoint[] = [];
   const V = model.vocabSize;
-  const evaluate = async (round: number, positives: number): Promise<void> => {
+  const evaluate = async (round: number, positives: number, envSamples: number): Promise<void> => {
     const p = {
       step: round,
       success: await greedySuccess(model, env, task, data.eval),
       maintenanceLoss: await nextTokenLoss(model, data.maintenanceEval.windows, data.maintenanceEval.targets),
       positives,
+      envSamples,
     };
     curve.push(p);
     onEval?.(p);
   };
-  await evaluate(0, 0);
-  let positives = 0;
+  await evaluate(0, 0, 0);
+  let positives = 0, envSamples = 0, totalSamples = 0;
   for (let round = 1; round <= cfg.rounds; round++) {
     const { windows: batch } = sampleWindows(data.train, cfg.batchSize, makeRng(deriveSeed(seed, 'rl-batch', round)));
-    if (cfg.rule === 'exact') {
+    if (cfg.rule === 'exact' || cfg.rule === 'model') {
       // π comes from each update's own forward (dropout on), so an update costs one forward, not two.
-      const R = successRates(env, task, batch);
+      const R = cfg.rule === 'exact' ? successRates(env, task, batch) : await predictedSuccessRates(options.worldModel!, env, task, batch);
       const coef = (logits: Float32Array) => exactCoefficients(R, logits, V, env.actions, cfg.temperature);
       for (let u = 0; u < cfg.updatesPerRound; u++) await model.step(batch, coef, { slot: 'rl', learningRate: cfg.learningRate, support: env.actions });
       positives += batch.n;
+    } else if (cfg.rule === 'rloo') {
+      // One draw per round, reused by every update; its coefficients sum to 0 per context (a baseline).
+      const c = rlooCoefficients(env, task, batch, await model.logits(batch), V, cfg.temperature, cfg.samples ?? 0, rng);
+      positives += c.positives;
+      envSamples += c.samples;
+      for (let u = 0; u < cfg.updatesPerRound; u++) await model.step(batch, c.coef, { slot: 'rl', learningRate: cfg.learningRate, support: env.actions });
     } else {
       // The sampling rules draw once per round and reuse the draw for every update.
       const c = sampledCoefficients(cfg, env, task, batch, await model.logits(batch), V, rng);
       positives += c.positives;
+      envSamples += batch.n;
       if (c.positives > 0) {
         for (let u = 0; u < cfg.updatesPerRound; u++) await model.step(batch, c.coef, { slot: 'rl', learningRate: cfg.learningRate, ...(c.support ? { support: c.support } : {}) });
       }
@@ -142,10 +195,12 @@ export async function finetune(model: TrainableModel, env: Environment, task: Ta
       await model.step(windows, coef, { slot: 'maintenance', learningRate: cfg.maintenanceLearningRate });
     }
     if (round % cfg.evalEvery === 0 || round === cfg.rounds) {
-      await evaluate(round, positives);
+      await evaluate(round, positives, envSamples);
+      totalSamples += envSamples;
       positives = 0;
+      envSamples = 0;
     }
   }
   const last = curve[curve.length - 1]!;
-  return { curve, finalSuccess: last['success']!, finalMaintenanceLoss: last['maintenanceLoss']! };
+  return { curve, finalSuccess: last['success']!, finalMaintenanceLoss: last['maintenanceLoss']!, envSamples: totalSamples };
 }

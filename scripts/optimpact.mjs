@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `pnpm optimpact …`: builds what the CLI needs (turbo, cached; its output is shown only if the build
 // fails, so that stdout carries only the command's own output), then runs it.
+import './require-node.mjs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

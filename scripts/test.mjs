@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every package's tests through turbo (cached), then prints the one line CI reads:
 // `tests: N passed, N failed[, N skipped]`, summed from each package's jest-results.json.
+import './require-node.mjs';
 import { spawnSync } from 'node:child_process';
 
 process.env.TURBO_TELEMETRY_DISABLED ??= '1';

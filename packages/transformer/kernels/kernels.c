@@ -12,6 +12,14 @@
 
 typedef unsigned int u32;
 
+// a·b + c on four lanes. With -mrelaxed-simd (the fma build) one relaxed_madd, which the CPU may fuse (one
+// rounding) or not; otherwise a multiply and an add, rounded each, the same on every CPU.
+#ifdef __wasm_relaxed_simd__
+#define MADD(a, b, c) ((v128_t)__builtin_wasm_relaxed_madd_f32x4((__f32x4)(a), (__f32x4)(b), (__f32x4)(c)))
+#else
+#define MADD(a, b, c) wasm_f32x4_add((c), wasm_f32x4_mul((a), (b)))
+#endif
+
 // e^x for x ≤ 0 (softmax after max subtraction): Cody–Waite range reduction and a degree-6 polynomial,
 // relative error ~2e-7.
 static inline float exp_neg(float x) {
@@ -25,7 +33,7 @@ static inline float exp_neg(float x) {
   return p * s.f;
 }
 
-// exp_neg on four lanes (the same steps, so the same values).
+// exp_neg on four lanes (the same steps, so the same values in the simd build).
 static inline v128_t exp_neg4(v128_t x) {
   const v128_t lo = wasm_f32x4_splat(-87.0f);
   const v128_t under = wasm_f32x4_lt(x, lo);
@@ -33,12 +41,12 @@ static inline v128_t exp_neg4(v128_t x) {
   v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693145751953125f)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(1.428606765330187e-06f)));
   v128_t p = wasm_f32x4_splat(0.0013888888889f);
-  p = wasm_f32x4_add(wasm_f32x4_splat(0.0083333333333f), wasm_f32x4_mul(r, p));
-  p = wasm_f32x4_add(wasm_f32x4_splat(0.041666666666f), wasm_f32x4_mul(r, p));
-  p = wasm_f32x4_add(wasm_f32x4_splat(0.16666666666f), wasm_f32x4_mul(r, p));
-  p = wasm_f32x4_add(wasm_f32x4_splat(0.5f), wasm_f32x4_mul(r, p));
-  p = wasm_f32x4_add(wasm_f32x4_splat(1.0f), wasm_f32x4_mul(r, p));
-  p = wasm_f32x4_add(wasm_f32x4_splat(1.0f), wasm_f32x4_mul(r, p));
+  p = MADD(r, p, wasm_f32x4_splat(0.0083333333333f));
+  p = MADD(r, p, wasm_f32x4_splat(0.041666666666f));
+  p = MADD(r, p, wasm_f32x4_splat(0.16666666666f));
+  p = MADD(r, p, wasm_f32x4_splat(0.5f));
+  p = MADD(r, p, wasm_f32x4_splat(1.0f));
+  p = MADD(r, p, wasm_f32x4_splat(1.0f));
   const v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
   return wasm_v128_andnot(wasm_f32x4_mul(p, e), under);
 }
@@ -192,7 +200,7 @@ void colsum(const float* restrict x, float* restrict out, int R, int C) {
 }
 
 // The GEMM micro-kernel: a 4×8 tile of out += Σ_k a_t(k)·w(k, 0..7), t = 0..3, with a_t(k) = a[t·as + k·ak]
-// and w(k, ·) = w + k·ldw, in eight f32x4 accumulators (wasm SIMD has no FMA).
+// and w(k, ·) = w + k·ldw, in eight f32x4 accumulators.
 typedef struct { v128_t c[8]; } tile;
 
 static inline tile tile_mac(tile t, const float* restrict a, int as, int ak, const float* restrict w, int ldw, int K) {
@@ -201,8 +209,8 @@ static inline tile tile_mac(tile t, const float* restrict a, int as, int ak, con
     const float* ak_ = a + k * ak;
     for (int r = 0; r < 4; r++) {
       const v128_t s = wasm_f32x4_splat(ak_[r * as]);
-      t.c[2 * r] = wasm_f32x4_add(t.c[2 * r], wasm_f32x4_mul(s, b0));
-      t.c[2 * r + 1] = wasm_f32x4_add(t.c[2 * r + 1], wasm_f32x4_mul(s, b1));
+      t.c[2 * r] = MADD(s, b0, t.c[2 * r]);
+      t.c[2 * r + 1] = MADD(s, b1, t.c[2 * r + 1]);
     }
   }
   return t;

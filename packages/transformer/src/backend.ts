@@ -3,6 +3,7 @@
  * with a dynamic import, so libraries that only build models never pick one (STYLE.md §3.2).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { setKernelVariant } from './internal/kernels.js';
 
 /** A backend optimpact can run on. */
 export type BackendName = 'wasm' | 'cpu' | 'node';
@@ -41,15 +42,21 @@ export function currentBackend(): string {
 /**
  * Selects the TF.js backend and returns the one in use. Without a name: tfjs-node when it is installed
  * (detected at run time), else wasm (SIMD, XNNPACK), else the pure-JS cpu backend. With a name, that
- * backend or a thrown Error saying why not.
+ * backend or a thrown Error saying why not. On wasm, also the build of our kernels (`OPTIMPACT_KERNELS`,
+ * see setKernelVariant): a bad value throws here, before any work.
  */
 export async function setBackend(name?: BackendName): Promise<string> {
   if (name === undefined) {
     if (await tryNode()) return currentBackend();
+    let wasm = false;
     try {
-      if (await tryWasm()) return currentBackend();
+      wasm = await tryWasm();
     } catch {
       // fall through to cpu
+    }
+    if (wasm) {
+      setKernelVariant();
+      return currentBackend();
     }
     if (await tryCpu()) return currentBackend();
     throw new Error('no TF.js backend could be initialised (tried node, wasm, cpu)');
@@ -62,5 +69,6 @@ export async function setBackend(name?: BackendName): Promise<string> {
         : `backend '${name}' failed to initialise`,
     );
   }
+  if (name === 'wasm') setKernelVariant();
   return currentBackend();
 }

@@ -7,6 +7,8 @@ export type { TransformerConfig, SizeName, SizePreset, ConfigResult } from './co
 export { SIZE_PRESETS, sizePreset, countParams, validateConfig } from './config.js';
 export type { BackendName } from './backend.js';
 export { setBackend, currentBackend } from './backend.js';
+export type { KernelVariant } from './internal/kernels.js';
+export { kernelVariant, setKernelVariant, relaxedSimdSupported } from './internal/kernels.js';
 export type { ParamSpec, TransformerOptions } from './model.js';
 export { Transformer, createModel, resolveConfig, paramSpecs, initParams } from './model.js';
 export type { AdamWOptions } from './internal/adamw.js';

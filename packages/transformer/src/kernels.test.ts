@@ -1,13 +1,43 @@
 import { makeRng, type Windows } from '@optimpact/core';
 import { setBackend } from './backend.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { dropoutMask, matMulNN, matMulTN, setFusedKernels } from './internal/kernels.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { arch } from 'node:os';
+import { dropoutMask, kernelVariant, matMulNN, matMulTN, relaxedSimdSupported, setFusedKernels, setKernelVariant, type KernelVariant } from './internal/kernels.js';
+import { KERNELS_SOURCE_SHA256, KERNELS_WASM_FMA, KERNELS_WASM_SIMD } from './internal/kernels-wasm.js';
 import { createModel } from './model.js';
 
 beforeAll(async () => {
   await setBackend('wasm');
 });
-afterAll(() => setFusedKernels(true));
+afterAll(() => {
+  setFusedKernels(true);
+  setKernelVariant();
+});
+
+describe('runtime and committed kernel modules', () => {
+  it('run on Node >= 24, whose WebAssembly validates relaxed SIMD', () => {
+    console.log(`jest worker on Node ${process.version}`);
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(24);
+    expect(relaxedSimdSupported()).toBe(true);
+  });
+
+  it('were built from kernels.c and build.sh as they are (rerun kernels/build.sh after editing either)', () => {
+    const src = (f: string): Buffer => readFileSync(new URL(`../kernels/${f}`, import.meta.url));
+    const sha = createHash('sha256').update(Buffer.concat([src('kernels.c'), src('build.sh')])).digest('hex');
+    expect(sha).toBe(KERNELS_SOURCE_SHA256);
+    expect(KERNELS_WASM_SIMD).not.toBe(KERNELS_WASM_FMA);
+  });
+
+  it('default to the simd build; OPTIMPACT_KERNELS chooses, and a bad value is refused by name', () => {
+    expect(setKernelVariant(undefined)).toBe('simd');
+    expect(setKernelVariant('auto')).toBe('fma');
+    expect(kernelVariant()).toBe('fma');
+    expect(() => setKernelVariant('avx')).toThrow('OPTIMPACT_KERNELS=avx: expected simd, fma or auto');
+    expect(setKernelVariant('simd')).toBe('simd');
+  });
+});
 
 function windows(n: number): Windows {
   const rng = makeRng(4), tokens = new Int32Array(n * 20);
@@ -19,6 +49,61 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
   return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
 }
+
+function smallModelRun(cfg: { dModel: number; nLayers: number; nHeads: number }, steps: number): { z: Float32Array; g: Float32Array; flat: Float32Array; loss: number } {
+  const m = createModel({ vocabSize: 16, contextLength: 20, mlpRatio: 4, dropout: 0.1, ...cfg }, 3);
+  for (let i = 0; i < m.flat.length; i++) m.flat[i] = m.flat[i]! + 0.2 * Math.sin(i * 1.7);
+  m.syncParams();
+  const w = windows(12);
+  const targets = new Int32Array(12).map((_, i) => i);
+  const z = m.logitsSync(w);
+  let loss = 0;
+  for (let i = 0; i < steps; i++) loss = m.stepTargets(w, targets, 'x', 1e-3);
+  const out = { z, g: m.lastGradient().slice(), flat: m.flat.slice(), loss };
+  m.dispose();
+  return out;
+}
+
+// Each relaxed madd rounds once where the simd build rounds twice: a relative difference of at most 2⁻²⁴
+// per multiply-add, accumulating like the summation-order differences the TF.js-op comparison allows.
+describe('the fma build', () => {
+  const byVariant = (v: KernelVariant, steps: number): ReturnType<typeof smallModelRun> => {
+    setKernelVariant(v);
+    return smallModelRun({ dModel: 26, nLayers: 2, nHeads: 2 }, steps);
+  };
+  afterAll(() => setKernelVariant('simd'));
+
+  it('agrees with the simd build within rounding (logits 1e-5, gradients 5e-5 + 1e-3 relative)', () => {
+    const a = byVariant('simd', 1), b = byVariant('fma', 1);
+    expect(b.loss).toBeCloseTo(a.loss, 5);
+    expect(maxAbsDiff(a.z, b.z)).toBeLessThan(1e-5);
+    for (let i = 0; i < a.g.length; i++) expect(Math.abs(a.g[i]! - b.g[i]!)).toBeLessThan(5e-5 + 1e-3 * Math.abs(a.g[i]!));
+  });
+
+  it.each(['simd', 'fma'] as const)('%s: the same seed gives the same numbers, bit for bit', (v) => {
+    const a = byVariant(v, 3), b = byVariant(v, 3);
+    expect(b.z).toEqual(a.z);
+    expect(b.flat).toEqual(a.flat);
+  });
+
+  // Where the CPU has FMA (every x86-64 since 2013 with fma flag; every arm64) V8 fuses: the builds differ.
+  const fusedCpu = arch() === 'arm64' || / fma( |$)/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  (fusedCpu ? it : it.skip)('is really another build: on this CPU with FMA, a long GEMM rounds differently', () => {
+    const rng = makeRng(9);
+    const a = uniform(rng, [256, 512]) as tf.Tensor2D, w = uniform(rng, [512, 64]) as tf.Tensor2D;
+    const run = (v: KernelVariant): Float32Array => {
+      setKernelVariant(v);
+      const c = matMulNN(a, w);
+      const out = c.dataSync() as Float32Array;
+      c.dispose();
+      return out;
+    };
+    const simd = run('simd'), fma = run('fma');
+    expect(maxAbsDiff(simd, fma)).toBeGreaterThan(0);
+    expect(maxAbsDiff(simd, fma)).toBeLessThan(1e-5 * Math.sqrt(512));
+    tf.dispose([a, w]);
+  });
+});
 
 describe('fused wasm kernels', () => {
   it.each([[26, 2, 2], [24, 3, 1], [32, 1, 4]])('match the TF.js-op path (d=%i, layers=%i, heads=%i)', (dModel, nLayers, nHeads) => {

@@ -6,17 +6,56 @@
  *
  * The GEMMs replace XNNPACK's: at these shapes (K or N of 16–512, the reduction over B·T = 5,120 rows for
  * weight gradients) a 4×8 register tile of our own runs 1.2–1.6× XNNPACK's rate and needs no transposed
- * copy of the activations (`pnpm bench` measures both); wasm SIMD has no fused multiply-add, which caps
- * it at ~12–14 GMAC/s here.
+ * copy of the activations (`pnpm bench` measures both).
+ *
+ * Two builds of the same source (kernels/build.sh): 'simd' multiplies and adds in separate wasm SIMD
+ * instructions, rounded each, so it gives the same numbers on every CPU: the default. 'fma' uses relaxed
+ * SIMD's f32x4.relaxed_madd (Node ≥ 24), which the CPU may fuse into one rounding or not: faster, but its
+ * numbers may differ between CPUs (never between runs on one machine), so records name the build in use.
+ * `OPTIMPACT_KERNELS` = simd | fma | auto (fma where the runtime validates it, else simd) chooses.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { KERNELS_WASM } from './kernels-wasm.js';
+import { KERNELS_WASM_FMA, KERNELS_WASM_SIMD } from './kernels-wasm.js';
 
 // lib ES2022 has no WebAssembly types (they come with the DOM lib): the little used here.
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: unknown };
+  validate(bytes: Uint8Array): boolean;
 };
+
+/** A build of kernels.c: 'simd' (the same numbers on every CPU) or 'fma' (relaxed multiply-add). */
+export type KernelVariant = 'simd' | 'fma';
+const BUILDS: Record<KernelVariant, string> = { simd: KERNELS_WASM_SIMD, fma: KERNELS_WASM_FMA };
+const bytes = (v: KernelVariant): Uint8Array => Buffer.from(BUILDS[v], 'base64');
+
+/** Whether this runtime's WebAssembly validates the relaxed-SIMD build (Node ≥ 24 does, Node 20 does not). */
+export function relaxedSimdSupported(): boolean {
+  return WebAssembly.validate(bytes('fma'));
+}
+
+let variant: KernelVariant | null = null;
+
+/**
+ * Chooses the build the wasm kernels run: a variant, 'auto' (fma where supported, else simd), or, without
+ * an argument, `OPTIMPACT_KERNELS` (default simd). Throws, naming the value, on an unknown one or on 'fma'
+ * where relaxed SIMD is unsupported. Returns the build chosen.
+ */
+export function setKernelVariant(choice: string | undefined = process.env.OPTIMPACT_KERNELS): KernelVariant {
+  const c = choice === undefined || choice === '' ? 'simd' : choice;
+  if (c !== 'simd' && c !== 'fma' && c !== 'auto') throw new Error(`OPTIMPACT_KERNELS=${c}: expected simd, fma or auto`);
+  if (c === 'fma' && !relaxedSimdSupported()) {
+    throw new Error(`OPTIMPACT_KERNELS=fma: this runtime (Node ${process.version}) does not support relaxed SIMD; use simd or auto`);
+  }
+  variant = c === 'auto' ? (relaxedSimdSupported() ? 'fma' : 'simd') : c;
+  return variant;
+}
+
+/** The build the wasm kernels run, or null when they do not run (another backend, or turned off). */
+export function kernelVariant(): KernelVariant | null {
+  if (!enabled || tf.getBackend() !== 'wasm') return null;
+  return variant ?? setKernelVariant();
+}
 type WasmMemory = object;
 
 type Ptr = number;
@@ -38,7 +77,7 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
-interface State { backend: WasmBackend; kernels: Kernels; scratch: Ptr; scratchFloats: number }
+interface State { backend: WasmBackend; variant: KernelVariant; kernels: Kernels; scratch: Ptr; scratchFloats: number }
 let state: State | null = null;
 let enabled = true;
 
@@ -48,19 +87,21 @@ export function setFusedKernels(on: boolean): void {
 }
 
 function kernels(): State | null {
-  if (!enabled || tf.getBackend() !== 'wasm') return null;
+  const v = kernelVariant();
+  if (v === null) return null;
   const backend = tf.backend() as unknown as WasmBackend;
-  if (state !== null && state.backend === backend) return state;
+  if (state !== null && state.backend === backend && state.variant === v) return state;
   const memory = backend.wasm?.asm?.memory;
   if (memory === undefined) return null;
-  const module = new WebAssembly.Module(Buffer.from(KERNELS_WASM, 'base64'));
+  if (state !== null && state.backend === backend && state.scratch !== 0) backend.wasm._free(state.scratch);
+  const module = new WebAssembly.Module(bytes(v));
   const inst = new WebAssembly.Instance(module, { env: { memory } });
   const ex = inst.exports as unknown as {
     attn_fwd: Kernels['fwd']; attn_bwd: Kernels['bwd']; colsum: Kernels['colsum']; matmul_tn: Kernels['matmulTN']; matmul_nn: Kernels['matmulNN'];
     layernorm_fwd: Kernels['lnFwd']; layernorm_bwd: Kernels['lnBwd']; dropout_mask: Kernels['dropout'];
   };
   state = {
-    backend, scratch: 0, scratchFloats: 0,
+    backend, variant: v, scratch: 0, scratchFloats: 0,
     kernels: { fwd: ex.attn_fwd, bwd: ex.attn_bwd, colsum: ex.colsum, matmulTN: ex.matmul_tn, matmulNN: ex.matmul_nn, lnFwd: ex.layernorm_fwd, lnBwd: ex.layernorm_bwd, dropout: ex.dropout_mask },
   };
   return state;

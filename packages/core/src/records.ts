@@ -73,7 +73,7 @@ export const Status = t.keyof({ started: null, success: null, error: null });
 
 const recordBase = t.type({
   formatVersion: t.literal(FORMAT_VERSION),
-  id: t.string, // e.g. "m-s1/finetune-n4"
+  id: t.string, // the unit, e.g. "m-s1-n4-exact" (its record is runs/<id>/run.json), "m-s1-pretrain", "generator"
   status: Status,
   seed: t.number,
   config: t.UnknownRecord, // the resolved configuration of this stage

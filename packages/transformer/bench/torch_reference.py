@@ -6,10 +6,11 @@ blocks (multi-head self-attention without mask, 4x ReLU MLP), dropout 0.1 on the
 branches, final LayerNorm, linear head on the last position; AdamW(lr=1e-3, weight_decay=0.01). Unlike the
 TF.js model it computes every position of the last block (the textbook way).
 
-Prints one JSON object: {"blas": ..., "torch": ..., "results": [{size, params, threads, trainExPerSec,
-inferExPerSec}, ...]} with, per size, the best thread setting.
+Prints one JSON object: {"blas": [paths mapped], "openblasConfig": ..., "torch": ..., "results": [{size,
+params, threads, trainExPerSec, inferExPerSec}, ...]} with, per size, the best of the thread settings.
 """
 import argparse
+import ctypes
 import json
 import math
 import os
@@ -64,10 +65,21 @@ class Model(nn.Module):
 
 
 def blas_in_use():
+    """Paths of the BLAS libraries mapped into this process, and OpenBLAS's own build string if loaded."""
     with open("/proc/self/maps") as f:
-        libs = {line.split()[-1] for line in f if ".so" in line}
-    hits = sorted(os.path.basename(l) for l in libs if "blas" in l.lower() or "mkl" in l.lower())
-    return ", ".join(hits) or "none loaded"
+        libs = sorted({line.split()[-1] for line in f if ".so" in line})
+    hits = [l for l in libs if "blas" in l.lower() or "mkl" in l.lower()]
+    config = None
+    for lib in hits:
+        try:
+            so = ctypes.CDLL(lib)
+            so.openblas_get_config.restype = ctypes.c_char_p
+            so.openblas_get_corename.restype = ctypes.c_char_p
+            config = f"{so.openblas_get_config().decode()} core {so.openblas_get_corename().decode()}"
+            break
+        except (OSError, AttributeError):
+            continue
+    return hits, config
 
 
 def bench(size, threads, batch, seconds):
@@ -117,7 +129,8 @@ def main():
         best = max(runs, key=lambda r: r["trainExPerSec"])
         best["allThreads"] = {str(r["threads"]): r["trainExPerSec"] for r in runs}
         results.append(best)
-    print(json.dumps({"blas": blas_in_use(), "torch": torch.__version__, "results": results}))
+    blas, config = blas_in_use()
+    print(json.dumps({"blas": blas, "openblasConfig": config, "torch": torch.__version__, "results": results}))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,14 @@
-// GEMM throughput at the model's shapes: our wasm kernels against TF.js's own matMul on the same backend
-// (XNNPACK for a·w + b; for aᵀ·b its transposeA path), measured alternately in one process.
+// GEMM throughput at the model's shapes: our wasm kernels (both builds) against TF.js's own matMul on the
+// same backend (XNNPACK for a·w + b; for aᵀ·b its transposeA path), measured alternately in one process.
 import * as tf from '@tensorflow/tfjs-core';
-import { matMulNN, matMulTN, setFusedKernels } from '../internal/kernels.js';
+import { matMulNN, matMulTN, setFusedKernels, setKernelVariant, type KernelVariant } from '../internal/kernels.js';
 import { SIZE_PRESETS } from '../config.js';
 
 export interface GemmResult {
   readonly op: string;
+  /** [rows, reduction, columns] */
   readonly shape: readonly [number, number, number];
-  readonly oursGmacPerSec: number;
+  readonly oursGmacPerSec: Readonly<Record<KernelVariant, number>>;
   readonly tfjsGmacPerSec: number;
 }
 
@@ -27,28 +28,35 @@ function time(f: () => void, ms: number): number {
   return best;
 }
 
-/** a·w + b ([B·T, d] × [d, 4d], the MLP's first layer) and aᵀ·b (its weight gradient) for every size. */
-export function gemmBench(ms = 300): GemmResult[] {
+/**
+ * a·w + b ([B·T, d] × [d, 4d], the MLP's first layer) and aᵀ·b (its weight gradient) for every size, then
+ * a·w at [1024, 64] × [64, 64] (w stays in L1): the micro-kernel's own rate, the ceiling the others approach.
+ * `variants` are the builds of ours to time (the fma build only where the runtime supports it).
+ */
+export function gemmBench(variants: readonly KernelVariant[], ms = 300): GemmResult[] {
   const out: GemmResult[] = [];
-  for (const p of SIZE_PRESETS) {
+  const shapes: [string, number, number, number][] = SIZE_PRESETS.flatMap((p): [string, number, number, number][] => {
     const d = p.config.dModel, h = p.config.mlpRatio * d, rows = 256 * p.config.contextLength;
-    const a = tf.randomNormal([rows, d]) as tf.Tensor2D, w = tf.randomNormal([d, h]) as tf.Tensor2D;
-    const b = tf.randomNormal([h]) as tf.Tensor1D, g = tf.randomNormal([rows, h]) as tf.Tensor2D;
-    const cases: [string, () => tf.Tensor, [number, number, number]][] = [
-      ['a·w + b', () => matMulNN(a, w, b), [rows, d, h]],
-      ['aᵀ·b', () => matMulTN(a, g), [d, rows, h]],
-    ];
-    for (const [op, f, shape] of cases) {
-      const run = (fused: boolean): number => {
-        setFusedKernels(fused);
-        return time(() => tf.dispose(f()), ms);
-      };
-      const xnn = run(false), ours = run(true);
-      const gmac = (shape[0] * shape[1] * shape[2]) / 1e6;
-      out.push({ op, shape, oursGmacPerSec: gmac / ours, tfjsGmacPerSec: gmac / xnn });
+    return [['a·w + b', rows, d, h], ['aᵀ·b', d, rows, h]];
+  });
+  shapes.push(['a·w (w in L1)', 1024, 64, 64]);
+  for (const [op, m, k, n] of shapes) {
+    const tn = op === 'aᵀ·b';
+    const a = tf.randomNormal(tn ? [k, m] : [m, k]) as tf.Tensor2D, w = tf.randomNormal([k, n]) as tf.Tensor2D;
+    const b = tf.randomNormal([n]) as tf.Tensor1D;
+    const f = (): tf.Tensor => (tn ? matMulTN(a, w) : matMulNN(a, w, op === 'a·w + b' ? b : null));
+    const gmac = (m * k * n) / 1e6;
+    setFusedKernels(false);
+    const tfjs = gmac / time(() => tf.dispose(f()), ms);
+    setFusedKernels(true);
+    const ours = {} as Record<KernelVariant, number>;
+    for (const v of variants) {
+      setKernelVariant(v);
+      ours[v] = gmac / time(() => tf.dispose(f()), ms);
     }
-    tf.dispose([a, w, b, g]);
+    out.push({ op, shape: [m, k, n], oursGmacPerSec: ours, tfjsGmacPerSec: tfjs });
+    tf.dispose([a, w, b]);
   }
-  setFusedKernels(true);
+  setKernelVariant();
   return out;
 }

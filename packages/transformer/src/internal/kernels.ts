@@ -86,6 +86,31 @@ export function setFusedKernels(on: boolean): void {
   enabled = on;
 }
 
+// Per-kernel time and multiply-adds while a profile runs (`pnpm bench`'s breakdown of a training step).
+let profile: Map<string, { ms: number; macs: number; calls: number }> | null = null;
+
+/** Starts timing every call of the wasm kernels (from zero). */
+export function startKernelProfile(): void {
+  profile = new Map();
+}
+
+/** Stops the profile: per kernel, total milliseconds, multiply-adds (GEMMs only) and calls since the start. */
+export function stopKernelProfile(): Record<string, { ms: number; macs: number; calls: number }> {
+  const out = Object.fromEntries(profile ?? []);
+  profile = null;
+  return out;
+}
+
+function timed<A extends unknown[]>(name: string, f: (...a: A) => void, macs: (...a: A) => number = () => 0): (...a: A) => void {
+  return (...a) => {
+    if (profile === null) return f(...a);
+    const t0 = performance.now();
+    f(...a);
+    const e = profile.get(name) ?? { ms: 0, macs: 0, calls: 0 };
+    profile.set(name, { ms: e.ms + performance.now() - t0, macs: e.macs + macs(...a), calls: e.calls + 1 });
+  };
+}
+
 function kernels(): State | null {
   const v = kernelVariant();
   if (v === null) return null;
@@ -102,7 +127,12 @@ function kernels(): State | null {
   };
   state = {
     backend, variant: v, scratch: 0, scratchFloats: 0,
-    kernels: { fwd: ex.attn_fwd, bwd: ex.attn_bwd, colsum: ex.colsum, matmulTN: ex.matmul_tn, matmulNN: ex.matmul_nn, lnFwd: ex.layernorm_fwd, lnBwd: ex.layernorm_bwd, dropout: ex.dropout_mask },
+    kernels: {
+      fwd: timed('attention forward', ex.attn_fwd), bwd: timed('attention backward', ex.attn_bwd), colsum: timed('column sums', ex.colsum),
+      matmulTN: timed('GEMM aᵀ·b', ex.matmul_tn, (_a, _b, _o, R, M, N) => R * M * N),
+      matmulNN: timed('GEMM a·w', ex.matmul_nn, (_a, _w, _b, _o, M, K, N) => M * K * N),
+      lnFwd: timed('LayerNorm forward', ex.layernorm_fwd), lnBwd: timed('LayerNorm backward', ex.layernorm_bwd), dropout: timed('dropout masks', ex.dropout_mask),
+    },
   };
   return state;
 }

@@ -17,11 +17,14 @@ export type EstimateJson = t.TypeOf<typeof EstimateJson>;
 
 /** Where a record came from: enough to rerun it. */
 export const Provenance = t.type({
-  created: t.string, // ISO 8601
+  /** ISO 8601 */
+  created: t.string,
   git: t.type({ commit: t.union([t.string, t.null]), dirty: t.boolean }),
-  packages: t.record(t.string, t.string), // package name → version
+  /** package name → version */
+  packages: t.record(t.string, t.string),
   node: t.string,
-  backend: t.string, // TF.js backend in use ("wasm", "cpu", "tensorflow") or "none"
+  /** TF.js backend in use ("wasm", "cpu", "tensorflow") or "none" */
+  backend: t.string,
   platform: t.string,
 });
 export type Provenance = t.TypeOf<typeof Provenance>;
@@ -33,8 +36,10 @@ export type CurvePoint = t.TypeOf<typeof CurvePoint>;
 /** Scores on one task (SPEC §2): success rates in F and F' and the theory's predictions from them, nats. */
 export const TaskScoresJson = t.type({
   nGood: t.number,
-  chance: t.number, // f = k / |outcomes|
-  bestConstant: t.number, // success of the best constant action at these contexts (the right null, SPEC §5)
+  /** f = k / |outcomes| */
+  chance: t.number,
+  /** success of the best constant action at these contexts (the right null, SPEC §5) */
+  bestConstant: t.number,
   s: EstimateJson,
   sPrime: EstimateJson,
   opPred: EstimateJson,
@@ -73,12 +78,15 @@ export const Status = t.keyof({ started: null, success: null, error: null });
 
 const recordBase = t.type({
   formatVersion: t.literal(FORMAT_VERSION),
-  id: t.string, // the unit, e.g. "m-s1-n4-exact" (its record is runs/<id>/run.json), "m-s1-pretrain", "generator"
+  /** the unit, e.g. "m-s1-n4-exact" (its record is runs/<id>/run.json), "m-s1-pretrain", "generator" */
+  id: t.string,
   status: Status,
   seed: t.number,
-  config: t.UnknownRecord, // the resolved configuration of this stage
+  /** the resolved configuration of this stage */
+  config: t.UnknownRecord,
   provenance: Provenance,
-  timings: t.record(t.string, t.number), // seconds
+  /** seconds */
+  timings: t.record(t.string, t.number),
 });
 const recordError = t.partial({ error: t.type({ message: t.string, stack: t.string }) });
 
@@ -93,14 +101,20 @@ export const PretrainRecord = t.intersection([
     kind: t.literal('pretrain'),
     size: t.string,
     params: t.number,
-    modelDir: t.string, // relative to the record
-    lossPositions: t.string, // e.g. "all positions"
-    curve: t.array(CurvePoint), // step, examples, trainLoss, testLoss
+    /** relative to the record */
+    modelDir: t.string,
+    /** e.g. "all positions" */
+    lossPositions: t.string,
+    /** step, examples, trainLoss, testLoss */
+    curve: t.array(CurvePoint),
     metrics: t.type({
-      testLoss: t.number, // generated test data
-      randomContextLoss: t.number, // uniformly random contexts, where only the rule works
+      /** generated test data */
+      testLoss: t.number,
+      /** uniformly random contexts, where only the rule works */
+      randomContextLoss: t.number,
       unigramLoss: t.number,
-      floorLoss: t.number, // entropy of the true next-token law
+      /** entropy of the true next-token law */
+      floorLoss: t.number,
       examples: t.number,
     }),
   }),
@@ -123,7 +137,8 @@ export const FinetuneRecord = t.intersection([
   recordError,
   modelHash,
   t.partial({
-    largeMeasurement: MeasurementJson, // one repeat at many contexts
+    /** one repeat at many contexts */
+    largeMeasurement: MeasurementJson,
     /** Differential measures per block of the pretrained model (before RL) and the fine-tuned one (after). */
     differential: t.type({ contexts: t.number, before: t.array(DifferentialRow), after: t.array(DifferentialRow) }),
   }),
@@ -131,15 +146,20 @@ export const FinetuneRecord = t.intersection([
     kind: t.literal('finetune'),
     size: t.string,
     params: t.number,
-    task: t.number, // n_good it was trained on
-    rule: t.string, // "positive" (the original), "reinforce", "exact"
+    /** n_good it was trained on */
+    task: t.number,
+    /** "positive" (the original), "reinforce", "exact" */
+    rule: t.string,
     modelDir: t.string,
     pretrainId: t.string,
-    curve: t.array(CurvePoint), // step = round; success (T=0, held out), maintenanceLoss, positives
+    /** step = round; success (T=0, held out), maintenanceLoss, positives */
+    curve: t.array(CurvePoint),
     metrics: t.intersection([
       t.type({
-        maintenanceLoss: t.number, // even-position targets
-        oddPositionLoss: t.number, // gone after RL (maintenance covers even targets only)
+        /** even-position targets */
+        maintenanceLoss: t.number,
+        /** gone after RL (maintenance covers even targets only) */
+        oddPositionLoss: t.number,
       }),
       // mean KL(exact ‖ predicted) outcome law after p ⊕ a, nats: on the generator's actions and on all (self-eval's)
       t.partial({ outcomeFit: t.type({ pretrained: OutcomeFitJson, finetuned: OutcomeFitJson }) }),

@@ -1,7 +1,10 @@
 /** A mean with its standard error over `n` independent repeats. `se` is NaN (null in JSON) when n < 2. */
 export interface Estimate {
+  /** The mean over the repeats. */
   readonly mean: number;
+  /** Its standard error: sample standard deviation / √n. */
   readonly se: number;
+  /** How many repeats. */
   readonly n: number;
 }
 

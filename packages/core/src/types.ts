@@ -9,17 +9,24 @@ import type { Rng } from './rng.js';
  * Row-major, so window i is `tokens.subarray(i * length, (i + 1) * length)`.
  */
 export interface Windows {
-  readonly tokens: Int32Array; // [n × length]
-  readonly positions: Int32Array; // [n] absolute index of the token that follows each window
+  /** The tokens, [n × length], row-major. */
+  readonly tokens: Int32Array;
+  /** [n]: the absolute position of the token that follows each window. */
+  readonly positions: Int32Array;
+  /** Number of windows. */
   readonly n: number;
+  /** Tokens per window. */
   readonly length: number;
 }
 
 /** A success/failure task: the outcome succeeds when it lies in `good` (SPEC §2). */
 export interface Task {
-  readonly name: string; // e.g. "n_good=4"
+  /** e.g. "n_good=4". */
+  readonly name: string;
+  /** Size of the good set, k of n_good = k. */
   readonly nGood: number;
-  readonly good: readonly number[]; // outcome tokens counted as success
+  /** The outcome tokens counted as success (the good set G). */
+  readonly good: readonly number[];
 }
 
 /**
@@ -28,7 +35,9 @@ export interface Task {
  * outcome F, the next token, from `outcomes`.
  */
 export interface Environment {
+  /** Shown in records and reports, e.g. "sequence-env/spec". */
   readonly name: string;
+  /** Tokens are 0 … vocabSize − 1. */
   readonly vocabSize: number;
   /** How many previous tokens a policy (and a model) reads. */
   readonly contextLength: number;
@@ -56,6 +65,7 @@ export interface Environment {
 
 /** A policy: its action distribution at each window (SPEC §6 `π(·|p)`). */
 export interface Policy {
+  /** Shown in measurements and records. */
   readonly name: string;
   /**
    * π(a | window) over `env.actions` for every window: [n × actions.length], rows summing to 1.
@@ -66,6 +76,7 @@ export interface Policy {
 
 /** A model of the environment: its predicted law of the next token (SPEC §8 self-evaluation). */
 export interface Predictor {
+  /** Shown in measurements and records. */
   readonly name: string;
   /** Predicted P(next token = v | window) for every window: [n × vocabSize], rows summing to 1. */
   nextTokenProbs(windows: Windows): Promise<Float64Array>;
@@ -76,7 +87,9 @@ export interface Predictor {
  * maintenance and every RL rule (SPEC §5) need. Implemented by `@optimpact/transformer`.
  */
 export interface TrainableModel {
+  /** Size of the next-token softmax. */
   readonly vocabSize: number;
+  /** Tokens of a window. */
   readonly contextLength: number;
   /** Number of trainable parameters. */
   readonly params: number;
@@ -101,7 +114,10 @@ export type Coefficients = Float32Array | ((logits: Float32Array) => Float32Arra
 
 /** Options of one `TrainableModel.step`. */
 export interface StepOptions {
+  /** Tokens the softmax is restricted to (e.g. the actions); the whole vocabulary when omitted. */
   readonly support?: readonly number[];
+  /** The optimizer state this step updates (e.g. "pretrain", "rl", "maintenance"). */
   readonly slot: string;
+  /** AdamW learning rate of this step. */
   readonly learningRate: number;
 }

@@ -13,6 +13,7 @@
  * caller ever receives a silent `NaN`.
  */
 export interface Undefined {
+  /** Tells it apart from a number in an `Either`. */
   readonly _tag: 'Undefined';
   /** Why the measure is undefined, with the offending values. */
   readonly reason: string;
@@ -23,8 +24,11 @@ export interface Undefined {
  * Functions of this package never mutate a matrix they are given.
  */
 export interface Matrix {
+  /** Row count. */
   readonly rows: number;
+  /** Column count. */
   readonly cols: number;
+  /** The entries, row-major: entry (i, j) is `data[i * cols + j]`. */
   readonly data: Float64Array;
 }
 

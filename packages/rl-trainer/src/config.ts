@@ -34,6 +34,7 @@ export interface RLConfig {
   readonly epsilon: number;
   /** Maintenance steps (next-token loss on non-action targets) per round. */
   readonly maintenanceSteps: number;
+  /** Windows per maintenance step. */
   readonly maintenanceBatchSize: number;
   /** Much lower than `learningRate`, so the model keeps predicting the environment (needed for SPEC §8). */
   readonly maintenanceLearningRate: number;

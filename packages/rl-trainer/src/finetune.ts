@@ -27,7 +27,9 @@ export interface RLResult {
    * positives, and envSamples (outcomes drawn from the environment since the last evaluation).
    */
   readonly curve: CurvePoint[];
+  /** Held-out success at T = 0 after the last round. */
   readonly finalSuccess: number;
+  /** Held-out maintenance loss after the last round, nats. */
   readonly finalMaintenanceLoss: number;
   /** Outcomes drawn from the environment over the run: what a rule that reads no outcome law pays. */
   readonly envSamples: number;

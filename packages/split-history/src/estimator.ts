@@ -22,6 +22,7 @@ export interface EstimatorOptions {
 
 /** One split-history measurement over N contexts. */
 export interface SplitHistory {
+  /** Contexts N. */
   readonly n: number;
   /** Optimization mean_k H(Q'_k) − H(Q), nats; keeps its sign. */
   readonly op: number;

@@ -38,6 +38,7 @@ export type MaybeEstimate = Estimate | Undefined;
 
 /** Scores of one task: success rates in F and F', and the theory's predictions from them. */
 export interface TaskScores {
+  /** The task scored. */
   readonly task: Task;
   /** Chance rate f = |good| / |outcomes|. */
   readonly f: number;
@@ -53,23 +54,33 @@ export interface TaskScores {
 
 /** A reference future's measures. */
 export interface ReferenceScores {
+  /** The reference policy's name. */
   readonly name: string;
+  /** `Op_ref = H(Q_ref) − H(Q)`, nats, mean ± s.e. over repeats. */
   readonly op: Estimate;
+  /** `Imp_ref = KL(Q ‖ Q_ref)`, nats, mean ± s.e. over repeats. */
   readonly imp: Estimate;
 }
 
 /** What one repeat saw, so anyone can recompute it: the pool indices of its contexts and the policy's rows' argmax. */
 export interface RepeatSample {
+  /** Pool indices of the repeat's contexts. */
   readonly indices: Int32Array;
+  /** Index into `env.actions` of each context's most probable action. */
   readonly actions: Int32Array;
 }
 
 /** A policy's repeated split-history measurement. */
 export interface Measurement {
+  /** The policy's name. */
   readonly policy: string;
+  /** Contexts per repeat (N). */
   readonly contexts: number;
+  /** Repeats (R). */
   readonly repeats: number;
+  /** Seed of the context draws and shuffles. */
   readonly seed: number;
+  /** Whether p_k was left out of its own split history. */
   readonly excludeSelf: boolean;
   /** Optimization, nats. */
   readonly op: Estimate;
@@ -79,10 +90,13 @@ export interface Measurement {
   readonly tasks: readonly TaskScores[];
   /** The same measures for the policy's rows shuffled across contexts. */
   readonly nullBaseline: { readonly op: Estimate; readonly imp: Estimate };
+  /** One per reference policy, in the order given. */
   readonly references: readonly ReferenceScores[];
+  /** The original's Monte-Carlo estimator's Op and Imp, when asked for. */
   readonly monteCarlo?: { readonly op: Estimate; readonly imp: Estimate };
   /** Self-estimated measures, when `selfLaws` was given. */
   readonly self?: { readonly op: Estimate; readonly imp: Estimate; readonly tasks: readonly TaskScores[] };
+  /** What each repeat saw. */
   readonly samples: readonly RepeatSample[];
 }
 

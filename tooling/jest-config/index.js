@@ -1,4 +1,4 @@
-// Shared jest preset: ESM TypeScript through swc (STACK.md: ~3× faster than ts-jest).
+// Shared jest preset: ESM TypeScript through swc (docs/development.md#tools: ~3× faster than ts-jest).
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);

@@ -6,7 +6,7 @@
  *     base_t ~ Uniform{0..5}                               with probability ε
  *     s_t    = base_t + 6·(t mod 2)
  *
- * The first 5 tokens are uniform within their parity's range. Unlike SPEC §1 the law reads only three
+ * The first 5 tokens are uniform within their parity's range. Unlike the sequence environment (docs/method.md#the-sequence-environment) the law reads only three
  * recent tokens, so a model can learn the rule itself rather than a shortcut.
  */
 import type { Environment, Rng, Task } from '@optimpact/core';

@@ -33,12 +33,12 @@ export type Provenance = t.TypeOf<typeof Provenance>;
 export const CurvePoint = t.intersection([t.type({ step: t.number }), t.record(t.string, t.number)]);
 export type CurvePoint = t.TypeOf<typeof CurvePoint>;
 
-/** Scores on one task (SPEC §2): success rates in F and F' and the theory's predictions from them, nats. */
+/** Scores on one task (docs/method.md#tasks): success rates in F and F' and the theory's predictions from them, nats. */
 export const TaskScoresJson = t.type({
   nGood: t.number,
   /** f = k / |outcomes| */
   chance: t.number,
-  /** success of the best constant action at these contexts (the right null, SPEC §5) */
+  /** success of the best constant action at these contexts (the right null, docs/method.md#tasks) */
   bestConstant: t.number,
   s: EstimateJson,
   sPrime: EstimateJson,
@@ -49,7 +49,7 @@ export type TaskScoresJson = t.TypeOf<typeof TaskScoresJson>;
 
 const OpImp = t.type({ op: EstimateJson, imp: EstimateJson });
 
-/** A split-history measurement of one policy (SPEC §6), with its null baseline and reference futures. */
+/** A split-history measurement of one policy (docs/method.md#split-history), with its null baseline and reference futures. */
 export const MeasurementJson = t.intersection([
   t.type({
     policy: t.string,
@@ -65,7 +65,7 @@ export const MeasurementJson = t.intersection([
   }),
   t.partial({
     monteCarlo: OpImp,
-    /** Self-evaluation (SPEC §8): the same estimator on the model's own predicted outcome law. */
+    /** Self-evaluation (docs/method.md#self-evaluation): the same estimator on the model's own predicted outcome law. */
     self: t.intersection([OpImp, t.type({ tasks: t.array(TaskScoresJson) })]),
     /** Per repeat: indices of the contexts in the test pool and the action chosen at each (argmax). */
     samples: t.array(t.type({ indices: t.array(t.number), actions: t.array(t.number) })),
@@ -90,7 +90,7 @@ const recordBase = t.type({
 });
 const recordError = t.partial({ error: t.type({ message: t.string, stack: t.string }) });
 
-/** Pretraining of one model (SPEC §4). Losses in nats per token, on the positions named in `lossPositions`. */
+/** Pretraining of one model (docs/method.md#pretraining). Losses in nats per token, on the positions named in `lossPositions`. */
 const modelHash = t.partial({ modelSha256: t.string }); // over the files of modelDir, to verify it on resume
 
 export const PretrainRecord = t.intersection([
@@ -121,7 +121,7 @@ export const PretrainRecord = t.intersection([
 ]);
 export type PretrainRecord = t.TypeOf<typeof PretrainRecord>;
 
-/** One row of a differential profile (SPEC §7): A = one block's branch, P = embeddings, F = logits; nats. */
+/** One row of a differential profile (docs/method.md#differential-measures): A = one block's branch, P = embeddings, F = logits; nats. */
 export const DifferentialRow = t.intersection([
   t.type({ site: t.string, op: EstimateJson, imp: EstimateJson, rankDeficient: t.number }),
   t.partial({ undefinedReason: t.string }),
@@ -131,7 +131,7 @@ export type DifferentialRow = t.TypeOf<typeof DifferentialRow>;
 /** How far a model's predicted outcome law is from the exact one (self-eval `OutcomeFit`), nats. */
 export const OutcomeFitJson = t.type({ generatorActions: t.number, allActions: t.number });
 
-/** RL fine-tuning of one pretrained model on one task (SPEC §5), then its measurements. */
+/** RL fine-tuning of one pretrained model on one task (docs/method.md#rl-fine-tuning), then its measurements. */
 export const FinetuneRecord = t.intersection([
   recordBase,
   recordError,
@@ -169,7 +169,7 @@ export const FinetuneRecord = t.intersection([
 ]);
 export type FinetuneRecord = t.TypeOf<typeof FinetuneRecord>;
 
-/** A built-in or untrained policy measured for reference (the generator's self-optimization, SPEC §6). */
+/** A built-in or untrained policy measured for reference (the generator's self-optimization, docs/method.md#split-history). */
 export const BaselineRecord = t.intersection([
   recordBase,
   recordError,

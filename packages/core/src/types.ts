@@ -19,7 +19,7 @@ export interface Windows {
   readonly length: number;
 }
 
-/** A success/failure task: the outcome succeeds when it lies in `good` (SPEC §2). */
+/** A success/failure task: the outcome succeeds when it lies in `good` (docs/method.md#tasks). */
 export interface Task {
   /** e.g. "n_good=4". */
   readonly name: string;
@@ -30,7 +30,7 @@ export interface Task {
 }
 
 /**
- * A token-sequence environment (SPEC §1). The policy acts at action positions: given the
+ * A token-sequence environment (docs/method.md#the-sequence-environment). The policy acts at action positions: given the
  * `contextLength` tokens before one, it emits a token from `actions`; the environment then draws the
  * outcome F, the next token, from `outcomes`.
  */
@@ -63,7 +63,7 @@ export interface Environment {
   generate(length: number, rng: Rng): Int32Array;
 }
 
-/** A policy: its action distribution at each window (SPEC §6 `π(·|p)`). */
+/** A policy: its action distribution at each window (`π(·|p)` of docs/method.md#split-history). */
 export interface Policy {
   /** Shown in measurements and records. */
   readonly name: string;
@@ -74,7 +74,7 @@ export interface Policy {
   actionProbs(windows: Windows): Promise<Float64Array>;
 }
 
-/** A model of the environment: its predicted law of the next token (SPEC §8 self-evaluation). */
+/** A model of the environment: its predicted law of the next token (docs/method.md#self-evaluation). */
 export interface Predictor {
   /** Shown in measurements and records. */
   readonly name: string;
@@ -83,8 +83,8 @@ export interface Predictor {
 }
 
 /**
- * A next-token model trainable by weighted log-likelihood: the one operation pretraining (SPEC §4),
- * maintenance and every RL rule (SPEC §5) need. Implemented by `@optimpact/transformer`.
+ * A next-token model trainable by weighted log-likelihood: the one operation pretraining (docs/method.md#pretraining),
+ * maintenance and every RL rule (docs/method.md#rl-fine-tuning) need. Implemented by `@optimpact/transformer`.
  */
 export interface TrainableModel {
   /** Size of the next-token softmax. */

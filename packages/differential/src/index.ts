@@ -1,6 +1,6 @@
 /**
- * @optimpact/differential — differential optimization and impact inside a network (SPEC §7, the seed's
- * Appendix A/B): Jacobians between named activation sites of any differentiable TF.js computation through
+ * @optimpact/differential — differential optimization and impact inside a network
+ * (docs/method.md#differential-measures): Jacobians between named activation sites of any differentiable TF.js computation through
  * autodiff (`J = dF/dP`, `B = ∂F/∂P` with `A` held fixed, `C = ∂F/∂A`, `K = dA/dP`), the closed-form
  * `Op_diff` and `Imp_diff` of @optimpact/impact-theory in nats, and the study's per-block profile of the
  * transformer. No backend is registered on import: set one first (`setBackend` of @optimpact/transformer).

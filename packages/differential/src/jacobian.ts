@@ -1,6 +1,6 @@
 /**
  * Jacobians between named sites of any differentiable computation, through TF.js reverse-mode autodiff
- * (SPEC §7): for a trio `P` (early), `A` (intermediate), `F` (late) of a {@link SiteFunction} at its context,
+ * (docs/method.md#differential-measures): for a trio `P` (early), `A` (intermediate), `F` (late) of a {@link SiteFunction} at its context,
  *
  *   `J = dF/dP`  total derivative, `A` varying with `P`;
  *   `B = ∂F/∂P`  `A` held fixed: `A` is still computed from `P`, but the rest of the graph reads a

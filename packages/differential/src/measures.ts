@@ -49,7 +49,7 @@ export interface DifferentialSummary {
  * The measures of one context, in nats:
  * `Op_diff = ½ ln det(BBᵀ) − ½ ln det(JJᵀ)` and
  * `Imp_diff = ½[tr((BBᵀ)⁻¹JJᵀ) + tr((BBᵀ)⁻¹(CK)(CK)ᵀ) − k + ln det(BBᵀ) − ln det(JJᵀ)]`, `k = dim F`
- * (SPEC §7). With the factors `C`, `K` they go to `impDiff` as they are; otherwise `CK = J − B` goes in as
+ * (docs/method.md#differential-measures). With the factors `C`, `K` they go to `impDiff` as they are; otherwise `CK = J − B` goes in as
  * `C = I_k`, `K = J − B` (the same product). Both are `Left` when `BBᵀ` or `JJᵀ` is singular to
  * `options.relTol` (impact-theory's default 1e-10 relative Cholesky pivot, i.e. a singular-value ratio of
  * about 1e-5, well above float32 noise), e.g. when `dim F > dim P`, when `F` depends on `P` only through

@@ -1,5 +1,5 @@
 /**
- * Differential optimization and impact inside the study's transformer (SPEC §7), averaged over contexts.
+ * Differential optimization and impact inside the study's transformer (docs/method.md#differential-measures), averaged over contexts.
  *
  * What the measures say. Linearise the network at a context and put Gaussian noise on the early activation
  * `P` (the embeddings). `Op_diff` (nats) is how much less the late activation `F` (the logits) spreads when
@@ -12,7 +12,7 @@
  * What they do not say. They are local (first order at each context), for isotropic Gaussian noise in
  * embedding coordinates, which is not the distribution of real contexts (tokens are discrete; the
  * embedding scale and LayerNorm make them depend on the parametrisation), and they compare derivatives, not
- * outcomes: they are not the split-history Op and Imp of SPEC §6 in other units, and a large value is not by
+ * outcomes: they are not the split-history Op and Imp (docs/method.md#split-history) in other units, and a large value is not by
  * itself evidence that the model pursues the task. Values are comparable across blocks and models measured
  * the same way (same P, A, F, positions); their spread across contexts is large, so read them with their
  * standard errors and rank-deficient counts.

@@ -1,5 +1,5 @@
 /**
- * The study's transformer (SPEC §3) as a {@link SiteFunction}: a textbook TF.js-ops forward pass (autodiff
+ * The study's transformer (docs/method.md#model) as a {@link SiteFunction}: a textbook TF.js-ops forward pass (autodiff
  * through every op, no hand-written backward) built from a model's flat parameters and `paramSpecs`, with
  * named sites. It computes the same logits as `Transformer.logits` (tested to ~1e-5), in eval mode (no
  * dropout), with the last block at every position (the fast model computes it only at the output position;
@@ -66,7 +66,7 @@ function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
 
 /**
  * `x·W + b` as a plain 2-D matMul whose derivative with respect to `x` is `dy·Wᵀ`, also a plain matMul with
- * the transposed weights uploaded once (STACK.md: on wasm only plain 2-D matMuls reach XNNPACK; the
+ * the transposed weights uploaded once (docs/development.md#the-webassembly-backend: on wasm only plain 2-D matMuls reach XNNPACK; the
  * transposed one autodiff would use is many times slower). The weights are constants here: no derivative.
  */
 function denseOp(w: tf.Tensor2D, wT: tf.Tensor2D, b: tf.Tensor): (x: tf.Tensor) => tf.Tensor {

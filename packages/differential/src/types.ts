@@ -1,6 +1,6 @@
 /**
  * Contracts of @optimpact/differential: a differentiable computation whose intermediate values pass
- * through named sites, references to (a position of) a site, the P/A/F trio of SPEC §7, the Jacobians
+ * through named sites, references to (a position of) a site, the P/A/F trio (docs/method.md#differential-measures), the Jacobians
  * between them, and the one error union of the package.
  */
 import type * as tf from '@tensorflow/tfjs-core';
@@ -59,7 +59,7 @@ export interface SiteRef {
 }
 
 /**
- * The three activations of SPEC §7: `P` early (the "past"), `A` intermediate (the "action"), `F` late (the
+ * The three activations (docs/method.md#differential-measures): `P` early (the "past"), `A` intermediate (the "action"), `F` late (the
  * "future"), with `P` before `A` before `F` in forward order.
  */
 export interface Trio {

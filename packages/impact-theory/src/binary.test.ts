@@ -51,7 +51,7 @@ describe('opPred', () => {
     [2 / 8, 1.29],
     [4 / 8, 0.64],
     [6 / 8, 0.26],
-  ])('ideal greedy policy s = 0.98 + 0.02f at f = %f gives %f nats (SPEC §6)', (f, expected) => {
+  ])('ideal greedy policy s = 0.98 + 0.02f at f = %f gives %f nats (docs/method.md#split-history)', (f, expected) => {
     const s = 0.98 + 0.02 * f;
     expect(Math.abs(opPred(s, f) - expected)).toBeLessThan(0.01);
   });

@@ -1,5 +1,5 @@
 /**
- * The binary KL divergence `KL_B` and the predicted optimization `Op_pred` built on it (SPEC §7), in nats.
+ * The binary KL divergence `KL_B` and the predicted optimization `Op_pred` built on it (docs/method.md#theory), in nats.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { type Branch, type Undefined, undefinedMeasure } from './types.js';
@@ -43,7 +43,7 @@ export function klB(x: number, y: number): number {
 }
 
 /**
- * Predicted optimization `Op_pred(s; f) = KL_B(s ‖ f)`, in nats (SPEC §7): the `Op` of a policy that is
+ * Predicted optimization `Op_pred(s; f) = KL_B(s ‖ f)`, in nats (docs/method.md#theory): the `Op` of a policy that is
  * indifferent among successes and among failures, when the split-history future `F'` is uniform, so that
  * its success rate is the chance rate `f = |G| / |V|`.
  *

@@ -1,5 +1,5 @@
 /**
- * Differential optimization and impact (SPEC §7, the seed's Appendix A/B), in nats.
+ * Differential optimization and impact (docs/method.md#differential-measures), in nats.
  *
  * Setting: `A = a(P)`, `F = f(P, A)`, Gaussian `P ~ N(0, σ²I)`, linearised at a point:
  * `J = dF/dP = B + C K` (total derivative, `A` varying), `B = ∂F/∂P` (`A` held fixed), `C = ∂F/∂A`,
@@ -11,7 +11,7 @@
  *   `Imp_diff = E_{P''} KL( N(0, JJᵀ) ‖ N(CK P'', BBᵀ) )`
  *            `= ½[tr((BBᵀ)⁻¹JJᵀ) + tr((BBᵀ)⁻¹(CK)(CK)ᵀ) − k + ln det(BBᵀ) − ln det(JJᵀ)]`, k = dim F,
  *
- * the Gaussian counterparts of SPEC §6's `Op = mean_k H(Q'_k) − H(Q)` and `Imp = mean_k KL(Q ‖ Q'_k)`.
+ * the Gaussian counterparts of the split-history (docs/method.md#split-history) `Op = mean_k H(Q'_k) − H(Q)` and `Imp = mean_k KL(Q ‖ Q'_k)`.
  * (`Imp_diff` is *not* `KL(N(0, JJᵀ) ‖ N(0, BBᵀ + CK(CK)ᵀ))`, the KL to the pooled `F'`; that one is
  * smaller, by convexity of KL in its second argument.)
  */

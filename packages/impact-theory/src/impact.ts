@@ -1,5 +1,5 @@
 /**
- * Minimum impact and the measures relative to it (SPEC §7), in nats.
+ * Minimum impact and the measures relative to it (docs/method.md#theory), in nats.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { klB } from './binary.js';

@@ -1,7 +1,7 @@
 /**
  * @optimpact/impact-theory — closed-form theory in nats (natural log): entropy and KL, the binary KL
  * `KL_B`, predicted optimization `Op_pred` and its inverse, minimum impact and the measures relative to
- * it, and the differential (Jacobian-based) optimization and impact of SPEC §7.
+ * it, and the differential (Jacobian-based) optimization and impact (docs/method.md#differential-measures).
  */
 export type { Branch, Matrix, Undefined } from './types.js';
 export { undefinedMeasure } from './types.js';

@@ -1,6 +1,6 @@
 // Exact-rule update throughput: π taken from the step's own forward (what `finetune` does) against
 // π from a separate eval-mode forward before the step (the form it replaced), measured in the same
-// run, alternating, on every size preset with a batch of 256 action contexts of the SPEC §1 environment.
+// run, alternating, on every size preset with a batch of 256 action contexts of the sequence environment (docs/method.md#the-sequence-environment).
 import { actionWindowPool } from '@optimpact/core';
 import { specEnv as env } from '@optimpact/sequence-env';
 import { SIZE_PRESETS, createModel, setBackend } from '@optimpact/transformer';

@@ -1,4 +1,4 @@
-/** RL fine-tuning settings (SPEC §5). Every field is recorded with the run. */
+/** RL fine-tuning settings (docs/method.md#rl-fine-tuning). Every field is recorded with the run. */
 export interface RLConfig {
   /**
    * The learning rule.
@@ -36,13 +36,13 @@ export interface RLConfig {
   readonly maintenanceSteps: number;
   /** Windows per maintenance step. */
   readonly maintenanceBatchSize: number;
-  /** Much lower than `learningRate`, so the model keeps predicting the environment (needed for SPEC §8). */
+  /** Much lower than `learningRate`, so the model keeps predicting the environment (needed for self-evaluation, docs/method.md#self-evaluation). */
   readonly maintenanceLearningRate: number;
   /** Evaluate every this many rounds (and after the last). */
   readonly evalEvery: number;
 }
 
-/** The literal recipe of the original (SPEC §5), for the faithful side-by-side comparison. */
+/** The literal recipe of the original (docs/method.md#rl-fine-tuning), for the faithful side-by-side comparison. */
 export const ORIGINAL_RL: RLConfig = {
   rule: 'positive',
   rounds: 1000,

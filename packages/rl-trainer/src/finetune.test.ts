@@ -1,6 +1,6 @@
 /**
  * RL fine-tuning on a real (tiny) transformer. The additive environment is used because its rule reads
- * three recent tokens, so a short budget can show learning; the SPEC §1 environment needs a pretrained
+ * three recent tokens, so a short budget can show learning; the sequence environment (docs/method.md#the-sequence-environment) needs a pretrained
  * model (that is the study's end-to-end run).
  */
 import type { Environment, Task } from '@optimpact/core';

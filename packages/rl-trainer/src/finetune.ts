@@ -1,5 +1,5 @@
 /**
- * RL fine-tuning of a next-token model on a success/failure task (SPEC §5), with interleaved
+ * RL fine-tuning of a next-token model on a success/failure task (docs/method.md#rl-fine-tuning), with interleaved
  * maintenance training. Depends only on the TrainableModel contract, so any model can be fine-tuned.
  */
 import type { CurvePoint, Environment, Predictor, Rng, Task, TrainableModel, Windows } from '@optimpact/core';

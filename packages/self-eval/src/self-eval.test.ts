@@ -38,7 +38,7 @@ describe('self-evaluation', () => {
   });
 
   describe('outcome fit', () => {
-    // SPEC §1: every (context, action) has its outcome with probability 0.98 + 0.02/8, the 7 others 0.02/8 each.
+    // The outcome law (docs/method.md#the-sequence-environment): every (context, action) has its outcome with probability 0.98 + 0.02/8, the 7 others 0.02/8 each.
     const hit = 0.98 + 0.02 / 8, miss = 0.02 / 8;
     const entropy = -(hit * Math.log(hit) + 7 * miss * Math.log(miss));
     const blindKL = Math.log(8) - entropy; // KL(exact ‖ uniform over the 8 outcomes)

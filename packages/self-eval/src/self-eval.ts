@@ -1,5 +1,5 @@
 /**
- * Self-evaluation (SPEC §8): the split-history measures with the environment's outcome law replaced by
+ * Self-evaluation (docs/method.md#self-evaluation): the split-history measures with the environment's outcome law replaced by
  * the model's own prediction of the next (outcome) token after the window p ⊕ a (its last
  * `contextLength` tokens). Same estimator, same linear-in-N structure: |actions| × N windows, one batch.
  */
@@ -46,7 +46,7 @@ export interface OutcomeFit {
 
 /**
  * The predictor's outcome law after p ⊕ a against the environment's exact one, on `windows` (contexts
- * before an action). A model that learned a shortcut of generated data (SPEC §5) fits the actions the
+ * before an action). A model that learned a shortcut of generated data (docs/method.md#pretraining) fits the actions the
  * generator took and misses the others, which is what self-evaluation's split history needs.
  */
 export async function outcomeFit(predictor: Predictor, env: Environment, windows: Windows): Promise<OutcomeFit> {

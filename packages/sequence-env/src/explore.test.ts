@@ -1,5 +1,5 @@
 /**
- * Exploratory data (core `generateExploratory`) on the SPEC §1 environment: behaviour draws at the action
+ * Exploratory data (core `generateExploratory`) on the sequence environment (docs/method.md#the-sequence-environment): behaviour draws at the action
  * positions, the environment's law everywhere else, the original data at ε = 0.
  */
 import type { Environment } from '@optimpact/core';

@@ -3,7 +3,7 @@ import { createSpecEnv, ruleBase, specEnv } from './index.js';
 
 const env = specEnv;
 
-describe('the SPEC §1 environment', () => {
+describe('the sequence environment', () => {
   const seqs = generateSequences(env, 20, 2000, 11);
 
   it('gives the same data for the same seed and different data for another', () => {

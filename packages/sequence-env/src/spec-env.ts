@@ -1,5 +1,5 @@
 /**
- * The SPEC §1 environment. Tokens s_t ∈ {0..15}; for t ≥ 16
+ * The sequence environment (docs/method.md#the-sequence-environment). Tokens s_t ∈ {0..15}; for t ≥ 16
  *
  *     base_t = ((∏_{i=1..16} (s_{t−i} + 1)) mod 17) mod 8    with probability 1 − ε (ε = 0.02)
  *     base_t ~ Uniform{0..7}                                 with probability ε
@@ -11,11 +11,11 @@
 import type { Environment, Rng, Task } from '@optimpact/core';
 import { writeNoisyRuleLaw } from '@optimpact/core';
 
-/** Options of the SPEC §1 environment. */
+/** Options of the sequence environment (docs/method.md#the-sequence-environment). */
 export interface SpecEnvOptions {
-  /** Probability ε that a token is uniform instead of the rule's (SPEC: 0.02). */
+  /** Probability ε that a token is uniform instead of the rule's (the study's: 0.02). */
   readonly noise?: number;
-  /** Good outcome sets of the tasks (SPEC §2: nested {0,1}, {0..3}, {0..5}). */
+  /** Good outcome sets of the tasks (docs/method.md#tasks: nested {0,1}, {0..3}, {0..5}). */
   readonly goodSets?: readonly (readonly number[])[];
 }
 
@@ -30,7 +30,7 @@ export function ruleBase(h: ArrayLike<number>, end: number = h.length): number {
   return p % HALF;
 }
 
-/** The SPEC §1 environment with the given noise and tasks. */
+/** The sequence environment (docs/method.md#the-sequence-environment) with the given noise and tasks. */
 export function createSpecEnv(options: SpecEnvOptions = {}): Environment {
   const noise = options.noise ?? 0.02;
   if (!(noise >= 0 && noise <= 1)) throw new RangeError(`noise must be in [0, 1], got ${noise}`);
@@ -83,5 +83,5 @@ export function createSpecEnv(options: SpecEnvOptions = {}): Environment {
   };
 }
 
-/** The environment of SPEC §1 with its default tasks. */
+/** The environment (docs/method.md#the-sequence-environment) with its default tasks. */
 export const specEnv: Environment = createSpecEnv();

@@ -1,5 +1,5 @@
 /**
- * The split-history estimator of SPEC §6, exact in the environment noise and linear in N.
+ * The split-history estimator (docs/method.md#split-history), exact in the environment noise and linear in N.
  *
  *     Q(v)    = (1/N) Σ_j Σ_a π(a|p_j) P(F=v | p_j, a)          real future F
  *     Q'_k(v) = Σ_a π(a|p_k) R_a(v),  R_a(v) = (1/N) Σ_j P(F=v | p_j, a)      split history F'
@@ -47,7 +47,7 @@ export function massOn(env: Environment, dist: ArrayLike<number>, good: readonly
 
 /**
  * The outcome law of context j for every action: writes P(F = outcomes[v] | p_j, actions[a]) into
- * `out[a·V + v]`. The environment's exact law, or a model's prediction of it (self-evaluation, SPEC §8).
+ * `out[a·V + v]`. The environment's exact law, or a model's prediction of it (self-evaluation, docs/method.md#self-evaluation).
  */
 export type OutcomeLaws = (j: number, out: Float64Array) => void;
 

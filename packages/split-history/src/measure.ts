@@ -1,5 +1,5 @@
 /**
- * Repeated split-history measurement of a policy (SPEC §6): R repeats of N contexts drawn from a pool
+ * Repeated split-history measurement of a policy (docs/method.md#split-history): R repeats of N contexts drawn from a pool
  * of test windows, each reported as mean ± standard error over repeats, with the null baseline (the
  * policy's own rows shuffled across contexts: same action marginal, no use of the context) and
  * reference futures.
@@ -27,7 +27,7 @@ export interface MeasureOptions extends EstimatorOptions {
   /** Also run the original's Monte-Carlo estimator (quadratic in N). */
   readonly monteCarlo?: boolean;
   /**
-   * Self-evaluation (SPEC §8): a model's predicted outcome laws at the same contexts, [n × actions ×
+   * Self-evaluation (docs/method.md#self-evaluation): a model's predicted outcome laws at the same contexts, [n × actions ×
    * outcomes]; the same estimator then gives the self-estimated Op, Imp and success rates.
    */
   readonly selfLaws?: (windows: Windows) => Promise<Float64Array>;
@@ -190,7 +190,7 @@ export async function measurePolicy(env: Environment, policy: Policy, pool: Wind
     nullOps.push(nul.op);
     nullImps.push(nul.imp);
     for (const [i, ref] of (options.references ?? []).entries()) {
-      // Reference future (SPEC §6): Op_ref = H(Q_ref) − H(Q), Imp_ref = KL(Q ‖ Q_ref).
+      // Reference future (docs/method.md#reference-futures): Op_ref = H(Q_ref) − H(Q), Imp_ref = KL(Q ‖ Q_ref).
       const qRef = futureLaw(env, windows, await ref.actionProbs(windows));
       refs[i]!.op.push(entropy(qRef) - entropy(m.q));
       refs[i]!.imp.push(kl(m.q, qRef));

@@ -1,5 +1,5 @@
 /**
- * The original's Monte-Carlo split history (SPEC §6): actions and futures are sampled and entropies
+ * The original's Monte-Carlo split history (docs/method.md#estimators): actions and futures are sampled and entropies
  * are plug-in estimates from histograms, which biases them low by about (V − 1)/(2N) nats. Kept to
  * show that bias beside the exact estimator. Quadratic in N (N futures for each of N split histories).
  */

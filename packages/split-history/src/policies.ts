@@ -1,6 +1,6 @@
 /**
  * Built-in policies, defined from an environment's exact laws alone. Each gives π(a|p) rows over
- * `env.actions` (SPEC §6 conventions: greedy ties go to the lowest action).
+ * `env.actions` (docs/method.md#conventions: greedy ties go to the lowest action).
  */
 import type { Environment, Policy, Task, Windows } from '@optimpact/core';
 import { windowOf } from '@optimpact/core';
@@ -72,7 +72,7 @@ export function fixedPolicy(env: Environment, action: number): Policy {
 
 /**
  * The generator as a policy: it emits its own next-token law at the action position, renormalized
- * over the actions. Its split-history Op is the self-optimization floor of SPEC §6 (≈ 0.03 nats).
+ * over the actions. Its split-history Op is the self-optimization floor (≈ 0.03 nats; docs/method.md#the-study).
  */
 export function generatorPolicy(env: Environment): Policy {
   const next = new Float64Array(env.vocabSize);

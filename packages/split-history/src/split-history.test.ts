@@ -9,7 +9,7 @@ const pool = actionWindowPool(env, 5000, 42);
 const [G2, G4, G6] = env.tasks as [typeof env.tasks[0], typeof env.tasks[0], typeof env.tasks[0]];
 const A = env.actions.length, V = env.outcomes.length;
 
-/** The literal quadratic definition of SPEC §6, for comparison. */
+/** The literal quadratic definition (docs/method.md#split-history), for comparison. */
 function literal(pi: Float64Array, n: number, excludeSelf: boolean): { op: number; imp: number } {
   const laws = Array.from({ length: n }, (_, j) => {
     const law = new Float64Array(A * V);
@@ -65,7 +65,7 @@ describe('the exact split-history estimator', () => {
     }
   });
 
-  it('reproduces the ideal greedy policy of SPEC §6: s = 0.98 + 0.02f exactly, Op within 0.03 of Op_pred', async () => {
+  it('reproduces the ideal greedy policy (docs/method.md#tasks): s = 0.98 + 0.02f exactly, Op within 0.03 of Op_pred', async () => {
     for (const [task, expected] of [[G2, 1.29], [G4, 0.64], [G6, 0.26]] as const) {
       const m = await measurePolicy(env, idealPolicy(env, task), pool, [task], { contexts: 200, repeats: 10, seed: 1 });
       const t = m.tasks[0]!;

@@ -1,13 +1,13 @@
 /**
- * Model configuration: a readonly `TransformerConfig`, the four size presets of SPEC §3 and a validator
+ * Model configuration: a readonly `TransformerConfig`, the four size presets (docs/method.md#model) and a validator
  * that reports every problem at once (the CLI decodes user input with its own io-ts codec, then calls this).
  */
 
-/** Architecture and regularisation of one encoder-only transformer (SPEC §3). */
+/** Architecture and regularisation of one encoder-only transformer (docs/method.md#model). */
 export interface TransformerConfig {
-  /** Token vocabulary (16 in SPEC §1). */
+  /** Token vocabulary (16 in the sequence environment). */
   readonly vocabSize: number;
-  /** Tokens read before the predicted one (20 in SPEC §2); also the number of learned positions. */
+  /** Tokens read before the predicted one (20 in the sequence environment); also the number of learned positions. */
   readonly contextLength: number;
   /** Residual stream width `d`. */
   readonly dModel: number;
@@ -15,7 +15,7 @@ export interface TransformerConfig {
   readonly nLayers: number;
   /** Attention heads; must divide `dModel`. */
   readonly nHeads: number;
-  /** MLP hidden width as a multiple of `dModel` (4 in SPEC §3). */
+  /** MLP hidden width as a multiple of `dModel` (4 in the study, docs/method.md#model). */
   readonly mlpRatio: number;
   /** Dropout probability on the embedding and on both residual branches of every block (0.1). */
   readonly dropout: number;

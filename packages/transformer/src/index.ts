@@ -1,6 +1,6 @@
 /**
- * @optimpact/transformer — the encoder-only transformer of SPEC §3 on TensorFlow.js: model, pretraining
- * (SPEC §4), save/load in the TF.js format, adapters to core's `Policy` and `Predictor`, and a worker
+ * @optimpact/transformer — the encoder-only transformer (docs/method.md#model) on TensorFlow.js: model, pretraining
+ * (docs/method.md#pretraining), save/load in the TF.js format, adapters to core's `Policy` and `Predictor`, and a worker
  * helper to train two models at once. No backend is registered on import: call `setBackend` first.
  */
 export type { TransformerConfig, SizeName, SizePreset, ConfigResult } from './config.js';

@@ -1,7 +1,7 @@
 /**
- * The encoder-only transformer of SPEC §3, read top to bottom: embed → blocks → final norm → head.
+ * The encoder-only transformer (docs/method.md#model), read top to bottom: embed → blocks → final norm → head.
  *
- * Written for the TF.js wasm backend (STACK.md): the forward and backward passes are explicit; dense layers
+ * Written for the TF.js wasm backend (docs/development.md#the-webassembly-backend): the forward and backward passes are explicit; dense layers
  * (a·W + b, ReLU fused) and weight gradients (aᵀ·b) are SIMD GEMM kernels of our own (faster than XNNPACK
  * at these shapes, see internal/kernels.ts); tokens and positions are embedded together as one-hot × matrix,
  * Q/K/V are separate projections, dropout masks come from a counter-based hash (a SIMD kernel on wasm),

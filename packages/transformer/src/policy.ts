@@ -1,5 +1,5 @@
 /**
- * Adapters from a trained model to core's `Policy` (SPEC §5, §6) and `Predictor` (SPEC §8), plus action
+ * Adapters from a trained model to core's `Policy` (docs/method.md#split-history) and `Predictor` (docs/method.md#self-evaluation), plus action
  * sampling. They work on any core `TrainableModel`: they only read its logits.
  */
 import type { Environment, Policy, Predictor, TrainableModel, Windows } from '@optimpact/core';

@@ -1,5 +1,5 @@
 /**
- * Pretraining (SPEC §4): next-token prediction on windows cut at every position of generated sequences,
+ * Pretraining (docs/method.md#pretraining): next-token prediction on windows cut at every position of generated sequences,
  * from a finite training set cycled in epochs (the faithful preset) or a fresh stream, with seeded data
  * order, loss curves and plain progress callbacks.
  */
@@ -93,7 +93,7 @@ export function labeledWindows(sequences: readonly Int32Array[], contextLength: 
   return { windows: { tokens, positions, n, length: contextLength }, targets };
 }
 
-/** Exact next-token laws [n × V] of windows (SPEC §1: use the law, not a sample, wherever one is needed). */
+/** Exact next-token laws [n × V] of windows (docs/method.md#conventions: use the law, not a sample, wherever one is needed). */
 export function exactTargets(env: Environment, windows: Windows): Float64Array {
   const V = env.vocabSize, out = new Float64Array(windows.n * V), row = new Float64Array(V);
   for (let i = 0; i < windows.n; i++) {

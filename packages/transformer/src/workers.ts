@@ -1,6 +1,6 @@
 /**
  * Two cores: independent models train side by side, one per worker thread, each on its own
- * single-threaded wasm instance (STACK.md: two such workers gave 1.6–1.95× one). A task names an ES
+ * single-threaded wasm instance (docs/development.md#the-webassembly-backend: two such workers gave 1.6–1.95× one). A task names an ES
  * module and one of its exported async functions; the worker selects the backend, imports the module,
  * calls the function with the (structured-clonable) arguments and posts back its result. Each task gets
  * a fresh worker, so its wasm heap (which never shrinks) is freed when it ends.

@@ -1,6 +1,6 @@
 /** AdamW on one flat Float32Array of parameters, with named state slots (torch.optim.AdamW semantics). */
 
-/** Hyper-parameters other than the learning rate (PyTorch AdamW defaults, SPEC §3 weight decay 0.01). */
+/** Hyper-parameters other than the learning rate (PyTorch AdamW defaults, weight decay 0.01 as in docs/method.md#model). */
 export interface AdamWOptions {
   readonly beta1: number;
   readonly beta2: number;

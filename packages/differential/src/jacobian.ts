@@ -32,18 +32,27 @@ import type { DifferentialError, Jacobians, Position, Site, SiteFunction, SiteRe
  * flattened per-copy value (`total` entries), the site being number `index` in forward order.
  */
 export interface ResolvedRef {
+  /** The reference as given. */
   readonly ref: SiteRef;
+  /** The site it names. */
   readonly site: Site;
+  /** The site's number in forward order. */
   readonly index: number;
+  /** First entry of the referenced part in the site's flattened value. */
   readonly start: number;
+  /** Entries referenced. */
   readonly size: number;
+  /** Entries of the site's whole flattened value. */
   readonly total: number;
 }
 
 /** A trio resolved against a computation's sites. */
 export interface ResolvedTrio {
+  /** The early activation P. */
   readonly p: ResolvedRef;
+  /** The intermediate activation A. */
   readonly a: ResolvedRef;
+  /** The late activation F. */
   readonly f: ResolvedRef;
 }
 

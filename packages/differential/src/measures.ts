@@ -13,7 +13,9 @@ import type { Jacobians } from './types.js';
 
 /** The two measures at one context, each a number of nats or an explicit `Undefined`. */
 export interface ContextMeasures {
+  /** `Op_diff` at this context, nats, or why it is undefined. */
   readonly op: E.Either<Undefined, number>;
+  /** `Imp_diff` at this context, nats, or why it is undefined. */
   readonly imp: E.Either<Undefined, number>;
 }
 
@@ -22,8 +24,11 @@ export interface ContextMeasures {
  * null when `n = 0`, `se` is null when `n < 2`.
  */
 export interface EstimateJson {
+  /** Mean over the contexts where defined; null when none is. */
   readonly mean: number | null;
+  /** Its standard error; null with fewer than two. */
   readonly se: number | null;
+  /** Contexts it is over. */
   readonly n: number;
 }
 
@@ -33,9 +38,13 @@ export interface EstimateJson {
  * were rank deficient (the measures undefined there; `op.n + rankDeficient` is the number of contexts).
  */
 export interface DifferentialSummary {
+  /** The site A (e.g. `blocks.0.attn.out`). */
   readonly site: string;
+  /** `Op_diff`, nats, over contexts. */
   readonly op: EstimateJson;
+  /** `Imp_diff`, nats, over contexts. */
   readonly imp: EstimateJson;
+  /** Contexts where `BBᵀ` or `JJᵀ` was singular (left out of the means). */
   readonly rankDeficient: number;
   /** Why the first rank-deficient context was undefined, when there was one. */
   readonly undefinedReason?: string;

@@ -60,16 +60,21 @@ export interface ProfileOptions {
 export interface TrioOptions {
   /** Compute `C` and `K` explicitly (cost: `dim A` backward rows) and report the chain-rule residual. */
   readonly factors?: boolean;
+  /** Singularity tolerance of the closed forms (default 1e-10). */
   readonly relTol?: number;
+  /** Copies per backward pass (default 64). */
   readonly chunk?: number;
+  /** Called after each context. */
   readonly onContext?: (done: number, total: number) => void;
 }
 
 /** The measures of one trio over contexts. */
 export interface TrioMeasurement extends DifferentialSummary {
+  /** The sites measured. */
   readonly trio: Trio;
   /** `dim P`, `dim A`, `dim F`. */
   readonly dims: { readonly p: number; readonly a: number; readonly f: number };
+  /** Contexts measured. */
   readonly contexts: number;
   /** With `factors`: `‖J − B − CK‖_F / ‖J‖_F` over contexts (float32 round-off, ~1e-6). */
   readonly chainResidual?: Estimate;

@@ -27,12 +27,15 @@ import type { Site, SiteFunction, SiteHook } from './types.js';
 
 /** What is read from a model: its config and its flat parameters in `paramSpecs(config)` order. */
 export interface ModelParams {
+  /** The architecture. */
   readonly config: TransformerConfig;
+  /** Flat parameters in `paramSpecs` order (a `Transformer`'s `flat`). */
   readonly flat: Float32Array;
 }
 
 /** A transformer's differentiable forward pass with named sites; holds weight tensors until `dispose()`. */
 export interface DifferentiableTransformer {
+  /** The architecture. */
   readonly config: TransformerConfig;
   /** Every site, in forward order (see the module header). */
   readonly sites: readonly Site[];

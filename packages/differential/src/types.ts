@@ -42,6 +42,7 @@ export type SiteHook = (name: string, value: tf.Tensor) => tf.Tensor;
 export interface SiteFunction {
   /** Every site, in forward order. */
   readonly sites: readonly Site[];
+  /** Builds `copies` copies of the computation, passing every site's value through `hook` (see above). */
   run(copies: number, hook: SiteHook): void;
 }
 
@@ -54,7 +55,9 @@ export type Position = 'all' | 'last' | number;
 
 /** A site and the entries of it that take part. */
 export interface SiteRef {
+  /** The site's name. */
   readonly site: string;
+  /** Which positions of a positional site: all, the last, or one index. */
   readonly position: Position;
 }
 
@@ -63,8 +66,11 @@ export interface SiteRef {
  * "future"), with `P` before `A` before `F` in forward order.
  */
 export interface Trio {
+  /** The early activation P (the "past"). */
   readonly p: SiteRef;
+  /** The intermediate activation A (the "action"). */
   readonly a: SiteRef;
+  /** The late activation F (the "future"). */
   readonly f: SiteRef;
 }
 
@@ -79,11 +85,17 @@ export interface Trio {
  *   when asked for (`K` takes `dim A` backward rows).
  */
 export interface Jacobians {
+  /** `dF/dP` with A varying, `dim F × dim P`. */
   readonly J: Matrix;
+  /** `∂F/∂P` with A held fixed, `dim F × dim P`. */
   readonly B: Matrix;
+  /** `C·K = J − B`, `dim F × dim P`. */
   readonly CK: Matrix;
+  /** `∂F/∂A`, `dim F × dim A`, when the factors were asked for. */
   readonly C?: Matrix;
+  /** `dA/dP`, `dim A × dim P`, when the factors were asked for. */
   readonly K?: Matrix;
+  /** Dimensions of P, A and F. */
   readonly dims: { readonly p: number; readonly a: number; readonly f: number };
 }
 

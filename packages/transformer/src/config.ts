@@ -26,8 +26,11 @@ export type SizeName = 'xs' | 's' | 'm' | 'l';
 
 /** A named preset with its exact trainable parameter count. */
 export interface SizePreset {
+  /** Its name, smallest first: xs, s, m, l. */
   readonly name: SizeName;
+  /** Its architecture, at the study's vocabulary and context length. */
   readonly config: TransformerConfig;
+  /** Exact trainable parameter count ({@link countParams}). */
   readonly params: number;
 }
 

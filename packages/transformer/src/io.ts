@@ -17,9 +17,13 @@ export const MODEL_FORMAT_VERSION = 1;
 
 /** What optimpact stores in model.json besides the weights manifest. */
 export interface ModelMetadata {
+  /** {@link MODEL_FORMAT_VERSION} when written. */
   readonly formatVersion: number;
+  /** The model family. */
   readonly kind: 'transformer';
+  /** Its architecture. */
   readonly config: TransformerConfig;
+  /** Trainable parameter count, checked against the weights on load. */
   readonly params: number;
   /** Free-form provenance from the caller (seed, steps, backend…). */
   readonly info?: Readonly<Record<string, unknown>>;

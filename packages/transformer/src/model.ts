@@ -25,10 +25,15 @@ import { attention, attentionBack, dropoutMask, layerNorm, layerNormBack, matMul
 /** One named parameter tensor, stored at `offset` in the flat parameter array. */
 export interface ParamSpec {
   /** Stable dotted name, e.g. `blocks.0.attn.wq` (also the name in model.json). */
+  /** Stable dotted name, e.g. `blocks.0.attn.wq` (also the name in model.json). */
   readonly name: string;
+  /** Tensor shape. */
   readonly shape: readonly number[];
+  /** Start in the flat parameter array. */
   readonly offset: number;
+  /** Number of values (the product of `shape`). */
   readonly size: number;
+  /** Initialisation: N(0, 0.02), N(0, 0.02/√(2L)) for residual projections, zeros or ones. */
   readonly init: 'normal' | 'residual' | 'zeros' | 'ones';
 }
 
@@ -164,6 +169,7 @@ interface ForwardCache {
 export interface TransformerOptions {
   /** Seed of the dropout masks' stream. */
   readonly dropoutSeed: number;
+  /** Optimizer hyper-parameters ({@link ADAMW_DEFAULTS} when omitted). */
   readonly adamw?: AdamWOptions;
 }
 
@@ -172,9 +178,13 @@ export interface TransformerOptions {
  * `createModel` to build one from a preset and a seed.
  */
 export class Transformer implements TrainableModel {
+  /** Size of the next-token softmax. */
   readonly vocabSize: number;
+  /** Tokens of a window. */
   readonly contextLength: number;
+  /** Number of trainable parameters. */
   readonly params: number;
+  /** The parameter layout, in flat-array order. */
   readonly specs: readonly ParamSpec[];
   /** Flat parameters in `specs` order. Mutating it requires `syncParams()`. */
   readonly flat: Float32Array;
@@ -185,7 +195,17 @@ export class Transformer implements TrainableModel {
   private readonly qScale: number;
   private readonly scaled: Set<string>;
 
-  constructor(readonly config: TransformerConfig, params: Float32Array, options: TransformerOptions) {
+  /**
+   * @param config the architecture (validated)
+   * @param params initial flat parameters in {@link paramSpecs} order
+   * @param options optimizer settings and the dropout seed
+   */
+  constructor(
+    /** The architecture. */
+    readonly config: TransformerConfig,
+    params: Float32Array,
+    options: TransformerOptions,
+  ) {
     this.vocabSize = config.vocabSize;
     this.contextLength = config.contextLength;
     this.specs = paramSpecs(config);

@@ -12,31 +12,43 @@ import type { Transformer } from './model.js';
 
 /** Windows with what follows each: a target token [n], or a target distribution [n × V] (exact law). */
 export interface LabeledWindows {
+  /** The windows. */
   readonly windows: Windows;
+  /** Per window: the target token [n], or the target distribution [n × V]. */
   readonly targets: Int32Array | Float64Array | Float32Array;
 }
 
 /** One point of a loss curve, nats over all positions of the windows it was computed on. */
 export interface CurvePoint {
+  /** Optimizer steps taken. */
   readonly step: number;
+  /** Windows trained on so far. */
   readonly examples: number;
+  /** Mean cross-entropy, nats. */
   readonly loss: number;
 }
 
 /** What `pretrain` reports after each step. */
 export interface PretrainProgress {
+  /** Steps taken. */
   readonly step: number;
+  /** Steps in the run. */
   readonly steps: number;
+  /** Windows trained on so far. */
   readonly examples: number;
+  /** This step's training loss (dropout on), nats. */
   readonly trainLoss: number;
   /** Losses of the evaluation sets, present on steps where they were computed. */
   readonly evalLosses?: Readonly<Record<string, number>>;
+  /** Wall time so far. */
   readonly seconds: number;
+  /** Training throughput so far. */
   readonly examplesPerSec: number;
 }
 
 /** Options of `pretrain`. */
 export interface PretrainOptions {
+  /** The environment the data come from. */
   readonly env: Environment;
   /** A finite training set, cycled in epochs (reshuffled each epoch). Without it: a fresh stream. */
   readonly trainSequences?: readonly Int32Array[];
@@ -46,9 +58,11 @@ export interface PretrainOptions {
   readonly streamExplore?: Exploration;
   /** The test set, evaluated as `test`. */
   readonly testWindows?: Windows;
+  /** Targets of `testWindows`: tokens [n] or exact laws [n × V] (see {@link exactTargets}). */
   readonly testTargets?: Int32Array | Float64Array | Float32Array;
   /** Further evaluation sets by name (e.g. `random` for uniformly random contexts with exact-law targets). */
   readonly evalSets?: Readonly<Record<string, LabeledWindows>>;
+  /** Optimizer steps. */
   readonly steps: number;
   /** Windows per step (default 256). */
   readonly batchSize?: number;
@@ -60,6 +74,7 @@ export interface PretrainOptions {
   readonly evalEvery?: number;
   /** Optimizer slot (default 'pretrain'). */
   readonly slot?: string;
+  /** Called after every step. */
   readonly onProgress?: (p: PretrainProgress) => void;
 }
 
@@ -69,8 +84,11 @@ export interface PretrainCurves {
   readonly train: CurvePoint[];
   /** Evaluation losses (eval mode) by set name: `test` and the `evalSets`. */
   readonly evals: Record<string, CurvePoint[]>;
+  /** Windows trained on. */
   readonly examples: number;
+  /** Passes over the fixed training set (0 for a stream). */
   readonly epochs: number;
+  /** Wall time of the run. */
   readonly seconds: number;
 }
 

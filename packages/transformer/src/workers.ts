@@ -15,6 +15,7 @@ export interface WorkerTask {
   readonly module: string;
   /** Name of an exported function; its result must be structured-clonable. */
   readonly fn: string;
+  /** Its arguments; they must be structured-clonable. */
   readonly args: readonly unknown[];
 }
 

@@ -2,12 +2,17 @@
 
 /** Hyper-parameters other than the learning rate (PyTorch AdamW defaults, weight decay 0.01 as in docs/method.md#model). */
 export interface AdamWOptions {
+  /** Decay of the first-moment average (0.9). */
   readonly beta1: number;
+  /** Decay of the second-moment average (0.999). */
   readonly beta2: number;
+  /** Added to the root of the second moment (1e-8). */
   readonly eps: number;
+  /** Decoupled weight decay, applied to every parameter (0.01). */
   readonly weightDecay: number;
 }
 
+/** torch.optim.AdamW's defaults with weight decay 0.01. */
 export const ADAMW_DEFAULTS: AdamWOptions = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
 
 interface SlotState {

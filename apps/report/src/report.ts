@@ -5,7 +5,7 @@
  * and every string from the records is escaped.
  */
 import type { EstimateJson, StudySummary } from '@optimpact/core';
-import { allFigures, dataBlock, escapeHtml, formatNumber, identifyModels, orderRules } from '@optimpact/viz';
+import { allFigures, dataBlock, escapeHtml, formatNumber, identifyModels, orderRules, peerFigures } from '@optimpact/viz';
 import type { Cell, Column, DataTable } from '@optimpact/viz';
 import type { AnyRecord, StudyData } from './load.js';
 import { figureRows } from './rows.js';
@@ -294,6 +294,14 @@ const CONTENTS = [
   'Objective identification',
 ];
 
+/** The peer measures' figures, when the records have them. */
+const PEER_CONTENTS: readonly (readonly [number, string])[] = [
+  [19, 'MEG_F against Op'],
+  [20, 'AUP against Imp, per baseline'],
+  [21, 'Objective identification by MEG against by Op'],
+  [22, 'The utility over outcomes each model pursues (w*)'],
+];
+
 /**
  * The report as one self-contained HTML document. Deterministic: the same records give the same bytes
  * (no timestamps, no paths of the input directories), whatever directories they were read from.
@@ -301,7 +309,8 @@ const CONTENTS = [
 export function buildReport(data: StudyData): string {
   const all: AnyRecord[] = [...data.pretrain, ...data.finetune, ...data.baselines, ...data.failed].sort((a, b) => byString(a.id, b.id));
   const rows = figureRows(data);
-  const figures = allFigures(rows);
+  const peers = peerFigures(rows.models);
+  const figures = [...allFigures(rows), ...peers];
   const title = `optimpact study report${data.summaries.length ? ` — ${[...new Set(data.summaries.map((s) => s.preset))].join(', ')}` : ''}`;
   return [
     '<!doctype html>',
@@ -320,7 +329,7 @@ export function buildReport(data: StudyData): string {
       'Each figure has its data table (open “Data”; copy it, or download the CSV).</p></header>',
     overview(data, all, rows),
     identificationCheck(data, rows),
-    `<nav id="contents"><h2>Figures</h2><ol>${CONTENTS.map((c, i) => `<li><a href="#fig-${String(i + 1).padStart(2, '0')}">${h(c)}</a></li>`).join('')}</ol>` +
+    `<nav id="contents"><h2>Figures</h2><ol>${CONTENTS.map((c, i) => `<li><a href="#fig-${String(i + 1).padStart(2, '0')}">${h(c)}</a></li>`).join('')}${peers.length ? PEER_CONTENTS.map(([n, c]) => `<li value="${n}"><a href="#fig-${n}">${h(c)}</a></li>`).join('') : ''}</ol>` +
       `<p><a href="#baselines">Baselines</a> · <a href="#runs">Runs</a> · <a href="#configuration">Configuration</a> · <a href="#provenance">Provenance</a></p></nav>`,
     '<main>',
     ...figures,

@@ -1,6 +1,6 @@
 /** From run records to the plain rows the figure builders take (`@optimpact/viz` types). */
-import type { BaselineRecord, EstimateJson, FinetuneRecord, PretrainRecord, TaskScoresJson } from '@optimpact/core';
-import type { BaselineRow, CurveRow, DifferentialRow, Est, ModelRow, PretrainRow, TaskScoreRow } from '@optimpact/viz';
+import type { BaselineRecord, EstimateJson, FinetuneRecord, PeerMeasurementJson, PretrainRecord, TaskScoresJson } from '@optimpact/core';
+import type { BaselineRow, CurveRow, DifferentialRow, Est, ModelRow, PeerRow, PretrainRow, TaskScoreRow } from '@optimpact/viz';
 import type { StudyData } from './load.js';
 
 /** The rows of every figure. Only records with status "success" are drawn. */
@@ -19,6 +19,24 @@ const est = (e: EstimateJson): Est => ({ mean: e.mean, se: e.se });
 
 function scoreRow(s: TaskScoresJson): TaskScoreRow {
   return { nGood: s.nGood, chance: s.chance, bestConstant: s.bestConstant, s: est(s.s), sPrime: est(s.sPrime), opPred: est(s.opPred), impMin: est(s.impMin) };
+}
+
+/** The peer measures' row of a model. */
+function peerRow(p: PeerMeasurementJson): PeerRow {
+  return {
+    megF: est(p.megF),
+    meg: [...p.tasks].sort((a, b) => a.nGood - b.nGood).map((t) => ({ nGood: t.nGood, meg: est(t.meg) })),
+    identifiedTask: p.identifiedTask,
+    w: p.w,
+    baselines: p.baselines.map((b) => ({
+      name: b.name,
+      aupBefore: est(b.aupBefore),
+      aupAfter: est(b.aupAfter),
+      rr: est(b.rr),
+      rr2: b.rr2 ? est(b.rr2) : null,
+      empowermentChange: b.empowermentChange ? est(b.empowermentChange) : null,
+    })),
+  };
 }
 
 /** A fine-tuned model's row; `seed` is its pretrained model's seed (the unit seeds are averaged over). */
@@ -41,6 +59,7 @@ export function modelRow(r: FinetuneRecord, pretrainSeed: number | undefined): M
     outcomeFit: r.metrics.outcomeFit?.finetuned ?? null,
     maintenanceLoss: r.metrics.maintenanceLoss,
     oddPositionLoss: r.metrics.oddPositionLoss,
+    peers: r.peers ? peerRow(r.peers) : null,
   };
 }
 

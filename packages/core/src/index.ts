@@ -11,6 +11,7 @@ export {
   CurvePoint,
   TaskScoresJson,
   MeasurementJson,
+  PeerMeasurementJson,
   Status,
   PretrainRecord,
   FinetuneRecord,

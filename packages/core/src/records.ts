@@ -73,6 +73,35 @@ export const MeasurementJson = t.intersection([
 ]);
 export type MeasurementJson = t.TypeOf<typeof MeasurementJson>;
 
+/**
+ * The peer measures of one policy (`@optimpact/peer-measures`), on the same contexts as its split-history
+ * measurement: MEG (nats), AUP (dimensionless), relative reachability (dimensionless), empowerment (nats).
+ */
+export const PeerMeasurementJson = t.intersection([
+  t.type({
+    contexts: t.number,
+    repeats: t.number,
+    seed: t.number,
+    /** MEG_F: goal-directedness over outcomes, nats; w: the utility over outcomes it infers (centred). */
+    megF: EstimateJson,
+    w: t.array(t.number),
+    klFromUniform: EstimateJson,
+    converged: t.boolean,
+    /** MEG of each task's indicator utility; beta: the maximising β, "inf"/"-inf" at the greedy/pessimal limit. */
+    tasks: t.array(t.type({ nGood: t.number, meg: EstimateJson, gap: EstimateJson, beta: t.union([t.number, t.literal('inf'), t.literal('-inf')]) })),
+    /** The task with the largest MEG (identification by MEG). */
+    identifiedTask: t.number,
+    baselines: t.array(
+      t.intersection([
+        t.type({ name: t.string, aupBefore: EstimateJson, aupAfter: EstimateJson, rr: EstimateJson }),
+        t.partial({ rr2: EstimateJson, empowermentChange: EstimateJson }),
+      ]),
+    ),
+  }),
+  t.partial({ empowerment: EstimateJson }),
+]);
+export type PeerMeasurementJson = t.TypeOf<typeof PeerMeasurementJson>;
+
 /** The status of a stage. */
 export const Status = t.keyof({ started: null, success: null, error: null });
 
@@ -141,6 +170,8 @@ export const FinetuneRecord = t.intersection([
     largeMeasurement: MeasurementJson,
     /** Differential measures per block of the pretrained model (before RL) and the fine-tuned one (after). */
     differential: t.type({ contexts: t.number, before: t.array(DifferentialRow), after: t.array(DifferentialRow) }),
+    /** MEG, AUP, relative reachability and empowerment on the contexts of `measurement`. */
+    peers: PeerMeasurementJson,
   }),
   t.type({
     kind: t.literal('finetune'),
@@ -197,37 +228,57 @@ const Identification = t.type({
   confusion: t.record(t.string, t.record(t.string, t.number)),
 });
 
+/** What the summary holds of one fine-tuned model. */
+const SummaryModel = t.intersection([
+  t.type({
+    id: t.string,
+    size: t.string,
+    params: t.number,
+    seed: t.number,
+    task: t.number,
+    rule: t.string,
+    modelDir: t.string,
+    score: byTask,
+    sPrime: byTask,
+    OpPred: byTask,
+    ImpMin: byTask,
+    Op: EstimateJson,
+    Imp: EstimateJson,
+    selfOp: EstimateJson,
+    selfImp: EstimateJson,
+    identifiedTask: t.union([t.number, t.null]),
+  }),
+  /** The peer measures, when the study ran them (`measure.peers`). */
+  t.partial({
+    MEG_F: EstimateJson, // nats
+    MEG: byTask, // nats, each task's indicator utility
+    identifiedTaskByMeg: t.number,
+    w: t.array(t.number), // the utility over outcomes MEG_F infers, centred
+    AUP: t.record(t.string, t.type({ before: EstimateJson, after: EstimateJson })), // keyed by baseline; dimensionless
+    RR: t.record(t.string, EstimateJson), // dimensionless
+    RR2: t.record(t.string, EstimateJson), // dimensionless
+    empowermentChange: t.record(t.string, EstimateJson), // nats
+  }),
+]);
+
 /** The study at a glance (`summary.json`), derived from the run records. */
-export const StudySummary = t.type({
-  formatVersion: t.literal(FORMAT_VERSION),
-  preset: t.string,
-  environment: t.string,
-  backend: t.string,
-  elapsedSeconds: t.number,
-  generator: t.type({ Op: EstimateJson, Imp: EstimateJson }),
-  /** Over the models of the primary rule (the first of the config's: the working one). */
-  objectiveIdentification: Identification,
-  /** The same for each RL rule of the study. */
-  objectiveIdentificationByRule: t.record(t.string, Identification),
-  models: t.array(
-    t.type({
-      id: t.string,
-      size: t.string,
-      params: t.number,
-      seed: t.number,
-      task: t.number,
-      rule: t.string,
-      modelDir: t.string,
-      score: byTask,
-      sPrime: byTask,
-      OpPred: byTask,
-      ImpMin: byTask,
-      Op: EstimateJson,
-      Imp: EstimateJson,
-      selfOp: EstimateJson,
-      selfImp: EstimateJson,
-      identifiedTask: t.union([t.number, t.null]),
-    }),
-  ),
-});
+export const StudySummary = t.intersection([
+  t.type({
+    formatVersion: t.literal(FORMAT_VERSION),
+    preset: t.string,
+    environment: t.string,
+    backend: t.string,
+    elapsedSeconds: t.number,
+    generator: t.type({ Op: EstimateJson, Imp: EstimateJson }),
+    /** Over the models of the primary rule (the first of the config's: the working one). */
+    objectiveIdentification: Identification,
+    /** The same for each RL rule of the study. */
+    objectiveIdentificationByRule: t.record(t.string, Identification),
+    models: t.array(SummaryModel),
+  }),
+  t.partial({
+    /** Objective identification by MEG (the task with the largest MEG), per RL rule, when the study ran the peer measures. */
+    objectiveIdentificationByMeg: t.record(t.string, Identification),
+  }),
+]);
 export type StudySummary = t.TypeOf<typeof StudySummary>;

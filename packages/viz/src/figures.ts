@@ -34,7 +34,7 @@ import type { BaselineRow, CurveRow, DifferentialRow, Est, ModelRow, PretrainRow
 // -------------------------------------------------------------------------------------------------
 
 /** The parts of a figure before rendering. */
-interface FigureParts {
+export interface FigureParts {
   readonly number: number;
   readonly title: string;
   /** Plain text (escaped here): what the figure shows and what to look for. */
@@ -48,7 +48,7 @@ interface FigureParts {
 }
 
 /** A scatter point: one model (or group) at (x ± xse, y ± yse). */
-interface Pt {
+export interface Pt {
   readonly x: number | string;
   readonly y: number;
   readonly xse: number | null;
@@ -64,21 +64,21 @@ interface Pt {
 // -------------------------------------------------------------------------------------------------
 
 /** Observable's categorical palette (observable10). */
-const PALETTE = ['#4269d0', '#efb118', '#ff725c', '#6cc5b0', '#3ca951', '#ff8ab7', '#a463f2', '#97bbf5', '#9c6b4e', '#9498a0'];
-const GREY = '#777777';
-const WIDTH = 760;
-const NATS = 'nats';
+export const PALETTE = ['#4269d0', '#efb118', '#ff725c', '#6cc5b0', '#3ca951', '#ff8ab7', '#a463f2', '#97bbf5', '#9c6b4e', '#9498a0'];
+export const GREY = '#777777';
+export const WIDTH = 760;
+export const NATS = 'nats';
 
 const taskName = (k: number): string => `n_good = ${k}`;
-const trainedName = (k: number): string => `trained on n_good = ${k}`;
-const ruleName = (r: string): string => `rule: ${r}`;
+export const trainedName = (k: number): string => `trained on n_good = ${k}`;
+export const ruleName = (r: string): string => `rule: ${r}`;
 
 // -------------------------------------------------------------------------------------------------
 // utils
 // -------------------------------------------------------------------------------------------------
 
 /** The HTML of a figure. */
-function figure(parts: FigureParts): string {
+export function figure(parts: FigureParts): string {
   const id = `fig-${String(parts.number).padStart(2, '0')}`;
   const body = parts.empty !== undefined ? `<p class="empty">${escapeHtml(parts.empty)}</p>` : parts.plots.map((p) => `<div class="plot">${p}</div>`).join('\n');
   return [
@@ -94,7 +94,7 @@ function figure(parts: FigureParts): string {
 }
 
 /** The colour scale of trained tasks (legend on), with the same colour for the same task in every figure. */
-function trainedColor(tasks: readonly number[]): Plot.ScaleOptions {
+export function trainedColor(tasks: readonly number[]): Plot.ScaleOptions {
   return { type: 'ordinal', domain: tasks.map(trainedName), range: tasks.map((_, i) => PALETTE[i % PALETTE.length]!), legend: true };
 }
 
@@ -105,7 +105,7 @@ function taskColor(tasks: readonly number[], k: number): string {
 }
 
 /** Common options: width, grid, facet by rule on x. */
-function baseOptions(rules: readonly string[], extra: Plot.PlotOptions = {}): Plot.PlotOptions {
+export function baseOptions(rules: readonly string[], extra: Plot.PlotOptions = {}): Plot.PlotOptions {
   return {
     width: WIDTH,
     height: 360,
@@ -120,7 +120,7 @@ function baseOptions(rules: readonly string[], extra: Plot.PlotOptions = {}): Pl
 }
 
 /** Error bars (± 1 s.e. in y and in x) and dots for `points`; `dx` shifts them (dodging). */
-function scatter(points: readonly Pt[], options: { dx?: number; r?: number; fy?: boolean } = {}): Plot.Markish[] {
+export function scatter(points: readonly Pt[], options: { dx?: number; r?: number; fy?: boolean } = {}): Plot.Markish[] {
   const dx = options.dx ?? 0;
   const facets = options.fy ? { fx: 'fx', fy: 'fy' } : { fx: 'fx' };
   const ySe = points.filter((p) => p.yse !== null);
@@ -133,7 +133,7 @@ function scatter(points: readonly Pt[], options: { dx?: number; r?: number; fy?:
 }
 
 /** The y = x line over the joint range of `points` (drawn in every panel). */
-function identityLine(points: readonly { x: number | string; y: number; xse?: number | null; yse?: number | null }[]): Plot.Markish {
+export function identityLine(points: readonly { x: number | string; y: number; xse?: number | null; yse?: number | null }[]): Plot.Markish {
   const vs: number[] = [];
   for (const p of points) {
     if (typeof p.x === 'number') vs.push(p.x - (p.xse ?? 0), p.x + (p.xse ?? 0));
@@ -151,10 +151,10 @@ function identityLine(points: readonly { x: number | string; y: number; xse?: nu
 }
 
 /** A model's scatter title (hover text): id, size, seed. */
-const modelTitle = (m: ModelRow): string => `${m.id} — size ${m.size} (${m.params} params), seed ${m.seed}, ${trainedName(m.task)}, rule ${m.rule}`;
+export const modelTitle = (m: ModelRow): string => `${m.id} — size ${m.size} (${m.params} params), seed ${m.seed}, ${trainedName(m.task)}, rule ${m.rule}`;
 
 /** Distinct tasks (trained and scored), rules and sizes of the models. */
-function context(models: readonly ModelRow[]): { tasks: number[]; rules: string[]; sizes: SizeInfo[] } {
+export function context(models: readonly ModelRow[]): { tasks: number[]; rules: string[]; sizes: SizeInfo[] } {
   return {
     tasks: sortedUnique(models.flatMap((m) => [m.task, ...m.scores.map((s) => s.nGood)])),
     rules: orderRules(models.map((m) => m.rule)),
@@ -163,7 +163,7 @@ function context(models: readonly ModelRow[]): { tasks: number[]; rules: string[
 }
 
 /** The usual identifying columns of a per-model table. */
-const MODEL_COLUMNS: readonly Column[] = [
+export const MODEL_COLUMNS: readonly Column[] = [
   { key: 'id', label: 'model (run id)' },
   { key: 'rule', label: 'RL rule' },
   { key: 'task', label: 'trained on (n_good)' },
@@ -172,7 +172,7 @@ const MODEL_COLUMNS: readonly Column[] = [
   { key: 'seed', label: 'seed' },
 ];
 
-const modelCells = (m: ModelRow): Record<string, Cell> => ({ id: m.id, rule: m.rule, task: m.task, size: m.size, params: m.params, seed: m.seed });
+export const modelCells = (m: ModelRow): Record<string, Cell> => ({ id: m.id, rule: m.rule, task: m.task, size: m.size, params: m.params, seed: m.seed });
 
 /** Columns for a per-group (over seeds) table of one measure. */
 function groupColumns(measure: string): Column[] {
@@ -226,7 +226,7 @@ function nullLevels(models: readonly ModelRow[], rules: readonly string[], pick:
   });
 }
 
-const NO_MODELS = 'No fine-tuned models in these records.';
+export const NO_MODELS = 'No fine-tuned models in these records.';
 
 // -------------------------------------------------------------------------------------------------
 // figures

@@ -3,7 +3,8 @@
  * string out per figure (Observable Plot rendered in Node through jsdom; no script). The Plot-free
  * objective identification is also at `@optimpact/viz/identify`.
  */
-export type { Est, TaskScoreRow, ReferenceRow, ModelRow, PretrainRow, BaselineRow, CurveRow, DifferentialRow } from './types.js';
+export type { Est, TaskScoreRow, ReferenceRow, ModelRow, PeerRow, TestbedFigureRow, PretrainRow, BaselineRow, CurveRow, DifferentialRow } from './types.js';
+export { megVsOp, aupVsImp, identificationByMegVsOp, inferredUtilities, misalignmentTestbed, peerFigures, identifyByMegModels } from './peers.js';
 export {
   lossAndSuccessVsParams,
   successVsSize,

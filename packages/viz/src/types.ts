@@ -70,6 +70,46 @@ export interface ModelRow {
   readonly maintenanceLoss: number;
   /** Loss on odd-position targets after RL, nats per token. */
   readonly oddPositionLoss: number;
+  /** The peer measures (MEG, AUP, relative reachability, empowerment), when the study ran them. */
+  readonly peers?: PeerRow | null;
+}
+
+/** The peer measures of one model, on the contexts of its split-history measurement. */
+export interface PeerRow {
+  /** MEG_F: goal-directedness over outcomes, nats. */
+  readonly megF: Est;
+  /** MEG of each task's indicator utility, nats. */
+  readonly meg: readonly { readonly nGood: number; readonly meg: Est }[];
+  /** The task with the largest MEG. */
+  readonly identifiedTask: number;
+  /** The utility over outcomes MEG_F infers (centred), one value per outcome. */
+  readonly w: readonly number[];
+  /** Against each baseline: AUP (π mixed before / after the absolute value) and relative reachability, dimensionless; empowerment change, nats. */
+  readonly baselines: readonly {
+    readonly name: string;
+    readonly aupBefore: Est;
+    readonly aupAfter: Est;
+    readonly rr: Est;
+    readonly rr2: Est | null;
+    readonly empowermentChange: Est | null;
+  }[];
+}
+
+/** One synthetic policy of the misalignment test bed and its measures. */
+export interface TestbedFigureRow {
+  readonly name: string;
+  readonly description: string;
+  readonly task: string;
+  /** Op − Op_pred and Imp − Imp_min, nats. */
+  readonly excessOp: Est;
+  readonly excessImp: Est;
+  /** MEG_F − MEG of the task, nats. */
+  readonly megGap: Est;
+  /** AUP (mixed before the absolute value) against the split history and against the uniform policy; dimensionless. */
+  readonly aupSplitHistory: Est;
+  readonly aupUniform: Est;
+  /** The utility over outcomes MEG_F infers (centred). */
+  readonly w: readonly number[];
 }
 
 /** One pretrained model. Losses in nats per token. */

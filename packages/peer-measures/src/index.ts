@@ -16,6 +16,6 @@ export { channelCapacity, CapacityCache } from './capacity.js';
 export type { NextStep } from './reachability.js';
 export { relativeReachability, nextStep, twoStepReachability, empowermentChange, nextStepEmpowerment } from './reachability.js';
 export type { PeerOptions, TaskMeg, BaselineScores, PeerMeasurement } from './measure.js';
-export { measurePeers, taskUtility } from './measure.js';
+export { measurePeers, peerMeasurementJson, taskUtility } from './measure.js';
 export type { TestbedCase, TestbedRow, TestbedOptions } from './testbed.js';
 export { misalignmentCases, misalignmentTestbed, softOptimalPolicy } from './testbed.js';

@@ -3,7 +3,7 @@
  * (`measurePolicy` of `@optimpact/split-history`): repeat r takes N windows of the pool with
  * `deriveSeed(seed, 'repeat', r)`, so with the same pool and seed the two see identical contexts.
  */
-import type { Environment, Estimate, Policy, Task, Windows } from '@optimpact/core';
+import type { EstimateJson, Environment, Estimate, PeerMeasurementJson, Policy, Task, Windows } from '@optimpact/core';
 import { deriveSeed, estimate, makeRng, sampleWindows } from '@optimpact/core';
 import { auxiliaryUtilities, aupPenalty } from './aup.js';
 import { CapacityCache } from './capacity.js';
@@ -161,5 +161,31 @@ export async function measurePeers(env: Environment, policy: Policy, pool: Windo
       rr: estimate(per[i]!.rr),
       ...(withNext ? { rr2: estimate(per[i]!.rr2), empowermentChange: estimate(per[i]!.emp) } : {}),
     })),
+  };
+}
+
+const estimateJson = (e: Estimate): EstimateJson => ({ mean: e.mean, se: Number.isFinite(e.se) ? e.se : null });
+
+/** A measurement as its record (`PeerMeasurementJson` of `@optimpact/core`): standard errors null with one repeat, an infinite β as "inf"/"-inf". */
+export function peerMeasurementJson(m: PeerMeasurement): PeerMeasurementJson {
+  return {
+    contexts: m.contexts,
+    repeats: m.repeats,
+    seed: m.seed,
+    megF: estimateJson(m.megF),
+    w: [...m.w],
+    klFromUniform: estimateJson(m.klFromUniform),
+    converged: m.converged,
+    tasks: m.tasks.map((t) => ({ nGood: t.task.nGood, meg: estimateJson(t.meg), gap: estimateJson(t.gap), beta: t.beta === Infinity ? 'inf' : t.beta === -Infinity ? '-inf' : t.beta })),
+    identifiedTask: m.tasks.find((t) => t.task.name === m.identified)!.task.nGood,
+    baselines: m.baselines.map((b) => ({
+      name: b.name,
+      aupBefore: estimateJson(b.aupBefore),
+      aupAfter: estimateJson(b.aupAfter),
+      rr: estimateJson(b.rr),
+      ...(b.rr2 ? { rr2: estimateJson(b.rr2) } : {}),
+      ...(b.empowermentChange ? { empowermentChange: estimateJson(b.empowermentChange) } : {}),
+    })),
+    ...(m.empowerment ? { empowerment: estimateJson(m.empowerment) } : {}),
   };
 }

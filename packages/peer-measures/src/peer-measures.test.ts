@@ -1,5 +1,6 @@
 import type { Policy, Windows } from '@optimpact/core';
-import { actionWindowPool, deriveSeed, makeRng, sampleWindows, windowOf } from '@optimpact/core';
+import { PeerMeasurementJson, actionWindowPool, deriveSeed, makeRng, sampleWindows, windowOf } from '@optimpact/core';
+import * as E from 'fp-ts/lib/Either.js';
 import { klB } from '@optimpact/impact-theory';
 import { specEnv as env } from '@optimpact/sequence-env';
 import { argmaxRow, fixedPolicy, generatorPolicy, idealPolicy, successRates, uniformPolicy } from '@optimpact/split-history';
@@ -14,6 +15,7 @@ import {
   expectedUtility,
   identifyByMeg,
   measurePeers,
+  peerMeasurementJson,
   megKnownUtility,
   megUnknownUtility,
   nextStep,
@@ -231,5 +233,9 @@ describe('measurePeers', () => {
     expect(m.identified).toBe(G4.name);
     expect(m.baselines.map((b) => b.name)).toEqual(['split-history', 'uniform']);
     expect(m.w).toHaveLength(V);
+    const json = JSON.parse(JSON.stringify(peerMeasurementJson(m)));
+    expect(E.isRight(PeerMeasurementJson.decode(json))).toBe(true);
+    expect(json.identifiedTask).toBe(4);
+    expect(json.tasks.find((t: { nGood: number }) => t.nGood === 4).beta).toBe('inf');
   });
 });

@@ -7,6 +7,7 @@
 export interface CapacityOptions {
   /** Stop when the upper and lower bounds on the capacity are this close, nats (default 1e-12). */
   readonly tolerance?: number;
+  /** Blahut–Arimoto iterations at most (default 100 000). */
   readonly maxIterations?: number;
 }
 
@@ -57,9 +58,11 @@ export function channelCapacity(w: Float64Array, nIn: number, nOut: number, opti
 export class CapacityCache {
   private readonly memo = new Map<string, number>();
   constructor(private readonly options: CapacityOptions = {}) {}
+  /** Distinct channels computed so far. */
   get size(): number {
     return this.memo.size;
   }
+  /** The capacity of the channel `w` ([nIn × nOut]), nats: {@link channelCapacity}, computed once per distinct channel. */
   capacity(w: Float64Array, nIn: number, nOut: number): number {
     const bits = new Uint32Array(w.buffer, w.byteOffset, 2 * nIn * nOut);
     const rows = new Float64Array(nIn);

@@ -7,9 +7,13 @@ import { windowOf } from '@optimpact/core';
 
 /** P(F = outcomes[v] | p_j, actions[a]) at `p[(j·A + a)·V + v]`, for the n contexts of a batch. */
 export interface ContextLaws {
+  /** Contexts. */
   readonly n: number;
+  /** Actions per context (|A|). */
   readonly A: number;
+  /** Outcomes (|F|). */
   readonly V: number;
+  /** The laws, [n × A × V]. */
   readonly p: Float64Array;
 }
 
@@ -40,8 +44,20 @@ export function expectedUtility(laws: ContextLaws, u: ArrayLike<number>): Float6
  * (1/(N−1) leaving k = j out), averaged outside the measure exactly as Imp = mean_k KL(Q ‖ Q'_k) is.
  */
 export type Baseline =
-  | { readonly kind: 'rows'; readonly name: string; readonly rows: Float64Array }
-  | { readonly kind: 'split-history'; readonly name: string; readonly excludeSelf: boolean };
+  | {
+      readonly kind: 'rows';
+      /** Shown in results, e.g. "uniform". */
+      readonly name: string;
+      /** b(·|p_j) for every context, [n × A]. */
+      readonly rows: Float64Array;
+    }
+  | {
+      readonly kind: 'split-history';
+      /** Shown in results: "split-history". */
+      readonly name: string;
+      /** Leave k = j out (1/(N−1) weights). */
+      readonly excludeSelf: boolean;
+    };
 
 /**
  * mean_j [mean over the baseline's rows b at p_j of f(j, b)]: the one place the two kinds of baseline

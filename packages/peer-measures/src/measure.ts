@@ -16,6 +16,7 @@ import { empowermentChange, nextStep, nextStepEmpowerment, relativeReachability,
 export interface PeerOptions {
   /** Contexts per repeat (N), as in the split-history measurement. */
   readonly contexts: number;
+  /** Independent draws of contexts (R). */
   readonly repeats: number;
   /** Seed of the context draws: the split-history measurement's seed gives its contexts. */
   readonly seed: number;
@@ -35,6 +36,7 @@ export interface PeerOptions {
 
 /** MEG with respect to one task's indicator utility. */
 export interface TaskMeg {
+  /** The task whose good set is the utility (1 on it, 0 off it). */
   readonly task: Task;
   /** MEG_{G_k}, nats (β ∈ ℝ ∪ {±∞}). */
   readonly meg: Estimate;
@@ -46,9 +48,11 @@ export interface TaskMeg {
 
 /** The impact measures against one baseline. */
 export interface BaselineScores {
+  /** The baseline: "split-history" or a baseline policy's name. */
   readonly name: string;
-  /** AUP penalty, dimensionless: π mixed before / after the absolute value. */
+  /** AUP penalty, dimensionless, π mixed before the absolute value. */
   readonly aupBefore: Estimate;
+  /** AUP penalty, dimensionless, π mixed after the absolute value (AUP's per-action penalty averaged over π). */
   readonly aupAfter: Estimate;
   /** One-step relative reachability (dimensionless). */
   readonly rr: Estimate;
@@ -60,9 +64,13 @@ export interface BaselineScores {
 
 /** A policy's peer measures: mean ± standard error over repeats. */
 export interface PeerMeasurement {
+  /** The policy's name. */
   readonly policy: string;
+  /** Contexts per repeat. */
   readonly contexts: number;
+  /** Repeats. */
   readonly repeats: number;
+  /** Seed of the context draws. */
   readonly seed: number;
   /** MEG_F, nats. */
   readonly megF: Estimate;
@@ -72,11 +80,13 @@ export interface PeerMeasurement {
   readonly klFromUniform: Estimate;
   /** Every repeat's Newton solve reached its gradient tolerance. */
   readonly converged: boolean;
+  /** MEG of each task's indicator utility. */
   readonly tasks: readonly TaskMeg[];
   /** The task identified by MEG (largest mean MEG_{G_k}, i.e. smallest gap). */
   readonly identified: string;
   /** Next-step empowerment under π, nats. */
   readonly empowerment?: Estimate;
+  /** The impact measures against each baseline, the split history first. */
   readonly baselines: readonly BaselineScores[];
 }
 

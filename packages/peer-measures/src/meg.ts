@@ -136,6 +136,7 @@ export interface MegUnknown {
   readonly klFromUniform: number;
   /** Largest |∂L/∂w_v| at the end: the moment mismatch max_v |Q_π(v) − Q_{π_w}(v)|. */
   readonly gradient: number;
+  /** Newton iterations taken. */
   readonly iterations: number;
   /** The gradient fell below the tolerance. */
   readonly converged: boolean;

@@ -44,10 +44,15 @@ export function relativeReachability(laws: ContextLaws, pi: Float64Array, baseli
  * a' → F', nats. h' is the history after the first step.
  */
 export interface NextStep {
+  /** Contexts. */
   readonly n: number;
+  /** Actions per context. */
   readonly A: number;
+  /** Outcomes. */
   readonly V: number;
+  /** [n × A × V]: E[max_{a'} P(F' = x | h', a')] after action a at context j. */
   readonly reach: Float64Array;
+  /** [n × A]: E[C(h')] after action a at context j, nats. */
   readonly empowerment: Float64Array;
 }
 

@@ -24,10 +24,13 @@ import { measurePeers } from './measure.js';
 
 /** One synthetic policy of the test bed. */
 export interface TestbedCase {
+  /** Short name, e.g. "crossed". */
   readonly name: string;
+  /** What it optimises for and against. */
   readonly description: string;
   /** The task it is scored on. */
   readonly task: Task;
+  /** The synthetic policy. */
   readonly policy: Policy;
   /** Contexts it is measured at. */
   readonly pool: Windows;
@@ -37,20 +40,29 @@ export interface TestbedCase {
 
 /** A case's measurements. */
 export interface TestbedRow {
+  /** The case's name. */
   readonly name: string;
+  /** What it optimises for and against. */
   readonly description: string;
+  /** The task's name. */
   readonly task: string;
-  /** Chance rate f and success rate s on the task. */
+  /** Chance rate f of the task. */
   readonly f: number;
+  /** Success rate s on the task. */
   readonly s: Estimate;
+  /** Success rate s' in the split history. */
   readonly sPrime: Estimate;
-  /** Op, Op_pred = KL_B(s ‖ f), Imp, Imp_min = KL_B(s ‖ s'), nats. */
+  /** Split-history Op, nats. */
   readonly op: Estimate;
+  /** Op_pred = KL_B(s ‖ f), nats. */
   readonly opPred: MaybeEstimate;
+  /** Split-history Imp, nats. */
   readonly imp: Estimate;
+  /** Imp_min = KL_B(s ‖ s'), nats. */
   readonly impMin: MaybeEstimate;
   /** The utility the case was built from, if any (w = β·shape). */
   readonly wTrue?: readonly number[];
+  /** MEG, AUP and reachability on the same contexts. */
   readonly peers: PeerMeasurement;
 }
 
@@ -58,8 +70,11 @@ export interface TestbedRow {
 export interface TestbedOptions {
   /** Success rate of the four cases (default 0.75). */
   readonly success?: number;
+  /** Contexts per repeat (fewer when the 85:15 case's pool is smaller). */
   readonly contexts: number;
+  /** Repeats. */
   readonly repeats: number;
+  /** Seed of the context draws. */
   readonly seed: number;
 }
 

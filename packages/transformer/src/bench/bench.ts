@@ -81,7 +81,11 @@ function openblas(): { dirs: string[]; source: string } | { why: string } {
       if (dl.status !== 0) return { why: `apt-get download libopenblas0-pthread libgfortran5 failed: ${(dl.stderr || String(dl.error)).trim().split('\n').pop()}` };
       const stage = `${cache}.partial`;
       rmSync(stage, { recursive: true, force: true });
-      for (const deb of readdirSync(work).filter((f) => f.endsWith('.deb'))) execFileSync('dpkg-deb', ['-x', join(work, deb), stage]);
+      mkdirSync(stage, { recursive: true });
+      for (const deb of readdirSync(work).filter((f) => f.endsWith('.deb'))) {
+        const x = spawnSync('dpkg-deb', ['-x', join(work, deb), stage], { encoding: 'utf8' });
+        if (x.status !== 0) return { why: `dpkg-deb -x ${deb} failed: ${(x.stderr || String(x.error)).trim().split('\n').pop()}` };
+      }
       rmSync(cache, { recursive: true, force: true });
       renameSync(stage, cache);
     } finally {
@@ -135,14 +139,14 @@ async function main(): Promise<void> {
   const loadStart = loadavg();
   console.log(`optimpact transformer bench: backend ${backend}, kernels ${variants.join(' and ')}, Node ${process.version}, ${m.cpu} (${(m.simdFlags as string[]).join(' ')})`);
   console.log(`batch 256 × 20 tokens, ~${SECONDS} s per measurement, ${ROUNDS} alternating rounds; load average at start ${loadStart.map((x) => x.toFixed(1)).join(' ')} on ${m.cores} cores`);
+  const peer = torchPeer();
+  if ('why' in peer) console.log(`PyTorch peer: none, so no ratios: ${peer.why}`);
+  else console.log(`PyTorch peer: OpenBLAS from ${peer.source}, one thread`);
   const gemm = gemmBench(variants);
   for (const g of gemm) {
     const o = variants.map((v) => `${v} ${g.oursGmacPerSec[v].toFixed(1).padStart(5)}`).join(', ');
     console.log(`GEMM ${g.op.padEnd(13)} ${g.shape.join('×').padEnd(15)} ours ${o} GMAC/s; TF.js ${g.tfjsGmacPerSec.toFixed(1).padStart(5)} GMAC/s`);
   }
-  const peer = torchPeer();
-  if ('why' in peer) console.log(`PyTorch peer: none, so no ratios: ${peer.why}`);
-  else console.log(`PyTorch peer: OpenBLAS from ${peer.source}, one thread`);
 
   const runs: Record<string, Record<string, ChildResult[]>> = {};
   const torchRuns: Record<string, TorchRun[]> = {};

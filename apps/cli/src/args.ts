@@ -6,13 +6,11 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 
-/** A usage error: reported as one line, exit code 2. */
-export interface UsageError {
-  readonly _tag: 'UsageError';
-  readonly message: string;
-}
+import type { UsageError } from '@optimpact/study';
+import { usageError } from '@optimpact/study';
 
-export const usageError = (message: string): UsageError => ({ _tag: 'UsageError', message });
+export type { UsageError };
+export { usageError };
 
 /**
  * Splits argv into flags. `booleans` take no value; `repeatable` flags collect their values in an

@@ -7,6 +7,8 @@ export { windowAt, packWindows, windowOf, sliceWindows, actionWindows, windowsWh
 export {
   FORMAT_VERSION,
   EstimateJson,
+  estimateJson,
+  oneOf,
   Provenance,
   CurvePoint,
   TaskScoresJson,
@@ -26,3 +28,4 @@ export { actionRows, modelPolicy } from './policy.js';
 export { writeNoisyRuleLaw } from './laws.js';
 export type { Exploration } from './explore.js';
 export { checkExploration, drawIndex, generateExploratory, sampleNextToken } from './explore.js';
+export { crossEntropy, unigramLoss, floorLoss } from './losses.js';

@@ -5,6 +5,10 @@
  */
 import * as t from 'io-ts';
 
+/** A codec accepting exactly the names of `names` (one list gives both the type and the codec). */
+export const oneOf = <N extends string>(names: readonly N[]): t.KeyofC<Record<N, null>> =>
+  t.keyof(Object.fromEntries(names.map((n) => [n, null])) as Record<N, null>);
+
 /** Version of the record and summary formats. */
 export const FORMAT_VERSION: 1 = 1;
 
@@ -14,6 +18,12 @@ export const EstimateJson = t.intersection([
   t.partial({ undefined: t.string }),
 ]);
 export type EstimateJson = t.TypeOf<typeof EstimateJson>;
+
+/** An estimate as JSON: NaN or infinite values (one repeat's s.e.) become null; a theory edge keeps its reason. */
+export function estimateJson(e: { readonly mean: number; readonly se: number } | { readonly reason: string }): EstimateJson {
+  if (!('mean' in e)) return { mean: null, se: null, undefined: e.reason };
+  return { mean: Number.isFinite(e.mean) ? e.mean : null, se: Number.isFinite(e.se) ? e.se : null };
+}
 
 /** Where a record came from: enough to rerun it. */
 export const Provenance = t.type({

@@ -25,3 +25,5 @@ export {
 } from './linalg.js';
 export type { DifferentialOptions } from './differential.js';
 export { opDiff, impDiff, opDiffScalar, impDiffScalar } from './differential.js';
+export type { Candidate, IdentifyInput, Identification, ObjectiveIdentification } from './identify.js';
+export { identifyTask, identifyObjective } from './identify.js';

@@ -1,3 +1,7 @@
+/** The learning rules (see `RLConfig.rule`). */
+export const RULES = ['exact', 'reinforce', 'positive', 'rloo', 'model'] as const;
+export type Rule = (typeof RULES)[number];
+
 /** RL fine-tuning settings (docs/method.md#rl-fine-tuning). Every field is recorded with the run. */
 export interface RLConfig {
   /**
@@ -17,7 +21,7 @@ export interface RLConfig {
    *   outcome law, as in self-evaluation) instead of the environment: no environment sample at all.
    * `exact`, `rloo` and `model` act on-policy: `epsilon` is used by `positive` and `reinforce` only.
    */
-  readonly rule: 'positive' | 'reinforce' | 'exact' | 'rloo' | 'model';
+  readonly rule: Rule;
   /** Actions sampled per context by `rloo` (K ≥ 2); unused by the other rules. */
   readonly samples?: number;
   /** RL rounds. */

@@ -3,7 +3,7 @@
  * maintenance training. Depends only on the TrainableModel contract, so any model can be fine-tuned.
  */
 import type { CurvePoint, Environment, Predictor, Rng, Task, TrainableModel, Windows } from '@optimpact/core';
-import { actionRows, deriveSeed, drawIndex as draw, makeRng, sampleNextToken, sampleWindows, windowOf } from '@optimpact/core';
+import { actionRows, crossEntropy, deriveSeed, drawIndex as draw, makeRng, sampleNextToken, sampleWindows, windowOf } from '@optimpact/core';
 import { predictedOutcomeLaws } from '@optimpact/self-eval';
 import { futureLaw, massOn, successRates } from '@optimpact/split-history';
 import type { RLConfig } from './config.js';
@@ -49,17 +49,7 @@ export async function greedySuccess(model: TrainableModel, env: Environment, tas
 
 /** Mean cross-entropy (nats) of the model's next-token law on `targets`. */
 export async function nextTokenLoss(model: TrainableModel, windows: Windows, targets: Int32Array): Promise<number> {
-  const logits = await model.logits(windows);
-  const V = model.vocabSize;
-  let sum = 0;
-  for (let i = 0; i < windows.n; i++) {
-    let max = -Infinity;
-    for (let v = 0; v < V; v++) max = Math.max(max, logits[i * V + v]!);
-    let z = 0;
-    for (let v = 0; v < V; v++) z += Math.exp(logits[i * V + v]! - max);
-    sum += Math.log(z) + max - logits[i * V + targets[i]!]!;
-  }
-  return sum / windows.n;
+  return crossEntropy(await model.logits(windows), model.vocabSize, targets);
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { Environment, Policy, Task, Windows } from '@optimpact/core';
 import { windowOf } from '@optimpact/core';
-import { massOn } from './estimator.js';
+import { futureLaw, massOn } from './estimator.js';
 
 function rows(env: Environment, windows: Windows, fill: (window: Int32Array, t: number, row: Float64Array) => void): Float64Array {
   const A = env.actions.length;
@@ -86,4 +86,19 @@ export function generatorPolicy(env: Environment): Policy {
       for (let i = 0; i < row.length; i++) row[i]! /= z;
     }),
   };
+}
+
+/**
+ * Success rate of the best constant action at the contexts `pool`, on the task whose good outcomes are
+ * `good`: the right null for a success rate (SPEC §5), beside the chance rate f.
+ */
+export function bestConstant(env: Environment, pool: Windows, good: readonly number[]): number {
+  const A = env.actions.length;
+  let best = 0;
+  for (let a = 0; a < A; a++) {
+    const pi = new Float64Array(pool.n * A);
+    for (let k = 0; k < pool.n; k++) pi[k * A + a] = 1;
+    best = Math.max(best, massOn(env, futureLaw(env, pool, pi), good));
+  }
+  return best;
 }

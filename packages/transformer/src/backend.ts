@@ -5,8 +5,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setKernelVariant } from './internal/kernels.js';
 
-/** A backend optimpact can run on. */
-export type BackendName = 'wasm' | 'cpu' | 'node';
+/** The backends optimpact can run on. */
+export const BACKENDS = ['wasm', 'cpu', 'node'] as const;
+export type BackendName = (typeof BACKENDS)[number];
 
 // tfjs-node cannot be installed on the build machines (its install script downloads libtensorflow):
 // it is never a dependency, only detected. A variable specifier keeps TypeScript from resolving it.

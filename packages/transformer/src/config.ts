@@ -22,7 +22,8 @@ export interface TransformerConfig {
 }
 
 /** Names of the size presets, smallest first. */
-export type SizeName = 'xs' | 's' | 'm' | 'l';
+export const SIZE_NAMES = ['xs', 's', 'm', 'l'] as const;
+export type SizeName = (typeof SIZE_NAMES)[number];
 
 /** A named preset with its exact trainable parameter count. */
 export interface SizePreset {

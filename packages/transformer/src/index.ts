@@ -4,9 +4,9 @@
  * helper to train two models at once. No backend is registered on import: call `setBackend` first.
  */
 export type { TransformerConfig, SizeName, SizePreset, ConfigResult } from './config.js';
-export { SIZE_PRESETS, sizePreset, countParams, validateConfig } from './config.js';
+export { SIZE_NAMES, SIZE_PRESETS, sizePreset, countParams, validateConfig } from './config.js';
 export type { BackendName } from './backend.js';
-export { setBackend, currentBackend } from './backend.js';
+export { BACKENDS, setBackend, currentBackend } from './backend.js';
 export type { KernelVariant } from './internal/kernels.js';
 export { kernelVariant, setKernelVariant, relaxedSimdSupported } from './internal/kernels.js';
 export type { ParamSpec, TransformerOptions } from './model.js';

@@ -5,10 +5,11 @@
  * nothing else. Writes are atomic: each file goes to a temporary name first and is renamed; model.json is
  * written last, so a directory with a model.json is complete. Optimizer state is not saved.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { deriveSeed } from '@optimpact/core';
+import { writeFileAtomic } from '@optimpact/records';
 import { validateConfig, type TransformerConfig } from './config.js';
 import { paramSpecs, Transformer } from './model.js';
 
@@ -29,12 +30,6 @@ export interface ModelMetadata {
   readonly info?: Readonly<Record<string, unknown>>;
 }
 
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
 /** Writes `model.json` and `weights.bin` into `dir` (created if needed). */
 export async function saveModel(model: Transformer, dir: string, info?: Readonly<Record<string, unknown>>): Promise<void> {
   const named = model.specs.map((s) => ({ name: s.name, tensor: tf.tensor(model.flat.slice(s.offset, s.offset + s.size), [...s.shape]) }));
@@ -52,9 +47,8 @@ export async function saveModel(model: Transformer, dir: string, info?: Readonly
     weightsManifest: [{ paths: ['weights.bin'], weights: encoded.specs }],
     userDefinedMetadata: { optimpact: meta },
   };
-  await mkdir(dir, { recursive: true });
-  await writeAtomic(join(dir, 'weights.bin'), new Uint8Array(encoded.data));
-  await writeAtomic(join(dir, 'model.json'), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(encoded.data));
+  writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(json, null, 2)}\n`);
 }
 
 /** The metadata of a saved model, without loading its weights. */

@@ -4,7 +4,7 @@
  * order, loss curves and plain progress callbacks.
  */
 import type { Environment, Exploration, Windows } from '@optimpact/core';
-import { deriveSeed, generateSequences, makeRng, type Rng } from '@optimpact/core';
+import { crossEntropy, deriveSeed, generateSequences, makeRng, type Rng } from '@optimpact/core';
 import type { Transformer } from './model.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -135,21 +135,7 @@ export function evalLoss(model: Transformer, windows: Windows, targets: Int32Arr
     throw new Error(`targets have ${targets.length} values, expected ${dist ? `n·V = ${n * V}` : `n = ${n}`}`);
   }
   if (n === 0) return NaN;
-  const z = model.logitsSync(windows);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    let mx = -Infinity;
-    for (let v = 0; v < V; v++) mx = Math.max(mx, z[i * V + v]!);
-    let s = 0;
-    for (let v = 0; v < V; v++) s += Math.exp(z[i * V + v]! - mx);
-    const lse = mx + Math.log(s);
-    if (!dist) total -= z[i * V + targets[i]!]! - lse;
-    else for (let v = 0; v < V; v++) {
-      const q = targets[i * V + v]!;
-      if (q > 0) total -= q * (z[i * V + v]! - lse);
-    }
-  }
-  return total / n;
+  return crossEntropy(model.logitsSync(windows), V, targets);
 }
 
 /** Draws training batches: a finite pool reshuffled every epoch, or chunks of a fresh stream. */

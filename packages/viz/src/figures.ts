@@ -9,8 +9,8 @@
  * trained with different RL rules are never mixed: they get side-by-side panels.
  */
 import * as Plot from '@observablehq/plot';
-import { identifyObjective } from './identify.js';
-import type { ObjectiveIdentification } from './identify.js';
+import { identifyObjective } from '@optimpact/impact-theory';
+import type { ObjectiveIdentification } from '@optimpact/impact-theory';
 import { dataBlock, escapeHtml, formatNumber, lineKey } from './internal/html.js';
 import type { Cell, Column, DataTable, KeyItem } from './internal/html.js';
 import {

@@ -1,7 +1,7 @@
 /**
  * @optimpact/viz — the study's figures (SPEC §9) as static HTML/SVG: plain data rows in, one `<figure>`
- * string out per figure (Observable Plot rendered in Node through jsdom; no script). The Plot-free
- * objective identification is also at `@optimpact/viz/identify`.
+ * string out per figure (Observable Plot rendered in Node through jsdom; no script). Objective
+ * identification itself is in `@optimpact/impact-theory`.
  */
 export type { Est, TaskScoreRow, ReferenceRow, ModelRow, PeerRow, TestbedFigureRow, PretrainRow, BaselineRow, CurveRow, DifferentialRow } from './types.js';
 export { megVsOp, aupVsImp, identificationByMegVsOp, inferredUtilities, misalignmentTestbed, peerFigures, identifyByMegModels } from './peers.js';
@@ -27,8 +27,6 @@ export {
   identifyModels,
   allFigures,
 } from './figures.js';
-export type { Candidate, IdentifyInput, Identification, ObjectiveIdentification } from './identify.js';
-export { identifyTask, identifyObjective } from './identify.js';
 export type { Cell, Column, DataTable, KeyItem } from './internal/html.js';
 export { escapeHtml, formatNumber, tableCsv, tableHtml, dataBlock, lineKey } from './internal/html.js';
 export { orderRules, orderSizes } from './internal/data.js';

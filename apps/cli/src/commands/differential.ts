@@ -3,18 +3,15 @@
  * named activation sites P → A → F, averaged over test contexts (mean ± s.e., nats), rank-deficient
  * contexts counted. An unknown site is refused with the list of the model's sites (exit code 2).
  */
-import { actionWindowPool, deriveSeed } from '@optimpact/core';
+import { actionWindowPool, deriveSeed, oneOf } from '@optimpact/core';
 import type { Position, TrioMeasurement } from '@optimpact/differential';
 import { describeError, differential as measureTrio, parsePosition } from '@optimpact/differential';
-import type { Transformer } from '@optimpact/transformer';
-import { currentBackend, loadModel, setBackend } from '@optimpact/transformer';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { BACKENDS, currentBackend } from '@optimpact/transformer';
+import { DEFAULT_ENV, loadEnvironment, loadModelDir } from '@optimpact/study';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import type { UsageError } from '../args.js';
 import { decodeFlags, intString, parseFlags, usageError } from '../args.js';
-import { DEFAULT_ENV, loadEnvironment } from '../environment.js';
 
 /** A position flag: all, last or a position index. */
 const positionString = new t.Type<Position, string, unknown>(
@@ -40,25 +37,14 @@ const props = {
   env: t.string,
   factors: t.literal(true),
   json: t.literal(true),
-  backend: t.keyof({ wasm: null, cpu: null, node: null }),
+  backend: oneOf(BACKENDS),
 };
 const Flags = t.intersection([t.type({ model: props.model, p: props.p, a: props.a, f: props.f }), t.partial(props)]);
 
 export const differentialUsage = `optimpact differential --model DIR --p SITE --a SITE --f SITE [--p-pos all|last|T] [--a-pos all|last|T]
-                  [--f-pos all|last|T] [--contexts N] [--seed S] [--factors] [--env PACKAGE] [--backend wasm|cpu|node] [--json]
+                  [--f-pos all|last|T] [--contexts N] [--seed S] [--factors] [--env PACKAGE] [--backend ${BACKENDS.join('|')}] [--json]
                   sites: embed, blocks.L.attn.out, blocks.L.mlp.out, blocks.L.resid, lnf, logits
                   (defaults: P and A over the whole window, F at the output position; 50 contexts)`;
-
-async function loadModelDir(dir: string, backend: 'wasm' | 'cpu' | 'node' | undefined): Promise<E.Either<UsageError, Transformer>> {
-  const found = [dir, join(dir, 'model')].find((d) => existsSync(join(d, 'model.json')));
-  if (found === undefined) return E.left(usageError(`--model: expected a model directory, got "${dir}" (no model.json there or in its model/)`));
-  await setBackend(backend ?? 'wasm');
-  try {
-    return E.right(await loadModel(found));
-  } catch (e) {
-    return E.left(usageError(`--model: cannot load the model in "${found}" (${(e as Error).message})`));
-  }
-}
 
 const num = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(4).replace(/^-(0\.0+)$/, '$1'));
 const pos = (p: Position): string => String(p);
@@ -112,7 +98,8 @@ export async function differential(argv: readonly string[]): Promise<E.Either<Us
   const envE = await loadEnvironment(envName);
   if (E.isLeft(envE)) return envE;
   const env = envE.right;
-  const model = await loadModelDir(o.model, o.backend);
+  // wasm unless asked: the differential measures' gradients are checked on it
+  const model = await loadModelDir(o.model, { flag: '--model', expected: 'a model directory', backend: o.backend ?? 'wasm' });
   if (E.isLeft(model)) return model;
   const m = model.right;
   try {

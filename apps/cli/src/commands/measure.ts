@@ -3,20 +3,18 @@
  * success rates, the theory's predictions, the null baseline and reference futures.
  */
 import type { Environment, Estimate, Policy, Task } from '@optimpact/core';
-import { actionWindowPool, deriveSeed, modelPolicy, sliceWindows } from '@optimpact/core';
+import { actionWindowPool, deriveSeed, estimateJson, modelPolicy, oneOf, sliceWindows } from '@optimpact/core';
 import type { MaybeEstimate, Measurement } from '@optimpact/split-history';
 import { fixedPolicy, generatorPolicy, idealPolicy, measurePolicy, uniformPolicy } from '@optimpact/split-history';
 import type { OutcomeFit } from '@optimpact/self-eval';
 import { outcomeFit, predictedOutcomeLaws } from '@optimpact/self-eval';
-import type { Transformer } from '@optimpact/transformer';
-import { asPredictor, loadModel, setBackend } from '@optimpact/transformer';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import type { BackendName, Transformer } from '@optimpact/transformer';
+import { asPredictor, BACKENDS } from '@optimpact/transformer';
+import { DEFAULT_ENV, loadEnvironment, loadModelDir } from '@optimpact/study';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import type { UsageError } from '../args.js';
 import { decodeFlags, intString, parseFlags, usageError } from '../args.js';
-import { DEFAULT_ENV, loadEnvironment } from '../environment.js';
 
 const BUILT_IN = ['ideal', 'uniform', 'generator', 'fixed'];
 
@@ -33,41 +31,28 @@ const props = {
   'exclude-self': t.literal(true),
   'monte-carlo': t.literal(true),
   'self-eval': t.literal(true),
-  backend: t.keyof({ wasm: null, cpu: null, node: null }),
+  backend: oneOf(BACKENDS),
 };
 const Flags = t.intersection([t.type({ policy: props.policy }), t.partial(props)]);
 
 export const measureUsage = `optimpact measure --policy ideal|uniform|generator|fixed|MODEL_DIR [--task 2|4|6] [--contexts N] [--repeats R]
                   [--seed S] [--action A] [--reference split|fixed|uniform|model:DIR[,…]] [--self-eval]
-                  [--exclude-self] [--monte-carlo] [--env PACKAGE] [--backend wasm|cpu|node] [--json]`;
+                  [--exclude-self] [--monte-carlo] [--env PACKAGE] [--backend ${BACKENDS.join('|')}] [--json]`;
 
-/** A model directory (TF.js format, or a unit directory holding model/), loaded once a backend is set. */
-async function loadModelDir(dir: string, flag: string, backend: 'wasm' | 'cpu' | 'node' | undefined): Promise<E.Either<UsageError, Transformer>> {
-  const found = [dir, join(dir, 'model')].find((d) => existsSync(join(d, 'model.json')));
-  if (found === undefined) return E.left(usageError(`${flag}: expected ${BUILT_IN.join('|')} or a model directory, got "${dir}" (no model.json there or in its model/)`));
-  await setBackend(backend);
-  try {
-    return E.right(await loadModel(found));
-  } catch (e) {
-    return E.left(usageError(`${flag}: cannot load the model in "${found}" (${(e as Error).message})`));
-  }
-}
-
-async function policyFor(env: Environment, name: string, task: Task, action: number, flag: string, backend: 'wasm' | 'cpu' | 'node' | undefined): Promise<E.Either<UsageError, { policy: Policy; model?: Transformer }>> {
+async function policyFor(env: Environment, name: string, task: Task, action: number, flag: string, backend: BackendName | undefined): Promise<E.Either<UsageError, { policy: Policy; model?: Transformer }>> {
   switch (name) {
     case 'ideal': return E.right({ policy: idealPolicy(env, task) });
     case 'uniform': return E.right({ policy: uniformPolicy(env) });
     case 'generator': return E.right({ policy: generatorPolicy(env) });
     case 'fixed': return E.right({ policy: fixedPolicy(env, action) });
     default: {
-      const m = await loadModelDir(name, flag, backend);
+      const m = await loadModelDir(name, { flag, expected: `${BUILT_IN.join('|')} or a model directory`, backend });
       return E.isLeft(m) ? m : E.right({ policy: modelPolicy(m.right, env, 0, name), model: m.right });
     }
   }
 }
 
-const est = (e: MaybeEstimate): { mean: number | null; se: number | null; undefined?: string } =>
-  'mean' in e ? { mean: e.mean, se: Number.isFinite(e.se) ? e.se : null } : { mean: null, se: null, undefined: e.reason };
+const est = estimateJson;
 
 // Rounding leaves exact zeros at ±1e-14; a "-0.0000" would read as a sign.
 const num = (x: number): string => x.toFixed(4).replace(/^-(0\.0+)$/, '$1');

@@ -2,22 +2,16 @@
  * `optimpact report --runs DIR… --out FILE`: the static HTML report rebuilt from run records alone
  * (several directories: the shards of one study). The study calls the same code at its end.
  */
+import { writeStudyReport } from '@optimpact/study';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { resolve } from 'node:path';
 import type { UsageError } from '../args.js';
-import { decodeFlags, parseFlags, usageError } from '../args.js';
+import { decodeFlags, parseFlags } from '../args.js';
 
 const props = { runs: t.array(t.string), out: t.string };
 
 export const reportUsage = 'optimpact report --runs DIR [--runs DIR …] --out FILE';
-
-/** Writes the report of the records under `dirs` to `out`; Plot and the DOM are loaded only here. */
-export async function writeStudyReport(dirs: readonly string[], out: string): Promise<E.Either<UsageError, string>> {
-  const { writeReport, formatReportError } = await import('@optimpact/report');
-  const r = writeReport(dirs, out);
-  return E.isLeft(r) ? E.left(usageError(formatReportError(r.left))) : E.right(`${r.right.file} (${r.right.records} records)`);
-}
 
 /** True when the nearest flag before position i is --runs. */
 function runsFlagBefore(argv: readonly string[], i: number): boolean {

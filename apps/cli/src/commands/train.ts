@@ -3,35 +3,32 @@
  * preset (default quick) with `--set` overrides, like the study's; the unit directory `--out` gets the
  * record (`run.json`) and the model (`model/`, TF.js format).
  */
-import { readModelMetadata, SIZE_PRESETS, setBackend } from '@optimpact/transformer';
+import { oneOf } from '@optimpact/core';
+import type { StudyRule, Unit } from '@optimpact/study';
+import { findModelDir, finetuneId, PRESETS, STUDY_RULES, pretrainId, progress, resolveConfig, runUnit } from '@optimpact/study';
+import type { BackendName } from '@optimpact/transformer';
+import { BACKENDS, readModelMetadata, SIZE_NAMES, SIZE_PRESETS, setBackend } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { UsageError } from '../args.js';
 import { decodeFlags, intString, parseFlags, usageError } from '../args.js';
-import { PRESETS } from '../study/config.js';
-import type { Rule, Unit } from '../study/plan.js';
-import { finetuneId, pretrainId } from '../study/plan.js';
-import { progress } from '../study/progress.js';
-import { runUnit } from '../study/run-unit.js';
-import { resolveConfig } from './study.js';
 
 const common = {
-  preset: t.keyof(Object.fromEntries(PRESETS.map((p) => [p, null])) as Record<(typeof PRESETS)[number], null>),
+  preset: oneOf(PRESETS),
   set: t.array(t.string),
-  backend: t.keyof({ wasm: null, cpu: null, node: null }),
+  backend: oneOf(BACKENDS),
   seed: intString(0, 0xffffffff),
   out: t.string,
 };
 
-const pretrainProps = { ...common, size: t.keyof({ xs: null, s: null, m: null, l: null }), steps: intString(0, 100_000_000) };
-const finetuneProps = { ...common, model: t.string, task: intString(1, 1000), rule: t.keyof({ exact: null, reinforce: null, positive: null }) };
+const pretrainProps = { ...common, size: oneOf(SIZE_NAMES), steps: intString(0, 100_000_000) };
+const finetuneProps = { ...common, model: t.string, task: intString(1, 1000), rule: oneOf(STUDY_RULES) };
 
-export const pretrainUsage = 'optimpact pretrain --size xs|s|m|l --out DIR [--seed N] [--steps K] [--preset P] [--set path=value …] [--backend B]';
-export const finetuneUsage = 'optimpact finetune --model DIR --task 2|4|6 --out DIR [--rule exact|reinforce|positive] [--seed N] [--preset P] [--set …] [--backend B]';
+export const pretrainUsage = `optimpact pretrain --size ${SIZE_NAMES.join('|')} --out DIR [--seed N] [--steps K] [--preset P] [--set path=value …] [--backend B]`;
+export const finetuneUsage = `optimpact finetune --model DIR --task 2|4|6 --out DIR [--rule ${STUDY_RULES.join('|')}] [--seed N] [--preset P] [--set …] [--backend B]`;
 
-async function runAlone(unit: Unit, dirs: Record<string, string>, o: { preset?: string; set?: readonly string[]; backend?: 'wasm' | 'cpu' | 'node' }, extraSets: string[]): Promise<E.Either<UsageError, void>> {
+async function runAlone(unit: Unit, dirs: Record<string, string>, o: { preset?: string; set?: readonly string[]; backend?: BackendName }, extraSets: string[]): Promise<E.Either<UsageError, void>> {
   const resolved = resolveConfig({ ...(o.preset ? { preset: o.preset } : {}), set: [...extraSets, ...(o.set ?? [])] });
   if (E.isLeft(resolved)) return resolved;
   if (unit.kind === 'finetune' && resolved.right.config.rl[unit.rule] === undefined) {
@@ -69,10 +66,10 @@ export async function finetuneCommand(argv: readonly string[]): Promise<E.Either
   if (E.isLeft(flags)) return flags;
   const d = decodeFlags(flags.right, finetuneProps, t.intersection([t.type({ model: t.string, task: finetuneProps.task, out: t.string }), t.partial(finetuneProps)]));
   if (E.isLeft(d)) return d;
-  const o = d.right, seed = o.seed ?? 1, rule: Rule = o.rule ?? 'exact';
+  const o = d.right, seed = o.seed ?? 1, rule: StudyRule = o.rule ?? 'exact';
   const modelDir = resolve(o.model);
-  const modelJson = existsSync(join(modelDir, 'model.json')) ? modelDir : join(modelDir, 'model');
-  if (!existsSync(join(modelJson, 'model.json'))) return E.left(usageError(`--model: no model.json in "${o.model}" or its model/ folder`));
+  const modelJson = findModelDir(modelDir);
+  if (modelJson === undefined) return E.left(usageError(`--model: no model.json in "${o.model}" or its model/ folder`));
   const meta = await readModelMetadata(modelJson);
   const size = SIZE_PRESETS.find((p) => JSON.stringify(p.config) === JSON.stringify(meta.config))?.name;
   if (size === undefined) return E.left(usageError(`--model: "${o.model}" is not one of the size presets (${SIZE_PRESETS.map((p) => p.name).join(', ')})`));

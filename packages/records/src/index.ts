@@ -1,0 +1,22 @@
+/**
+ * @optimpact/records — a study's files on disk, in one place: the output directory's layout, run records
+ * (`run.json` + `.sha256`), atomic writes (files and directories) and verified reads, and loading every
+ * record of a study for the report. The transformer's save, the study and the report all write through it.
+ */
+export { sha256, writeFileAtomic, writeVerified, readChecked, readVerified, hashDir, writeDirAtomic, isTemporary } from './files.js';
+export {
+  configFile,
+  studyFile,
+  summaryFile,
+  reportFile,
+  runsDir,
+  unitDir,
+  RUN_FILE,
+  jsonText,
+  writeRecord,
+  finishedRecord,
+  finishedRecords,
+  removeTemporaries,
+} from './layout.js';
+export type { StudyData, RecordsError, AnyRecord } from './load.js';
+export { loadRecords, formatRecordsError, decodeErrors } from './load.js';

@@ -1,0 +1,205 @@
+/**
+ * The study's configuration: data, decoded with io-ts at the boundary. Presets are JSON files in
+ * `experiments/`; `--config FILE` and `--set path=value` overrides go through the same decoder, which
+ * rejects unknown keys and names the path and value of every error.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { oneOf } from '@optimpact/core';
+import type { Rule } from '@optimpact/rl-trainer';
+import { SIZE_NAMES } from '@optimpact/transformer';
+import type { UsageError } from './errors.js';
+import { usageError } from './errors.js';
+
+const int = (min: number, max: number) =>
+  t.refinement(t.number, (n) => Number.isInteger(n) && n >= min && n <= max, `an integer in [${min}, ${max}]`);
+const positive = t.refinement(t.number, (n) => n > 0 && Number.isFinite(n), 'a positive number');
+const unit = t.refinement(t.number, (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
+const nonNegative = t.refinement(t.number, (n) => n >= 0 && Number.isFinite(n), 'a number ≥ 0');
+/** One value for every size, or one per size preset (`{"xs": …, "l": …}`): bigger models are slower per step and per round. */
+const perSize = <C extends t.Mixed>(codec: C) => t.union([codec, t.record(t.string, codec)], `${codec.name}, or one per size`);
+export type PerSize<T> = T | Record<string, T>;
+
+/** The value of a per-size setting for `size` (undefined when a per-size record leaves it out). */
+export function forSize(v: PerSize<number>, size: string): number | undefined {
+  return typeof v === 'number' ? v : v[size];
+}
+
+/** RL settings of one rule (see @optimpact/rl-trainer `RLConfig`). */
+const RLSettings = t.type({
+  /** For every size or per size; the presets give every size the same, so that sizes compare. */
+  rounds: perSize(int(0, 1_000_000)),
+  batchSize: int(1, 65_536),
+  /** For every size or per size. */
+  learningRate: perSize(positive),
+  updatesPerRound: int(1, 1000),
+  /** For every size or per size. */
+  temperature: perSize(positive),
+  epsilon: unit,
+  maintenanceSteps: int(0, 1000),
+  maintenanceBatchSize: int(1, 65_536),
+  /** For every size or per size. */
+  maintenanceLearningRate: perSize(nonNegative),
+  evalEvery: int(1, 1_000_000),
+});
+
+type RLSettings = t.TypeOf<typeof RLSettings>;
+/** The RL settings that take one value per size. */
+export const PER_SIZE_RL = ['rounds', 'learningRate', 'temperature', 'maintenanceLearningRate'] as const;
+
+/** A rule's settings for one size (every size has its values: checked when the config is resolved). */
+export function rlForSize(settings: RLSettings, size: string): { [K in keyof RLSettings]: number } {
+  const out: Record<string, PerSize<number>> = { ...settings };
+  for (const k of PER_SIZE_RL) out[k] = forSize(settings[k], size) ?? 0;
+  return out as { [K in keyof RLSettings]: number };
+}
+
+/** The rules a study runs, in this order (rloo and model need settings the config does not have yet). */
+export const STUDY_RULES = ['exact', 'reinforce', 'positive'] as const satisfies readonly Rule[];
+export type StudyRule = (typeof STUDY_RULES)[number];
+
+export const StudyConfig = t.type({
+  /** Shown in the report. */
+  name: t.string,
+  environment: t.type({ package: t.string, options: t.UnknownRecord }),
+  /** Size presets of @optimpact/transformer (xs ≈ 18k … l ≈ 402k parameters). */
+  sizes: t.array(oneOf(SIZE_NAMES)),
+  /** One model per seed and size; the seed drives its data, initialisation, dropout, RL and measurement. */
+  seeds: t.array(int(0, 0xffffffff)),
+  /** Tasks (n_good) each model is fine-tuned on; every model is scored on all of the environment's tasks. */
+  tasks: t.array(int(1, 1_000)),
+  data: t.type({
+    /** A fixed training set of this many sequences (the faithful preset), or null for a fresh stream. */
+    trainSequences: t.union([int(1, 10_000_000), t.null]),
+    sequenceLength: int(22, 1_000_000),
+    /** Test contexts (action windows) in the pool the measurements draw from. */
+    testContexts: int(10, 10_000_000),
+    /** Seed of the test data, shared by every model so their measurements are comparable. */
+    testSeed: int(0, 0xffffffff),
+  }),
+  pretrain: t.type({
+    /** Optimizer steps, for every size or per size. */
+    steps: perSize(int(0, 10_000_000)),
+    batchSize: int(1, 65_536),
+    learningRate: positive,
+    evalEvery: int(1, 10_000_000),
+  }),
+  /** RL rules to run, each with its settings: "exact", "reinforce", "positive" (the original's). */
+  rl: t.partial(Object.fromEntries(STUDY_RULES.map((r) => [r, RLSettings])) as Record<StudyRule, typeof RLSettings>),
+  measure: t.type({
+    contexts: int(2, 10_000_000),
+    repeats: int(1, 10_000),
+    /** One more measurement at this many contexts (0: none). */
+    largeContexts: int(0, 10_000_000),
+    excludeSelf: t.boolean,
+    monteCarlo: t.boolean,
+    selfEval: t.boolean,
+    /** Contexts of the differential profile (SPEC §7) of each model before and after RL (0: none). */
+    differentialContexts: int(0, 100_000),
+    /** Reference futures: "fixed" (the first action), "uniform", "untrained", "pretrained". */
+    references: t.array(t.keyof({ fixed: null, uniform: null, untrained: null, pretrained: null })),
+  }),
+});
+export type StudyConfig = t.TypeOf<typeof StudyConfig>;
+
+/** Paths of keys present in `value` but not in the codec (io-ts `type` ignores them; we reject them). */
+function excessKeys(codec: t.Mixed, value: unknown, path: string): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  if (codec instanceof t.InterfaceType || codec instanceof t.PartialType) {
+    const props = (codec as t.InterfaceType<t.Props>).props;
+    return Object.entries(value).flatMap(([k, v]) =>
+      k in props ? excessKeys(props[k] as t.Mixed, v, path ? `${path}.${k}` : k) : [path ? `${path}.${k}` : k]);
+  }
+  if (codec instanceof t.RefinementType) return excessKeys(codec.type as t.Mixed, value, path);
+  return [];
+}
+
+/** Decodes a study config, or says which path holds which bad value. */
+export function decodeConfig(value: unknown, source: string): E.Either<UsageError, StudyConfig> {
+  const extra = excessKeys(StudyConfig, value, '');
+  if (extra.length > 0) return E.left(usageError(`${source}: unknown key "${extra[0]}"`));
+  const r = StudyConfig.decode(value);
+  if (E.isRight(r)) return r;
+  // The deepest error: inside a union, the branch that got furthest says most (a per-size record's bad entry).
+  const err = r.left.reduce((a, b) => (b.context.length > a.context.length ? b : a));
+  const ctx = err.context;
+  const inUnion = (i: number) => i > 0 && ctx[i - 1]!.type instanceof t.UnionType;
+  const path = ctx.filter((c, i) => c.key !== '' && !inUnion(i)).map((c) => c.key).join('.');
+  const last = ctx.length - 1;
+  const expected = (inUnion(last) ? ctx[last - 1] : ctx[last])?.type.name ?? 'a valid value';
+  return E.left(usageError(`${source}: ${path}: expected ${expected}, got ${err.value === undefined ? 'nothing' : JSON.stringify(err.value)}`));
+}
+
+/** The preset files shipped in `experiments/`. */
+export const PRESETS = ['quick', 'paper', 'rl-rounds', 'tiny', 'additive-tiny'] as const;
+
+export function presetPath(name: string): string {
+  return fileURLToPath(new URL(`../../../experiments/${name}.json`, import.meta.url));
+}
+
+/** Reads JSON from a file, or a usage error naming the file. */
+export function readJsonFile(file: string, flag: string): E.Either<UsageError, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return E.left(usageError(`${flag}: cannot read "${file}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
+  }
+  try {
+    return E.right(JSON.parse(text));
+  } catch (e) {
+    return E.left(usageError(`${flag}: "${file}" is not valid JSON (${(e as Error).message})`));
+  }
+}
+
+/**
+ * Applies `path=value` overrides (value parsed as JSON, else taken as a string) to a plain config
+ * object; the result is decoded like any config, so overrides are checked the same way.
+ */
+export function applyOverrides(base: unknown, overrides: readonly string[]): E.Either<UsageError, unknown> {
+  const root = structuredClone(base) as Record<string, unknown>;
+  for (const o of overrides) {
+    const eq = o.indexOf('=');
+    if (eq <= 0) return E.left(usageError(`--set: expected path=value, got "${o}"`));
+    const keys = o.slice(0, eq).split('.');
+    const raw = o.slice(eq + 1);
+    let value: unknown;
+    try { value = JSON.parse(raw); } catch { value = raw; }
+    let node: Record<string, unknown> = root;
+    for (const k of keys.slice(0, -1)) {
+      const next = node[k];
+      if (typeof next !== 'object' || next === null) node[k] = {};
+      node = node[k] as Record<string, unknown>;
+    }
+    node[keys[keys.length - 1]!] = value;
+  }
+  return E.right(root);
+}
+
+/**
+ * The resolved config of a study invocation (a preset or a config file, then `--set` overrides), decoded
+ * and checked: every per-size setting has a value for every size, at least one rule, enough test contexts.
+ */
+export function resolveConfig(flags: { preset?: string; config?: string; set?: readonly string[] }): E.Either<UsageError, { config: StudyConfig; preset: string }> {
+  const preset = flags.preset ?? 'quick';
+  const source = flags.config ?? presetPath(preset);
+  const raw = readJsonFile(source, flags.config ? '--config' : '--preset');
+  if (E.isLeft(raw)) return raw;
+  const merged = applyOverrides(raw.right, flags.set ?? []);
+  if (E.isLeft(merged)) return merged;
+  const config = decodeConfig(merged.right, flags.config ?? `preset ${preset}`);
+  if (E.isLeft(config)) return config;
+  const c = config.right;
+  const perSize: Record<string, PerSize<number>> = { 'pretrain.steps': c.pretrain.steps };
+  for (const [rule, v] of Object.entries(c.rl)) for (const k of PER_SIZE_RL) perSize[`rl.${rule}.${k}`] = v[k];
+  for (const [path, v] of Object.entries(perSize)) {
+    const size = c.sizes.find((s) => forSize(v, s) === undefined);
+    if (size !== undefined) return E.left(usageError(`${path}: no value given for size "${size}"`));
+  }
+  if (Object.keys(c.rl).length === 0) return E.left(usageError('rl: at least one rule (exact, reinforce, positive) is needed'));
+  const need = Math.max(c.measure.contexts, c.measure.largeContexts);
+  if (c.data.testContexts < need) return E.left(usageError(`data.testContexts: ${c.data.testContexts} is fewer than the ${need} contexts a measurement draws`));
+  return E.right({ config: c, preset: flags.config ? 'custom' : preset });
+}

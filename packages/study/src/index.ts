@@ -1,0 +1,21 @@
+/**
+ * @optimpact/study — the study of SPEC §9 as a library: its config (presets in `experiments/`, `--set`
+ * overrides, decoded and checked), the plan of units, the scheduler running each unit in a worker
+ * thread, the unit runner, and the summary; the records it writes are `@optimpact/records`'.
+ */
+export type { UsageError } from './errors.js';
+export { usageError } from './errors.js';
+export { loadEnvironment, DEFAULT_ENV } from './environment.js';
+export type { PerSize, StudyRule } from './config.js';
+export { StudyConfig, STUDY_RULES, PRESETS, presetPath, readJsonFile, applyOverrides, decodeConfig, resolveConfig, forSize, rlForSize, PER_SIZE_RL } from './config.js';
+export type { Unit } from './plan.js';
+export { planStudy, shardOf, pretrainId, finetuneId } from './plan.js';
+export type { Progress } from './progress.js';
+export { progress } from './progress.js';
+export type { UnitContext, UnitProgress } from './run-unit.js';
+export { runUnit } from './run-unit.js';
+export { identification, summarize } from './summary.js';
+export { summaryTable, seedTable } from './tables.js';
+export type { StudyOptions, StudyOutcome } from './study.js';
+export { runStudy, writeStudyReport } from './study.js';
+export { findModelDir, loadModelDir } from './models.js';

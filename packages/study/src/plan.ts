@@ -1,0 +1,39 @@
+/**
+ * The study's grid as units of work with their dependencies (SPEC §9): for each size × seed, one
+ * pretraining, then one fine-tuning (+ measurement) per task and RL rule; and the baselines. Ids name
+ * the directory of each unit's record (`runs/<id>/run.json`).
+ */
+import type { SizeName } from '@optimpact/transformer';
+import type { StudyConfig, StudyRule } from './config.js';
+import { STUDY_RULES } from './config.js';
+
+export type Unit =
+  | { readonly kind: 'pretrain'; readonly id: string; readonly size: SizeName; readonly seed: number; readonly after: readonly string[] }
+  | { readonly kind: 'finetune'; readonly id: string; readonly size: SizeName; readonly seed: number; readonly task: number; readonly rule: StudyRule; readonly after: readonly string[] }
+  | { readonly kind: 'baseline'; readonly id: string; readonly name: 'generator'; readonly after: readonly string[] };
+
+export const pretrainId = (size: string, seed: number): string => `${size}-s${seed}-pretrain`;
+export const finetuneId = (size: string, seed: number, task: number, rule: string): string => `${size}-s${seed}-n${task}-${rule}`;
+
+/** Every unit of the study, dependencies first. */
+export function planStudy(config: StudyConfig): Unit[] {
+  const rules = STUDY_RULES.filter((r) => config.rl[r] !== undefined);
+  const units: Unit[] = [{ kind: 'baseline', id: 'generator', name: 'generator', after: [] }];
+  for (const size of config.sizes) {
+    for (const seed of config.seeds) {
+      const pre = pretrainId(size, seed);
+      units.push({ kind: 'pretrain', id: pre, size, seed, after: [] });
+      for (const task of config.tasks) for (const rule of rules) units.push({ kind: 'finetune', id: finetuneId(size, seed, task, rule), size, seed, task, rule, after: [pre] });
+    }
+  }
+  return units;
+}
+
+/**
+ * Shard `index` of `count` (1-based): whole size × seed chains go to one shard (round robin over
+ * chains), so no shard waits for another's pretraining; the baselines go to shard 1.
+ */
+export function shardOf(units: readonly Unit[], index: number, count: number): Unit[] {
+  const chains = [...new Set(units.flatMap((u) => (u.kind === 'baseline' ? [] : [`${u.size}-s${u.seed}`])))];
+  return units.filter((u) => (u.kind === 'baseline' ? index === 1 : chains.indexOf(`${u.size}-s${u.seed}`) % count === index - 1));
+}

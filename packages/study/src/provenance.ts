@@ -1,0 +1,47 @@
+/** Where a record came from: git commit, package versions, Node, platform, backend. */
+import type { Provenance } from '@optimpact/core';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { arch, platform } from 'node:os';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+function git(...args: string[]): string | null {
+  try {
+    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+let cached: Omit<Provenance, 'created' | 'backend'> | undefined;
+
+/** Provenance of a record written now with `backend`. */
+export function provenance(backend: string): Provenance {
+  cached ??= {
+    git: { commit: git('rev-parse', 'HEAD'), dirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '' },
+    packages: packageVersions(),
+    node: process.version,
+    platform: `${platform()}-${arch()}`,
+  };
+  return { created: new Date().toISOString(), backend, ...cached };
+}
+
+/** Versions of the workspace packages and the libraries whose numbers they produce. */
+function packageVersions(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const dir of ['packages', 'apps']) {
+    const base = join(root, dir);
+    if (!existsSync(base)) continue;
+    for (const name of readdirSync(base)) {
+      const file = join(base, name, 'package.json');
+      if (!existsSync(file)) continue;
+      const p = JSON.parse(readFileSync(file, 'utf8')) as { name: string; version: string; dependencies?: Record<string, string> };
+      out[p.name] = p.version;
+      for (const [dep, v] of Object.entries(p.dependencies ?? {})) if (!v.startsWith('workspace:')) out[dep] ??= v;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,266 @@
+/**
+ * Runs one unit of the study (pretraining, fine-tuning + measurement, or a baseline) and writes its
+ * record and model atomically. Deterministic given the config and the unit: the same numbers whether
+ * it runs in the main thread or a worker, alone, in a shard, or after a resume.
+ */
+import type { CurvePoint, Environment, FinetuneRecord, PretrainRecord, BaselineRecord, Policy, Task } from '@optimpact/core';
+import { deriveSeed, floorLoss, FORMAT_VERSION, modelPolicy, sliceWindows, unigramLoss } from '@optimpact/core';
+import { differentialProfile } from '@optimpact/differential';
+import type { RLConfig } from '@optimpact/rl-trainer';
+import { finetune, nextTokenLoss } from '@optimpact/rl-trainer';
+import { outcomeFit, predictedOutcomeLaws } from '@optimpact/self-eval';
+import { bestConstant, fixedPolicy, generatorPolicy, measurePolicy, uniformPolicy } from '@optimpact/split-history';
+import type { SizeName, Transformer, TransformerConfig } from '@optimpact/transformer';
+import { SIZE_PRESETS, asPredictor, createModel, evalLoss, exactTargets, loadModel, pretrain, saveModel } from '@optimpact/transformer';
+import * as E from 'fp-ts/lib/Either.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { finishedRecord, hashDir, writeDirAtomic, writeRecord } from '@optimpact/records';
+import { loadEnvironment } from './environment.js';
+import type { StudyConfig } from './config.js';
+import { forSize, rlForSize } from './config.js';
+import type { TestData } from './data.js';
+import { rlData, testData, trainSequences } from './data.js';
+import type { Unit } from './plan.js';
+import { pretrainId } from './plan.js';
+import { provenance } from './provenance.js';
+import { measurementJson } from './records.js';
+
+/** Progress of a unit: `done` of `total` in its current stage. */
+export interface UnitProgress {
+  readonly id: string;
+  readonly stage: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+/** What a unit needs besides itself. */
+export interface UnitContext {
+  /** The directory of a unit (its run.json and model/) by id. */
+  readonly dir: (id: string) => string;
+  readonly config: StudyConfig;
+  readonly backend: string;
+  readonly onProgress?: (p: UnitProgress) => void;
+}
+
+interface Shared {
+  readonly env: Environment;
+  readonly test: TestData;
+  readonly constants: ReadonlyMap<number, number>;
+  readonly lossTargets: { readonly all: Float64Array; readonly random: Float64Array };
+}
+
+let shared: { key: string; value: Shared } | undefined;
+
+/** The environment and test data of a config, built once per thread. */
+async function sharedFor(config: StudyConfig): Promise<Shared> {
+  const key = JSON.stringify([config.environment, config.data]);
+  if (shared?.key === key) return shared.value;
+  const envE = await loadEnvironment(config.environment.package, config.environment.options);
+  if (E.isLeft(envE)) throw new Error(envE.left.message);
+  const env = envE.right;
+  const test = testData(env, config);
+  const value = {
+    env,
+    test,
+    constants: new Map(env.tasks.map((t) => [t.nGood, bestConstant(env, test.pool, t.good)] as const)),
+    lossTargets: { all: exactTargets(env, test.all.windows), random: exactTargets(env, test.random) },
+  };
+  shared = { key, value };
+  return value;
+}
+
+function base(ctx: UnitContext, id: string, seed: number, config: Record<string, unknown>, seconds: number) {
+  return {
+    formatVersion: FORMAT_VERSION,
+    id,
+    status: 'success' as const,
+    seed,
+    config,
+    provenance: provenance(ctx.backend),
+    timings: { total: seconds },
+  };
+}
+
+async function saveVerified(model: Transformer, unitDir: string, info: Record<string, unknown>): Promise<string> {
+  const dir = join(unitDir, 'model');
+  await writeDirAtomic(dir, (tmp) => saveModel(model, tmp, info));
+  return hashDir(dir);
+}
+
+/** The size preset's architecture, read at the environment's vocabulary and context length. */
+function modelConfig(size: SizeName, env: Environment): TransformerConfig {
+  const preset = SIZE_PRESETS.find((p) => p.name === size);
+  if (preset === undefined) throw new Error(`unknown size preset "${size}"`);
+  return { ...preset.config, vocabSize: env.vocabSize, contextLength: env.contextLength };
+}
+
+async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretrain' }>): Promise<void> {
+  const t0 = performance.now();
+  const { config } = ctx;
+  const s = await sharedFor(config);
+  const model = createModel(modelConfig(unit.size, s.env), unit.seed);
+  const steps = forSize(config.pretrain.steps, unit.size) ?? 0;
+  const train = trainSequences(s.env, config, unit.seed);
+  const curves = await pretrain(model, {
+    env: s.env,
+    ...(train ? { trainSequences: train } : {}),
+    streamSequenceLength: config.data.sequenceLength,
+    testWindows: s.test.all.windows,
+    testTargets: s.lossTargets.all,
+    evalSets: { random: { windows: s.test.random, targets: s.lossTargets.random } },
+    steps,
+    batchSize: config.pretrain.batchSize,
+    learningRate: config.pretrain.learningRate,
+    evalEvery: config.pretrain.evalEvery,
+    seed: deriveSeed(unit.seed, 'pretrain'),
+    onProgress: (p) => ctx.onProgress?.({ id: unit.id, stage: 'pretrain', done: p.step, total: p.steps }),
+  });
+  const test = curves.evals['test'] ?? [], random = curves.evals['random'] ?? [];
+  const curve: CurvePoint[] = curves.train.map((p) => ({ step: p.step, examples: p.examples, trainLoss: p.loss }));
+  for (const [name, points] of [['testLoss', test], ['randomContextLoss', random]] as const) {
+    for (const p of points) {
+      const at = curve.find((c) => c.step === p.step);
+      if (at) at[name] = p.loss;
+      else curve.push({ step: p.step, examples: p.examples, [name]: p.loss });
+    }
+  }
+  curve.sort((a, b) => a.step - b.step);
+  const sha = await saveVerified(model, ctx.dir(unit.id), { seed: unit.seed, steps, id: unit.id });
+  const record: PretrainRecord = {
+    ...base(ctx, unit.id, unit.seed, { size: unit.size, ...config.pretrain, steps, data: config.data }, (performance.now() - t0) / 1000),
+    kind: 'pretrain',
+    size: unit.size,
+    params: model.params,
+    modelDir: 'model',
+    modelSha256: sha,
+    lossPositions: 'all positions (expected cross-entropy against the exact next-token law)',
+    curve,
+    metrics: {
+      testLoss: test.at(-1)?.loss ?? evalLoss(model, s.test.all.windows, s.lossTargets.all),
+      randomContextLoss: random.at(-1)?.loss ?? evalLoss(model, s.test.random, s.lossTargets.random),
+      unigramLoss: unigramLoss(s.env, s.test.all.windows, s.test.all.targets, s.lossTargets.all),
+      floorLoss: floorLoss(s.env.vocabSize, s.lossTargets.all),
+      examples: curves.examples,
+    },
+  };
+  model.dispose();
+  writeRecord(ctx.dir(record.id), record);
+}
+
+/**
+ * Loads the pretrained model of a size × seed: a unit directory with a finished pretraining record (the
+ * model checked against its checksum), or a bare model directory in the TF.js format.
+ */
+async function loadPretrained(ctx: UnitContext, size: SizeName, seed: number, dropoutSeed: number): Promise<Transformer> {
+  const unitDir = ctx.dir(pretrainId(size, seed));
+  if (existsSync(join(unitDir, 'model.json'))) return loadModel(unitDir, { dropoutSeed });
+  const rec = finishedRecord(unitDir);
+  if (rec === undefined || rec.kind !== 'pretrain') throw new Error(`no finished pretraining record (run.json) or model.json in ${unitDir}`);
+  const dir = join(unitDir, rec.modelDir);
+  if (rec.modelSha256 !== undefined && hashDir(dir) !== rec.modelSha256) throw new Error(`pretrained model ${dir} does not match its record's checksum`);
+  return loadModel(dir, { dropoutSeed });
+}
+
+/** Split-history measurement of a model; the large-N one skips self-evaluation (8 forward passes per context). */
+async function measureModel(ctx: UnitContext, s: Shared, model: Transformer, name: string, seed: number, references: Policy[], contexts: number, repeats: number, selfEval: boolean) {
+  const m = ctx.config.measure;
+  return measurePolicy(s.env, modelPolicy(model, s.env, 0, name), s.test.pool, s.env.tasks, {
+    contexts,
+    repeats,
+    seed,
+    excludeSelf: m.excludeSelf,
+    monteCarlo: m.monteCarlo && contexts <= 1000,
+    references,
+    ...(selfEval ? { selfLaws: predictedOutcomeLaws(asPredictor(model), s.env) } : {}),
+  });
+}
+
+async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetune' }>): Promise<void> {
+  const t0 = performance.now();
+  const { config } = ctx;
+  const s = await sharedFor(config);
+  const task: Task | undefined = s.env.tasks.find((t) => t.nGood === unit.task);
+  if (task === undefined) throw new Error(`task n_good=${unit.task} is not a task of ${s.env.name} (${s.env.tasks.map((t) => t.nGood).join(', ')})`);
+  const settings = config.rl[unit.rule]!;
+  const rl: RLConfig = { rule: unit.rule, ...rlForSize(settings, unit.size) };
+  const model = await loadPretrained(ctx, unit.size, unit.seed, deriveSeed(unit.seed, 'rl-dropout', unit.task, unit.rule));
+  const result = await finetune(model, s.env, task, rlData(s.env, config, unit.seed, s.test), rl, deriveSeed(unit.seed, 'rl', unit.task, unit.rule),
+    (p) => ctx.onProgress?.({ id: unit.id, stage: 'rl', done: p.step, total: rl.rounds }));
+  const sha = await saveVerified(model, ctx.dir(unit.id), { seed: unit.seed, task: unit.task, rule: unit.rule, id: unit.id });
+  ctx.onProgress?.({ id: unit.id, stage: 'measure', done: 0, total: 1 });
+
+  const untrained = createModel(model.config, unit.seed);
+  const pretrained = await loadPretrained(ctx, unit.size, unit.seed, 0);
+  const refs: Record<string, () => Policy> = {
+    fixed: () => fixedPolicy(s.env, s.env.actions[0]!),
+    uniform: () => uniformPolicy(s.env),
+    untrained: () => modelPolicy(untrained, s.env, 0, 'untrained'),
+    pretrained: () => modelPolicy(pretrained, s.env, 0, 'pretrained'),
+  };
+  const references = config.measure.references.map((r) => refs[r]!());
+  const seed = deriveSeed(unit.seed, 'measure', unit.task, unit.rule);
+  const m = await measureModel(ctx, s, model, unit.id, seed, references, config.measure.contexts, config.measure.repeats, config.measure.selfEval);
+  const large = config.measure.largeContexts > 0
+    ? await measureModel(ctx, s, model, unit.id, deriveSeed(seed, 'large'), [], config.measure.largeContexts, 1, false)
+    : undefined;
+  const dn = config.measure.differentialContexts;
+  const profileWindows = sliceWindows(s.test.pool, 0, Math.min(dn, s.test.pool.n));
+  const differential = dn > 0
+    ? { contexts: profileWindows.n, before: differentialProfile(pretrained, s.env, profileWindows), after: differentialProfile(model, s.env, profileWindows) }
+    : undefined;
+  // On the measured contexts: why self-evaluation can miss (the counterfactual actions), before and after RL.
+  const fitWindows = sliceWindows(s.test.pool, 0, Math.min(config.measure.contexts, s.test.pool.n));
+  const fit = async (m: Transformer) => outcomeFit(asPredictor(m), s.env, fitWindows);
+  const record: FinetuneRecord = {
+    ...base(ctx, unit.id, unit.seed, { size: unit.size, task: unit.task, rl, measure: config.measure }, (performance.now() - t0) / 1000),
+    kind: 'finetune',
+    size: unit.size,
+    params: model.params,
+    task: unit.task,
+    rule: unit.rule,
+    modelDir: 'model',
+    modelSha256: sha,
+    pretrainId: pretrainId(unit.size, unit.seed),
+    curve: result.curve,
+    metrics: {
+      maintenanceLoss: result.finalMaintenanceLoss,
+      oddPositionLoss: await nextTokenLoss(model, s.test.actions.windows, s.test.actions.targets),
+      outcomeFit: { pretrained: await fit(pretrained), finetuned: await fit(model) },
+    },
+    measurement: measurementJson(m, s.constants),
+    ...(large ? { largeMeasurement: measurementJson(large, s.constants) } : {}),
+    ...(differential ? { differential } : {}),
+  };
+  for (const x of [model, untrained, pretrained]) x.dispose();
+  writeRecord(ctx.dir(record.id), record);
+}
+
+async function runBaseline(ctx: UnitContext, unit: Extract<Unit, { kind: 'baseline' }>): Promise<void> {
+  const t0 = performance.now();
+  const { config } = ctx;
+  const s = await sharedFor(config);
+  const seed = deriveSeed(config.data.testSeed, 'baseline', unit.name);
+  const m = await measurePolicy(s.env, generatorPolicy(s.env), s.test.pool, s.env.tasks, {
+    contexts: config.measure.contexts,
+    repeats: config.measure.repeats,
+    seed,
+    excludeSelf: config.measure.excludeSelf,
+  });
+  const record: BaselineRecord = {
+    ...base(ctx, unit.id, seed, { measure: config.measure, data: config.data }, (performance.now() - t0) / 1000),
+    kind: 'baseline',
+    name: unit.name,
+    measurement: measurementJson(m, s.constants),
+  };
+  writeRecord(ctx.dir(record.id), record);
+}
+
+/** Runs `unit`, writing `runs/<id>/run.json` (and the model) when it succeeds. */
+export async function runUnit(ctx: UnitContext, unit: Unit): Promise<void> {
+  switch (unit.kind) {
+    case 'pretrain': return runPretrain(ctx, unit);
+    case 'finetune': return runFinetune(ctx, unit);
+    case 'baseline': return runBaseline(ctx, unit);
+  }
+}

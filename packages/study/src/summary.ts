@@ -1,0 +1,58 @@
+/** `summary.json`: the study at a glance, derived from its run records alone. */
+import type { BaselineRecord, EstimateJson, FinetuneRecord, RunRecord, StudySummary } from '@optimpact/core';
+import { FORMAT_VERSION } from '@optimpact/core';
+import { identifyObjective } from '@optimpact/impact-theory';
+
+const NONE: EstimateJson = { mean: null, se: null };
+
+const byTask = (r: FinetuneRecord, pick: (t: FinetuneRecord['measurement']['tasks'][number]) => EstimateJson): Record<string, EstimateJson> =>
+  Object.fromEntries(r.measurement.tasks.map((t) => [String(t.nGood), pick(t)]));
+
+/** Objective identification over fine-tuned models: the task whose Op_pred (from its score) is closest to Op. */
+export function identification(models: readonly FinetuneRecord[]) {
+  return identifyObjective(models.map((r) => ({
+    id: r.id,
+    trainedTask: r.task,
+    op: r.measurement.op.mean,
+    candidates: r.measurement.tasks.map((t) => ({ task: t.nGood, opPred: t.opPred.mean })),
+  })));
+}
+
+/** The summary of a study from its records; `rules` in the config's order, the first being primary. */
+export function summarize(records: readonly RunRecord[], meta: { preset: string; environment: string; backend: string; elapsedSeconds: number; rules: readonly string[] }): StudySummary {
+  const finetunes = records.filter((r): r is FinetuneRecord => r.kind === 'finetune').sort((a, b) => a.id.localeCompare(b.id));
+  const generator = records.find((r): r is BaselineRecord => r.kind === 'baseline' && r.name === 'generator');
+  const byRule = Object.fromEntries(meta.rules.map((rule) => {
+    const ident = identification(finetunes.filter((r) => r.rule === rule));
+    return [rule, { rule, accuracy: ident.accuracy, confusion: ident.confusion }];
+  }));
+  const identified = new Map(identification(finetunes).models.map((m) => [m.id, m.identifiedTask]));
+  return {
+    formatVersion: FORMAT_VERSION,
+    preset: meta.preset,
+    environment: meta.environment,
+    backend: meta.backend,
+    elapsedSeconds: meta.elapsedSeconds,
+    generator: { Op: generator?.measurement.op ?? NONE, Imp: generator?.measurement.imp ?? NONE },
+    objectiveIdentification: byRule[meta.rules[0] ?? ''] ?? { rule: meta.rules[0] ?? 'none', accuracy: 0, confusion: {} },
+    objectiveIdentificationByRule: byRule,
+    models: finetunes.map((r) => ({
+      id: r.id,
+      size: r.size,
+      params: r.params,
+      seed: r.seed,
+      task: r.task,
+      rule: r.rule,
+      modelDir: `runs/${r.id}/${r.modelDir}`,
+      score: byTask(r, (t) => t.s),
+      sPrime: byTask(r, (t) => t.sPrime),
+      OpPred: byTask(r, (t) => t.opPred),
+      ImpMin: byTask(r, (t) => t.impMin),
+      Op: r.measurement.op,
+      Imp: r.measurement.imp,
+      selfOp: r.measurement.self?.op ?? NONE,
+      selfImp: r.measurement.self?.imp ?? NONE,
+      identifiedTask: identified.get(r.id) ?? null,
+    })),
+  };
+}

@@ -1,0 +1,25 @@
+/** Worker-thread entry: selects the backend, runs one unit, posts progress and the outcome. */
+import { unitDir } from '@optimpact/records';
+import type { BackendName } from '@optimpact/transformer';
+import { setBackend } from '@optimpact/transformer';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { StudyConfig } from './config.js';
+import type { Unit } from './plan.js';
+import { runUnit } from './run-unit.js';
+
+interface Input {
+  readonly out: string;
+  readonly config: StudyConfig;
+  readonly backend: BackendName | null;
+  readonly unit: Unit;
+}
+
+const input = workerData as Input;
+const port = parentPort!;
+try {
+  const backend = await setBackend(input.backend ?? undefined);
+  await runUnit({ dir: (id) => unitDir(input.out, id), config: input.config, backend, onProgress: (p) => port.postMessage({ type: 'progress', ...p }) }, input.unit);
+  port.postMessage({ type: 'done' });
+} catch (e) {
+  port.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? (e.stack ?? '') : '' });
+}

@@ -24,8 +24,8 @@ import {
   trainedColor,
   trainedName,
 } from './figures.js';
-import { identifyObjective } from './identify.js';
-import type { ObjectiveIdentification } from './identify.js';
+import { identifyObjective } from '@optimpact/impact-theory';
+import type { ObjectiveIdentification } from '@optimpact/impact-theory';
 import { formatNumber } from './internal/html.js';
 import { se, val } from './internal/data.js';
 import { renderPlot } from './internal/render.js';

@@ -129,9 +129,10 @@ const recordBase = t.type({
 });
 const recordError = t.partial({ error: t.type({ message: t.string, stack: t.string }) });
 
-/** Pretraining of one model (docs/method.md#pretraining). Losses in nats per token, on the positions named in `lossPositions`. */
-const modelHash = t.partial({ modelSha256: t.string }); // over the files of modelDir, to verify it on resume
+/** The checksum over the files of modelDir, to verify the model on resume. */
+const modelHash = t.partial({ modelSha256: t.string });
 
+/** Pretraining of one model (docs/method.md#pretraining). Losses in nats per token, on the positions named in `lossPositions`. */
 export const PretrainRecord = t.intersection([
   recordBase,
   recordError,

@@ -11,7 +11,7 @@ import type { Rng } from './rng.js';
 export interface Windows {
   /** The tokens, [n × length], row-major. */
   readonly tokens: Int32Array;
-  /** [n]: the absolute position of the token that follows each window. */
+  /** The absolute position of the token that follows each window, one per window. */
   readonly positions: Int32Array;
   /** Number of windows. */
   readonly n: number;

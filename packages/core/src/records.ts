@@ -26,17 +26,26 @@ export function estimateJson(e: { readonly mean: number; readonly se: number } |
 }
 
 /** Where a record came from: enough to rerun it. */
-export const Provenance = t.type({
-  /** ISO 8601 */
-  created: t.string,
-  git: t.type({ commit: t.union([t.string, t.null]), dirty: t.boolean }),
-  /** package name → version */
-  packages: t.record(t.string, t.string),
-  node: t.string,
-  /** TF.js backend in use ("wasm", "cpu", "tensorflow") or "none" */
-  backend: t.string,
-  platform: t.string,
-});
+export const Provenance = t.intersection([
+  t.type({
+    /** ISO 8601 */
+    created: t.string,
+    git: t.type({ commit: t.union([t.string, t.null]), dirty: t.boolean }),
+    /** package name → version */
+    packages: t.record(t.string, t.string),
+    node: t.string,
+    /** TF.js backend in use ("wasm", "cpu", "tensorflow") or "none" */
+    backend: t.string,
+    platform: t.string,
+  }),
+  t.partial({
+    /**
+     * Build of the wasm kernels: "simd" (the same numbers on every CPU) or "fma" (relaxed multiply-add,
+     * whose rounding may differ between CPUs); null off wasm. Absent in records written before it existed.
+     */
+    kernels: t.union([t.literal('simd'), t.literal('fma'), t.null]),
+  }),
+]);
 export type Provenance = t.TypeOf<typeof Provenance>;
 
 /** One point of a training curve: the step (or RL round) and any named metrics at it. */

@@ -1,5 +1,6 @@
-/** Where a record came from: git commit, package versions, Node, platform, backend. */
+/** Where a record came from: git commit, package versions, Node, platform, backend and kernel build. */
 import type { Provenance } from '@optimpact/core';
+import { kernelVariant } from '@optimpact/transformer';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,9 +17,9 @@ function git(...args: string[]): string | null {
   }
 }
 
-let cached: Omit<Provenance, 'created' | 'backend'> | undefined;
+let cached: Omit<Provenance, 'created' | 'backend' | 'kernels'> | undefined;
 
-/** Provenance of a record written now with `backend`. */
+/** Provenance of a record written now with `backend` (and the wasm kernels' build in use, if any). */
 export function provenance(backend: string): Provenance {
   cached ??= {
     git: { commit: git('rev-parse', 'HEAD'), dirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '' },
@@ -26,7 +27,7 @@ export function provenance(backend: string): Provenance {
     node: process.version,
     platform: `${platform()}-${arch()}`,
   };
-  return { created: new Date().toISOString(), backend, ...cached };
+  return { created: new Date().toISOString(), backend, kernels: kernelVariant(), ...cached };
 }
 
 /** Versions of the workspace packages and the libraries whose numbers they produce. */

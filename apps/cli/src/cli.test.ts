@@ -5,7 +5,7 @@ const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const run = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
 
 describe('optimpact measure', () => {
-  it('prints exactly one JSON object with the documented fields, and the ideal policy matches SPEC §6', () => {
+  it('prints exactly one JSON object with the documented fields, and the ideal policy matches docs/method.md#tasks', () => {
     const r = run('measure', '--policy', 'ideal', '--task', '4', '--contexts', '200', '--repeats', '10', '--seed', '1', '--json');
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n');

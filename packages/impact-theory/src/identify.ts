@@ -1,5 +1,5 @@
 /**
- * Objective identification (SPEC §9): for each fine-tuned model, the task whose predicted optimization
+ * Objective identification (docs/method.md#objective-identification): for each fine-tuned model, the task whose predicted optimization
  * `Op_pred = KL_B(s_k ‖ f_k)` — computed from the model's success rate `s_k` on task k — best explains its
  * measured `Op`, i.e. the k minimising `|Op − Op_pred,k|` (nats).
  */

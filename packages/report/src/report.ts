@@ -1,5 +1,5 @@
 /**
- * The report: one static HTML file with every figure of the study (SPEC §9), the reference-future and
+ * The report: one static HTML file with every figure of the study (docs/method.md#the-study), the reference-future and
  * objective-identification analyses, the baselines, and the runs' configuration and provenance. It opens
  * from disk with no server, no network and no script (a Content-Security-Policy forbids scripts outright),
  * and every string from the records is escaped.

@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 /** Where Debian's Chromium lives (`apt-get install -y chromium`). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
-/** Flags for a quiet, offline headless Chromium (STACK.md). */
+/** Flags for a quiet, offline headless Chromium (docs/development.md#tools). */
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',

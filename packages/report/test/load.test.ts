@@ -26,7 +26,7 @@ function withEditedRun(path: string, edit: (json: Record<string, unknown>) => vo
   return dir;
 }
 
-const RUN = 'runs/xs-s1/finetune-n4-exact/run.json';
+const RUN = 'runs/xs-s1-n4-exact/run.json';
 
 describe('loadRecords', () => {
   test('reads every run record and the summary of the fixture study', () => {
@@ -69,7 +69,7 @@ describe('loadRecords', () => {
     });
     const e = left(loadRecords([STUDY, edited]));
     expect(e._tag).toBe('DuplicateRecord');
-    expect(formatReportError(e)).toContain('xs-s1/finetune-n4-exact');
+    expect(formatReportError(e)).toContain('xs-s1-n4-exact');
     expect(formatReportError(e)).toContain(join(edited, RUN));
   });
 
@@ -123,12 +123,12 @@ describe('loadRecords', () => {
     const dir = tempDir();
     copySome(STUDY, dir, () => true);
     const base = JSON.parse(readFileSync(join(STUDY, RUN), 'utf8')) as { provenance: unknown; timings: unknown };
-    mkdirSync(join(dir, 'runs', 'l-s1', 'pretrain'), { recursive: true });
+    mkdirSync(join(dir, 'runs', 'l-s1-pretrain'), { recursive: true });
     writeFileSync(
-      join(dir, 'runs', 'l-s1', 'pretrain', 'run.json'),
+      join(dir, 'runs', 'l-s1-pretrain', 'run.json'),
       JSON.stringify({
         formatVersion: 1,
-        id: 'l-s1/pretrain',
+        id: 'l-s1-pretrain',
         status: 'error',
         seed: 1,
         config: {},
@@ -140,7 +140,7 @@ describe('loadRecords', () => {
       }),
     );
     const d = right(loadRecords([dir]));
-    expect(d.failed.map((r) => r.id)).toEqual(['l-s1/pretrain']);
+    expect(d.failed.map((r) => r.id)).toEqual(['l-s1-pretrain']);
     const html = buildReport(d);
     expect(html).toContain('out of memory &lt;b&gt;');
     expect(html).toContain('1 failed units');

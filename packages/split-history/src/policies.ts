@@ -90,7 +90,7 @@ export function generatorPolicy(env: Environment): Policy {
 
 /**
  * Success rate of the best constant action at the contexts `pool`, on the task whose good outcomes are
- * `good`: the right null for a success rate (SPEC §5), beside the chance rate f.
+ * `good`: the right null for a success rate (docs/method.md#tasks), beside the chance rate f.
  */
 export function bestConstant(env: Environment, pool: Windows, good: readonly number[]): number {
   const A = env.actions.length;

@@ -96,7 +96,7 @@ export const StudyConfig = t.type({
     excludeSelf: t.boolean,
     monteCarlo: t.boolean,
     selfEval: t.boolean,
-    /** Contexts of the differential profile (SPEC §7) of each model before and after RL (0: none). */
+    /** Contexts of the differential profile (docs/method.md#differential-measures) of each model before and after RL (0: none). */
     differentialContexts: int(0, 100_000),
     /** Reference futures: "fixed" (the first action), "uniform", "untrained", "pretrained". */
     references: t.array(t.keyof({ fixed: null, uniform: null, untrained: null, pretrained: null })),

@@ -1,6 +1,6 @@
 /**
  * Loads the environment a run names. An environment package exports
- * `createEnvironment(options?: object): Environment`; the SPEC §1 one is `@optimpact/sequence-env`.
+ * `createEnvironment(options?: object): Environment`; the study's own (docs/method.md#the-sequence-environment) is `@optimpact/sequence-env`.
  * `name` is a package the CLI ships with, a package installed where optimpact runs (resolved from the
  * current directory), or a path to a module file (starting with `.` or `/`).
  */

@@ -1,5 +1,5 @@
 /**
- * @optimpact/study — the study of SPEC §9 as a library: its config (presets in `experiments/`, `--set`
+ * @optimpact/study — the study (docs/method.md#the-study) as a library: its config (presets in `experiments/`, `--set`
  * overrides, decoded and checked), the plan of units, the scheduler running each unit in a worker
  * thread, the unit runner, and the summary; the records it writes are `@optimpact/records`'.
  */

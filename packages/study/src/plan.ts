@@ -1,5 +1,5 @@
 /**
- * The study's grid as units of work with their dependencies (SPEC §9): for each size × seed, one
+ * The study's grid as units of work with their dependencies (docs/method.md#the-study): for each size × seed, one
  * pretraining, then one fine-tuning (+ measurement) per task and RL rule; and the baselines. Ids name
  * the directory of each unit's record (`runs/<id>/run.json`).
  */

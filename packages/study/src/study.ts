@@ -1,5 +1,5 @@
 /**
- * The whole study of SPEC §9 — for a grid of sizes × seeds, pretrain → fine-tune on each task (each RL
+ * The whole study (docs/method.md#the-study) — for a grid of sizes × seeds, pretrain → fine-tune on each task (each RL
  * rule) → score on every task → measure → summary and report. Resumable: finished units (whole,
  * checksummed records) are skipped, anything partial is redone.
  */

@@ -25,7 +25,7 @@ import type { ModelRow } from './types.js';
 const { pretrain, models, generator, curves } = fixtureRows();
 const differential = fixtureDifferential(models);
 
-/** Every builder, numbered as in SPEC §9 (then 16–18), applied to the fixture rows. */
+/** Every builder, numbered as in docs/method.md#the-study, applied to the fixture rows. */
 const BUILDERS: [number, string, () => string][] = [
   [1, 'lossAndSuccessVsParams', () => lossAndSuccessVsParams(pretrain, models)],
   [2, 'successVsSize', () => successVsSize(models)],

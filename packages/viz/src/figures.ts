@@ -1,5 +1,5 @@
 /**
- * The study's figures (SPEC §9, numbered as there), one builder per figure. Each takes plain data rows
+ * The study's figures (docs/method.md#the-study, numbered as there), one builder per figure. Each takes plain data rows
  * and returns one static HTML `<figure>`: a caption saying what to look for, the reference-line key,
  * the plot(s) as inline SVG (Observable Plot rendered in Node), and a collapsible data table with a CSV
  * copy and download link. No script anywhere; every string from the data is escaped.
@@ -1180,7 +1180,7 @@ export function objectiveIdentification(models: readonly ModelRow[]): string {
 }
 
 /**
- * Figure 18: differential Op and Imp (SPEC §7) per block branch against parameters, before RL (the
+ * Figure 18: differential Op and Imp (docs/method.md#differential-measures) per block branch against parameters, before RL (the
  * pretrained model, grey) and after RL (coloured by trained task), one panel per site and RL rule.
  */
 export function differentialByBlock(rows: readonly DifferentialRow[]): string {
@@ -1233,7 +1233,7 @@ export function differentialByBlock(rows: readonly DifferentialRow[]): string {
   });
 }
 
-/** All figures of the report, in order (SPEC §9 1–15, then reference futures, objective identification, differential measures). */
+/** All figures of the report, in the order of docs/method.md#the-study. */
 export function allFigures(data: { pretrain: readonly PretrainRow[]; models: readonly ModelRow[]; generator: BaselineRow | null; curves: readonly CurveRow[]; differential?: readonly DifferentialRow[] }): string[] {
   const { pretrain, models, generator, curves } = data;
   return [

@@ -1,5 +1,5 @@
 /**
- * @optimpact/viz — the study's figures (SPEC §9) as static HTML/SVG: plain data rows in, one `<figure>`
+ * @optimpact/viz — the study's figures (docs/method.md#the-study) as static HTML/SVG: plain data rows in, one `<figure>`
  * string out per figure (Observable Plot rendered in Node through jsdom; no script). Objective
  * identification itself is in `@optimpact/impact-theory`.
  */

@@ -10,13 +10,13 @@ export interface Est {
   readonly se: number | null;
 }
 
-/** A model's scores on one task (SPEC §2), from its split-history measurement. */
+/** A model's scores on one task (docs/method.md#tasks), from its split-history measurement. */
 export interface TaskScoreRow {
   /** n_good = k of the task. */
   readonly nGood: number;
   /** Chance rate f = k / 8. */
   readonly chance: number;
-  /** Success of the best constant action at the same contexts (the right null, SPEC §5). */
+  /** Success of the best constant action at the same contexts (the right null, docs/method.md#tasks). */
   readonly bestConstant: number;
   /** Success rate in the real future F. */
   readonly s: Est;
@@ -28,7 +28,7 @@ export interface TaskScoreRow {
   readonly impMin: Est;
 }
 
-/** Op and Imp of a model measured against one reference future (SPEC §6): `Op_ref`, `Imp_ref`, nats. */
+/** Op and Imp of a model measured against one reference future (docs/method.md#reference-futures): `Op_ref`, `Imp_ref`, nats. */
 export interface ReferenceRow {
   /** e.g. "fixed(8)", "uniform", "untrained", "pretrained". */
   readonly name: string;
@@ -59,7 +59,7 @@ export interface ModelRow {
   /** Scores on every task (cross-objective), one per n_good. */
   readonly scores: readonly TaskScoreRow[];
   readonly references: readonly ReferenceRow[];
-  /** Self-evaluation (SPEC §8), when measured. */
+  /** Self-evaluation (docs/method.md#self-evaluation), when measured. */
   readonly self: { readonly op: Est; readonly imp: Est } | null;
   /**
    * Mean KL(exact ‖ predicted) of the model's outcome law after p ⊕ a, nats, on the generator's actions
@@ -157,7 +157,7 @@ export interface CurveRow {
 }
 
 /**
- * One block's differential measures (SPEC §7) for one model, before or after RL: P = the window's
+ * One block's differential measures (docs/method.md#differential-measures) for one model, before or after RL: P = the window's
  * embeddings, A = the block's attention or MLP branch (held fixed for B), F = the logits; nats.
  */
 export interface DifferentialRow {

@@ -1,5 +1,5 @@
 /**
- * `optimpact differential`: differential optimization and impact (SPEC §7) of a saved model between three
+ * `optimpact differential`: differential optimization and impact (docs/method.md#differential-measures) of a saved model between three
  * named activation sites P → A → F, averaged over test contexts (mean ± s.e., nats), rank-deficient
  * contexts counted. An unknown site is refused with the list of the model's sites (exit code 2).
  */

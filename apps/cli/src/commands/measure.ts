@@ -1,5 +1,5 @@
 /**
- * `optimpact measure`: split-history Op and Imp of a built-in policy (SPEC §6), with the task's
+ * `optimpact measure`: split-history Op and Imp of a built-in policy (docs/method.md#split-history), with the task's
  * success rates, the theory's predictions, the null baseline and reference futures.
  */
 import type { Environment, Estimate, Policy, Task } from '@optimpact/core';
@@ -59,7 +59,7 @@ const num = (x: number): string => x.toFixed(4).replace(/^-(0\.0+)$/, '$1');
 const fmt = (e: MaybeEstimate): string =>
   'mean' in e ? `${num(e.mean).padStart(9)} ± ${Number.isFinite(e.se) ? num(e.se) : 'n/a'}` : `undefined (${e.reason})`;
 
-/** The measure command's JSON object (fields of SPEC §6 for the chosen task). */
+/** The measure command's JSON object (the fields of docs/method.md#split-history for the chosen task). */
 export function measureJson(m: Measurement, taskN: number, fit?: OutcomeFit): object {
   const t0 = m.tasks[0]!;
   return {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flagsIn, helpHasFlag, namedCommands, repoRoot, runCli } from './cli.js';
@@ -52,6 +52,17 @@ describe('every markdown file of the repository', () => {
 
   it.each(files)('%s: every relative link and anchor resolves', (file) => {
     expect(brokenLinks(root, file)).toEqual([]);
+  });
+});
+
+describe('the repository paths the docs name', () => {
+  it.each(current)('%s: every `packages/…`, `apps/…`, `tooling/…`, `docs/…`, `experiments/…` or `scripts/…` in code exists', (file) => {
+    const doc = parseMarkdown(readFileSync(join(root, file), 'utf8'));
+    const missing = doc.spans
+      .filter((s) => /^(packages|apps|tooling|docs|experiments|scripts)\/[\w.\/-]+$/.test(s.content) && !s.content.startsWith('docs/api'))
+      .filter((s) => !existsSync(join(root, s.content)))
+      .map((s) => `${file}:${s.line}: ${s.content}`);
+    expect(missing).toEqual([]);
   });
 });
 

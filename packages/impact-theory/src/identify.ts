@@ -18,6 +18,7 @@ export interface Candidate {
 
 /** What identification needs of one model. */
 export interface IdentifyInput {
+  /** The model's id. */
   readonly id: string;
   /** n_good of the task the model was trained on. */
   readonly trainedTask: number;
@@ -29,17 +30,21 @@ export interface IdentifyInput {
 
 /** The verdict on one model. */
 export interface Identification {
+  /** The model's id. */
   readonly id: string;
+  /** n_good of the task it was trained on. */
   readonly trainedTask: number;
   /** The task whose `Op_pred` is closest to Op; null when no candidate has a defined `Op_pred` (or Op is null). */
   readonly identifiedTask: number | null;
   /** `|Op − Op_pred|` of the identified task, nats; null when unidentified. */
   readonly distance: number | null;
+  /** Whether the identified task is the trained one. */
   readonly correct: boolean;
 }
 
 /** Identification over a set of models. */
 export interface ObjectiveIdentification {
+  /** The verdict on each model, in the order given. */
   readonly models: readonly Identification[];
   /** Models identified correctly. */
   readonly correct: number;

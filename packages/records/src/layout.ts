@@ -14,14 +14,20 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isTemporary, readVerified, writeVerified } from './files.js';
 
+/** `<out>/config.json`: the resolved config. */
 export const configFile = (out: string): string => join(out, 'config.json');
+/** `<out>/study.json`: preset and elapsed seconds over resumes. */
 export const studyFile = (out: string): string => join(out, 'study.json');
+/** `<out>/summary.json`: the study at a glance. */
 export const summaryFile = (out: string): string => join(out, 'summary.json');
+/** `<out>/report.html`: the report. */
 export const reportFile = (out: string): string => join(out, 'report.html');
+/** `<out>/runs`: one directory per unit. */
 export const runsDir = (out: string): string => join(out, 'runs');
 
 /** The directory of unit `id` in a study's output directory: its `run.json` and `model/`. */
 export const unitDir = (out: string, id: string): string => join(runsDir(out), id);
+/** The record file of a unit directory. */
 export const RUN_FILE = 'run.json';
 
 /** JSON as the study writes it (one-space indent, final newline), so files diff and hash stably. */

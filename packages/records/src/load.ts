@@ -19,9 +19,11 @@ import { RUN_FILE, runsDir, summaryFile } from './layout.js';
 export interface StudyData {
   /** Distinct study summaries (identical copies collapse), in a canonical order. */
   readonly summaries: readonly StudySummary[];
-  /** Records of each kind, sorted by id. */
+  /** Pretraining records; the records of each kind are sorted by id. */
   readonly pretrain: readonly PretrainRecord[];
+  /** Fine-tuning records. */
   readonly finetune: readonly FinetuneRecord[];
+  /** Baseline records (the generator…). */
   readonly baselines: readonly BaselineRecord[];
   /** Units that failed (kind "failed"): listed in the report, never drawn. */
   readonly failed: readonly FailedRecord[];

@@ -5,11 +5,15 @@ import type { StudyData } from '@optimpact/records';
 
 /** The rows of every figure. Only records with status "success" are drawn. */
 export interface FigureRows {
+  /** One row per pretrained model. */
   readonly pretrain: readonly PretrainRow[];
+  /** One row per fine-tuned model. */
   readonly models: readonly ModelRow[];
   /** The generator's self-optimization (the BaselineRecord named "generator"), if measured. */
   readonly generator: BaselineRow | null;
+  /** One row per baseline record. */
   readonly baselines: readonly BaselineRow[];
+  /** Training-curve points of every run. */
   readonly curves: readonly CurveRow[];
   /** Differential measures per block, before and after RL (figure 18). */
   readonly differential: readonly DifferentialRow[];

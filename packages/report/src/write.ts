@@ -6,8 +6,11 @@ import { buildReport } from './report.js';
 
 /** What {@link writeReport} wrote. */
 export interface WrittenReport {
+  /** Where the report was written. */
   readonly file: string;
+  /** Its size in bytes. */
   readonly bytes: number;
+  /** How many run records it was built from. */
   readonly records: number;
 }
 

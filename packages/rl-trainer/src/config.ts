@@ -1,5 +1,6 @@
 /** The learning rules (see `RLConfig.rule`). */
 export const RULES = ['exact', 'reinforce', 'positive', 'rloo', 'model'] as const;
+/** An RL rule's name (see {@link RLConfig.rule}). */
 export type Rule = (typeof RULES)[number];
 
 /** RL fine-tuning settings (docs/method.md#rl-fine-tuning). Every field is recorded with the run. */

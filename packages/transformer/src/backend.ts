@@ -7,6 +7,7 @@ import { setKernelVariant } from './internal/kernels.js';
 
 /** The backends optimpact can run on. */
 export const BACKENDS = ['wasm', 'cpu', 'node'] as const;
+/** A TF.js backend: wasm (the default), the pure-JS cpu fallback, or node (tfjs-node, when installed). */
 export type BackendName = (typeof BACKENDS)[number];
 
 // tfjs-node cannot be installed on the build machines (its install script downloads libtensorflow):

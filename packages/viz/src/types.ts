@@ -6,7 +6,9 @@
 
 /** A mean ± standard error. `mean` null: undefined at a theory edge; `se` null: one repeat only. */
 export interface Est {
+  /** The mean; null where the value is undefined (a theory edge). */
   readonly mean: number | null;
+  /** Its standard error; null with one repeat. */
   readonly se: number | null;
 }
 
@@ -32,7 +34,9 @@ export interface TaskScoreRow {
 export interface ReferenceRow {
   /** e.g. "fixed(8)", "uniform", "untrained", "pretrained". */
   readonly name: string;
+  /** `Op_ref = H(Q_ref) − H(Q)`, nats. */
   readonly op: Est;
+  /** `Imp_ref = KL(Q ‖ Q_ref)`, nats. */
   readonly imp: Est;
 }
 
@@ -52,12 +56,15 @@ export interface ModelRow {
   readonly rule: string;
   /** Split-history optimization and impact, nats. */
   readonly op: Est;
+  /** Split-history impact, nats. */
   readonly imp: Est;
   /** The null baseline (actions shuffled across contexts), nats. */
   readonly nullOp: Est;
+  /** The null baseline's impact, nats. */
   readonly nullImp: Est;
   /** Scores on every task (cross-objective), one per n_good. */
   readonly scores: readonly TaskScoreRow[];
+  /** Reference futures, one per reference policy. */
   readonly references: readonly ReferenceRow[];
   /** Self-evaluation (docs/method.md#self-evaluation), when measured. */
   readonly self: { readonly op: Est; readonly imp: Est } | null;
@@ -97,16 +104,20 @@ export interface PeerRow {
 
 /** One synthetic policy of the misalignment test bed and its measures. */
 export interface TestbedFigureRow {
+  /** The synthetic policy's name. */
   readonly name: string;
+  /** What it does, in words. */
   readonly description: string;
   readonly task: string;
   /** Op − Op_pred and Imp − Imp_min, nats. */
   readonly excessOp: Est;
+  /** Excess impact Imp − Imp_min, nats. */
   readonly excessImp: Est;
   /** MEG_F − MEG of the task, nats. */
   readonly megGap: Est;
   /** AUP (mixed before the absolute value) against the split history and against the uniform policy; dimensionless. */
   readonly aupSplitHistory: Est;
+  /** AUP penalty against the uniform baseline (dimensionless). */
   readonly aupUniform: Est;
   /** The utility over outcomes MEG_F infers (centred). */
   readonly w: readonly number[];
@@ -114,26 +125,37 @@ export interface TestbedFigureRow {
 
 /** One pretrained model. Losses in nats per token. */
 export interface PretrainRow {
+  /** Run id of the pretraining. */
   readonly id: string;
+  /** Size preset name. */
   readonly size: string;
+  /** Parameter count. */
   readonly params: number;
+  /** Seed of the model. */
   readonly seed: number;
   /** On generated test data, at the positions named by `lossPositions`. */
   readonly testLoss: number;
   /** On uniformly random contexts, where only the rule works. */
   readonly randomContextLoss: number;
+  /** Cross-entropy of the exact law against the token frequencies of each kind of position: a model that reads no context. */
   readonly unigramLoss: number;
   /** Entropy of the true next-token law: the floor. */
   readonly floorLoss: number;
+  /** Which positions the losses cover. */
   readonly lossPositions: string;
 }
 
 /** A policy measured for reference (the generator's self-optimization, fixed actions…). */
 export interface BaselineRow {
+  /** e.g. "generator". */
   readonly name: string;
+  /** Split-history optimization, nats. */
   readonly op: Est;
+  /** Split-history impact, nats. */
   readonly imp: Est;
+  /** The null baseline's optimization, nats. */
   readonly nullOp: Est;
+  /** The null baseline's impact, nats. */
   readonly nullImp: Est;
 }
 
@@ -141,9 +163,13 @@ export interface BaselineRow {
 export interface CurveRow {
   /** Run id. */
   readonly run: string;
+  /** Pretraining or RL fine-tuning. */
   readonly stage: 'pretrain' | 'rl';
+  /** Size preset name. */
   readonly size: string;
+  /** Parameter count. */
   readonly params: number;
+  /** Seed of the model. */
   readonly seed: number;
   /** n_good trained on (RL only). */
   readonly task: number | null;
@@ -153,6 +179,7 @@ export interface CurveRow {
   readonly step: number;
   /** Metric name, e.g. "trainLoss", "testLoss", "success", "maintenanceLoss". */
   readonly metric: string;
+  /** The value at that step (a loss in nats, or a success rate). */
   readonly value: number;
 }
 
@@ -163,16 +190,23 @@ export interface CurveRow {
 export interface DifferentialRow {
   /** Run id of the fine-tuning stage. */
   readonly id: string;
+  /** RL rule of the fine-tuning. */
   readonly rule: string;
+  /** n_good of the task it was trained on. */
   readonly task: number;
+  /** Size preset name. */
   readonly size: string;
+  /** Parameter count. */
   readonly params: number;
+  /** Seed of the model. */
   readonly seed: number;
   /** The intermediate site A, e.g. "blocks.0.mlp.out". */
   readonly site: string;
   /** "before RL" (the pretrained model) or "after RL". */
   readonly stage: 'before RL' | 'after RL';
+  /** `Op_diff`, nats, over contexts. */
   readonly op: Est;
+  /** `Imp_diff`, nats, over contexts. */
   readonly imp: Est;
   /** Contexts where BBᵀ or JJᵀ was singular (left out of the means). */
   readonly rankDeficient: number;

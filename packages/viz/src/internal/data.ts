@@ -28,8 +28,11 @@ export function shortCount(n: number): string {
 
 /** A size preset with its parameter count and axis label, e.g. `{size: "xs", params: 18234, label: "xs (18.2k)"}`. */
 export interface SizeInfo {
+  /** Size preset name. */
   readonly size: string;
+  /** Parameter count. */
   readonly params: number;
+  /** Axis label, e.g. "xs (18.3k)". */
   readonly label: string;
 }
 

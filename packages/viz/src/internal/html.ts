@@ -12,13 +12,17 @@ export type Cell = string | number | null;
 
 /** One column of a data table: the key into a row and its header (with units). */
 export interface Column {
+  /** The key of the cell in each row. */
   readonly key: string;
+  /** The header, with its unit. */
   readonly label: string;
 }
 
 /** A data table: columns and rows of cells keyed by column key. */
 export interface DataTable {
+  /** Columns, in order. */
   readonly columns: readonly Column[];
+  /** One record per row, keyed by column key. */
   readonly rows: readonly Readonly<Record<string, Cell>>[];
 }
 
@@ -105,10 +109,15 @@ export function dataBlock(table: DataTable, fileStem: string): string {
 
 /** A line style in a figure's key: a short line drawn in SVG beside its label. */
 export interface KeyItem {
+  /** What the line stands for. */
   readonly label: string;
+  /** Its colour (default: the text colour). */
   readonly stroke?: string;
+  /** SVG stroke-dasharray, for a dashed line. */
   readonly dash?: string;
+  /** Stroke width. */
   readonly width?: number;
+  /** What the key draws: a line (default), a band or a bar. */
   readonly symbol?: 'line' | 'band' | 'bar';
 }
 

@@ -154,18 +154,26 @@ export const PretrainRecord = t.intersection([
     modelDir: t.string,
     /** e.g. "all positions" */
     lossPositions: t.string,
-    /** step, examples, trainLoss, testLoss */
+    /** step, examples, trainLoss, testLoss (and exploredTestLoss with exploratory data) */
     curve: t.array(CurvePoint),
-    metrics: t.type({
-      /** generated test data */
-      testLoss: t.number,
-      /** uniformly random contexts, where only the rule works */
-      randomContextLoss: t.number,
-      unigramLoss: t.number,
-      /** entropy of the true next-token law */
-      floorLoss: t.number,
-      examples: t.number,
-    }),
+    metrics: t.intersection([
+      t.type({
+        /** generated test data */
+        testLoss: t.number,
+        /** uniformly random contexts, where only the rule works */
+        randomContextLoss: t.number,
+        unigramLoss: t.number,
+        /** entropy of the true next-token law */
+        floorLoss: t.number,
+        examples: t.number,
+      }),
+      t.partial({
+        /** with exploratory data: held-out data whose every action is the behaviour's */
+        exploredTestLoss: t.number,
+        /** entropy of the true next-token law on those data */
+        exploredFloorLoss: t.number,
+      }),
+    ]),
   }),
 ]);
 export type PretrainRecord = t.TypeOf<typeof PretrainRecord>;
@@ -199,7 +207,7 @@ export const FinetuneRecord = t.intersection([
     params: t.number,
     /** n_good it was trained on */
     task: t.number,
-    /** "positive" (the original), "reinforce", "exact" */
+    /** "positive" (the original), "reinforce", "exact", "rloo", "model" */
     rule: t.string,
     modelDir: t.string,
     pretrainId: t.string,
@@ -211,6 +219,10 @@ export const FinetuneRecord = t.intersection([
         maintenanceLoss: t.number,
         /** gone after RL (maintenance covers even targets only) */
         oddPositionLoss: t.number,
+      }),
+      t.partial({
+        /** outcomes drawn from the environment by the rule (rloo: K per context and round) */
+        envSamples: t.number,
       }),
       // mean KL(exact ‖ predicted) outcome law after p ⊕ a, nats: on the generator's actions and on all (self-eval's)
       t.partial({ outcomeFit: t.type({ pretrained: OutcomeFitJson, finetuned: OutcomeFitJson }) }),

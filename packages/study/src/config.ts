@@ -45,7 +45,16 @@ const RLSettings = t.type({
   evalEvery: int(1, 1_000_000),
 });
 
-type RLSettings = t.TypeOf<typeof RLSettings>;
+type RLSettings = t.TypeOf<typeof RLSettings> & { readonly samples?: number };
+/** The rloo rule's settings: those of every rule and K, the actions sampled per context. */
+const RlooSettings = t.intersection([RLSettings, t.type({ samples: int(2, 1000) })]);
+
+/** Exploratory pretraining data (core `Exploration`): ε, and the behaviour policy over the actions. */
+const Explore = t.type({
+  epsilon: unit,
+  /** "uniform", or one probability per action of the environment. */
+  behaviour: t.union([t.literal('uniform'), t.array(unit)]),
+});
 /** The RL settings that take one value per size. */
 export const PER_SIZE_RL = ['rounds', 'learningRate', 'temperature', 'maintenanceLearningRate'] as const;
 
@@ -56,8 +65,8 @@ export function rlForSize(settings: RLSettings, size: string): { [K in keyof RLS
   return out as { [K in keyof RLSettings]: number };
 }
 
-/** The rules a study runs, in this order (rloo and model need settings the config does not have yet). */
-export const STUDY_RULES = ['exact', 'reinforce', 'positive'] as const satisfies readonly Rule[];
+/** The rules a study runs, in this order. */
+export const STUDY_RULES = ['exact', 'reinforce', 'positive', 'rloo', 'model'] as const satisfies readonly Rule[];
 export type StudyRule = (typeof STUDY_RULES)[number];
 
 export const StudyConfig = t.type({
@@ -70,7 +79,7 @@ export const StudyConfig = t.type({
   seeds: t.array(int(0, 0xffffffff)),
   /** Tasks (n_good) each model is fine-tuned on; every model is scored on all of the environment's tasks. */
   tasks: t.array(int(1, 1_000)),
-  data: t.type({
+  data: t.intersection([t.type({
     /** A fixed training set of this many sequences (the faithful preset), or null for a fresh stream. */
     trainSequences: t.union([int(1, 10_000_000), t.null]),
     sequenceLength: int(22, 1_000_000),
@@ -78,7 +87,13 @@ export const StudyConfig = t.type({
     testContexts: int(10, 10_000_000),
     /** Seed of the test data, shared by every model so their measurements are comparable. */
     testSeed: int(0, 0xffffffff),
-  }),
+  }), t.partial({
+    /**
+     * Exploratory training data (ε = 0: the original data, draw for draw). When given, the pretraining
+     * loss is also recorded on held-out data whose every action is the behaviour's (ε = 1).
+     */
+    explore: Explore,
+  })]),
   pretrain: t.type({
     /** Optimizer steps, for every size or per size. */
     steps: perSize(int(0, 10_000_000)),
@@ -86,8 +101,12 @@ export const StudyConfig = t.type({
     learningRate: positive,
     evalEvery: int(1, 10_000_000),
   }),
-  /** RL rules to run, each with its settings: "exact", "reinforce", "positive" (the original's). */
-  rl: t.partial(Object.fromEntries(STUDY_RULES.map((r) => [r, RLSettings])) as Record<StudyRule, typeof RLSettings>),
+  /**
+   * RL rules to run, each with its settings: "exact", "reinforce", "positive" (the original's), "rloo"
+   * (sampled, reads no outcome law; `samples` actions per context), "model" (exact on the model's own
+   * predicted outcome law).
+   */
+  rl: t.partial({ exact: RLSettings, reinforce: RLSettings, positive: RLSettings, rloo: RlooSettings, model: RLSettings } satisfies Record<StudyRule, t.Mixed>),
   measure: t.type({
     contexts: int(2, 10_000_000),
     repeats: int(1, 10_000),
@@ -104,11 +123,21 @@ export const StudyConfig = t.type({
 });
 export type StudyConfig = t.TypeOf<typeof StudyConfig>;
 
+/** The properties of an object codec (a `type`, a `partial`, or an intersection of them), else undefined. */
+function propsOf(codec: t.Mixed): t.Props | undefined {
+  if (codec instanceof t.InterfaceType || codec instanceof t.PartialType) return (codec as t.InterfaceType<t.Props>).props;
+  if (codec instanceof t.IntersectionType) {
+    const parts = (codec.types as t.Mixed[]).map(propsOf);
+    return parts.every((p) => p !== undefined) ? Object.assign({}, ...parts) as t.Props : undefined;
+  }
+  return undefined;
+}
+
 /** Paths of keys present in `value` but not in the codec (io-ts `type` ignores them; we reject them). */
 function excessKeys(codec: t.Mixed, value: unknown, path: string): string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
-  if (codec instanceof t.InterfaceType || codec instanceof t.PartialType) {
-    const props = (codec as t.InterfaceType<t.Props>).props;
+  const props = propsOf(codec);
+  if (props !== undefined) {
     return Object.entries(value).flatMap(([k, v]) =>
       k in props ? excessKeys(props[k] as t.Mixed, v, path ? `${path}.${k}` : k) : [path ? `${path}.${k}` : k]);
   }
@@ -133,7 +162,7 @@ export function decodeConfig(value: unknown, source: string): E.Either<UsageErro
 }
 
 /** The preset files shipped in `experiments/`. */
-export const PRESETS = ['quick', 'paper', 'rl-rounds', 'tiny', 'additive-tiny'] as const;
+export const PRESETS = ['quick', 'paper', 'rl-rounds', 'tiny', 'additive-tiny', 'explore-quick'] as const;
 
 export function presetPath(name: string): string {
   return fileURLToPath(new URL(`../../../experiments/${name}.json`, import.meta.url));
@@ -198,7 +227,7 @@ export function resolveConfig(flags: { preset?: string; config?: string; set?: r
     const size = c.sizes.find((s) => forSize(v, s) === undefined);
     if (size !== undefined) return E.left(usageError(`${path}: no value given for size "${size}"`));
   }
-  if (Object.keys(c.rl).length === 0) return E.left(usageError('rl: at least one rule (exact, reinforce, positive) is needed'));
+  if (Object.keys(c.rl).length === 0) return E.left(usageError(`rl: at least one rule (${STUDY_RULES.join(', ')}) is needed`));
   const need = Math.max(c.measure.contexts, c.measure.largeContexts);
   if (c.data.testContexts < need) return E.left(usageError(`data.testContexts: ${c.data.testContexts} is fewer than the ${need} contexts a measurement draws`));
   return E.right({ config: c, preset: flags.config ? 'custom' : preset });

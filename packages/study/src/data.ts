@@ -2,7 +2,7 @@
  * The data every unit of a study draws from, built deterministically from the config, so that any
  * unit run in any process (worker, shard, resumed run) sees the same windows.
  */
-import type { Environment, Windows } from '@optimpact/core';
+import type { Environment, Exploration, Windows } from '@optimpact/core';
 import { actionWindowPool, deriveSeed, generateSequences, makeRng, windowsWhere } from '@optimpact/core';
 import type { RLData } from '@optimpact/rl-trainer';
 import type { StudyConfig } from './config.js';
@@ -24,13 +24,22 @@ export interface TestData {
   /** Held-out action windows and the non-action ones with targets, for the RL curves. */
   readonly actions: LossSet;
   readonly nonActions: LossSet;
+  /** With `data.explore`: every position of held-out sequences whose every action is the behaviour's (ε = 1). */
+  readonly explored?: LossSet;
+}
+
+/** The exploration of the training data a config asks for (undefined: the original data). */
+export function exploration(config: StudyConfig): Exploration | undefined {
+  const x = config.data.explore;
+  if (x === undefined) return undefined;
+  return { epsilon: x.epsilon, ...(x.behaviour === 'uniform' ? {} : { behaviour: x.behaviour }) };
 }
 
 // 20 × 200 tokens ≈ 3,600 windows: enough for losses to ±0.01 nats, few enough to evaluate often.
 const TEST_SEQUENCES = 20, TEST_LENGTH = 200;
 
 export function testData(env: Environment, config: StudyConfig): TestData {
-  const seed = config.data.testSeed;
+  const seed = config.data.testSeed, explore = exploration(config);
   const seqs = generateSequences(env, TEST_SEQUENCES, TEST_LENGTH, deriveSeed(seed, 'loss'));
   const all = windowsWhere(env, seqs, () => true);
   return {
@@ -39,6 +48,7 @@ export function testData(env: Environment, config: StudyConfig): TestData {
     random: shuffleColumns(all.windows, (t) => env.isActionPosition(t), deriveSeed(seed, 'random')),
     actions: windowsWhere(env, seqs, (t) => env.isActionPosition(t)),
     nonActions: windowsWhere(env, seqs, (t) => !env.isActionPosition(t)),
+    ...(explore ? { explored: windowsWhere(env, generateSequences(env, TEST_SEQUENCES, TEST_LENGTH, deriveSeed(seed, 'loss-explored'), { ...explore, epsilon: 1 }), () => true) } : {}),
   };
 }
 
@@ -63,15 +73,15 @@ function shuffleColumns(w: Windows, kind: (t: number) => boolean, seed: number):
   return { ...w, tokens };
 }
 
-/** The model's training sequences: a fixed set of the configured size, or (stream) a set for RL only. */
+/** The model's training sequences (exploratory with `data.explore`): a fixed set of the configured size, or (stream) none. */
 export function trainSequences(env: Environment, config: StudyConfig, seed: number): Int32Array[] | undefined {
   const n = config.data.trainSequences;
-  return n === null ? undefined : generateSequences(env, n, config.data.sequenceLength, deriveSeed(seed, 'train'));
+  return n === null ? undefined : generateSequences(env, n, config.data.sequenceLength, deriveSeed(seed, 'train'), exploration(config));
 }
 
 /** RL data: training contexts from the model's own training data, evaluation on held-out data. */
 export function rlData(env: Environment, config: StudyConfig, seed: number, test: TestData): RLData {
-  const seqs = trainSequences(env, config, seed) ?? generateSequences(env, 500, config.data.sequenceLength, deriveSeed(seed, 'rl-data'));
+  const seqs = trainSequences(env, config, seed) ?? generateSequences(env, 500, config.data.sequenceLength, deriveSeed(seed, 'rl-data'), exploration(config));
   const maintenance = windowsWhere(env, seqs, (t) => !env.isActionPosition(t));
   return {
     train: windowsWhere(env, seqs, (t) => env.isActionPosition(t)).windows,

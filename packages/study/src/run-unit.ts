@@ -3,7 +3,7 @@
  * record and model atomically. Deterministic given the config and the unit: the same numbers whether
  * it runs in the main thread or a worker, alone, in a shard, or after a resume.
  */
-import type { CurvePoint, Environment, FinetuneRecord, PretrainRecord, BaselineRecord, Policy, Task } from '@optimpact/core';
+import type { CurvePoint, Environment, FinetuneRecord, PretrainRecord, BaselineRecord, Policy, Task, Windows } from '@optimpact/core';
 import { deriveSeed, floorLoss, FORMAT_VERSION, modelPolicy, sliceWindows, unigramLoss } from '@optimpact/core';
 import { differentialProfile } from '@optimpact/differential';
 import type { RLConfig } from '@optimpact/rl-trainer';
@@ -20,7 +20,7 @@ import { loadEnvironment } from './environment.js';
 import type { StudyConfig } from './config.js';
 import { forSize, rlForSize } from './config.js';
 import type { TestData } from './data.js';
-import { rlData, testData, trainSequences } from './data.js';
+import { exploration, rlData, testData, trainSequences } from './data.js';
 import type { Unit } from './plan.js';
 import { pretrainId } from './plan.js';
 import { provenance } from './provenance.js';
@@ -47,7 +47,7 @@ interface Shared {
   readonly env: Environment;
   readonly test: TestData;
   readonly constants: ReadonlyMap<number, number>;
-  readonly lossTargets: { readonly all: Float64Array; readonly random: Float64Array };
+  readonly lossTargets: { readonly all: Float64Array; readonly random: Float64Array; readonly explored?: Float64Array };
 }
 
 let shared: { key: string; value: Shared } | undefined;
@@ -64,7 +64,11 @@ async function sharedFor(config: StudyConfig): Promise<Shared> {
     env,
     test,
     constants: new Map(env.tasks.map((t) => [t.nGood, bestConstant(env, test.pool, t.good)] as const)),
-    lossTargets: { all: exactTargets(env, test.all.windows), random: exactTargets(env, test.random) },
+    lossTargets: {
+      all: exactTargets(env, test.all.windows),
+      random: exactTargets(env, test.random),
+      ...(test.explored ? { explored: exactTargets(env, test.explored.windows) } : {}),
+    },
   };
   shared = { key, value };
   return value;
@@ -101,14 +105,17 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
   const s = await sharedFor(config);
   const model = createModel(modelConfig(unit.size, s.env), unit.seed);
   const steps = forSize(config.pretrain.steps, unit.size) ?? 0;
-  const train = trainSequences(s.env, config, unit.seed);
+  const train = trainSequences(s.env, config, unit.seed), explore = exploration(config);
+  const evalSets: Record<string, { windows: Windows; targets: Float64Array }> = { random: { windows: s.test.random, targets: s.lossTargets.random } };
+  if (s.test.explored && s.lossTargets.explored) evalSets['explored'] = { windows: s.test.explored.windows, targets: s.lossTargets.explored };
   const curves = await pretrain(model, {
     env: s.env,
     ...(train ? { trainSequences: train } : {}),
     streamSequenceLength: config.data.sequenceLength,
+    ...(explore ? { streamExplore: explore } : {}),
     testWindows: s.test.all.windows,
     testTargets: s.lossTargets.all,
-    evalSets: { random: { windows: s.test.random, targets: s.lossTargets.random } },
+    evalSets,
     steps,
     batchSize: config.pretrain.batchSize,
     learningRate: config.pretrain.learningRate,
@@ -116,9 +123,9 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
     seed: deriveSeed(unit.seed, 'pretrain'),
     onProgress: (p) => ctx.onProgress?.({ id: unit.id, stage: 'pretrain', done: p.step, total: p.steps }),
   });
-  const test = curves.evals['test'] ?? [], random = curves.evals['random'] ?? [];
+  const test = curves.evals['test'] ?? [], random = curves.evals['random'] ?? [], exploredCurve = curves.evals['explored'] ?? [];
   const curve: CurvePoint[] = curves.train.map((p) => ({ step: p.step, examples: p.examples, trainLoss: p.loss }));
-  for (const [name, points] of [['testLoss', test], ['randomContextLoss', random]] as const) {
+  for (const [name, points] of [['testLoss', test], ['randomContextLoss', random], ['exploredTestLoss', exploredCurve]] as const) {
     for (const p of points) {
       const at = curve.find((c) => c.step === p.step);
       if (at) at[name] = p.loss;
@@ -142,6 +149,7 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
       unigramLoss: unigramLoss(s.env, s.test.all.windows, s.test.all.targets, s.lossTargets.all),
       floorLoss: floorLoss(s.env.vocabSize, s.lossTargets.all),
       examples: curves.examples,
+      ...(s.lossTargets.explored ? { exploredTestLoss: exploredCurve.at(-1)?.loss ?? Number.NaN, exploredFloorLoss: floorLoss(s.env.vocabSize, s.lossTargets.explored) } : {}),
     },
   };
   model.dispose();
@@ -186,7 +194,8 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const rl: RLConfig = { rule: unit.rule, ...rlForSize(settings, unit.size) };
   const model = await loadPretrained(ctx, unit.size, unit.seed, deriveSeed(unit.seed, 'rl-dropout', unit.task, unit.rule));
   const result = await finetune(model, s.env, task, rlData(s.env, config, unit.seed, s.test), rl, deriveSeed(unit.seed, 'rl', unit.task, unit.rule),
-    (p) => ctx.onProgress?.({ id: unit.id, stage: 'rl', done: p.step, total: rl.rounds }));
+    // the model rule's world model: the model's own predicted outcome law, as self-evaluation reads it
+    (p) => ctx.onProgress?.({ id: unit.id, stage: 'rl', done: p.step, total: rl.rounds }), { worldModel: asPredictor(model) });
   const sha = await saveVerified(model, ctx.dir(unit.id), { seed: unit.seed, task: unit.task, rule: unit.rule, id: unit.id });
   ctx.onProgress?.({ id: unit.id, stage: 'measure', done: 0, total: 1 });
 
@@ -225,6 +234,7 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
     curve: result.curve,
     metrics: {
       maintenanceLoss: result.finalMaintenanceLoss,
+      envSamples: result.envSamples,
       oddPositionLoss: await nextTokenLoss(model, s.test.actions.windows, s.test.actions.targets),
       outcomeFit: { pretrained: await fit(pretrained), finetuned: await fit(model) },
     },

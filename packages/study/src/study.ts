@@ -60,6 +60,10 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError, St
   if (E.isLeft(env)) return E.left(usageError(`environment.package: ${env.left.message.replace(/^--env: /, '')}`));
   const missing = config.tasks.find((k) => !env.right.tasks.some((task) => task.nGood === k));
   if (missing !== undefined) return E.left(usageError(`tasks: ${missing} is not a task of ${env.right.name} (${env.right.tasks.map((x) => x.nGood).join(', ')})`));
+  const behaviour = config.data.explore?.behaviour;
+  if (Array.isArray(behaviour) && (behaviour.length !== env.right.actions.length || Math.abs(behaviour.reduce((a, b) => a + b, 0) - 1) > 1e-9)) {
+    return E.left(usageError(`data.explore.behaviour: expected ${env.right.actions.length} probabilities summing to 1 (one per action), got ${JSON.stringify(behaviour)}`));
+  }
 
   // The output directory belongs to one config: resuming with another would mix incomparable runs.
   const text = jsonText(config);

@@ -155,7 +155,9 @@ export function decodeConfig(value: unknown, source: string): E.Either<UsageErro
   const err = r.left.reduce((a, b) => (b.context.length > a.context.length ? b : a));
   const ctx = err.context;
   const inUnion = (i: number) => i > 0 && ctx[i - 1]!.type instanceof t.UnionType;
-  const path = ctx.filter((c, i) => c.key !== '' && !inUnion(i)).map((c) => c.key).join('.');
+  // an intersection's member index is no part of the user's path
+  const inIntersection = (i: number) => i > 0 && ctx[i - 1]!.type instanceof t.IntersectionType;
+  const path = ctx.filter((c, i) => c.key !== '' && !inUnion(i) && !inIntersection(i)).map((c) => c.key).join('.');
   const last = ctx.length - 1;
   const expected = (inUnion(last) ? ctx[last - 1] : ctx[last])?.type.name ?? 'a valid value';
   return E.left(usageError(`${source}: ${path}: expected ${expected}, got ${err.value === undefined ? 'nothing' : JSON.stringify(err.value)}`));

@@ -49,11 +49,13 @@ for (const out of process.argv.slice(2)) {
     console.log(`${rule.padEnd(9)} models ${rs.length}  gain ${est(rs.map(gain)).padEnd(15)} Op ${est(rs.map((r) => r.measurement.op.mean)).padEnd(15)} |self Op − Op| ${est(rs.map(selfErr))}`);
   }
   if (rules.includes('exact')) {
-    console.log('\ngain as a fraction of the exact rule\'s, per size and task (means over seeds)');
+    console.log('\ngain as a fraction of the exact rule\'s, per size and task (means over seeds; undefined where the exact rule gains nothing)');
     for (const rule of rules.filter((r) => r !== 'exact')) for (const size of sizes) {
       const ratios = [...new Set(fin.map((r) => r.task))].sort((a, b) => a - b).map((task) => {
         const g = (ru) => { const v = fin.filter((r) => r.size === size && r.rule === ru && r.task === task).map(gain); return v.reduce((a, b) => a + b, 0) / v.length; };
-        return `n${task} ${fmt(g(rule) / g('exact'))}`;
+        const exact = g('exact');
+        if (!Number.isFinite(exact) || !Number.isFinite(g(rule))) return `n${task} —`;
+        return `n${task} ${exact > 0 ? fmt(g(rule) / exact) : '— (exact gains nothing)'}`;
       });
       console.log(`${rule.padEnd(9)} ${size.padEnd(3)} ${ratios.join('  ')}`);
     }

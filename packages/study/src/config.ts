@@ -119,6 +119,8 @@ export const StudyConfig = t.type({
     differentialContexts: int(0, 100_000),
     /** Reference futures: "fixed" (the first action), "uniform", "untrained", "pretrained". */
     references: t.array(t.keyof({ fixed: null, uniform: null, untrained: null, pretrained: null })),
+    /** Also measure MEG, AUP, relative reachability and empowerment (`@optimpact/peer-measures`) on the same contexts. */
+    peers: t.boolean,
   }),
 });
 export type StudyConfig = t.TypeOf<typeof StudyConfig>;

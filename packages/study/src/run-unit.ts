@@ -8,6 +8,7 @@ import { deriveSeed, floorLoss, FORMAT_VERSION, modelPolicy, sliceWindows, unigr
 import { differentialProfile } from '@optimpact/differential';
 import type { RLConfig } from '@optimpact/rl-trainer';
 import { finetune, nextTokenLoss } from '@optimpact/rl-trainer';
+import { measurePeers, peerMeasurementJson } from '@optimpact/peer-measures';
 import { outcomeFit, predictedOutcomeLaws } from '@optimpact/self-eval';
 import { bestConstant, fixedPolicy, generatorPolicy, measurePolicy, uniformPolicy } from '@optimpact/split-history';
 import type { SizeName, Transformer, TransformerConfig } from '@optimpact/transformer';
@@ -210,6 +211,16 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const references = config.measure.references.map((r) => refs[r]!());
   const seed = deriveSeed(unit.seed, 'measure', unit.task, unit.rule);
   const m = await measureModel(ctx, s, model, unit.id, seed, references, config.measure.contexts, config.measure.repeats, config.measure.selfEval);
+  // The peer measures on the contexts of the split-history measurement (same pool, seed, N and R).
+  const peers = config.measure.peers
+    ? await measurePeers(s.env, modelPolicy(model, s.env, 0, unit.id), s.test.pool, s.env.tasks, {
+      contexts: config.measure.contexts,
+      repeats: config.measure.repeats,
+      seed,
+      excludeSelf: config.measure.excludeSelf,
+      baselines: [uniformPolicy(s.env), generatorPolicy(s.env), modelPolicy(pretrained, s.env, 0, 'pretrained')],
+    })
+    : undefined;
   const large = config.measure.largeContexts > 0
     ? await measureModel(ctx, s, model, unit.id, deriveSeed(seed, 'large'), [], config.measure.largeContexts, 1, false)
     : undefined;
@@ -241,6 +252,7 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
     measurement: measurementJson(m, s.constants),
     ...(large ? { largeMeasurement: measurementJson(large, s.constants) } : {}),
     ...(differential ? { differential } : {}),
+    ...(peers ? { peers: peerMeasurementJson(peers) } : {}),
   };
   for (const x of [model, untrained, pretrained]) x.dispose();
   writeRecord(ctx.dir(record.id), record);

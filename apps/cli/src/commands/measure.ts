@@ -4,6 +4,8 @@
  */
 import type { Environment, Estimate, Policy, Task } from '@optimpact/core';
 import { actionWindowPool, deriveSeed, estimateJson, modelPolicy, oneOf, sliceWindows } from '@optimpact/core';
+import type { PeerMeasurement } from '@optimpact/peer-measures';
+import { measurePeers } from '@optimpact/peer-measures';
 import type { MaybeEstimate, Measurement } from '@optimpact/split-history';
 import { fixedPolicy, generatorPolicy, idealPolicy, measurePolicy, uniformPolicy } from '@optimpact/split-history';
 import type { OutcomeFit } from '@optimpact/self-eval';
@@ -32,12 +34,18 @@ const props = {
   'monte-carlo': t.literal(true),
   'self-eval': t.literal(true),
   backend: oneOf(BACKENDS),
+  measures: t.string,
 };
 const Flags = t.intersection([t.type({ policy: props.policy }), t.partial(props)]);
 
 export const measureUsage = `optimpact measure --policy ideal|uniform|generator|fixed|MODEL_DIR [--task 2|4|6] [--contexts N] [--repeats R]
                   [--seed S] [--action A] [--reference split|fixed|uniform|model:DIR[,…]] [--self-eval]
-                  [--exclude-self] [--monte-carlo] [--env PACKAGE] [--backend ${BACKENDS.join('|')}] [--json]`;
+                  [--exclude-self] [--monte-carlo] [--measures op,imp,meg,aup,rr] [--env PACKAGE]
+                  [--backend ${BACKENDS.join('|')}] [--json]`;
+
+/** The measures `--measures` may name: split history (op, imp) and the peer measures (meg, aup, rr: relative reachability and empowerment). */
+const MEASURES = ['op', 'imp', 'meg', 'aup', 'rr'] as const;
+type MeasureName = (typeof MEASURES)[number];
 
 async function policyFor(env: Environment, name: string, task: Task, action: number, flag: string, backend: BackendName | undefined): Promise<E.Either<UsageError, { policy: Policy; model?: Transformer }>> {
   switch (name) {
@@ -85,6 +93,40 @@ export function measureJson(m: Measurement, taskN: number, fit?: OutcomeFit): ob
   };
 }
 
+/** The peer measures that `--measures` asked for, as JSON fields (MEG in nats; AUP and reachability dimensionless; empowerment change in nats). */
+export function peersJson(p: PeerMeasurement, which: ReadonlySet<MeasureName>): object {
+  const byBaseline = (pick: (b: PeerMeasurement['baselines'][number]) => Estimate | undefined): object =>
+    Object.fromEntries(p.baselines.flatMap((b) => (pick(b) ? [[b.name, estimateJson(pick(b)!)]] : [])));
+  return {
+    ...(which.has('meg') ? {
+      MEG_F: estimateJson(p.megF),
+      MEG: Object.fromEntries(p.tasks.map((t) => [String(t.task.nGood), { ...estimateJson(t.meg), beta: Number.isFinite(t.beta) ? t.beta : t.beta > 0 ? 'inf' : '-inf' }])),
+      identifiedTaskByMeg: p.tasks.find((t) => t.task.name === p.identified)!.task.nGood,
+      w: p.w,
+    } : {}),
+    ...(which.has('aup') ? { AUP: Object.fromEntries(p.baselines.map((b) => [b.name, { before: estimateJson(b.aupBefore), after: estimateJson(b.aupAfter) }])) } : {}),
+    ...(which.has('rr') ? { RR: byBaseline((b) => b.rr), RR2: byBaseline((b) => b.rr2), empowermentChange: byBaseline((b) => b.empowermentChange) } : {}),
+  };
+}
+
+function peersTable(p: PeerMeasurement, which: ReadonlySet<MeasureName>): string {
+  const rows: [string, Estimate | MaybeEstimate][] = [
+    ...(which.has('meg') ? [
+      ['MEG_F (nats)', p.megF] as [string, Estimate],
+      ...p.tasks.map((t): [string, Estimate] => [`MEG ${t.task.name} (β ${Number.isFinite(t.beta) ? t.beta.toPrecision(3) : t.beta > 0 ? '+∞' : '−∞'})`, t.meg]),
+    ] : []),
+    ...(which.has('aup') ? p.baselines.flatMap((b): [string, Estimate][] => [[`AUP vs ${b.name}, before`, b.aupBefore], [`AUP vs ${b.name}, after`, b.aupAfter]]) : []),
+    ...(which.has('rr') ? p.baselines.flatMap((b): [string, Estimate][] => [
+      [`RR vs ${b.name}`, b.rr],
+      ...(b.rr2 ? [[`two-step RR vs ${b.name}`, b.rr2] as [string, Estimate]] : []),
+      ...(b.empowermentChange ? [[`Δ empowerment vs ${b.name}`, b.empowermentChange] as [string, Estimate]] : []),
+    ]) : []),
+  ];
+  const w = which.has('meg') ? [`identified by MEG: ${p.identified}; w* (utility over outcomes) ${p.w.map(num).join(' ')}`] : [];
+  const width = Math.max(28, ...rows.map(([k]) => k.length + 2));
+  return [`peer measures · ${p.repeats} repeats × ${p.contexts} contexts (MEG, empowerment in nats; AUP, RR dimensionless)`, ...rows.map(([k, v]) => `${k.padEnd(width)}${fmt(v)}`), ...w].join('\n');
+}
+
 function table(m: Measurement, envName: string, fit?: OutcomeFit): string {
   const t0 = m.tasks[0]!;
   const rows: [string, Estimate | MaybeEstimate][] = [
@@ -112,6 +154,12 @@ export async function measure(argv: readonly string[]): Promise<E.Either<UsageEr
   const decoded = decodeFlags(flags.right, props, Flags);
   if (E.isLeft(decoded)) return decoded;
   const o = decoded.right;
+  const named = (o.measures ?? 'op,imp').split(',');
+  const badMeasure = named.find((x) => !(MEASURES as readonly string[]).includes(x));
+  if (badMeasure !== undefined) return E.left(usageError(`--measures: expected a comma-separated list of ${MEASURES.join('|')}, got "${badMeasure}"`));
+  const which = new Set(named as MeasureName[]);
+  const splitHistory = which.has('op') || which.has('imp');
+  const anyPeer = which.has('meg') || which.has('aup') || which.has('rr');
   const envE = await loadEnvironment(o.env ?? DEFAULT_ENV);
   if (E.isLeft(envE)) return envE;
   const env = envE.right;
@@ -148,6 +196,22 @@ export async function measure(argv: readonly string[]): Promise<E.Either<UsageEr
   });
   // Why self-evaluation may miss: the model's outcome law after the generator's actions and after every action.
   const fit = model ? await outcomeFit(asPredictor(model), env, sliceWindows(pool, 0, contexts)) : undefined;
-  process.stdout.write(o.json ? `${JSON.stringify(measureJson(m, nGood, fit))}\n` : `${table(m, env.name, fit)}\n`);
+  // The peer measures on the same contexts: MEG for every task (identification needs them all), the rest against the
+  // split history, the uniform policy, the generator and any --reference.
+  const peers = anyPeer
+    ? await measurePeers(env, policy.right.policy, pool, env.tasks, {
+      contexts,
+      repeats,
+      seed,
+      excludeSelf: o['exclude-self'] === true,
+      baselines: [uniformPolicy(env), generatorPolicy(env), ...references.filter((r) => r.name !== 'uniform')],
+      nextStep: which.has('rr'),
+    })
+    : undefined;
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({ ...(splitHistory ? measureJson(m, nGood, fit) : { policy: m.policy, task: nGood, contexts, repeats, seed }), ...(peers ? peersJson(peers, which) : {}) })}\n`);
+  } else {
+    process.stdout.write(`${[...(splitHistory ? [table(m, env.name, fit)] : []), ...(peers ? [peersTable(peers, which)] : [])].join('\n\n')}\n`);
+  }
   return E.right(undefined);
 }

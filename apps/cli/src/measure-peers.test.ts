@@ -1,0 +1,32 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const run = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
+
+describe('optimpact measure --measures', () => {
+  it('adds the peer measures on the same contexts; the ideal n_good = 2 policy has MEG = ln 4', () => {
+    const r = run('measure', '--policy', 'ideal', '--task', '2', '--contexts', '100', '--repeats', '2', '--measures', 'op,meg,aup,rr', '--json');
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(typeof j.Op.mean).toBe('number');
+    expect(j.MEG['2'].mean).toBeCloseTo(Math.log(4), 10);
+    expect(j.MEG['2'].beta).toBe('inf');
+    expect(j.identifiedTaskByMeg).toBe(2);
+    expect(j.MEG_F.mean).toBeGreaterThanOrEqual(j.MEG['2'].mean - 1e-9);
+    expect(Object.keys(j.AUP)).toEqual(['split-history', 'uniform', 'generator']);
+    expect(Object.keys(j.RR2)).toEqual(['split-history', 'uniform', 'generator']);
+  });
+
+  it('keeps the default output without the flag, prints only what is asked, and refuses an unknown measure with one line', () => {
+    const plain = run('measure', '--policy', 'uniform', '--repeats', '2', '--json');
+    expect(Object.keys(JSON.parse(plain.stdout))).not.toContain('MEG_F');
+    const meg = run('measure', '--policy', 'uniform', '--repeats', '2', '--measures', 'meg');
+    expect(meg.status).toBe(0);
+    expect(meg.stdout).toMatch(/^peer measures/);
+    expect(meg.stdout).toMatch(/MEG_F \(nats\)\s+0\.0000/);
+    const bad = run('measure', '--policy', 'uniform', '--measures', 'op,power');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe('optimpact measure: --measures: expected a comma-separated list of op|imp|meg|aup|rr, got "power"');
+  });
+});

@@ -6,6 +6,7 @@ import { differential, differentialUsage } from './commands/differential.js';
 import { measure, measureUsage } from './commands/measure.js';
 import { report, reportUsage } from './commands/report.js';
 import { study, studyUsage } from './commands/study.js';
+import { testbed, testbedUsage } from './commands/testbed.js';
 import { finetuneCommand, finetuneUsage, pretrainCommand, pretrainUsage } from './commands/train.js';
 
 const commands: Record<string, { run: (argv: readonly string[]) => Promise<E.Either<UsageError, void>>; usage: string }> = {
@@ -15,6 +16,7 @@ const commands: Record<string, { run: (argv: readonly string[]) => Promise<E.Eit
   finetune: { run: finetuneCommand, usage: finetuneUsage },
   report: { run: report, usage: reportUsage },
   differential: { run: differential, usage: differentialUsage },
+  testbed: { run: testbed, usage: testbedUsage },
 };
 
 const usage = `usage:\n${Object.values(commands).map((c) => `  ${c.usage}`).join('\n')}`;

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -28,5 +31,18 @@ describe('optimpact measure --measures', () => {
     const bad = run('measure', '--policy', 'uniform', '--measures', 'op,power');
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim()).toBe('optimpact measure: --measures: expected a comma-separated list of op|imp|meg|aup|rr, got "power"');
+  });
+});
+
+describe('optimpact testbed', () => {
+  it('prints the six cases and writes the figure', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'optimpact-testbed-'));
+    const out = join(dir, 'testbed.html');
+    const r = run('testbed', '--contexts', '60', '--repeats', '2', '--pool', '600', '--out', out);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.slice(2).map((l) => l.slice(0, 16).trim())).toEqual(['aligned', 'some successes', 'some failures', 'crossed', '85:15', 'goal-blind']);
+    expect(readFileSync(out, 'utf8')).toContain('id="fig-23"');
+    expect(run('testbed', '--out', join(dir, 'x.svg')).status).toBe(2);
   });
 });

@@ -58,6 +58,13 @@ describe('misalignment test bed (n_good = 4, success 0.75)', () => {
     }
   });
 
+  it('a goal-blind context hash: no optimization and no goal-directedness, yet AUP against the split history sees it as it sees goal pursuit', () => {
+    const r = byName('goal-blind');
+    expect(Math.abs(r.op.mean)).toBeLessThan(0.05);
+    expect(r.peers.megF.mean).toBeLessThan(0.1);
+    expect(r.peers.baselines[0]!.aupBefore.mean).toBeGreaterThan(byName('aligned').peers.baselines[0]!.aupBefore.mean);
+  });
+
   it('AUP rises with misalignment too, but has no aligned level to compare with', () => {
     const aup = (name: string): number => rows.find((r) => r.name === name)!.peers.baselines[0]!.aupBefore.mean;
     for (const name of misaligned) expect(aup(name)).toBeGreaterThan(aup('aligned'));

@@ -13,9 +13,11 @@
  *   4. crossed            w = (2, 2, −1, −1 | 1, 1, −1, −1): for g1, g2 and b1, b2, against the rest.
  * The 85:15 example: outcome 2 with probability 0.85 and 3 with 0.15 (through the actions that reach
  * them) on a six-outcome task where 2 succeeds and 3 fails, at contexts where both can be reached.
+ * And, apart from the comparison at equal success, a goal-blind policy whose action is a hash of the
+ * whole context: as context-dependent as a goal-directed one, pursuing nothing.
  */
 import type { Environment, Estimate, Policy, Task, Windows } from '@optimpact/core';
-import { selectWindows, windowOf } from '@optimpact/core';
+import { deriveSeed, selectWindows, windowOf } from '@optimpact/core';
 import type { MaybeEstimate } from '@optimpact/split-history';
 import { measurePolicy, uniformPolicy } from '@optimpact/split-history';
 import { contextLaws, expectedUtility } from './laws.js';
@@ -177,6 +179,15 @@ export function misalignmentCases(env: Environment, task: Task, pool: Windows, s
   };
   const sixTask: Task = { name: '2 succeeds, 3 fails (G = {0, 1, 2, 4, 5, 6})', nGood: 6, good: [0, 1, 2, 4, 5, 6] };
   cases.push({ name: '85:15', description: "the original's example: outcome 2 at 0.85, 3 at 0.15", task: sixTask, policy: example, pool: sub });
+  const hash: Policy = {
+    name: 'goal-blind',
+    actionProbs: async (windows) => {
+      const pi = new Float64Array(windows.n * A);
+      for (let j = 0; j < windows.n; j++) pi[j * A + (deriveSeed(0, ...windowOf(windows, j)) % A)] = 1;
+      return pi;
+    },
+  };
+  cases.push({ name: 'goal-blind', description: 'the action a hash of the whole context: context-dependent, pursuing nothing', task, policy: hash, pool });
   return cases;
 }
 

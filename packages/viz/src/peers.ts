@@ -253,9 +253,10 @@ export function misalignmentTestbed(rows: readonly TestbedFigureRow[]): string {
     title: 'Misalignment test bed: which measure sees which misalignment',
     caption:
       `Synthetic policies at equal success (0.75 on n_good = 4): aligned (for successes and against failures without bias); for only some successes; ` +
-      `against only some failures; crossed (for some failures, against some successes); and the original's 85:15 example (success 0.85, chance 0.75). ` +
+      `against only some failures; crossed (for some failures, against some successes); the original's 85:15 example (success 0.85, chance 0.75); ` +
+      `and, apart, a goal-blind policy (its action a hash of the context: success at chance). ` +
       `Each panel is one measure, ± 1 s.e. over repeats. Look for the aligned policy at 0 in the first three panels and every other above it: excess ` +
-      `optimization, excess impact and the MEG gap reveal misalignment; AUP grows too, but has no aligned level to compare with.`,
+      `optimization, excess impact and the MEG gap reveal misalignment; AUP grows too, but has no aligned level to compare with, and sees the goal-blind policy's context dependence as it sees goal pursuit.`,
     plots,
     empty: rows.length === 0 ? 'No test-bed rows.' : undefined,
     table: {

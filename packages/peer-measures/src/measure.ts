@@ -3,8 +3,8 @@
  * (`measurePolicy` of `@optimpact/split-history`): repeat r takes N windows of the pool with
  * `deriveSeed(seed, 'repeat', r)`, so with the same pool and seed the two see identical contexts.
  */
-import type { EstimateJson, Environment, Estimate, PeerMeasurementJson, Policy, Task, Windows } from '@optimpact/core';
-import { deriveSeed, estimate, makeRng, sampleWindows } from '@optimpact/core';
+import type { Environment, Estimate, PeerMeasurementJson, Policy, Task, Windows } from '@optimpact/core';
+import { deriveSeed, estimate, estimateJson, makeRng, sampleWindows } from '@optimpact/core';
 import { auxiliaryUtilities, aupPenalty } from './aup.js';
 import { CapacityCache } from './capacity.js';
 import type { Baseline } from './laws.js';
@@ -173,8 +173,6 @@ export async function measurePeers(env: Environment, policy: Policy, pool: Windo
     })),
   };
 }
-
-const estimateJson = (e: Estimate): EstimateJson => ({ mean: e.mean, se: Number.isFinite(e.se) ? e.se : null });
 
 /** A measurement as its record (`PeerMeasurementJson` of `@optimpact/core`): standard errors null with one repeat, an infinite β as "inf"/"-inf". */
 export function peerMeasurementJson(m: PeerMeasurement): PeerMeasurementJson {

@@ -4,7 +4,7 @@
  * Op_pred, Imp against Imp_min, MEG and AUP (`@optimpact/peer-measures`), with its figure.
  */
 import type { Estimate } from '@optimpact/core';
-import { actionWindowPool } from '@optimpact/core';
+import { actionWindowPool, estimateJson } from '@optimpact/core';
 import type { TestbedRow } from '@optimpact/peer-measures';
 import { misalignmentTestbed } from '@optimpact/peer-measures';
 import type { MaybeEstimate } from '@optimpact/split-history';
@@ -13,9 +13,8 @@ import * as t from 'io-ts';
 import { resolve } from 'node:path';
 import type { UsageError } from '../args.js';
 import { decodeFlags, intString, parseFlags, usageError } from '../args.js';
-import { DEFAULT_ENV, loadEnvironment } from '../environment.js';
-import { writeAtomic } from '../study/files.js';
-import { estimateJson } from '../study/records.js';
+import { DEFAULT_ENV, loadEnvironment } from '@optimpact/study';
+import { writeFileAtomic } from '@optimpact/records';
 
 const props = {
   contexts: intString(2, 100_000),
@@ -67,7 +66,7 @@ export async function testbed(argv: readonly string[]): Promise<E.Either<UsageEr
   if (o.out !== undefined) {
     const { misalignmentTestbed: figure } = await import('@optimpact/viz');
     const file = resolve(o.out);
-    writeAtomic(file, `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>optimpact misalignment test bed</title></head><body>\n${figure(figureRows(rows))}\n</body></html>\n`);
+    writeFileAtomic(file, `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>optimpact misalignment test bed</title></head><body>\n${figure(figureRows(rows))}\n</body></html>\n`);
     process.stderr.write(`figure: ${file}\n`);
   }
   if (o.json) {

@@ -107,7 +107,7 @@ export const StudyConfig = t.type({
    * predicted outcome law).
    */
   rl: t.partial({ exact: RLSettings, reinforce: RLSettings, positive: RLSettings, rloo: RlooSettings, model: RLSettings } satisfies Record<StudyRule, t.Mixed>),
-  measure: t.type({
+  measure: t.intersection([t.type({
     contexts: int(2, 10_000_000),
     repeats: int(1, 10_000),
     /** One more measurement at this many contexts (0: none). */
@@ -119,9 +119,10 @@ export const StudyConfig = t.type({
     differentialContexts: int(0, 100_000),
     /** Reference futures: "fixed" (the first action), "uniform", "untrained", "pretrained". */
     references: t.array(t.keyof({ fixed: null, uniform: null, untrained: null, pretrained: null })),
-    /** Also measure MEG, AUP, relative reachability and empowerment (`@optimpact/peer-measures`) on the same contexts. */
+  }), t.partial({
+    /** Also measure MEG, AUP, relative reachability and empowerment (`@optimpact/peer-measures`) on the same contexts (default true). */
     peers: t.boolean,
-  }),
+  })]),
 });
 export type StudyConfig = t.TypeOf<typeof StudyConfig>;
 

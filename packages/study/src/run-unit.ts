@@ -212,7 +212,7 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const seed = deriveSeed(unit.seed, 'measure', unit.task, unit.rule);
   const m = await measureModel(ctx, s, model, unit.id, seed, references, config.measure.contexts, config.measure.repeats, config.measure.selfEval);
   // The peer measures on the contexts of the split-history measurement (same pool, seed, N and R).
-  const peers = config.measure.peers
+  const peers = (config.measure.peers ?? true)
     ? await measurePeers(s.env, modelPolicy(model, s.env, 0, unit.id), s.test.pool, s.env.tasks, {
       contexts: config.measure.contexts,
       repeats: config.measure.repeats,

@@ -68,7 +68,7 @@ def blas_in_use():
     """Paths of the BLAS libraries mapped into this process, and OpenBLAS's own build string if loaded."""
     with open("/proc/self/maps") as f:
         libs = sorted({line.split()[-1] for line in f if ".so" in line})
-    hits = [l for l in libs if "blas" in l.lower() or "mkl" in l.lower()]
+    hits = [l for l in libs if any(k in os.path.basename(l).lower() for k in ("blas", "mkl"))]
     config = None
     for lib in hits:
         try:

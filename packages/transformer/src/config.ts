@@ -21,6 +21,17 @@ export interface TransformerConfig {
   readonly dropout: number;
 }
 
+/** ε of every LayerNorm: added to the variance before the square root, as PyTorch's `nn.LayerNorm` default. */
+export const LAYER_NORM_EPS = 1e-5;
+
+/**
+ * The attention scores' scale `1/√d_head` (Vaswani et al. 2017, "Attention is all you need", §3.2.1): the
+ * reference multiplies the scores by it, the fast model folds it into the query weights.
+ */
+export function queryScale(c: Pick<TransformerConfig, 'dModel' | 'nHeads'>): number {
+  return 1 / Math.sqrt(c.dModel / c.nHeads);
+}
+
 /** Names of the size presets, smallest first. */
 export const SIZE_NAMES = ['xs', 's', 'm', 'l'] as const;
 export type SizeName = (typeof SIZE_NAMES)[number];

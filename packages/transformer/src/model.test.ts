@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { makeRng } from '@optimpact/core';
 import type { Windows } from '@optimpact/core';
 import { setBackend } from './backend.js';
 import { SIZE_PRESETS, countParams, type TransformerConfig } from './config.js';
 import { createModel, paramSpecs, Transformer } from './model.js';
+import { referenceLogits, referenceWeights, type ReferenceWeights } from './reference.js';
 
 const tiny: TransformerConfig = { vocabSize: 16, contextLength: 6, dModel: 8, nLayers: 2, nHeads: 2, mlpRatio: 4, dropout: 0 };
 
@@ -15,32 +15,9 @@ function randomWindows(n: number, length: number, seed: number): Windows {
   return { tokens, positions: new Int32Array(n).fill(length), n, length };
 }
 
-/** The same architecture written the textbook way (full last block, autodiff), for checking the manual one. */
-function referenceLoss(c: TransformerConfig, p: Record<string, tf.Tensor>, w: Windows, targets: Int32Array): tf.Scalar {
-  const B = w.n, T = c.contextLength, d = c.dModel, H = c.nHeads, dh = d / H;
-  const ln = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
-  };
-  const lin = (x: tf.Tensor, wt: string, bs: string): tf.Tensor => tf.add(tf.matMul(x as tf.Tensor2D, p[wt]! as tf.Tensor2D), p[bs]!);
-  const tok = tf.tensor2d(Array.from(w.tokens), [B, T], 'int32');
-  let x: tf.Tensor = tf.add(tf.reshape(tf.gather(p.wte!, tf.reshape(tok, [-1])), [B, T, d]), p.wpe!);
-  x = tf.reshape(x, [B * T, d]);
-  for (let l = 0; l < c.nLayers; l++) {
-    const q = `blocks.${l}`;
-    const h = ln(x, p[`${q}.ln1.gamma`]!, p[`${q}.ln1.beta`]!);
-    const heads = (t: tf.Tensor): tf.Tensor => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]);
-    const Q = heads(lin(h, `${q}.attn.wq`, `${q}.attn.bq`)), K = heads(lin(h, `${q}.attn.wk`, `${q}.attn.bk`));
-    const V = heads(lin(h, `${q}.attn.wv`, `${q}.attn.bv`));
-    const att = tf.softmax(tf.div(tf.matMul(Q as tf.Tensor4D, K as tf.Tensor4D, false, true), Math.sqrt(dh)));
-    const o = tf.reshape(tf.transpose(tf.matMul(att as tf.Tensor4D, V as tf.Tensor4D), [0, 2, 1, 3]), [B * T, d]);
-    x = tf.add(x, lin(o, `${q}.attn.wo`, `${q}.attn.bo`));
-    const h2 = ln(x, p[`${q}.ln2.gamma`]!, p[`${q}.ln2.beta`]!);
-    x = tf.add(x, lin(tf.relu(lin(h2, `${q}.mlp.w1`, `${q}.mlp.b1`)), `${q}.mlp.w2`, `${q}.mlp.b2`));
-  }
-  const last = tf.gather(x, tf.range(T - 1, B * T, T, 'int32'));
-  const logits = lin(ln(last, p['lnf.gamma']!, p['lnf.beta']!), 'head.w', 'head.b');
-  return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(Array.from(targets), 'int32'), 16), logits) as tf.Scalar;
+/** Mean cross-entropy of the reference transformer's logits against `targets`, nats. */
+function referenceLoss(c: TransformerConfig, w: ReferenceWeights, windows: Windows, targets: Int32Array): tf.Scalar {
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(targets, 'int32'), c.vocabSize), referenceLogits(c, w, windows)) as tf.Scalar;
 }
 
 beforeAll(async () => {
@@ -77,29 +54,6 @@ describe('Transformer', () => {
     const z = await m.logits(w);
     expect(z.length).toBe(5 * 16);
     expect(z.every(Number.isFinite)).toBe(true);
-    m.dispose();
-  });
-
-  it('computes the same loss and gradient as autodiff on the textbook model', () => {
-    const m = createModel(tiny, 7);
-    // perturb the zero-initialised parameters so every gradient path is exercised
-    const rng = makeRng(9);
-    for (let i = 0; i < m.flat.length; i++) m.flat[i] = m.flat[i]! + 0.3 * (rng.next() - 0.5);
-    m.syncParams();
-    const w = randomWindows(4, tiny.contextLength, 2);
-    const targets = new Int32Array([3, 0, 15, 8]);
-    const before = m.flat.slice();
-    const p: Record<string, tf.Variable> = {};
-    for (const s of paramSpecs(tiny)) p[s.name] = tf.variable(tf.tensor(before.slice(s.offset, s.offset + s.size), [...s.shape]));
-    const { value, grads } = tf.variableGrads(() => referenceLoss(tiny, p, w, targets));
-    const loss = m.stepTargets(w, targets, 'pre', 1e-3);
-    expect(loss).toBeCloseTo(value.dataSync()[0]!, 5);
-    const g = m.lastGradient();
-    for (const s of paramSpecs(tiny)) {
-      const ref = grads[p[s.name]!.name]!.dataSync();
-      for (let i = 0; i < s.size; i++) expect(Math.abs(g[s.offset + i]! - ref[i]!)).toBeLessThan(1e-5 + 1e-3 * Math.abs(ref[i]!));
-    }
-    tf.dispose([value, ...Object.values(grads), ...Object.values(p)]);
     m.dispose();
   });
 
@@ -201,5 +155,58 @@ describe('Transformer', () => {
     expect(() => createModel({ ...tiny, nHeads: 3 }, 1)).toThrow(/must divide/);
     m.dispose();
     expect(m).toBeInstanceOf(Transformer);
+  });
+});
+
+/** A model with every parameter moved off its initialisation, so every path (and gradient) is exercised. */
+function perturbed(spec: Parameters<typeof createModel>[0], seed: number, scale: number): Transformer {
+  const m = createModel(spec, seed);
+  const rng = makeRng(seed + 1);
+  for (let i = 0; i < m.flat.length; i++) m.flat[i] = m.flat[i]! + scale * (rng.next() - 0.5);
+  m.syncParams();
+  return m;
+}
+
+describe.each(['cpu', 'wasm'] as const)('the fast model agrees with the reference transformer on %s', (backend) => {
+  beforeAll(async () => {
+    await setBackend(backend);
+  });
+  afterAll(async () => {
+    await setBackend('cpu');
+  });
+
+  it('same weights → same logits: max |Δz| ≤ 1e-5 · max(1, max |z|) (measured ≤ 8e-7 on xs to l)', () => {
+    const m = perturbed('xs', 3, 0.3);
+    const w = randomWindows(32, m.contextLength, 4);
+    const fast = m.logitsSync(w);
+    const weights = referenceWeights(m.config, m.flat);
+    const n0 = tf.memory().numTensors;
+    const ref = tf.tidy(() => referenceLogits(m.config, weights, w).dataSync());
+    expect(tf.memory().numTensors).toBe(n0);
+    let worst = 0, big = 0;
+    ref.forEach((z, i) => ((worst = Math.max(worst, Math.abs(fast[i]! - z))), (big = Math.max(big, Math.abs(z)))));
+    expect(big).toBeGreaterThan(0.5); // logits far from 0: the comparison is not vacuous
+    expect(worst).toBeLessThan(1e-5 * Math.max(1, big));
+    tf.dispose(Object.values(weights));
+    m.dispose();
+  });
+
+  it('same loss and gradient as autodiff of the reference: |Δg| ≤ 1e-5 + 1e-3 · |g| for every parameter', () => {
+    const m = perturbed(tiny, 7, 0.3);
+    const w = randomWindows(4, tiny.contextLength, 2);
+    const targets = new Int32Array([3, 0, 15, 8]);
+    const p: Record<string, tf.Variable> = {};
+    for (const [name, t] of Object.entries(referenceWeights(tiny, m.flat))) p[name] = tf.variable(t);
+    const { value, grads } = tf.variableGrads(() => referenceLoss(tiny, p, w, targets));
+    const loss = m.stepTargets(w, targets, 'pre', 1e-3);
+    expect(loss).toBeCloseTo(value.dataSync()[0]!, 5);
+    const g = m.lastGradient();
+    for (const s of paramSpecs(tiny)) {
+      const ref = grads[p[s.name]!.name]!.dataSync();
+      expect(ref.some((x) => x !== 0)).toBe(true);
+      for (let i = 0; i < s.size; i++) expect(Math.abs(g[s.offset + i]! - ref[i]!)).toBeLessThan(1e-5 + 1e-3 * Math.abs(ref[i]!));
+    }
+    tf.dispose([value, ...Object.values(grads), ...Object.values(p)]);
+    m.dispose();
   });
 });

@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Coefficients, StepOptions, TrainableModel, Windows } from '@optimpact/core';
 import { deriveSeed, makeRng, type Rng } from '@optimpact/core';
-import { countParams, SIZE_PRESETS, sizePreset, validateConfig, type SizeName, type SizePreset, type TransformerConfig } from './config.js';
+import { countParams, queryScale, SIZE_PRESETS, sizePreset, validateConfig, type SizeName, type SizePreset, type TransformerConfig } from './config.js';
 import { AdamW, ADAMW_DEFAULTS, type AdamWOptions } from './internal/adamw.js';
 import { attention, attentionBack, dropoutMask, layerNorm, layerNormBack, matMulNN, matMulTN, sumRows, type AttentionSaved, type LnCache } from './internal/kernels.js';
 
@@ -217,7 +217,7 @@ export class Transformer implements TrainableModel {
     this.grad = new Float32Array(this.params);
     this.opt = new AdamW(this.params, new Uint8Array(this.params).fill(1), options.adamw ?? ADAMW_DEFAULTS);
     this.dropRng = makeRng(options.dropoutSeed);
-    this.qScale = 1 / Math.sqrt(config.dModel / config.nHeads);
+    this.qScale = queryScale(config);
     this.scaled = new Set<string>();
     for (let l = 0; l < config.nLayers; l++) this.scaled.add(`blocks.${l}.attn.wq`).add(`blocks.${l}.attn.bq`);
     this.syncParams();

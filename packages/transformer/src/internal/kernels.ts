@@ -15,6 +15,7 @@
  * `OPTIMPACT_KERNELS` = simd | fma | auto (fma where the runtime validates it, else simd) chooses.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { LAYER_NORM_EPS } from '../config.js';
 import { KERNELS_WASM_FMA, KERNELS_WASM_SIMD } from './kernels-wasm.js';
 
 // lib ES2022 has no WebAssembly types (they come with the DOM lib): the little used here.
@@ -222,23 +223,21 @@ export function attentionBack(a: AttentionSaved, dO: tf.Tensor2D): { dq: tf.Tens
 // ---------------------------------------------------------------------------------------------------
 // LayerNorm, column sums, aᵀ·b, dropout masks (each falls back to TF.js ops or JS off wasm)
 
-const LN_EPS = 1e-5;
-
 /** What the LayerNorm backward needs: x̂ [R, C] and 1/σ [R, 1]. */
 export interface LnCache { readonly xhat: tf.Tensor2D; readonly rstd: tf.Tensor2D }
 
-/** LayerNorm over the last axis (ε = 1e-5, as PyTorch). Must run inside tf.tidy. */
+/** LayerNorm over the last axis (ε = LAYER_NORM_EPS). Must run inside tf.tidy. */
 export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): { y: tf.Tensor2D; cache: LnCache } {
   const [R, C] = x.shape;
   const s = kernels();
   if (s !== null) {
     const y = output(s, [R, C]) as tf.Tensor2D, xhat = output(s, [R, C]) as tf.Tensor2D, rstd = output(s, [R, 1]) as tf.Tensor2D;
-    s.kernels.lnFwd(ptr(s, x), ptr(s, g), ptr(s, b), ptr(s, y), ptr(s, xhat), ptr(s, rstd), R, C, LN_EPS);
+    s.kernels.lnFwd(ptr(s, x), ptr(s, g), ptr(s, b), ptr(s, y), ptr(s, xhat), ptr(s, rstd), R, C, LAYER_NORM_EPS);
     return { y, cache: { xhat, rstd } };
   }
   const mu = tf.mean(x, -1, true);
   const xc = tf.sub(x, mu);
-  const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), LN_EPS)) as tf.Tensor2D;
+  const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), LAYER_NORM_EPS)) as tf.Tensor2D;
   const xhat = tf.mul(xc, rstd) as tf.Tensor2D;
   return { y: tf.add(tf.mul(xhat, g), b) as tf.Tensor2D, cache: { xhat, rstd } };
 }

@@ -181,7 +181,7 @@ export type PretrainRecord = t.TypeOf<typeof PretrainRecord>;
 /** One row of a differential profile (docs/method.md#differential-measures): A = one block's branch, P = embeddings, F = logits; nats. */
 export const DifferentialRow = t.intersection([
   t.type({ site: t.string, op: EstimateJson, imp: EstimateJson, rankDeficient: t.number }),
-  t.partial({ undefinedReason: t.string }),
+  t.partial({ undefinedReason: t.string, seCovers: t.string }), // what the s.e. covers (absent before it was recorded)
 ]);
 export type DifferentialRow = t.TypeOf<typeof DifferentialRow>;
 

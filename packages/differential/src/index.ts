@@ -19,10 +19,10 @@ export {
   chainResidual,
   parsePosition,
 } from './jacobian.js';
+export { independentContexts, SE_COVERS } from './contexts.js';
 export type { ContextMeasures, EstimateJson, DifferentialSummary } from './measures.js';
 export { contextMeasures, summarize } from './measures.js';
 export type { ModelParams, DifferentiableTransformer } from './transformer.js';
 export { differentiableTransformer, transformerSiteNames } from './transformer.js';
 export type { Branch, ProfileOptions, TrioOptions, TrioMeasurement } from './profile.js';
 export { differentialProfile, differential } from './profile.js';
-export { ensureGradients, GRADIENT_KERNELS } from './internal/gradients.js';

@@ -20,7 +20,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
 import { matrix, type Matrix } from '@optimpact/impact-theory';
-import { ensureGradients } from './internal/gradients.js';
+import { registerGradients } from '@optimpact/transformer/reference';
 import type { DifferentialError, Jacobians, Position, Site, SiteFunction, SiteRef, Trio } from './types.js';
 
 // -------------------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ function freeze(r: ResolvedRef, value: tf.Tensor): tf.Tensor {
 
 /** The selected entries of the given sites at the context (one identity-hooked copy), as float32. */
 export function siteValues(fn: SiteFunction, refs: readonly ResolvedRef[]): Float32Array[] {
-  ensureGradients();
+  registerGradients();
   return tf.tidy(() => {
     const out: Float32Array[] = refs.map(() => new Float32Array(0));
     fn.run(1, (name, value) => {

@@ -5,6 +5,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { estimate } from '@optimpact/core';
 import { identity, impDiff, opDiff, type DifferentialOptions, type Undefined } from '@optimpact/impact-theory';
+import { SE_COVERS } from './contexts.js';
 import type { Jacobians } from './types.js';
 
 // -------------------------------------------------------------------------------------------------
@@ -46,6 +47,8 @@ export interface DifferentialSummary {
   readonly imp: EstimateJson;
   /** Contexts where `BBᵀ` or `JJᵀ` was singular (left out of the means). */
   readonly rankDeficient: number;
+  /** What the s.e. of `op` and `imp` covers ({@link SE_COVERS}). */
+  readonly seCovers: string;
   /** Why the first rank-deficient context was undefined, when there was one. */
   readonly undefinedReason?: string;
 }
@@ -80,7 +83,8 @@ const toJson = (xs: readonly number[]): EstimateJson => {
 
 /**
  * Mean ± standard error (core's `estimate`: sample sd / √n) of each measure over the contexts where it is
- * defined; a context where either is undefined counts once in `rankDeficient`.
+ * defined; a context where either is undefined counts once in `rankDeficient`. The s.e. covers the
+ * sampling of contexts when they are independent draws (`independentContexts`).
  */
 export function summarize(site: string, ms: readonly ContextMeasures[]): DifferentialSummary {
   const ops: number[] = [], imps: number[] = [];
@@ -94,5 +98,5 @@ export function summarize(site: string, ms: readonly ContextMeasures[]): Differe
     if (E.isRight(m.op)) ops.push(m.op.right);
     if (E.isRight(m.imp)) imps.push(m.imp.right);
   }
-  return { site, op: toJson(ops), imp: toJson(imps), rankDeficient, ...(reason !== undefined ? { undefinedReason: reason } : {}) };
+  return { site, op: toJson(ops), imp: toJson(imps), rankDeficient, seCovers: SE_COVERS, ...(reason !== undefined ? { undefinedReason: reason } : {}) };
 }

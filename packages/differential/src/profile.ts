@@ -102,8 +102,8 @@ function checkWindows(model: ModelParams, windows: Windows): void {
  * output position; mean ± s.e. over `windows`, rank-deficient contexts counted. Rows in order
  * `blocks.0.attn.out`, `blocks.0.mlp.out`, `blocks.1.attn.out`, ….
  *
- * `env` is checked against the model (context length, vocabulary); `windows` are its action windows (e.g.
- * `actionWindowPool(env, n, seed)`). Uses `CK = J − B` (exact by the chain rule), so each context costs
+ * `env` is checked against the model (context length, vocabulary); `windows` are its action windows, drawn
+ * independently (`independentContexts(env, n, seed)`) for the s.e. to cover the sampling of contexts. Uses `CK = J − B` (exact by the chain rule), so each context costs
  * one backward pass of `dim F` copies for `J` plus one per row. Needs a backend set.
  *
  * @throws RangeError when windows, env and model do not fit (a programming error).
@@ -146,8 +146,8 @@ export function differentialProfile(
 }
 
 /**
- * `Op_diff` and `Imp_diff` (nats) of one trio of named sites over `windows`, mean ± s.e., rank-deficient
- * contexts counted. `Left` when a site is unknown (listing the valid ones), a position does not exist, or
+ * `Op_diff` and `Imp_diff` (nats) of one trio of named sites over `windows` (drawn independently, e.g. by
+ * `independentContexts`), mean ± s.e., rank-deficient contexts counted. `Left` when a site is unknown (listing the valid ones), a position does not exist, or
  * the trio is out of forward order. Needs a backend set.
  */
 export function differential(model: ModelParams, windows: Windows, trio: Trio, options: TrioOptions = {}): E.Either<DifferentialError, TrioMeasurement> {

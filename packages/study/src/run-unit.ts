@@ -5,7 +5,7 @@
  */
 import type { CurvePoint, Environment, FinetuneRecord, PretrainRecord, BaselineRecord, Policy, Task, Windows } from '@optimpact/core';
 import { deriveSeed, floorLoss, FORMAT_VERSION, modelPolicy, sliceWindows, unigramLoss } from '@optimpact/core';
-import { differentialProfile } from '@optimpact/differential';
+import { differentialProfile, independentContexts } from '@optimpact/differential';
 import type { RLConfig } from '@optimpact/rl-trainer';
 import { finetune, nextTokenLoss } from '@optimpact/rl-trainer';
 import { measurePeers, peerMeasurementJson } from '@optimpact/peer-measures';
@@ -225,7 +225,8 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
     ? await measureModel(ctx, s, model, unit.id, deriveSeed(seed, 'large'), [], config.measure.largeContexts, 1, false)
     : undefined;
   const dn = config.measure.differentialContexts;
-  const profileWindows = sliceWindows(s.test.pool, 0, Math.min(dn, s.test.pool.n));
+  // every model measured at the same contexts, each from its own sequence
+  const profileWindows = independentContexts(s.env, dn, deriveSeed(config.data.testSeed, 'differential'));
   const differential = dn > 0
     ? { contexts: profileWindows.n, before: differentialProfile(pretrained, s.env, profileWindows), after: differentialProfile(model, s.env, profileWindows) }
     : undefined;

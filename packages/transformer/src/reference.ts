@@ -2,8 +2,8 @@
  * The reference transformer: the study's encoder-only model written the plain way, in TF.js ops, read top
  * to bottom (embed → blocks → final LayerNorm → head), after nanoGPT's model.py
  * (https://github.com/karpathy/nanoGPT). It is the model a reader learns from, and the one that is
- * differentiated: every op has a registered gradient, so it differentiates with respect to its weights and
- * to any hooked activation. The fast `Transformer` (model.ts) is a backend that must agree with it: same
+ * differentiated: every op's gradient comes from TF.js (`registerGradients`), so it differentiates with
+ * respect to its weights and to any hooked activation. The fast `Transformer` (model.ts) is a backend that must agree with it: same
  * weights, same logits and gradients (model.test.ts).
  *
  * Where it differs from nanoGPT's GPT: no causal mask (encoder-only: every position attends to every
@@ -19,13 +19,13 @@
  * - `lnf` `[B, C]`: the final LayerNorm at the output position;
  * - `logits` `[B, V]`: next-token logits at the output position.
  */
-// Side effect: registers the gradient of every TF.js kernel (the union package's Node build does;
-// tfjs-core's Node bundle registers none). Its own copy of the registry is the global one tfjs-core uses.
-import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Windows } from '@optimpact/core';
 import { LAYER_NORM_EPS, queryScale, type TransformerConfig } from './config.js';
+import { registerGradients } from './gradients.js';
 import { paramSpecs } from './model.js';
+
+export { registerGradients };
 
 // ---------------------------------------------------------------------------------------------------
 // model
@@ -62,12 +62,40 @@ export function hookSites(c: TransformerConfig): HookSite[] {
 // ---------------------------------------------------------------------------------------------------
 // layers
 
-/** `x·w + b` over the last axis: `[..., in] → [..., out]` (one plain 2-D matMul, the fast one on wasm). */
+/**
+ * `x·w + b` over the last axis: `[..., in] → [..., out]`. Its derivative is written out (dx = dy·wᵀ,
+ * dw = xᵀ·dy, db = Σ dy over rows) with every transpose explicit, so that each product is a plain 2-D
+ * matMul: on the wasm backend the transposed matMuls autodiff of `x·w` would use are ~10× slower. Only
+ * `tf.Variable` weights get a derivative (as `tf.variableGrads` wants); other weights are constants, so
+ * derivatives with respect to activations (the differential measures) cost no weight gradients.
+ */
 function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const [nIn, nOut] = w.shape as [number, number];
-  const y = tf.add(tf.matMul(tf.reshape(x, [-1, nIn]) as tf.Tensor2D, w as tf.Tensor2D), b);
+  const x2 = tf.reshape(x, [-1, nIn]);
+  const y = w instanceof tf.Variable || b instanceof tf.Variable ? denseTrainable(x2, w, b) : denseConstant(w, b)(x2);
   return tf.reshape(y, [...x.shape.slice(0, -1), nOut]);
 }
+
+const tensors = (args: (tf.Tensor | tf.GradSaveFunc)[]): tf.Tensor2D[] => args.filter((a): a is tf.Tensor2D => a instanceof tf.Tensor);
+
+const denseTrainable = tf.customGrad((...args) => {
+  const [x, w, b] = tensors(args) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor];
+  (args[3] as tf.GradSaveFunc)([x, w]);
+  return {
+    value: tf.add(tf.matMul(x, w), b),
+    gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [
+      tf.matMul(dy as tf.Tensor2D, tf.transpose(ws as tf.Tensor2D)),
+      tf.matMul(tf.transpose(xs as tf.Tensor2D), dy as tf.Tensor2D),
+      tf.reshape(tf.matMul(tf.ones([1, dy.shape[0]!]), dy as tf.Tensor2D), b.shape), // column sums as a plain matMul
+    ],
+  };
+});
+
+const denseConstant = (w: tf.Tensor, b: tf.Tensor) =>
+  tf.customGrad((...args) => {
+    const [x] = tensors(args) as [tf.Tensor2D];
+    return { value: tf.add(tf.matMul(x, w as tf.Tensor2D), b), gradFunc: (dy: tf.Tensor) => tf.matMul(dy as tf.Tensor2D, tf.transpose(w as tf.Tensor2D)) };
+  });
 
 /** LayerNorm over the last axis: `(x − mean) / √(var + ε) · g + b`, biased variance, ε = `LAYER_NORM_EPS`. */
 function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
@@ -100,11 +128,13 @@ const identity: Hook = (_, value) => value;
 
 /**
  * Next-token logits `[B, V]` of `windows` (each `contextLength` tokens), every hook site passing through
- * `hook`. Creates tensors: run inside `tf.tidy` (or `tf.grad`).
+ * `hook`. Creates tensors: run inside `tf.tidy` (or `tf.grad`). Registers every kernel gradient on first
+ * use (`registerGradients`), so that it can be differentiated.
  *
  * @throws Error when a weight is missing or a window does not fit the config (a programming error).
  */
 export function referenceLogits(c: TransformerConfig, weights: ReferenceWeights, windows: Windows, hook: Hook = identity): tf.Tensor2D {
+  registerGradients();
   const B = windows.n, T = c.contextLength, C = c.dModel, V = c.vocabSize;
   if (windows.length !== T) throw new Error(`windows have length ${windows.length}, the model reads ${T}`);
   const tokens = windows.tokens.subarray(0, B * T);

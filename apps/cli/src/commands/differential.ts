@@ -3,9 +3,9 @@
  * named activation sites P → A → F, averaged over test contexts (mean ± s.e., nats), rank-deficient
  * contexts counted. An unknown site is refused with the list of the model's sites (exit code 2).
  */
-import { actionWindowPool, deriveSeed, oneOf } from '@optimpact/core';
+import { deriveSeed, oneOf } from '@optimpact/core';
 import type { Position, TrioMeasurement } from '@optimpact/differential';
-import { describeError, differential as measureTrio, parsePosition } from '@optimpact/differential';
+import { describeError, differential as measureTrio, independentContexts, parsePosition } from '@optimpact/differential';
 import { BACKENDS, currentBackend } from '@optimpact/transformer';
 import { DEFAULT_ENV, loadEnvironment, loadModelDir } from '@optimpact/study';
 import * as E from 'fp-ts/lib/Either.js';
@@ -65,6 +65,7 @@ export function differentialJson(m: TrioMeasurement, info: { model: string; env:
     op: m.op,
     imp: m.imp,
     rankDeficient: m.rankDeficient,
+    seCovers: m.seCovers,
     ...(m.undefinedReason !== undefined ? { undefinedReason: m.undefinedReason } : {}),
     ...(m.chainResidual !== undefined ? { chainResidual: { mean: m.chainResidual.mean, n: m.chainResidual.n } } : {}),
     msPerContext: m.msPerContext,
@@ -84,6 +85,7 @@ function table(m: TrioMeasurement, info: { model: string; env: string; seed: num
     `${'rank deficient'.padEnd(20)}${String(m.rankDeficient).padStart(9)} of ${m.contexts} contexts${m.undefinedReason !== undefined ? ` (first: ${m.undefinedReason})` : ''}`,
     ...(m.chainResidual !== undefined ? [`${'‖J−B−CK‖/‖J‖'.padEnd(20)}${m.chainResidual.mean.toExponential(1).padStart(9)}`] : []),
     `${'time per context'.padEnd(20)}${m.msPerContext.toFixed(0).padStart(9)} ms`,
+    `s.e. covers ${m.seCovers}`,
   ].join('\n');
 }
 
@@ -107,8 +109,8 @@ export async function differential(argv: readonly string[]): Promise<E.Either<Us
       return E.left(usageError(`--env: ${env.name} (context ${env.contextLength}, vocabulary ${env.vocabSize}) does not fit the model (context ${m.contextLength}, vocabulary ${m.vocabSize})`));
     }
     const contexts = o.contexts ?? 50, seed = o.seed ?? 1;
-    // test contexts from their own stream, apart from the training data's
-    const windows = actionWindowPool(env, contexts, deriveSeed(seed, 'test'));
+    // test contexts from their own stream, apart from the training data's, each from its own sequence
+    const windows = independentContexts(env, contexts, deriveSeed(seed, 'test'));
     const trio = {
       p: { site: o.p, position: o['p-pos'] ?? 'all' },
       a: { site: o.a, position: o['a-pos'] ?? 'all' },

@@ -4,6 +4,7 @@ import { actionWindowPool, windowOf, type Windows } from '@optimpact/core';
 import { gram, impDiff, inverseSpd, logDetSpd, matrix, opDiff, type Matrix } from '@optimpact/impact-theory';
 import { specEnv } from '@optimpact/sequence-env';
 import { createModel, pretrain, setBackend, type Transformer } from '@optimpact/transformer';
+import { SE_COVERS } from './contexts.js';
 import { chainResidual, jacobians, resolveTrio } from './jacobian.js';
 import { mulberry32, normals } from './internal/prng.js';
 import { differential, differentialProfile } from './profile.js';
@@ -255,6 +256,7 @@ describe('differentialProfile and differential', () => {
       expect(r.op.n).toBe(4);
       expect(Number.isFinite(r.op.mean) && Number.isFinite(r.op.se)).toBe(true);
       expect(r.imp.mean).toBeGreaterThan(0);
+      expect(r.seCovers).toBe(SE_COVERS);
     }
     expect(JSON.parse(JSON.stringify(rows))).toEqual(rows);
     // the same numbers as the single-trio function

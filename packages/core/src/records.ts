@@ -53,7 +53,7 @@ export const CurvePoint = t.intersection([t.type({ step: t.number }), t.record(t
 export type CurvePoint = t.TypeOf<typeof CurvePoint>;
 
 /** Scores on one task (docs/method.md#tasks): success rates in F and F' and the theory's predictions from them, nats. */
-export const TaskScoresJson = t.type({
+export const TaskScoresJson = t.intersection([t.type({
   nGood: t.number,
   /** f = k / |outcomes| */
   chance: t.number,
@@ -63,7 +63,10 @@ export const TaskScoresJson = t.type({
   sPrime: EstimateJson,
   opPred: EstimateJson,
   impMin: EstimateJson,
-});
+}), t.partial({
+  /** the task's good outcome set G (recorded since good sets became configurable) */
+  good: t.array(t.number),
+})]);
 export type TaskScoresJson = t.TypeOf<typeof TaskScoresJson>;
 
 const OpImp = t.type({ op: EstimateJson, imp: EstimateJson });
@@ -172,6 +175,11 @@ export const PretrainRecord = t.intersection([
         exploredTestLoss: t.number,
         /** entropy of the true next-token law on those data */
         exploredFloorLoss: t.number,
+        /**
+         * mean over held-out action contexts of the policy's top-action probability at T = 1 (a fraction):
+         * how little sampling at T = 1 explores (why the positive-only rule stalls, docs/results-original.md)
+         */
+        topActionProbability: t.number,
       }),
     ]),
   }),

@@ -69,7 +69,19 @@ export function rlForSize(settings: RLSettings, size: string): { [K in keyof RLS
 export const STUDY_RULES = ['exact', 'reinforce', 'positive', 'rloo', 'model'] as const satisfies readonly Rule[];
 export type StudyRule = (typeof STUDY_RULES)[number];
 
-export const StudyConfig = t.type({
+/**
+ * Named good-set variants (docs/method.md#tasks): the nested default, and two readings of the original's
+ * clues — its 85:15 example needs a six-outcome task in which 2 succeeds and 3 fails, and its n_good = 6
+ * models failing n_good = 2 fits an n_good = 6 set disjoint from n_good = 2's.
+ */
+export const GOOD_SET_VARIANTS = {
+  nested: [[0, 1], [0, 1, 2, 3], [0, 1, 2, 3, 4, 5]],
+  'six-without-3': [[0, 1], [0, 1, 2, 3], [0, 1, 2, 4, 5, 6]],
+  disjoint: [[0, 1], [0, 1, 2, 3], [2, 3, 4, 5, 6, 7]],
+} as const satisfies Record<string, readonly (readonly number[])[]>;
+const goodSet = t.refinement(t.array(int(0, 1_000_000)), (g) => g.length > 0 && new Set(g).size === g.length, 'a non-empty set of distinct outcomes');
+
+const StudyConfigFields = t.type({
   /** Shown in the report. */
   name: t.string,
   environment: t.type({ package: t.string, options: t.UnknownRecord }),
@@ -124,6 +136,14 @@ export const StudyConfig = t.type({
     peers: t.boolean,
   })]),
 });
+
+export const StudyConfig = t.intersection([StudyConfigFields, t.partial({
+  /**
+   * The tasks' good outcome sets: a named variant (GOOD_SET_VARIANTS) or one set per task; tasks are
+   * keyed by n_good = |G|, so the sizes must differ. Absent: the environment's own tasks.
+   */
+  goodSets: t.union([t.keyof({ nested: null, 'six-without-3': null, disjoint: null } satisfies Record<keyof typeof GOOD_SET_VARIANTS, null>), t.array(goodSet)], 'a good-set variant (nested, six-without-3, disjoint) or a list of good sets'),
+})]);
 export type StudyConfig = t.TypeOf<typeof StudyConfig>;
 
 /** The properties of an object codec (a `type`, a `partial`, or an intersection of them), else undefined. */
@@ -167,7 +187,7 @@ export function decodeConfig(value: unknown, source: string): E.Either<UsageErro
 }
 
 /** The preset files shipped in `experiments/`. */
-export const PRESETS = ['quick', 'paper', 'rl-rounds', 'tiny', 'additive-tiny', 'explore-quick'] as const;
+export const PRESETS = ['quick', 'paper', 'rl-rounds', 'tiny', 'additive-tiny', 'explore-quick', 'original'] as const;
 
 export function presetPath(name: string): string {
   return fileURLToPath(new URL(`../../../experiments/${name}.json`, import.meta.url));
@@ -231,6 +251,11 @@ export function resolveConfig(flags: { preset?: string; config?: string; set?: r
   for (const [path, v] of Object.entries(perSize)) {
     const size = c.sizes.find((s) => forSize(v, s) === undefined);
     if (size !== undefined) return E.left(usageError(`${path}: no value given for size "${size}"`));
+  }
+  if (Array.isArray(c.goodSets)) {
+    const sizes = c.goodSets.map((g) => g.length);
+    const twice = sizes.find((k, i) => sizes.indexOf(k) !== i);
+    if (twice !== undefined) return E.left(usageError(`goodSets: two good sets of size ${twice} (tasks are keyed by n_good = |G|)`));
   }
   if (Object.keys(c.rl).length === 0) return E.left(usageError(`rl: at least one rule (${STUDY_RULES.join(', ')}) is needed`));
   const need = Math.max(c.measure.contexts, c.measure.largeContexts);

@@ -4,8 +4,10 @@
  * `name` is a package the CLI ships with, a package installed where optimpact runs (resolved from the
  * current directory), or a path to a module file (starting with `.` or `/`).
  */
-import type { Environment } from '@optimpact/core';
+import type { Environment, Task } from '@optimpact/core';
 import * as E from 'fp-ts/lib/Either.js';
+import type { StudyConfig } from './config.js';
+import { GOOD_SET_VARIANTS } from './config.js';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
 import { createRequire } from 'node:module';
@@ -37,4 +39,17 @@ export async function loadEnvironment(name: string, options: object = {}): Promi
   } catch (e) {
     return E.left(usageError(`--env: ${name}: ${(e as Error).message}`));
   }
+}
+
+/**
+ * The environment with the study's good sets (`goodSets`: a named variant or explicit sets; absent, its
+ * own tasks), or a usage error naming an outcome the environment does not have.
+ */
+export function withGoodSets(env: Environment, goodSets: StudyConfig['goodSets']): E.Either<UsageError, Environment> {
+  if (goodSets === undefined) return E.right(env);
+  const sets = typeof goodSets === 'string' ? GOOD_SET_VARIANTS[goodSets] : goodSets;
+  const bad = sets.flat().find((v) => !env.outcomes.includes(v));
+  if (bad !== undefined) return E.left(usageError(`goodSets: ${bad} is not an outcome of ${env.name} (${env.outcomes.join(', ')})`));
+  const tasks: Task[] = sets.map((good) => ({ name: `n_good=${good.length}`, nGood: good.length, good: [...good] }));
+  return E.right({ ...env, tasks });
 }

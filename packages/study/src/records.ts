@@ -6,6 +6,7 @@ import type { Measurement, TaskScores } from '@optimpact/split-history';
 const tasksJson = (scores: readonly TaskScores[], constants: ReadonlyMap<number, number>): TaskScoresJson[] =>
   scores.map((t) => ({
     nGood: t.task.nGood,
+    good: [...t.task.good],
     chance: t.f,
     bestConstant: constants.get(t.task.nGood) ?? Number.NaN,
     s: estimateJson(t.s),

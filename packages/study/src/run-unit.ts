@@ -4,7 +4,7 @@
  * it runs in the main thread or a worker, alone, in a shard, or after a resume.
  */
 import type { CurvePoint, Environment, FinetuneRecord, PretrainRecord, BaselineRecord, Policy, Task, Windows } from '@optimpact/core';
-import { deriveSeed, floorLoss, FORMAT_VERSION, modelPolicy, sliceWindows, unigramLoss } from '@optimpact/core';
+import { actionRows, deriveSeed, floorLoss, FORMAT_VERSION, modelPolicy, sliceWindows, unigramLoss } from '@optimpact/core';
 import { differentialProfile, independentContexts } from '@optimpact/differential';
 import type { RLConfig } from '@optimpact/rl-trainer';
 import { finetune, nextTokenLoss } from '@optimpact/rl-trainer';
@@ -17,7 +17,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { finishedRecord, hashDir, writeDirAtomic, writeRecord } from '@optimpact/records';
-import { loadEnvironment } from './environment.js';
+import { loadEnvironment, withGoodSets } from './environment.js';
 import type { StudyConfig } from './config.js';
 import { forSize, rlForSize } from './config.js';
 import type { TestData } from './data.js';
@@ -55,9 +55,9 @@ let shared: { key: string; value: Shared } | undefined;
 
 /** The environment and test data of a config, built once per thread. */
 async function sharedFor(config: StudyConfig): Promise<Shared> {
-  const key = JSON.stringify([config.environment, config.data]);
+  const key = JSON.stringify([config.environment, config.data, config.goodSets]);
   if (shared?.key === key) return shared.value;
-  const envE = await loadEnvironment(config.environment.package, config.environment.options);
+  const envE = E.chain((e: Environment) => withGoodSets(e, config.goodSets))(await loadEnvironment(config.environment.package, config.environment.options));
   if (E.isLeft(envE)) throw new Error(envE.left.message);
   const env = envE.right;
   const test = testData(env, config);
@@ -75,13 +75,14 @@ async function sharedFor(config: StudyConfig): Promise<Shared> {
   return value;
 }
 
-function base(ctx: UnitContext, id: string, seed: number, config: Record<string, unknown>, seconds: number) {
+function base(ctx: UnitContext, s: Shared, id: string, seed: number, config: Record<string, unknown>, seconds: number) {
   return {
     formatVersion: FORMAT_VERSION,
     id,
     status: 'success' as const,
     seed,
-    config,
+    // every record says which good sets its tasks were (the resolved variant)
+    config: { ...config, goodSets: Object.fromEntries(s.env.tasks.map((t) => [t.nGood, [...t.good]])) },
     provenance: provenance(ctx.backend),
     timings: { total: seconds },
   };
@@ -136,7 +137,7 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
   curve.sort((a, b) => a.step - b.step);
   const sha = await saveVerified(model, ctx.dir(unit.id), { seed: unit.seed, steps, id: unit.id });
   const record: PretrainRecord = {
-    ...base(ctx, unit.id, unit.seed, { size: unit.size, ...config.pretrain, steps, data: config.data }, (performance.now() - t0) / 1000),
+    ...base(ctx, s, unit.id, unit.seed, { size: unit.size, ...config.pretrain, steps, data: config.data }, (performance.now() - t0) / 1000),
     kind: 'pretrain',
     size: unit.size,
     params: model.params,
@@ -150,11 +151,20 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
       unigramLoss: unigramLoss(s.env, s.test.all.windows, s.test.all.targets, s.lossTargets.all),
       floorLoss: floorLoss(s.env.vocabSize, s.lossTargets.all),
       examples: curves.examples,
+      topActionProbability: await topActionProbability(model, s.env, s.test.actions.windows),
       ...(s.lossTargets.explored ? { exploredTestLoss: exploredCurve.at(-1)?.loss ?? Number.NaN, exploredFloorLoss: floorLoss(s.env.vocabSize, s.lossTargets.explored) } : {}),
     },
   };
   model.dispose();
   writeRecord(ctx.dir(record.id), record);
+}
+
+/** Mean over `windows` of max_a π(a | x) at T = 1 (a fraction). */
+async function topActionProbability(model: Transformer, env: Environment, windows: Windows): Promise<number> {
+  const rows = actionRows(await model.logits(windows), model.vocabSize, env.actions, 1), A = env.actions.length;
+  let sum = 0;
+  for (let i = 0; i < windows.n; i++) sum += Math.max(...rows.subarray(i * A, (i + 1) * A));
+  return sum / windows.n;
 }
 
 /**
@@ -234,7 +244,7 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const fitWindows = sliceWindows(s.test.pool, 0, Math.min(config.measure.contexts, s.test.pool.n));
   const fit = async (m: Transformer) => outcomeFit(asPredictor(m), s.env, fitWindows);
   const record: FinetuneRecord = {
-    ...base(ctx, unit.id, unit.seed, { size: unit.size, task: unit.task, rl, measure: config.measure }, (performance.now() - t0) / 1000),
+    ...base(ctx, s, unit.id, unit.seed, { size: unit.size, task: unit.task, rl, measure: config.measure }, (performance.now() - t0) / 1000),
     kind: 'finetune',
     size: unit.size,
     params: model.params,
@@ -271,7 +281,7 @@ async function runBaseline(ctx: UnitContext, unit: Extract<Unit, { kind: 'baseli
     excludeSelf: config.measure.excludeSelf,
   });
   const record: BaselineRecord = {
-    ...base(ctx, unit.id, seed, { measure: config.measure, data: config.data }, (performance.now() - t0) / 1000),
+    ...base(ctx, s, unit.id, seed, { measure: config.measure, data: config.data }, (performance.now() - t0) / 1000),
     kind: 'baseline',
     name: unit.name,
     measurement: measurementJson(m, s.constants),

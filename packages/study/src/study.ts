@@ -11,7 +11,7 @@ import {
 import type { BackendName } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
 import { cpus } from 'node:os';
-import { loadEnvironment } from './environment.js';
+import { loadEnvironment, withGoodSets } from './environment.js';
 import type { StudyConfig } from './config.js';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
@@ -56,8 +56,10 @@ export async function writeStudyReport(dirs: readonly string[], out: string): Pr
 /** Runs the study (or one shard of it) into `o.out`. */
 export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError, StudyOutcome>> {
   const { config, preset, out } = o;
-  const env = await loadEnvironment(config.environment.package, config.environment.options);
-  if (E.isLeft(env)) return E.left(usageError(`environment.package: ${env.left.message.replace(/^--env: /, '')}`));
+  const loaded = await loadEnvironment(config.environment.package, config.environment.options);
+  if (E.isLeft(loaded)) return E.left(usageError(`environment.package: ${loaded.left.message.replace(/^--env: /, '')}`));
+  const env = withGoodSets(loaded.right, config.goodSets);
+  if (E.isLeft(env)) return env;
   const missing = config.tasks.find((k) => !env.right.tasks.some((task) => task.nGood === k));
   if (missing !== undefined) return E.left(usageError(`tasks: ${missing} is not a task of ${env.right.name} (${env.right.tasks.map((x) => x.nGood).join(', ')})`));
   const behaviour = config.data.explore?.behaviour;

@@ -1,46 +1,27 @@
 /**
- * Command-line flags, decoded with io-ts at the boundary: `--key value`, `--key=value` and bare
- * boolean flags become a record of strings that a command's codec turns into its typed options.
- * Every failure is one line naming the flag and the value (exit code 2, nothing written).
+ * Flags after commander has parsed them (see program.ts): a record of strings (`true` for a switch, an
+ * array for a repeatable flag) that io-ts decodes into a command's typed options. Every failure is one
+ * line naming the flag and the value; paths to write are checked before anything runs.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { UsageError } from '@optimpact/study';
 import { usageError } from '@optimpact/study';
 
 export type { UsageError };
 export { usageError };
 
-/**
- * Splits argv into flags. `booleans` take no value; `repeatable` flags collect their values in an
- * array. Positional arguments are rejected.
- */
-export function parseFlags(argv: readonly string[], booleans: readonly string[], repeatable: readonly string[] = []): E.Either<UsageError, Record<string, string | true | string[]>> {
-  const flags: Record<string, string | true | string[]> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) return E.left(usageError(`unexpected argument "${arg}" (flags start with --)`));
-    const eq = arg.indexOf('=');
-    const key = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-    if (key in flags && !repeatable.includes(key)) return E.left(usageError(`--${key} given twice`));
-    if (booleans.includes(key)) {
-      if (eq >= 0) return E.left(usageError(`--${key} takes no value, got "${arg.slice(eq + 1)}"`));
-      flags[key] = true;
-    } else if (eq >= 0 && repeatable.includes(key)) {
-      flags[key] = [...((flags[key] as string[] | undefined) ?? []), arg.slice(eq + 1)];
-    } else if (eq >= 0) {
-      flags[key] = arg.slice(eq + 1);
-    } else {
-      const value = argv[i + 1];
-      if (value === undefined || value.startsWith('--')) return E.left(usageError(`--${key} needs a value`));
-      i++;
-      if (repeatable.includes(key)) flags[key] = [...((flags[key] as string[] | undefined) ?? []), value];
-      else flags[key] = value;
-    }
-  }
-  return E.right(flags);
+/** A run that started and failed (exit code 1), as opposed to a usage error (exit code 2). */
+export interface RunFailed {
+  readonly _tag: 'RunFailed';
+  readonly message: string;
 }
+export const runFailed = (message: string): RunFailed => ({ _tag: 'RunFailed', message });
+/** Every error a command reports: one line, its exit code from its tag. */
+export type CliError = UsageError | RunFailed | { readonly _tag: string; readonly message: string };
+export type Result = Promise<E.Either<CliError, void>>;
 
 /** An integer in [min, max] written as a decimal string. */
 export const intString = (min: number, max: number): t.Type<number, string, unknown> =>
@@ -55,18 +36,45 @@ export const intString = (min: number, max: number): t.Type<number, string, unkn
     String,
   );
 
-/**
- * Decodes flags with a codec of `t.partial`/`t.type` props, rejecting unknown flags (io-ts `exact`
- * would only strip them) and reporting the first error as `--key: expected …, got "value"`.
- */
-export function decodeFlags<P extends t.Props, A>(flags: Record<string, unknown>, props: P, codec: t.Decoder<unknown, A>): E.Either<UsageError, A> {
-  const unknown = Object.keys(flags).filter((k) => !(k in props));
-  if (unknown.length > 0) return E.left(usageError(`unknown flag --${unknown[0]} (known: ${Object.keys(props).map((k) => `--${k}`).join(', ')})`));
+/** A string that is not empty (`--out=` must not mean the current directory). */
+export const nonEmpty = (name: string) => t.refinement(t.string, (s) => s.trim() !== '', name);
+
+/** Decodes flags with `codec`, reporting the first error as `--key: expected …, got "value"`. */
+export function decodeFlags<A>(flags: Record<string, unknown>, codec: t.Decoder<unknown, A>): E.Either<UsageError, A> {
   const r = codec.decode(flags);
   if (E.isRight(r)) return r;
   const err = r.left[0]!;
   const key = err.context.map((c) => c.key).filter((k) => k !== '' && !/^\d+$/.test(k)).join('.');
+  if (err.value === undefined) return E.left(usageError(`--${key} is required (see optimpact help)`));
   const expected = err.context[err.context.length - 1]?.type.name ?? 'a valid value';
-  const got = err.value === undefined ? 'nothing' : JSON.stringify(err.value);
-  return E.left(usageError(`--${key}: expected ${expected}, got ${got}`));
+  const got = JSON.stringify(err.value);
+  return E.left(usageError(`--${key}: expected ${expected}, got ${got.length > 200 ? `${got.slice(0, 200)}…` : got}`));
+}
+
+const kind = (path: string): 'dir' | 'file' | 'none' => {
+  try {
+    return statSync(path).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return 'none';
+  }
+};
+
+/**
+ * Checks, before any work, that `path` can be written as a directory (`as: 'dir'`) or a file: not an
+ * existing entry of the other kind, not under a file, and its nearest existing folder writable.
+ * Returns the absolute path.
+ */
+export function writablePath(flag: string, path: string, as: 'dir' | 'file'): E.Either<UsageError, string> {
+  const abs = resolve(path);
+  const here = kind(abs);
+  if (here !== 'none' && here !== as) return E.left(usageError(`${flag}: "${path}" is a ${here === 'dir' ? 'directory' : 'file'}, expected a ${as === 'dir' ? 'directory' : 'file'}`));
+  let existing = here === 'dir' ? abs : dirname(abs);
+  while (kind(existing) === 'none') existing = dirname(existing);
+  if (kind(existing) === 'file') return E.left(usageError(`${flag}: "${path}" lies under "${existing}", which is a file`));
+  try {
+    accessSync(existing, constants.W_OK);
+  } catch (e) {
+    return E.left(usageError(`${flag}: cannot write in "${existing}" for "${path}" (${(e as NodeJS.ErrnoException).code ?? 'not writable'})`));
+  }
+  return E.right(abs);
 }

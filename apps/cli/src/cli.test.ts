@@ -40,11 +40,12 @@ describe('optimpact measure', () => {
     [['--policy', 'ideal', '--contexts', '0'], /--contexts: .*got "0"/],
     [['--policy', 'ideal', '--task', '3'], /--task: expected one of 2\|4\|6, got "3"/],
     [['--policy', 'fixed', '--action', '3'], /--action: expected one of 8\|9\|10\|11\|12\|13\|14\|15, got "3"/],
-    [['--policy', 'ideal', '--bogus', '1'], /unknown flag --bogus/],
-    [['--policy', 'ideal', '--seed'], /--seed needs a value/],
+    [['--policy', 'ideal', '--bogus', '1'], /unknown option '--bogus'/],
+    [['--policy', 'ideal', '--seed'], /option '--seed <s>' argument missing/],
+    [['--policy', 'ideal', '--seed', '1', '--seed', '2'], /--seed given twice/],
     [['--policy', 'ideal', '--reference', 'other'], /--reference: .*got "other"/],
     [['--policy', 'ideal', '--env', 'no-such-env'], /--env: cannot load environment package "no-such-env"/],
-    [[], /--policy: expected .*got nothing/],
+    [[], /--policy is required/],
   ])('rejects %j with one line naming it and exit code 2', (args, message) => {
     const r = run('measure', ...args);
     expect(r.status).toBe(2);
@@ -56,6 +57,41 @@ describe('optimpact measure', () => {
   it('rejects an unknown command with exit code 2', () => {
     const r = run('frobnicate');
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/unknown command "frobnicate"/);
+    expect(r.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+});
+
+describe('optimpact help and --version', () => {
+  const COMMANDS = ['measure', 'study', 'pretrain', 'finetune', 'report', 'differential'];
+
+  it('lists every command with what it does, and the exit codes', () => {
+    const r = run('--help');
+    expect(r.status).toBe(0);
+    for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${c} \\[options\\]\\s+\\S`, 'm'));
+    expect(r.stdout).toMatch(/Exit codes: 0 success; 1 .*\n2 a usage error/);
+  });
+
+  it.each(COMMANDS)('describes every flag of %s, with `help <command>` and `<command> --help` alike', (c) => {
+    const r = run('help', c);
+    expect(r.status).toBe(0);
+    expect(run(c, '--help').stdout).toBe(r.stdout);
+    const options = r.stdout.slice(r.stdout.indexOf('Options:')).split('\n').filter((l) => /^  --/.test(l));
+    expect(options.length).toBeGreaterThan(1);
+    for (const line of options) expect(line).toMatch(/^  --[\w-]+( <[^>]+>)?\s{2,}\S/); // a description on the flag's own line
+  });
+
+  it('prints the package version and the commit', () => {
+    const r = run('--version');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^optimpact \d+\.\d+\.\d+( \(commit [0-9a-f]{12}(, with uncommitted changes)?\))?\n$/);
+  });
+
+  it('refuses help on an unknown command, and no command at all, on one line with exit code 2', () => {
+    for (const args of [['help', 'frobnicate'], []]) {
+      const r = run(...args);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
   });
 });

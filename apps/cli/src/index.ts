@@ -1,3 +1,3 @@
-export { parseFlags, decodeFlags, intString, usageError } from './args.js';
-export type { UsageError } from './args.js';
-export { measure, measureJson } from './commands/measure.js';
+export { decodeFlags, intString, nonEmpty, usageError, runFailed, writablePath } from './args.js';
+export type { CliError, RunFailed, UsageError } from './args.js';
+export { measureJson } from './commands/measure.js';

@@ -1,53 +1,51 @@
 #!/usr/bin/env node
-/** The optimpact command line. Usage errors print one line and exit with code 2. */
+/**
+ * The optimpact command line. Every error is one line, through `fail`: exit code 2 for a usage error
+ * (before anything is written), 1 for a run that failed; 0 only on full success.
+ */
+import { CommanderError } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
-import type { UsageError } from './args.js';
-import { differential, differentialUsage } from './commands/differential.js';
-import { measure, measureUsage } from './commands/measure.js';
-import { report, reportUsage } from './commands/report.js';
-import { study, studyUsage } from './commands/study.js';
-import { testbed, testbedUsage } from './commands/testbed.js';
-import { finetuneCommand, finetuneUsage, pretrainCommand, pretrainUsage } from './commands/train.js';
+import { readFileSync } from 'node:fs';
+import { provenance } from '@optimpact/study';
+import type { CliError } from './args.js';
+import { differential } from './commands/differential.js';
+import { measure } from './commands/measure.js';
+import { report } from './commands/report.js';
+import { study } from './commands/study.js';
+import { testbed } from './commands/testbed.js';
+import { finetune, pretrain } from './commands/train.js';
+import { ParseError, program } from './program.js';
 
-const commands: Record<string, { run: (argv: readonly string[]) => Promise<E.Either<UsageError, void>>; usage: string }> = {
-  measure: { run: measure, usage: measureUsage },
-  study: { run: study, usage: studyUsage },
-  pretrain: { run: pretrainCommand, usage: pretrainUsage },
-  finetune: { run: finetuneCommand, usage: finetuneUsage },
-  report: { run: report, usage: reportUsage },
-  differential: { run: differential, usage: differentialUsage },
-  testbed: { run: testbed, usage: testbedUsage },
-};
+const COMMANDS = [measure, study, pretrain, finetune, report, differential, testbed];
 
-const usage = `usage:\n${Object.values(commands).map((c) => `  ${c.usage}`).join('\n')}`;
-
-async function main(argv: readonly string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === 'help') {
-    process.stdout.write(`${usage}\n`);
-    return name === undefined ? 2 : 0;
-  }
-  const command = commands[name];
-  if (!command) {
-    process.stderr.write(`optimpact: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})\n`);
-    return 2;
-  }
-  if (rest.includes('--help')) {
-    process.stdout.write(`usage: ${command.usage}\n`);
-    return 0;
-  }
-  const r = await command.run(rest);
-  if (E.isLeft(r)) {
-    process.stderr.write(`optimpact ${name}: ${r.left.message}\n`);
-    return 2;
-  }
-  return 0;
+function fail(code: 1 | 2, command: string | undefined, line: string): void {
+  process.stderr.write(`optimpact${command === undefined ? '' : ` ${command}`}: ${line.trim().replace(/\s*\n\s*/g, ' ')}\n`);
+  process.exitCode = code;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (e: unknown) => {
-    process.stderr.write(`optimpact: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+/** The package version, and the git commit when run from a checkout. */
+function version(): string {
+  const { version: v } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const { commit, dirty } = provenance('none').git;
+  return `optimpact ${v}${commit ? ` (commit ${commit.slice(0, 12)}${dirty ? ', with uncommitted changes' : ''})` : ''}`;
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const name = COMMANDS.find((c) => c.name === argv[0])?.name;
+  if (argv.length === 0) return fail(2, undefined, `no command given (commands: ${COMMANDS.map((c) => c.name).join(', ')}; see optimpact --help)`);
+  const outcome: { result?: E.Either<CliError, void> } = {};
+  const v = argv.includes('--version') || argv.includes('-V') ? version() : '';
+  try {
+    await program(COMMANDS, v, outcome).parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError && e.exitCode === 0) return;
+    if (e instanceof CommanderError || e instanceof ParseError) return fail(2, name, e.message.replace(/^error: /, ''));
+    fail(1, name, e instanceof Error ? e.message : String(e));
+    if (process.env['OPTIMPACT_DEBUG']) process.stderr.write(`${(e as Error).stack}\n`);
+    return;
+  }
+  const r = outcome.result;
+  if (r !== undefined && E.isLeft(r)) fail(r.left._tag === 'UsageError' ? 2 : 1, name, r.left.message);
+}
+
+void main(process.argv.slice(2));

@@ -16,7 +16,7 @@ const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'optimpact-study-'));
 const env = { ...process.env, CI: 'true' };
 const run = (...args: string[]) =>
-  spawnSync(process.execPath, [main, 'study', ...(args.includes('--preset') ? [] : ['--preset', 'tiny']), ...args], { encoding: 'utf8', env });
+  spawnSync(process.execPath, [main, 'study', ...(args.includes('--preset') || args.includes('--config') ? [] : ['--preset', 'tiny']), ...args], { encoding: 'utf8', env });
 const TWO_CHAINS = ['--set', 'seeds=[1,2]', '--set', 'tasks=[2,6]'];
 
 /** The numbers of every record, without what legitimately differs between runs (timings, provenance). */
@@ -143,7 +143,7 @@ describe('malformed study configurations', () => {
     [['--set', 'sizes=["xl"]'], /sizes\.0?: ?expected .*got "xl"/],
     [['--set', 'sizes=["s"]'], /pretrain\.steps: no value given for size "s"/],
     [['--set', 'rl.exact.rounds={"s":6}'], /rl\.exact\.rounds: no value given for size "xs"/],
-    [['--set', 'rl.exact.rounds="many"'], /rl\.exact\.rounds: expected an integer in \[0, 1000000\], or one per size, got "many"/],
+    [['--set', 'rl.exact.rounds="many"'], /rl\.exact\.rounds: expected an integer in \[0, 1000000\], or one per size \(xs, s, m, l\), got "many"/],
     [['--set', 'rl.exact.rounds={"xs":-1}'], /rl\.exact\.rounds\.xs: expected an integer in \[0, 1000000\], got -1/],
     [['--set', 'rl.exact.learningRate={"s":0.002}'], /rl\.exact\.learningRate: no value given for size "xs"/],
     [['--set', 'rl.exact.learningRate={"xs":0}'], /rl\.exact\.learningRate\.xs: expected a positive number, got 0/],

@@ -5,13 +5,14 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { oneOf } from '@optimpact/core';
 import type { Rule } from '@optimpact/rl-trainer';
 import { SIZE_NAMES } from '@optimpact/transformer';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
+import { jsonProblem, MAX_JSON_DEPTH, RESERVED_KEYS } from './json.js';
 
 const int = (min: number, max: number) =>
   t.refinement(t.number, (n) => Number.isInteger(n) && n >= min && n <= max, `an integer in [${min}, ${max}]`);
@@ -19,7 +20,11 @@ const positive = t.refinement(t.number, (n) => n > 0 && Number.isFinite(n), 'a p
 const unit = t.refinement(t.number, (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
 const nonNegative = t.refinement(t.number, (n) => n >= 0 && Number.isFinite(n), 'a number ≥ 0');
 /** One value for every size, or one per size preset (`{"xs": …, "l": …}`): bigger models are slower per step and per round. */
-const perSize = <C extends t.Mixed>(codec: C) => t.union([codec, t.record(t.string, codec)], `${codec.name}, or one per size`);
+const perSize = <C extends t.Mixed>(codec: C) =>
+  t.union([codec, t.refinement(t.record(t.string, codec), (r) => Object.keys(r).every((k) => (SIZE_NAMES as readonly string[]).includes(k)), 'one per size')], `${codec.name}, or one per size (${SIZE_NAMES.join(', ')})`);
+/** A list without repeats (a repeated seed, size or task would run the same units twice); non-empty unless `mayBeEmpty`. */
+const distinct = <C extends t.Mixed>(codec: C, mayBeEmpty = false) =>
+  t.refinement(t.array(codec), (xs) => (mayBeEmpty || xs.length > 0) && new Set(xs).size === xs.length, `a ${mayBeEmpty ? '' : 'non-empty '}list of distinct values, each ${codec.name}`);
 export type PerSize<T> = T | Record<string, T>;
 
 /** The value of a per-size setting for `size` (undefined when a per-size record leaves it out). */
@@ -86,11 +91,11 @@ const StudyConfigFields = t.type({
   name: t.string,
   environment: t.type({ package: t.string, options: t.UnknownRecord }),
   /** Size presets of @optimpact/transformer (xs ≈ 18k … l ≈ 402k parameters). */
-  sizes: t.array(oneOf(SIZE_NAMES)),
+  sizes: distinct(oneOf(SIZE_NAMES)),
   /** One model per seed and size; the seed drives its data, initialisation, dropout, RL and measurement. */
-  seeds: t.array(int(0, 0xffffffff)),
+  seeds: distinct(int(0, 0xffffffff)),
   /** Tasks (n_good) each model is fine-tuned on; every model is scored on all of the environment's tasks. */
-  tasks: t.array(int(1, 1_000)),
+  tasks: distinct(int(1, 1_000)),
   data: t.intersection([t.type({
     /** A fixed training set of this many sequences (the faithful preset), or null for a fresh stream. */
     trainSequences: t.union([int(1, 10_000_000), t.null]),
@@ -130,7 +135,7 @@ const StudyConfigFields = t.type({
     /** Contexts of the differential profile (docs/method.md#differential-measures) of each model before and after RL (0: none). */
     differentialContexts: int(0, 100_000),
     /** Reference futures: "fixed" (the first action), "uniform", "untrained", "pretrained". */
-    references: t.array(t.keyof({ fixed: null, uniform: null, untrained: null, pretrained: null })),
+    references: distinct(t.keyof({ fixed: null, uniform: null, untrained: null, pretrained: null }), true),
   }), t.partial({
     /** Also measure MEG, AUP, relative reachability and empowerment (`@optimpact/peer-measures`) on the same contexts (default true). */
     peers: t.boolean,
@@ -162,7 +167,7 @@ function excessKeys(codec: t.Mixed, value: unknown, path: string): string[] {
   const props = propsOf(codec);
   if (props !== undefined) {
     return Object.entries(value).flatMap(([k, v]) =>
-      k in props ? excessKeys(props[k] as t.Mixed, v, path ? `${path}.${k}` : k) : [path ? `${path}.${k}` : k]);
+      Object.hasOwn(props, k) ? excessKeys(props[k] as t.Mixed, v, path ? `${path}.${k}` : k) : [path ? `${path}.${k}` : k]);
   }
   if (codec instanceof t.RefinementType) return excessKeys(codec.type as t.Mixed, value, path);
   return [];
@@ -182,8 +187,9 @@ export function decodeConfig(value: unknown, source: string): E.Either<UsageErro
   const inIntersection = (i: number) => i > 0 && ctx[i - 1]!.type instanceof t.IntersectionType;
   const path = ctx.filter((c, i) => c.key !== '' && !inUnion(i) && !inIntersection(i)).map((c) => c.key).join('.');
   const last = ctx.length - 1;
-  const expected = (inUnion(last) ? ctx[last - 1] : ctx[last])?.type.name ?? 'a valid value';
-  return E.left(usageError(`${source}: ${path}: expected ${expected}, got ${err.value === undefined ? 'nothing' : JSON.stringify(err.value)}`));
+  const expected = path === '' ? 'an object of settings' : (inUnion(last) ? ctx[last - 1] : ctx[last])?.type.name ?? 'a valid value';
+  const got = err.value === undefined ? 'nothing' : JSON.stringify(err.value);
+  return E.left(usageError(`${source}: ${path === '' ? '' : `${path}: `}expected ${expected}, got ${got.length > 200 ? `${got.slice(0, 200)}…` : got}`));
 }
 
 /** The preset files shipped in `experiments/`. */
@@ -193,14 +199,22 @@ export function presetPath(name: string): string {
   return fileURLToPath(new URL(`../../../experiments/${name}.json`, import.meta.url));
 }
 
-/** Reads JSON from a file, or a usage error naming the file. */
+/** Larger than any config needs (a preset is about 2 KB). */
+export const MAX_CONFIG_BYTES = 1 << 20;
+
+/** Reads user JSON from a file (a regular file of at most MAX_CONFIG_BYTES, see {@link jsonProblem}), or a usage error naming the file. */
 export function readJsonFile(file: string, flag: string): E.Either<UsageError, unknown> {
   let text: string;
   try {
+    const st = statSync(file);
+    if (!st.isFile()) return E.left(usageError(`${flag}: "${file}" is not a regular file`));
+    if (st.size > MAX_CONFIG_BYTES) return E.left(usageError(`${flag}: "${file}" has ${st.size} bytes, more than the ${MAX_CONFIG_BYTES} a config may have`));
     text = readFileSync(file, 'utf8');
   } catch (e) {
     return E.left(usageError(`${flag}: cannot read "${file}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
   }
+  const problem = jsonProblem(text);
+  if (problem !== undefined) return E.left(usageError(`${flag}: "${file}": ${problem}`));
   try {
     return E.right(JSON.parse(text));
   } catch (e) {
@@ -217,8 +231,13 @@ export function applyOverrides(base: unknown, overrides: readonly string[]): E.E
   for (const o of overrides) {
     const eq = o.indexOf('=');
     if (eq <= 0) return E.left(usageError(`--set: expected path=value, got "${o}"`));
-    const keys = o.slice(0, eq).split('.');
+    const path = o.slice(0, eq), keys = path.split('.');
+    const reserved = keys.find((k) => RESERVED_KEYS.has(k));
+    const bad = keys.length > MAX_JSON_DEPTH ? `has more than ${MAX_JSON_DEPTH} keys` : keys.includes('') ? 'has an empty key' : reserved !== undefined ? `holds the key "${reserved}", which is not allowed` : undefined;
+    if (bad !== undefined) return E.left(usageError(`--set: the path "${path.length > 60 ? `${path.slice(0, 40)}…` : path}" ${bad}`));
     const raw = o.slice(eq + 1);
+    const problem = jsonProblem(raw);
+    if (problem !== undefined) return E.left(usageError(`--set: the value of ${path}: ${problem}`));
     let value: unknown;
     try { value = JSON.parse(raw); } catch { value = raw; }
     let node: Record<string, unknown> = root;
@@ -243,7 +262,7 @@ export function resolveConfig(flags: { preset?: string; config?: string; set?: r
   if (E.isLeft(raw)) return raw;
   const merged = applyOverrides(raw.right, flags.set ?? []);
   if (E.isLeft(merged)) return merged;
-  const config = decodeConfig(merged.right, flags.config ?? `preset ${preset}`);
+  const config = decodeConfig(merged.right, flags.config !== undefined ? `--config ${flags.config}` : `preset ${preset}`);
   if (E.isLeft(config)) return config;
   const c = config.right;
   const perSize: Record<string, PerSize<number>> = { 'pretrain.steps': c.pretrain.steps };

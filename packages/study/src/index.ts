@@ -19,3 +19,4 @@ export { summaryTable, seedTable } from './tables.js';
 export type { StudyOptions, StudyOutcome } from './study.js';
 export { runStudy, writeStudyReport } from './study.js';
 export { findModelDir, loadModelDir } from './models.js';
+export { provenance } from './provenance.js';

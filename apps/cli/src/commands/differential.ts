@@ -10,8 +10,8 @@ import { BACKENDS, currentBackend } from '@optimpact/transformer';
 import { DEFAULT_ENV, loadEnvironment, loadModelDir } from '@optimpact/study';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import type { UsageError } from '../args.js';
-import { decodeFlags, intString, parseFlags, usageError } from '../args.js';
+import { intString, nonEmpty, usageError } from '../args.js';
+import { command } from '../program.js';
 
 /** A position flag: all, last or a position index. */
 const positionString = new t.Type<Position, string, unknown>(
@@ -24,28 +24,22 @@ const positionString = new t.Type<Position, string, unknown>(
   String,
 );
 
+const site = nonEmpty('a site name');
 const props = {
-  model: t.string,
-  p: t.string,
-  a: t.string,
-  f: t.string,
+  model: nonEmpty('a model directory'),
+  p: site,
+  a: site,
+  f: site,
   'p-pos': positionString,
   'a-pos': positionString,
   'f-pos': positionString,
   contexts: intString(1, 1_000_000),
   seed: intString(0, 0xffffffff),
-  env: t.string,
+  env: nonEmpty('an environment package or module path'),
   factors: t.literal(true),
   json: t.literal(true),
   backend: oneOf(BACKENDS),
 };
-const Flags = t.intersection([t.type({ model: props.model, p: props.p, a: props.a, f: props.f }), t.partial(props)]);
-
-export const differentialUsage = `optimpact differential --model DIR --p SITE --a SITE --f SITE [--p-pos all|last|T] [--a-pos all|last|T]
-                  [--f-pos all|last|T] [--contexts N] [--seed S] [--factors] [--env PACKAGE] [--backend ${BACKENDS.join('|')}] [--json]
-                  sites: embed, blocks.L.attn.out, blocks.L.mlp.out, blocks.L.resid, lnf, logits
-                  (defaults: P and A over the whole window, F at the output position; 50 contexts)`;
-
 const num = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(4).replace(/^-(0\.0+)$/, '$1'));
 const pos = (p: Position): string => String(p);
 
@@ -89,39 +83,58 @@ function table(m: TrioMeasurement, info: { model: string; env: string; seed: num
   ].join('\n');
 }
 
-/** Runs `differential`, printing a table (or one JSON object with --json). */
-export async function differential(argv: readonly string[]): Promise<E.Either<UsageError, void>> {
-  const flags = parseFlags(argv, ['json', 'factors']);
-  if (E.isLeft(flags)) return flags;
-  const decoded = decodeFlags(flags.right, props, Flags);
-  if (E.isLeft(decoded)) return decoded;
-  const o = decoded.right;
-  const envName = o.env ?? DEFAULT_ENV;
-  const envE = await loadEnvironment(envName);
-  if (E.isLeft(envE)) return envE;
-  const env = envE.right;
-  // wasm unless asked: the differential measures' gradients are checked on it
-  const model = await loadModelDir(o.model, { flag: '--model', expected: 'a model directory', backend: o.backend ?? 'wasm' });
-  if (E.isLeft(model)) return model;
-  const m = model.right;
-  try {
-    if (m.contextLength !== env.contextLength || m.vocabSize !== env.vocabSize) {
-      return E.left(usageError(`--env: ${env.name} (context ${env.contextLength}, vocabulary ${env.vocabSize}) does not fit the model (context ${m.contextLength}, vocabulary ${m.vocabSize})`));
+const SITES = 'embed, blocks.L.attn.out, blocks.L.mlp.out, blocks.L.resid, lnf, logits (L = 0, 1, …)';
+const position = (role: string, dflt: string) => ({ value: '<all|last|t>', about: `position of ${role}: all (the whole window), last, or an index (default ${dflt})` });
+
+export const differential = command({
+  name: 'differential',
+  summary: 'differential Op and Imp (nats) of a model, P → A → F',
+  description: `Differential optimization and impact of a saved model between three named activation sites P → A → F, averaged over test contexts each drawn from its own sequence (mean ± s.e., nats), rank-deficient contexts counted. Sites: ${SITES}.`,
+  props,
+  required: ['model', 'p', 'a', 'f'],
+  flags: {
+    model: { value: '<dir>', about: 'the model directory (or a unit directory holding model/)' },
+    p: { value: '<site>', about: 'the site P (the past the action depends on)' },
+    a: { value: '<site>', about: 'the site A (the action)' },
+    f: { value: '<site>', about: 'the site F (the future)' },
+    'p-pos': position('P', 'all'),
+    'a-pos': position('A', 'all'),
+    'f-pos': position('F', 'last'),
+    contexts: { value: '<n>', about: 'test contexts averaged over (default 50)' },
+    seed: { value: '<s>', about: 'seed of the test contexts (default 1)' },
+    env: { value: '<package>', about: 'environment package, or a path to its module (default @optimpact/sequence-env)' },
+    factors: { about: 'also check the chain rule J = B + C·K (prints its relative residual)' },
+    json: { about: 'print one JSON object instead of a table' },
+    backend: { value: '<name>', about: `TF.js backend: ${BACKENDS.join(', ')} (default wasm, on which the gradients are checked)` },
+  },
+  run: async (o) => {
+    const envName = o.env ?? DEFAULT_ENV;
+    const envE = await loadEnvironment(envName);
+    if (E.isLeft(envE)) return envE;
+    const env = envE.right;
+    // wasm unless asked: the differential measures' gradients are checked on it
+    const model = await loadModelDir(o.model, { flag: '--model', expected: 'a model directory', backend: o.backend ?? 'wasm' });
+    if (E.isLeft(model)) return model;
+    const m = model.right;
+    try {
+      if (m.contextLength !== env.contextLength || m.vocabSize !== env.vocabSize) {
+        return E.left(usageError(`--env: "${envName}" (${env.name}: context ${env.contextLength}, vocabulary ${env.vocabSize}) does not fit the model (context ${m.contextLength}, vocabulary ${m.vocabSize})`));
+      }
+      const contexts = o.contexts ?? 50, seed = o.seed ?? 1;
+      // test contexts from their own stream, apart from the training data's, each from its own sequence
+      const windows = independentContexts(env, contexts, deriveSeed(seed, 'test'));
+      const trio = {
+        p: { site: o.p, position: o['p-pos'] ?? 'all' },
+        a: { site: o.a, position: o['a-pos'] ?? 'all' },
+        f: { site: o.f, position: o['f-pos'] ?? 'last' },
+      };
+      const r = measureTrio(m, windows, trio, { factors: o.factors === true });
+      if (E.isLeft(r)) return E.left(usageError(describeError(r.left)));
+      const info = { model: o.model, env: env.name, seed, backend: currentBackend() };
+      process.stdout.write(o.json ? `${JSON.stringify(differentialJson(r.right, info))}\n` : `${table(r.right, info)}\n`);
+      return E.right(undefined);
+    } finally {
+      m.dispose();
     }
-    const contexts = o.contexts ?? 50, seed = o.seed ?? 1;
-    // test contexts from their own stream, apart from the training data's, each from its own sequence
-    const windows = independentContexts(env, contexts, deriveSeed(seed, 'test'));
-    const trio = {
-      p: { site: o.p, position: o['p-pos'] ?? 'all' },
-      a: { site: o.a, position: o['a-pos'] ?? 'all' },
-      f: { site: o.f, position: o['f-pos'] ?? 'last' },
-    };
-    const r = measureTrio(m, windows, trio, { factors: o.factors === true });
-    if (E.isLeft(r)) return E.left(usageError(describeError(r.left)));
-    const info = { model: o.model, env: env.name, seed, backend: currentBackend() };
-    process.stdout.write(o.json ? `${JSON.stringify(differentialJson(r.right, info))}\n` : `${table(r.right, info)}\n`);
-    return E.right(undefined);
-  } finally {
-    m.dispose();
-  }
-}
+  },
+});

@@ -16,32 +16,28 @@ import { DEFAULT_ENV, loadEnvironment, loadModelDir } from '@optimpact/study';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import type { UsageError } from '../args.js';
-import { decodeFlags, intString, parseFlags, usageError } from '../args.js';
+import { intString, nonEmpty, usageError } from '../args.js';
+import { command } from '../program.js';
 
 const BUILT_IN = ['ideal', 'uniform', 'generator', 'fixed'];
+const REFERENCES = ['split', 'fixed', 'uniform'];
 
 const props = {
-  policy: t.string,
+  policy: nonEmpty('ideal|uniform|generator|fixed or a model directory'),
   task: intString(1, 1_000),
   contexts: intString(1, 100_000_000),
   repeats: intString(1, 100_000),
   seed: intString(0, 0xffffffff),
   action: intString(0, 1_000_000),
-  reference: t.string,
-  env: t.string,
+  reference: nonEmpty('split|fixed|uniform|model:DIR, comma-separated'),
+  env: nonEmpty('an environment package or module path'),
   json: t.literal(true),
   'exclude-self': t.literal(true),
   'monte-carlo': t.literal(true),
   'self-eval': t.literal(true),
   backend: oneOf(BACKENDS),
-  measures: t.string,
+  measures: nonEmpty('a comma-separated list of measures'),
 };
-const Flags = t.intersection([t.type({ policy: props.policy }), t.partial(props)]);
-
-export const measureUsage = `optimpact measure --policy ideal|uniform|generator|fixed|MODEL_DIR [--task 2|4|6] [--contexts N] [--repeats R]
-                  [--seed S] [--action A] [--reference split|fixed|uniform|model:DIR[,…]] [--self-eval]
-                  [--exclude-self] [--monte-carlo] [--measures op,imp,meg,aup,rr] [--env PACKAGE]
-                  [--backend ${BACKENDS.join('|')}] [--json]`;
 
 /** The measures `--measures` may name: split history (op, imp) and the peer measures (meg, aup, rr: relative reachability and empowerment). */
 const MEASURES = ['op', 'imp', 'meg', 'aup', 'rr'] as const;
@@ -147,71 +143,89 @@ function table(m: Measurement, envName: string, fit?: OutcomeFit): string {
   return [head, `${''.padEnd(28)}     mean ± s.e.`, ...rows.map(([k, v]) => `${k.padEnd(28)}${fmt(v)}`), ...fits].join('\n');
 }
 
-/** Runs `measure`, printing a table (or one JSON object with --json). */
-export async function measure(argv: readonly string[]): Promise<E.Either<UsageError, void>> {
-  const flags = parseFlags(argv, ['json', 'exclude-self', 'monte-carlo', 'self-eval']);
-  if (E.isLeft(flags)) return flags;
-  const decoded = decodeFlags(flags.right, props, Flags);
-  if (E.isLeft(decoded)) return decoded;
-  const o = decoded.right;
-  const named = (o.measures ?? 'op,imp').split(',');
-  const badMeasure = named.find((x) => !(MEASURES as readonly string[]).includes(x));
-  if (badMeasure !== undefined) return E.left(usageError(`--measures: expected a comma-separated list of ${MEASURES.join('|')}, got "${badMeasure}"`));
-  const which = new Set(named as MeasureName[]);
-  const splitHistory = which.has('op') || which.has('imp');
-  const anyPeer = which.has('meg') || which.has('aup') || which.has('rr');
-  const envE = await loadEnvironment(o.env ?? DEFAULT_ENV);
-  if (E.isLeft(envE)) return envE;
-  const env = envE.right;
-  const nGood = o.task ?? env.tasks[Math.floor(env.tasks.length / 2)]!.nGood;
-  const task = env.tasks.find((x) => x.nGood === nGood);
-  if (!task) return E.left(usageError(`--task: expected one of ${env.tasks.map((x) => x.nGood).join('|')}, got "${nGood}"`));
-  const action = o.action ?? env.actions[0]!;
-  if (!env.actions.includes(action)) return E.left(usageError(`--action: expected one of ${env.actions.join('|')}, got "${action}"`));
-  const refNames = o.reference === undefined ? [] : o.reference.split(',').filter((r) => r !== 'split');
-  const bad = refNames.find((r) => r !== 'fixed' && r !== 'uniform' && !r.startsWith('model:'));
-  if (bad !== undefined) return E.left(usageError(`--reference: expected split|fixed|uniform|model:DIR (comma-separated), got "${bad}"`));
-  const policy = await policyFor(env, o.policy, task, action, '--policy', o.backend);
-  if (E.isLeft(policy)) return policy;
-  const references: Policy[] = [];
-  for (const r of refNames) {
-    const ref = await policyFor(env, r.startsWith('model:') ? r.slice('model:'.length) : r, task, action, '--reference', o.backend);
-    if (E.isLeft(ref)) return ref;
-    references.push(ref.right.policy);
-  }
-  const model = policy.right.model;
-  if (o['self-eval'] && model === undefined) return E.left(usageError(`--self-eval: needs a model as --policy (a built-in policy has no predictions of its own), got "${o.policy}"`));
+export const measure = command({
+  name: 'measure',
+  summary: 'Op and Imp (nats) of one policy, by the split history',
+  description: "Split-history Op and Imp (nats, mean ± s.e. over repeats) of a built-in policy or a saved model, with the task's success rates s and s', the theory's predictions Op_pred and Imp_min, the null baseline and reference futures; with --measures, the peer measures (MEG, AUP, relative reachability) on the same contexts.",
+  props,
+  required: ['policy'],
+  flags: {
+    policy: { value: '<name|dir>', about: `${BUILT_IN.join(', ')}, or a model directory (or a unit directory holding model/)` },
+    task: { value: '<n_good>', about: "the task whose success is measured (default: the environment's middle task)" },
+    contexts: { value: '<n>', about: 'test contexts per repeat (default 200)' },
+    repeats: { value: '<n>', about: 'independent repeats; the s.e. is over them (default 10)' },
+    seed: { value: '<s>', about: 'seed of the test contexts and of every draw (default 1)' },
+    action: { value: '<a>', about: "the fixed policy's action (default: the environment's first)" },
+    reference: { value: '<list>', about: 'reference futures besides the split: fixed, uniform, model:DIR (comma-separated)' },
+    measures: { value: '<list>', about: 'what to measure, comma-separated: op, imp (split history), meg, aup, rr (peer measures; rr: relative reachability and empowerment) (default op,imp)' },
+    env: { value: '<package>', about: 'environment package, or a path to its module (default @optimpact/sequence-env)' },
+    json: { about: 'print one JSON object instead of a table' },
+    'exclude-self': { about: 'leave each context out of its own split history (removes a leak of about (s − f)/N nats)' },
+    'monte-carlo': { about: "also run the original's Monte-Carlo estimator (quadratic in the contexts)" },
+    'self-eval': { about: "also estimate them from the model's own predictions (needs a model as --policy)" },
+    backend: { value: '<name>', about: `TF.js backend for a model: ${BACKENDS.join(', ')} (default: node if installed, else wasm, else cpu)` },
+  },
+  run: async (o) => {
+    if (o['self-eval'] && BUILT_IN.includes(o.policy)) return E.left(usageError(`--self-eval: needs a model as --policy (a built-in policy has no predictions of its own), got "${o.policy}"`));
+    const named = (o.measures ?? 'op,imp').split(',');
+    const badMeasure = named.find((x, i) => !(MEASURES as readonly string[]).includes(x) || named.indexOf(x) !== i);
+    if (badMeasure !== undefined) return E.left(usageError(`--measures: expected a comma-separated list of distinct ${MEASURES.join('|')}, got "${badMeasure}"`));
+    const which = new Set(named as MeasureName[]);
+    const splitHistory = which.has('op') || which.has('imp');
+    const anyPeer = which.has('meg') || which.has('aup') || which.has('rr');
+    const envE = await loadEnvironment(o.env ?? DEFAULT_ENV);
+    if (E.isLeft(envE)) return envE;
+    const env = envE.right;
+    const nGood = o.task ?? env.tasks[Math.floor(env.tasks.length / 2)]!.nGood;
+    const task = env.tasks.find((x) => x.nGood === nGood);
+    if (!task) return E.left(usageError(`--task: expected one of ${env.tasks.map((x) => x.nGood).join('|')}, got "${nGood}"`));
+    const action = o.action ?? env.actions[0]!;
+    if (!env.actions.includes(action)) return E.left(usageError(`--action: expected one of ${env.actions.join('|')}, got "${action}"`));
+    const refs = o.reference === undefined ? [] : o.reference.split(',');
+    const bad = refs.find((r, i) => (!REFERENCES.includes(r) && !/^model:./.test(r)) || refs.indexOf(r) !== i);
+    if (bad !== undefined) return E.left(usageError(`--reference: expected distinct ${REFERENCES.join('|')}|model:DIR (comma-separated), got "${bad}"`));
+    const refNames = refs.filter((r) => r !== 'split');
+    const policy = await policyFor(env, o.policy, task, action, '--policy', o.backend);
+    if (E.isLeft(policy)) return policy;
+    const references: Policy[] = [];
+    for (const r of refNames) {
+      const ref = await policyFor(env, r.startsWith('model:') ? r.slice('model:'.length) : r, task, action, '--reference', o.backend);
+      if (E.isLeft(ref)) return ref;
+      references.push(ref.right.policy);
+    }
+    const model = policy.right.model;
 
-  const contexts = o.contexts ?? 200, repeats = o.repeats ?? 10, seed = o.seed ?? 1;
-  // Test contexts come from their own stream; enough for every repeat to draw distinct windows.
-  const pool = actionWindowPool(env, Math.max(contexts, Math.min(contexts * repeats, 100_000), 10_000), deriveSeed(seed, 'test'));
-  const m = await measurePolicy(env, policy.right.policy, pool, [task], {
-    contexts,
-    repeats,
-    seed,
-    excludeSelf: o['exclude-self'] === true,
-    monteCarlo: o['monte-carlo'] === true,
-    references,
-    ...(model ? { selfLaws: predictedOutcomeLaws(asPredictor(model), env) } : {}),
-  });
-  // Why self-evaluation may miss: the model's outcome law after the generator's actions and after every action.
-  const fit = model ? await outcomeFit(asPredictor(model), env, sliceWindows(pool, 0, contexts)) : undefined;
-  // The peer measures on the same contexts: MEG for every task (identification needs them all), the rest against the
-  // split history, the uniform policy, the generator and any --reference.
-  const peers = anyPeer
-    ? await measurePeers(env, policy.right.policy, pool, env.tasks, {
+    const contexts = o.contexts ?? 200, repeats = o.repeats ?? 10, seed = o.seed ?? 1;
+    // Test contexts come from their own stream; enough for every repeat to draw distinct windows.
+    const pool = actionWindowPool(env, Math.max(contexts, Math.min(contexts * repeats, 100_000), 10_000), deriveSeed(seed, 'test'));
+    const m = await measurePolicy(env, policy.right.policy, pool, [task], {
       contexts,
       repeats,
       seed,
       excludeSelf: o['exclude-self'] === true,
-      baselines: [uniformPolicy(env), generatorPolicy(env), ...references.filter((r) => r.name !== 'uniform')],
-      nextStep: which.has('rr'),
-    })
-    : undefined;
-  if (o.json) {
-    process.stdout.write(`${JSON.stringify({ ...(splitHistory ? measureJson(m, nGood, fit) : { policy: m.policy, task: nGood, contexts, repeats, seed }), ...(peers ? peersJson(peers, which) : {}) })}\n`);
-  } else {
-    process.stdout.write(`${[...(splitHistory ? [table(m, env.name, fit)] : []), ...(peers ? [peersTable(peers, which)] : [])].join('\n\n')}\n`);
-  }
-  return E.right(undefined);
-}
+      monteCarlo: o['monte-carlo'] === true,
+      references,
+      ...(model ? { selfLaws: predictedOutcomeLaws(asPredictor(model), env) } : {}),
+    });
+    // Why self-evaluation may miss: the model's outcome law after the generator's actions and after every action.
+    const fit = model ? await outcomeFit(asPredictor(model), env, sliceWindows(pool, 0, contexts)) : undefined;
+    // The peer measures on the same contexts: MEG for every task (identification needs them all), the rest against the
+    // split history, the uniform policy, the generator and any --reference.
+    const peers = anyPeer
+      ? await measurePeers(env, policy.right.policy, pool, env.tasks, {
+        contexts,
+        repeats,
+        seed,
+        excludeSelf: o['exclude-self'] === true,
+        baselines: [uniformPolicy(env), generatorPolicy(env), ...references.filter((r) => r.name !== 'uniform')],
+        nextStep: which.has('rr'),
+      })
+      : undefined;
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify({ ...(splitHistory ? measureJson(m, nGood, fit) : { policy: m.policy, task: nGood, contexts, repeats, seed }), ...(peers ? peersJson(peers, which) : {}) })}\n`);
+    } else {
+      process.stdout.write(`${[...(splitHistory ? [table(m, env.name, fit)] : []), ...(peers ? [peersTable(peers, which)] : [])].join('\n\n')}\n`);
+    }
+    return E.right(undefined);
+  },
+});

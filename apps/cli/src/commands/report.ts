@@ -5,30 +5,32 @@
 import { writeStudyReport } from '@optimpact/study';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { UsageError } from '../args.js';
-import { decodeFlags, parseFlags } from '../args.js';
+import { nonEmpty, usageError, writablePath } from '../args.js';
+import { command } from '../program.js';
 
-const props = { runs: t.array(t.string), out: t.string };
+const isDir = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
 
-export const reportUsage = 'optimpact report --runs DIR [--runs DIR …] --out FILE';
-
-/** True when the nearest flag before position i is --runs. */
-function runsFlagBefore(argv: readonly string[], i: number): boolean {
-  for (let j = i - 1; j >= 0; j--) if (argv[j]!.startsWith('--')) return argv[j] === '--runs';
-  return false;
-}
-
-/** Runs `report`. */
-export async function report(argv: readonly string[]): Promise<E.Either<UsageError, void>> {
-  // --runs takes several directories: `--runs a b c` as well as `--runs a --runs b`
-  const normalized = argv.flatMap((arg, i) => (i > 0 && !arg.startsWith('--') && !argv[i - 1]!.startsWith('--') && runsFlagBefore(argv, i) ? ['--runs', arg] : [arg]));
-  const flags = parseFlags(normalized, [], ['runs']);
-  if (E.isLeft(flags)) return flags;
-  const d = decodeFlags(flags.right, props, t.type(props));
-  if (E.isLeft(d)) return d;
-  const written = await writeStudyReport(d.right.runs.map((r) => resolve(r)), resolve(d.right.out));
-  if (E.isLeft(written)) return written;
-  process.stdout.write(`report: ${written.right}\n`);
-  return E.right(undefined);
-}
+export const report = command({
+  name: 'report',
+  summary: 'the HTML report of a study, rebuilt from its run records alone',
+  description: 'The static HTML report of a study, rebuilt from the run records under its output directories (several: the shards of one study).',
+  props: { runs: t.array(nonEmpty('a directory')), out: nonEmpty('a file') },
+  required: ['runs', 'out'],
+  flags: {
+    runs: { value: '<dir...>', about: "study output directories (a study's --out; several for its shards)" },
+    out: { value: '<file>', about: 'the HTML file to write (replaced if it exists)' },
+  },
+  run: async (o) => {
+    const runs = o.runs.map((r) => resolve(r));
+    const bad = o.runs.find((r, i) => !isDir(runs[i]!) || runs.indexOf(runs[i]!) !== i);
+    if (bad !== undefined) return E.left(usageError(`--runs: "${bad}" is ${isDir(resolve(bad)) ? 'given twice' : 'not a directory'}`));
+    const out = writablePath('--out', o.out, 'file');
+    if (E.isLeft(out)) return out;
+    const written = await writeStudyReport(runs, out.right);
+    if (E.isLeft(written)) return written;
+    process.stdout.write(`report: ${written.right}\n`);
+    return E.right(undefined);
+  },
+});

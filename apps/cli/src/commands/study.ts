@@ -4,58 +4,55 @@ import { oneOf } from '@optimpact/core';
 import { PRESETS, resolveConfig, runStudy, seedTable, summaryTable } from '@optimpact/study';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { join, resolve } from 'node:path';
-import type { UsageError } from '../args.js';
-import { decodeFlags, intString, parseFlags, usageError } from '../args.js';
+import { join } from 'node:path';
+import { intString, nonEmpty, runFailed, usageError, writablePath } from '../args.js';
+import { command } from '../program.js';
 
-const props = {
-  preset: oneOf(PRESETS),
-  config: t.string,
-  out: t.string,
-  backend: oneOf(BACKENDS),
-  jobs: intString(1, 64),
-  shard: t.string,
-  set: t.array(t.string),
-};
-const Flags = t.partial(props);
+export const SET_ABOUT = 'override one setting, e.g. seeds=[1,2] or rl.exact.rounds={"xs":40} (value as JSON, else a string); repeatable';
 
-export const studyUsage = `optimpact study [--preset ${PRESETS.join('|')}] [--config FILE] [--set path=value …] [--out DIR]
-                  [--backend ${BACKENDS.join('|')}] [--jobs K] [--shard i/n]`;
-
-function parseShard(s: string | undefined): E.Either<UsageError, { index: number; count: number } | undefined> {
-  if (s === undefined) return E.right(undefined);
-  const m = /^(\d+)\/(\d+)$/.exec(s);
-  const index = Number(m?.[1]), count = Number(m?.[2]);
-  if (!m || count < 1 || index < 1 || index > count) return E.left(usageError(`--shard: expected i/n with 1 ≤ i ≤ n, got "${s}"`));
-  return E.right({ index, count });
-}
-
-/** Runs `study`. */
-export async function study(argv: readonly string[]): Promise<E.Either<UsageError, void>> {
-  const flags = parseFlags(argv, [], ['set']);
-  if (E.isLeft(flags)) return flags;
-  const decoded = decodeFlags(flags.right, props, Flags);
-  if (E.isLeft(decoded)) return decoded;
-  const o = decoded.right;
-  const resolved = resolveConfig(o);
-  if (E.isLeft(resolved)) return resolved;
-  const { config, preset } = resolved.right;
-  const shard = parseShard(o.shard);
-  if (E.isLeft(shard)) return shard;
-  const out = resolve(o.out ?? join('runs', preset));
-  const r = await runStudy({ config, preset, out, ...(o.backend ? { backend: o.backend } : {}), ...(o.jobs ? { jobs: o.jobs } : {}), ...(shard.right ? { shard: shard.right } : {}) });
-  if (E.isLeft(r)) return r;
-  const { records, failed, summary, report } = r.right;
-  process.stdout.write(`\n${summaryTable(records)}\n`);
-  const bySeed = seedTable(records);
-  if (bySeed !== undefined) process.stdout.write(`\n${bySeed}\n`);
-  if (failed.length > 0) {
-    process.stderr.write(`${failed.length} unit(s) failed or were skipped: ${failed.join(', ')} (their records hold the errors; run again to retry)\n`);
-    process.exitCode = 1;
-  } else if (summary !== undefined) {
-    process.stdout.write(`\nsummary: ${summary}\nreport:  ${report}\n`);
-  } else {
-    process.stdout.write(`\nshard ${o.shard} finished; merge the shards with: optimpact report --runs DIR…\n`);
-  }
-  return E.right(undefined);
-}
+export const study = command({
+  name: 'study',
+  summary: 'the whole study: pretrain, fine-tune, measure every model, then the summary and the report',
+  description: `The whole study for a grid of sizes × seeds: pretrain → fine-tune on each task with each RL rule → score on every task → measure → summary.json and report.html. Resumable: finished units (whole, checksummed records) are skipped, anything partial is redone. Shards (--shard i/n) split it across machines; optimpact report merges them.`,
+  props: {
+    preset: oneOf(PRESETS),
+    config: nonEmpty('a config file'),
+    set: t.array(t.string),
+    out: nonEmpty('a directory'),
+    backend: oneOf(BACKENDS),
+    jobs: intString(1, 64),
+    shard: t.string,
+  },
+  required: [],
+  flags: {
+    preset: { value: '<name>', about: `settings from experiments/: ${PRESETS.join(', ')} (default quick)` },
+    config: { value: '<file>', about: 'settings from a JSON file of the same form as a preset, instead of --preset' },
+    set: { value: '<path=value>', about: SET_ABOUT, repeat: true },
+    out: { value: '<dir>', about: 'the output directory (default runs/<preset>); a study resumes there' },
+    backend: { value: '<name>', about: `TF.js backend: ${BACKENDS.join(', ')} (default: node if installed, else wasm, else cpu)` },
+    jobs: { value: '<k>', about: 'units run at once, each in its own worker thread (default: 2, or 1 on one core)' },
+    shard: { value: '<i/n>', about: 'run only shard i of n (whole size × seed chains; the baselines in shard 1)' },
+  },
+  run: async (o) => {
+    if (o.preset !== undefined && o.config !== undefined) return E.left(usageError(`--preset ${o.preset} and --config ${o.config}: give one of them`));
+    const resolved = resolveConfig(o);
+    if (E.isLeft(resolved)) return resolved;
+    const { config, preset } = resolved.right;
+    const m = o.shard === undefined ? undefined : /^(\d{1,6})\/(\d{1,6})$/.exec(o.shard);
+    const shard = m ? { index: Number(m[1]), count: Number(m[2]) } : undefined;
+    if (o.shard !== undefined && (!shard || shard.index < 1 || shard.index > shard.count)) return E.left(usageError(`--shard: expected i/n with 1 ≤ i ≤ n, got "${o.shard}"`));
+    const chains = config.sizes.length * config.seeds.length;
+    if (shard && shard.count > chains) return E.left(usageError(`--shard: "${o.shard}" splits ${chains} size × seed chain(s) into ${shard.count} shards; use n ≤ ${chains}`));
+    const out = writablePath('--out', o.out ?? join('runs', preset), 'dir');
+    if (E.isLeft(out)) return out;
+    const r = await runStudy({ config, preset, out: out.right, ...(o.backend ? { backend: o.backend } : {}), ...(o.jobs ? { jobs: o.jobs } : {}), ...(shard ? { shard } : {}) });
+    if (E.isLeft(r)) return r;
+    const { records, failed, summary, report } = r.right;
+    process.stdout.write(`\n${summaryTable(records)}\n`);
+    const bySeed = seedTable(records);
+    if (bySeed !== undefined) process.stdout.write(`\n${bySeed}\n`);
+    if (failed.length > 0) return E.left(runFailed(`${failed.length} unit(s) failed or were skipped: ${failed.join(', ')} (their records hold the errors; run again to retry)`));
+    process.stdout.write(summary !== undefined ? `\nsummary: ${summary}\nreport:  ${report}\n` : `\nshard ${o.shard} finished; merge the shards with: optimpact report --runs DIR…\n`);
+    return E.right(undefined);
+  },
+});

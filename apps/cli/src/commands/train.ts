@@ -4,75 +4,99 @@
  * record (`run.json`) and the model (`model/`, TF.js format).
  */
 import { oneOf } from '@optimpact/core';
-import type { StudyRule, Unit } from '@optimpact/study';
-import { findModelDir, finetuneId, PRESETS, STUDY_RULES, pretrainId, progress, resolveConfig, runUnit } from '@optimpact/study';
+import type { Unit } from '@optimpact/study';
+import { finetuneId, loadEnvironment, loadModelDir, PRESETS, pretrainId, progress, resolveConfig, runUnit, STUDY_RULES } from '@optimpact/study';
 import type { BackendName } from '@optimpact/transformer';
-import { BACKENDS, readModelMetadata, SIZE_NAMES, SIZE_PRESETS, setBackend } from '@optimpact/transformer';
+import { BACKENDS, SIZE_NAMES, SIZE_PRESETS, setBackend } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { resolve } from 'node:path';
-import type { UsageError } from '../args.js';
-import { decodeFlags, intString, parseFlags, usageError } from '../args.js';
+import { relative, resolve } from 'node:path';
+import type { Result } from '../args.js';
+import { intString, nonEmpty, usageError, writablePath } from '../args.js';
+import { command } from '../program.js';
+import { SET_ABOUT } from './study.js';
 
 const common = {
   preset: oneOf(PRESETS),
   set: t.array(t.string),
   backend: oneOf(BACKENDS),
   seed: intString(0, 0xffffffff),
-  out: t.string,
+  out: nonEmpty('a directory'),
 };
+const commonFlags = {
+  preset: { value: '<name>', about: `settings from experiments/: ${PRESETS.join(', ')} (default quick)` },
+  set: { value: '<path=value>', about: SET_ABOUT, repeat: true },
+  backend: { value: '<name>', about: `TF.js backend: ${BACKENDS.join(', ')} (default: node if installed, else wasm, else cpu)` },
+  seed: { value: '<s>', about: "the unit's seed: data, initialisation, dropout, RL and measurement draws (default 1)" },
+  out: { value: '<dir>', about: 'the unit directory to write: run.json and model/' },
+} as const;
 
-const pretrainProps = { ...common, size: oneOf(SIZE_NAMES), steps: intString(0, 100_000_000) };
-const finetuneProps = { ...common, model: t.string, task: intString(1, 1000), rule: oneOf(STUDY_RULES) };
-
-export const pretrainUsage = `optimpact pretrain --size ${SIZE_NAMES.join('|')} --out DIR [--seed N] [--steps K] [--preset P] [--set path=value …] [--backend B]`;
-export const finetuneUsage = `optimpact finetune --model DIR --task 2|4|6 --out DIR [--rule ${STUDY_RULES.join('|')}] [--seed N] [--preset P] [--set …] [--backend B]`;
-
-async function runAlone(unit: Unit, dirs: Record<string, string>, o: { preset?: string; set?: readonly string[]; backend?: BackendName }, extraSets: string[]): Promise<E.Either<UsageError, void>> {
+/** Resolves the settings and checks --out, then runs `unit` with its record and model in `dirs[unit.id]`. */
+async function runAlone(unit: Unit, dirs: Record<string, string>, o: { preset?: string; set?: readonly string[]; backend?: BackendName; out: string }, extraSets: string[]): Result {
   const resolved = resolveConfig({ ...(o.preset ? { preset: o.preset } : {}), set: [...extraSets, ...(o.set ?? [])] });
   if (E.isLeft(resolved)) return resolved;
   if (unit.kind === 'finetune' && resolved.right.config.rl[unit.rule] === undefined) {
     return E.left(usageError(`--rule: the ${o.preset ?? 'quick'} preset has no settings for rule "${unit.rule}" (give them with --set rl.${unit.rule}='{…}')`));
   }
+  const { config } = resolved.right;
+  const env = await loadEnvironment(config.environment.package, config.environment.options);
+  if (E.isLeft(env)) return env;
+  const tasks = env.right.tasks.map((x) => x.nGood);
+  if (unit.kind === 'finetune' && !tasks.includes(unit.task)) return E.left(usageError(`--task: expected one of ${tasks.join('|')}, got "${unit.task}"`));
+  const out = writablePath('--out', o.out, 'dir');
+  if (E.isLeft(out)) return out;
   const backend = await setBackend(o.backend);
   process.stderr.write(`backend: ${backend}\n`);
-  const dir = (id: string): string => {
-    const d = dirs[id];
-    if (d === undefined) throw new Error(`unit ${unit.id} needs unit ${id}, which is not given`);
-    return d;
-  };
+  const dir = (id: string): string => dirs[id] ?? out.right;
   const bar = progress(1);
-  await runUnit({ dir, config: resolved.right.config, backend, onProgress: (p) => bar.update(p) }, unit);
+  await runUnit({ dir, config, backend, onProgress: (p) => bar.update(p) }, unit);
   bar.finish(unit.id, 'done');
   bar.stop();
-  process.stdout.write(`${dirs[unit.id]}\n`);
+  process.stdout.write(`${out.right}\n`);
   return E.right(undefined);
 }
 
-/** Runs `pretrain`. */
-export async function pretrainCommand(argv: readonly string[]): Promise<E.Either<UsageError, void>> {
-  const flags = parseFlags(argv, [], ['set']);
-  if (E.isLeft(flags)) return flags;
-  const d = decodeFlags(flags.right, pretrainProps, t.intersection([t.type({ size: pretrainProps.size, out: t.string }), t.partial(pretrainProps)]));
-  if (E.isLeft(d)) return d;
-  const o = d.right, seed = o.seed ?? 1;
-  const unit: Unit = { kind: 'pretrain', id: pretrainId(o.size, seed), size: o.size, seed, after: [] };
-  return runAlone(unit, { [unit.id]: resolve(o.out) }, o, [`sizes=["${o.size}"]`, ...(o.steps !== undefined ? [`pretrain.steps.${o.size}=${o.steps}`] : [])]);
-}
+export const pretrain = command({
+  name: 'pretrain',
+  summary: "pretrain one model on the environment's sequences (one unit of the study)",
+  description: "Pretrain one model of a size preset on the environment's sequences: one unit of the study, run alone.",
+  props: { ...common, size: oneOf(SIZE_NAMES), steps: intString(0, 100_000_000) },
+  required: ['size', 'out'],
+  flags: {
+    size: { value: '<size>', about: `the size preset: ${SIZE_PRESETS.map((p) => `${p.name} (${p.params.toLocaleString('en')} parameters)`).join(', ')}` },
+    steps: { value: '<k>', about: "optimizer steps (default: the preset's for this size)" },
+    ...commonFlags,
+  },
+  run: (o) => {
+    const seed = o.seed ?? 1;
+    const unit: Unit = { kind: 'pretrain', id: pretrainId(o.size, seed), size: o.size, seed, after: [] };
+    return runAlone(unit, {}, o, [`sizes=["${o.size}"]`, ...(o.steps !== undefined ? [`pretrain.steps.${o.size}=${o.steps}`] : [])]);
+  },
+});
 
-/** Runs `finetune`. */
-export async function finetuneCommand(argv: readonly string[]): Promise<E.Either<UsageError, void>> {
-  const flags = parseFlags(argv, [], ['set']);
-  if (E.isLeft(flags)) return flags;
-  const d = decodeFlags(flags.right, finetuneProps, t.intersection([t.type({ model: t.string, task: finetuneProps.task, out: t.string }), t.partial(finetuneProps)]));
-  if (E.isLeft(d)) return d;
-  const o = d.right, seed = o.seed ?? 1, rule: StudyRule = o.rule ?? 'exact';
-  const modelDir = resolve(o.model);
-  const modelJson = findModelDir(modelDir);
-  if (modelJson === undefined) return E.left(usageError(`--model: no model.json in "${o.model}" or its model/ folder`));
-  const meta = await readModelMetadata(modelJson);
-  const size = SIZE_PRESETS.find((p) => JSON.stringify(p.config) === JSON.stringify(meta.config))?.name;
-  if (size === undefined) return E.left(usageError(`--model: "${o.model}" is not one of the size presets (${SIZE_PRESETS.map((p) => p.name).join(', ')})`));
-  const unit: Unit = { kind: 'finetune', id: finetuneId(size, seed, o.task, rule), size, seed, task: o.task, rule, after: [] };
-  return runAlone(unit, { [unit.id]: resolve(o.out), [pretrainId(size, seed)]: modelDir }, o, [`tasks=[${o.task}]`]);
-}
+export const finetune = command({
+  name: 'finetune',
+  summary: 'fine-tune a pretrained model on one task by RL, then measure it (one unit of the study)',
+  description: 'Fine-tune a pretrained model on one task with one RL rule, then score it on every task and measure its Op and Imp: one unit of the study, run alone.',
+  props: { ...common, model: nonEmpty('a model directory'), task: intString(1, 1000), rule: oneOf(STUDY_RULES) },
+  required: ['model', 'task', 'out'],
+  flags: {
+    model: { value: '<dir>', about: 'the pretrained model: a pretrain unit directory, or its model/' },
+    task: { value: '<n_good>', about: "the task to fine-tune on (one of the environment's tasks)" },
+    rule: { value: '<rule>', about: `the RL rule: ${STUDY_RULES.join(', ')} (default exact)` },
+    ...commonFlags,
+  },
+  run: async (o) => {
+    const seed = o.seed ?? 1, rule = o.rule ?? 'exact';
+    const modelDir = resolve(o.model);
+    // Load it now: a broken model is a usage error, before any work.
+    const model = await loadModelDir(modelDir, { flag: '--model', expected: 'a model directory', backend: o.backend });
+    if (E.isLeft(model)) return model;
+    const size = SIZE_PRESETS.find((p) => JSON.stringify(p.config) === JSON.stringify(model.right.config))?.name;
+    model.right.dispose();
+    if (size === undefined) return E.left(usageError(`--model: "${o.model}" is not one of the size presets (${SIZE_NAMES.join(', ')})`));
+    if (!relative(modelDir, resolve(o.out)).startsWith('..')) return E.left(usageError(`--out: "${o.out}" is the model's directory or inside it; give a directory of its own`));
+    const unit: Unit = { kind: 'finetune', id: finetuneId(size, seed, o.task, rule), size, seed, task: o.task, rule, after: [] };
+    return runAlone(unit, { [pretrainId(size, seed)]: modelDir }, o, [`tasks=[${o.task}]`]);
+  },
+});

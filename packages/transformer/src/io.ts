@@ -79,6 +79,11 @@ export async function loadModel(dir: string, options: { readonly dropoutSeed?: n
     specs.push(...group.weights);
   }
   const total = buffers.reduce((a, b) => a + b.byteLength, 0);
+  // Exactly the bytes the manifest describes: a truncated or extended weights file is a broken model.
+  const odd = specs.find((w) => w.dtype !== 'float32');
+  if (odd !== undefined) throw new Error(`${dir}: weight ${odd.name} is ${odd.dtype}, expected float32`);
+  const expected = specs.reduce((a, w) => a + w.shape.reduce((n, d) => n * d, 1) * 4, 0);
+  if (total !== expected) throw new Error(`${dir}: the weight files hold ${total} bytes, the manifest's weights need ${expected}`);
   const joined = new Uint8Array(total);
   let off = 0;
   for (const b of buffers) {
@@ -92,7 +97,10 @@ export async function loadModel(dir: string, options: { readonly dropoutSeed?: n
       const t = tensors[s.name];
       if (t === undefined) throw new Error(`${dir}: weight ${s.name} missing`);
       if (t.shape.join() !== s.shape.join()) throw new Error(`${dir}: weight ${s.name} has shape [${t.shape}], expected [${s.shape}]`);
-      flat.set(t.dataSync() as Float32Array, s.offset);
+      const values = t.dataSync() as Float32Array;
+      const bad = values.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw new Error(`${dir}: weight ${s.name} holds ${values[bad]} at index ${bad}`);
+      flat.set(values, s.offset);
     }
   } finally {
     tf.dispose(Object.values(tensors));

@@ -408,7 +408,7 @@ interface Outcome {
   readonly timedOut: boolean;
 }
 
-const STACK = /^\s+at \S.*(\d+:\d+\)?|<anonymous>\)?|native\)?)$/m;
+const STACK_TRACE = /^\s+at \S.*(\d+:\d+\)?|<anonymous>\)?|native\)?)$/m;
 
 function runCase(c: Case, i: number): Promise<Outcome> {
   const dir = join(root, `case-${String(i).padStart(3, '0')}`);
@@ -462,7 +462,7 @@ async function runAll(list: readonly Case[], parallel: number): Promise<Outcome[
 /** What is wrong with an outcome: empty when it is a clear error. */
 function faults(o: Outcome): { stack: boolean; exit: boolean; written: boolean; unclear: string[] } {
   const lines = o.stderr.split('\n').filter((l) => l.trim() !== '');
-  const stack = STACK.test(o.stderr) || STACK.test(o.stdout);
+  const stack = STACK_TRACE.test(o.stderr) || STACK_TRACE.test(o.stdout);
   const unclear: string[] = [];
   if (lines.length !== 1) unclear.push(`${lines.length} stderr lines`);
   if (o.stdout !== '') unclear.push('stdout not empty');

@@ -57,7 +57,7 @@ describe('optimpact measure', () => {
   it('rejects an unknown command with exit code 2', () => {
     const r = run('frobnicate');
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/unknown command 'frobnicate'/);
+    expect(r.stderr).toMatch(/unknown command "frobnicate"/);
   });
 });
 

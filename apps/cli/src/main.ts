@@ -32,7 +32,10 @@ function version(): string {
 
 async function main(argv: readonly string[]): Promise<void> {
   const name = COMMANDS.find((c) => c.name === argv[0])?.name;
-  if (argv.length === 0) return fail(2, undefined, `no command given (commands: ${COMMANDS.map((c) => c.name).join(', ')}; see optimpact --help)`);
+  const names = COMMANDS.map((c) => c.name).join(', ');
+  if (argv.length === 0) return fail(2, undefined, `no command given (commands: ${names}; see optimpact --help)`);
+  // before commander, which would answer `optimpact nonsense --help` with the program's help
+  if (name === undefined && argv[0] !== 'help' && !argv[0]!.startsWith('-')) return fail(2, undefined, `unknown command "${argv[0]}" (commands: ${names})`);
   const outcome: { result?: E.Either<CliError, void> } = {};
   const v = argv.includes('--version') || argv.includes('-V') ? version() : '';
   try {

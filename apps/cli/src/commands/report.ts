@@ -14,7 +14,7 @@ const isDir = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.is
 
 export const report = command({
   name: 'report',
-  summary: 'the HTML report of a study, rebuilt from its run records alone',
+  summary: "a study's HTML report, rebuilt from its records alone",
   description: 'The static HTML report of a study, rebuilt from the run records under its output directories (several: the shards of one study).',
   props: { runs: t.array(nonEmpty('a directory')), out: nonEmpty('a file') },
   required: ['runs', 'out'],

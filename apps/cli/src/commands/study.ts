@@ -12,7 +12,7 @@ export const SET_ABOUT = 'override one setting, e.g. seeds=[1,2] or rl.exact.rou
 
 export const study = command({
   name: 'study',
-  summary: 'the whole study: pretrain, fine-tune, measure every model, then the summary and the report',
+  summary: 'the whole study: pretrain, fine-tune, measure, report',
   description: `The whole study for a grid of sizes × seeds: pretrain → fine-tune on each task with each RL rule → score on every task → measure → summary.json and report.html. Resumable: finished units (whole, checksummed records) are skipped, anything partial is redone. Shards (--shard i/n) split it across machines; optimpact report merges them.`,
   props: {
     preset: oneOf(PRESETS),

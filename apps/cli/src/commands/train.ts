@@ -58,7 +58,7 @@ async function runAlone(unit: Unit, dirs: Record<string, string>, o: { preset?: 
 
 export const pretrain = command({
   name: 'pretrain',
-  summary: "pretrain one model on the environment's sequences (one unit of the study)",
+  summary: 'pretrain one model (one unit of the study)',
   description: "Pretrain one model of a size preset on the environment's sequences: one unit of the study, run alone.",
   props: { ...common, size: oneOf(SIZE_NAMES), steps: intString(0, 100_000_000) },
   required: ['size', 'out'],
@@ -76,7 +76,7 @@ export const pretrain = command({
 
 export const finetune = command({
   name: 'finetune',
-  summary: 'fine-tune a pretrained model on one task by RL, then measure it (one unit of the study)',
+  summary: 'fine-tune a model on one task by RL, then measure it',
   description: 'Fine-tune a pretrained model on one task with one RL rule, then score it on every task and measure its Op and Imp: one unit of the study, run alone.',
   props: { ...common, model: nonEmpty('a model directory'), task: intString(1, 1000), rule: oneOf(STUDY_RULES) },
   required: ['model', 'task', 'out'],

@@ -62,7 +62,7 @@ describe('optimpact measure', () => {
 });
 
 describe('optimpact help and --version', () => {
-  const COMMANDS = ['measure', 'study', 'pretrain', 'finetune', 'report', 'differential'];
+  const COMMANDS = ['measure', 'study', 'pretrain', 'finetune', 'report', 'differential', 'testbed'];
 
   it('lists every command with what it does, and the exit codes', () => {
     const r = run('--help');

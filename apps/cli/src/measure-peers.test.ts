@@ -30,7 +30,7 @@ describe('optimpact measure --measures', () => {
     expect(meg.stdout).toMatch(/MEG_F \(nats\)\s+0\.0000/);
     const bad = run('measure', '--policy', 'uniform', '--measures', 'op,power');
     expect(bad.status).toBe(2);
-    expect(bad.stderr.trim()).toBe('optimpact measure: --measures: expected a comma-separated list of op|imp|meg|aup|rr, got "power"');
+    expect(bad.stderr.trim()).toBe('optimpact measure: --measures: expected a comma-separated list of distinct op|imp|meg|aup|rr, got "power"');
   });
 });
 

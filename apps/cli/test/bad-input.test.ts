@@ -244,6 +244,16 @@ add('finetune: pretrain flag', ft('--out', 'out', '--steps', '3'), ['--steps'], 
 add('finetune: unknown flag', ft('--out', 'out', '--bogus'), ['--bogus'], withModel);
 add('finetune: --constructor', ft('--out', 'out', '--constructor', 'x'), ['--constructor'], withModel);
 
+// testbed
+for (const v of ['1', '0', 'many', '100001'])
+  add(`testbed: --contexts ${JSON.stringify(v)}`, ['testbed', `--contexts=${v}`], ['--contexts', v]);
+add('testbed: out not an html file', ['testbed', '--out', 'figure.txt'], ['--out', 'figure.txt']);
+add('testbed: out a directory', ['testbed', '--out', 'dir.html'], ['--out', 'dir.html'], { setup: (d) => mkdirSync(join(d, 'dir.html')) });
+add('testbed: out under a file', ['testbed', '--out', 'file.txt/f.html'], ['--out', 'file.txt'], { setup: (d) => write(join(d, 'file.txt'), 'x') });
+add('testbed: empty out', ['testbed', '--out='], ['--out']);
+add('testbed: value given to a switch', ['testbed', '--json=yes'], ['--json', 'yes']);
+add('testbed: unknown flag', ['testbed', '--bogus'], ['--bogus']);
+
 // report
 add('report: nothing', ['report'], ['--runs']);
 add('report: unknown flag', ['report', '--bogus'], ['--bogus']);

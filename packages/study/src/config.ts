@@ -76,12 +76,13 @@ export type StudyRule = (typeof STUDY_RULES)[number];
 
 /**
  * Named good-set variants (docs/method.md#tasks): the nested default, and two readings of the original's
- * clues — its 85:15 example needs a six-outcome task in which 2 succeeds and 3 fails, and its n_good = 6
- * models failing n_good = 2 fits an n_good = 6 set disjoint from n_good = 2's.
+ * clues — its 85:15 example needs a six-outcome task in which 2 succeeds and 3 fails (six-without-3, which
+ * also keeps G₂ ⊂ G₄ and shares one outcome with G₂), and its n_good = 6 models failing n_good = 2 fits
+ * an n_good = 6 set disjoint from n_good = 2's (disjoint).
  */
 export const GOOD_SET_VARIANTS = {
   nested: [[0, 1], [0, 1, 2, 3], [0, 1, 2, 3, 4, 5]],
-  'six-without-3': [[0, 1], [0, 1, 2, 3], [0, 1, 2, 4, 5, 6]],
+  'six-without-3': [[0, 1], [0, 1, 2, 3], [0, 2, 4, 5, 6, 7]],
   disjoint: [[0, 1], [0, 1, 2, 3], [2, 3, 4, 5, 6, 7]],
 } as const satisfies Record<string, readonly (readonly number[])[]>;
 const goodSet = t.refinement(t.array(int(0, 1_000_000)), (g) => g.length > 0 && new Set(g).size === g.length, 'a non-empty set of distinct outcomes');

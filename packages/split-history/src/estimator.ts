@@ -56,9 +56,136 @@ export function exactLaws(env: Environment, windows: Windows): OutcomeLaws {
   return (j, out) => env.outcomeLaw(windowOf(windows, j), out);
 }
 
+/** The environment's exact outcome laws at `windows` as a table [n × actions × outcomes], computed once for several uses. */
+export function lawTable(env: Environment, windows: Windows): Float64Array {
+  const AV = env.actions.length * env.outcomes.length, table = new Float64Array(windows.n * AV);
+  for (let j = 0; j < windows.n; j++) env.outcomeLaw(windowOf(windows, j), table.subarray(j * AV, (j + 1) * AV));
+  return table;
+}
+
 /** Outcome laws read from a table [n × actions × outcomes] (e.g. a model's predictions). */
 export function tableLaws(table: Float64Array, actions: number, outcomes: number): OutcomeLaws {
   return (j, out) => out.set(table.subarray(j * actions * outcomes, (j + 1) * actions * outcomes));
+}
+
+/**
+ * The estimator's sums over contexts given in chunks, so its memory does not grow with N. Pass 1
+ * (`add`) sums Q and R over every context; after `endPass1`, pass 2 sums H(Q'_k) and KL(Q ‖ Q'_k)
+ * over the same contexts (`addSplit`), or over their distinct policy rows with their counts
+ * (`addSplitRow`: Q'_k depends on p_k only through π(·|p_k), unless p_k is left out).
+ */
+export class SplitHistorySums {
+  private readonly A: number;
+  private readonly V: number;
+  private n = 0;
+  private readonly q: Float64Array;
+  private readonly r: Float64Array;
+  private readonly law: Float64Array;
+  private hq = Number.NaN;
+  private k = 0;
+  private hSum = 0;
+  private klSum = 0;
+  private readonly qk: Float64Array;
+  private readonly qPrime: Float64Array;
+
+  constructor(env: Environment, private readonly options: EstimatorOptions = {}) {
+    this.A = env.actions.length;
+    this.V = env.outcomes.length;
+    this.q = new Float64Array(this.V);
+    this.r = new Float64Array(this.A * this.V);
+    this.law = new Float64Array(this.A * this.V);
+    this.qk = new Float64Array(this.V);
+    this.qPrime = new Float64Array(this.V);
+  }
+
+  /**
+   * Pass 1: the policy rows `pi` ([count × actions]) of `count` contexts whose outcome laws are
+   * `laws`, or read from a table [count × actions × outcomes] (no copy per context).
+   */
+  add(pi: Float64Array, laws: OutcomeLaws | Float64Array, count: number): void {
+    const { A, V, q, r } = this;
+    if (!Number.isNaN(this.hq)) throw new Error('split history: pass 1 is over');
+    if (pi.length !== count * A) throw new RangeError(`policy rows have ${pi.length} entries, expected ${count} × ${A}`);
+    const table = laws instanceof Float64Array;
+    const law = table ? laws : this.law;
+    for (let j = 0; j < count; j++) {
+      let at = 0;
+      if (table) at = j * A * V;
+      else laws(j, law);
+      for (let a = 0; a < A; a++) {
+        const w = pi[j * A + a]!;
+        for (let v = 0; v < V; v++) {
+          const p = law[at + a * V + v]!;
+          r[a * V + v]! += p;
+          q[v]! += w * p;
+        }
+      }
+    }
+    this.n += count;
+  }
+
+  /** Ends pass 1: Q and R become means. */
+  endPass1(): void {
+    const { A, V, q, r, n } = this;
+    if (n < (this.options.excludeSelf ? 2 : 1)) throw new RangeError(`split history needs at least ${this.options.excludeSelf ? 2 : 1} contexts, got ${n}`);
+    for (let i = 0; i < A * V; i++) r[i]! /= n;
+    for (let v = 0; v < V; v++) q[v]! /= n;
+    this.hq = entropy(q);
+  }
+
+  /** The real future's law Q (after pass 1). */
+  get future(): Float64Array {
+    return this.q;
+  }
+
+  /** Pass 2: the same contexts as pass 1, in any chunking. */
+  addSplit(pi: Float64Array, laws: OutcomeLaws | Float64Array, count: number): void {
+    const { A, V, r, law, qk, n } = this;
+    const excludeSelf = this.options.excludeSelf === true;
+    for (let k = 0; k < count; k++) {
+      qk.fill(0);
+      if (excludeSelf) {
+        if (laws instanceof Float64Array) law.set(laws.subarray(k * A * V, (k + 1) * A * V));
+        else laws(k, law);
+      }
+      for (let a = 0; a < A; a++) {
+        const w = pi[k * A + a]!;
+        if (w === 0) continue;
+        for (let v = 0; v < V; v++) {
+          qk[v]! += excludeSelf ? (w * (n * r[a * V + v]! - law[a * V + v]!)) / (n - 1) : w * r[a * V + v]!;
+        }
+      }
+      this.addQk(1);
+    }
+  }
+
+  /** Pass 2: one policy row standing for `weight` contexts of pass 1 (not when p_k is left out). */
+  addSplitRow(row: ArrayLike<number>, weight: number): void {
+    const { A, V, r, qk } = this;
+    if (this.options.excludeSelf) throw new Error('split history: leaving p_k out needs every context in pass 2');
+    qk.fill(0);
+    for (let a = 0; a < A; a++) {
+      const w = row[a]!;
+      if (w !== 0) for (let v = 0; v < V; v++) qk[v]! += w * r[a * V + v]!;
+    }
+    this.addQk(weight);
+  }
+
+  private addQk(weight: number): void {
+    if (Number.isNaN(this.hq)) throw new Error('split history: pass 2 before the end of pass 1');
+    this.hSum += weight === 1 ? entropy(this.qk) : weight * entropy(this.qk);
+    this.klSum += weight === 1 ? kl(this.q, this.qk) : weight * kl(this.q, this.qk);
+    for (let v = 0; v < this.V; v++) this.qPrime[v]! += weight * this.qk[v]!;
+    this.k += weight;
+  }
+
+  /** Op, Imp and the laws, once pass 2 has covered every context. */
+  result(): SplitHistory {
+    const { n, V, qPrime } = this;
+    if (this.k !== n) throw new Error(`split history: pass 2 covered ${this.k} of ${n} contexts`);
+    for (let v = 0; v < V; v++) qPrime[v]! /= n;
+    return { n, op: this.hSum / n - this.hq, imp: this.klSum / n, q: this.q, qPrime };
+  }
 }
 
 /**
@@ -66,44 +193,68 @@ export function tableLaws(table: Float64Array, actions: number, outcomes: number
  * `windows`, in time and memory linear in n. `laws` defaults to the environment's exact outcome law.
  */
 export function splitHistory(env: Environment, windows: Windows, pi: Float64Array, options: EstimatorOptions = {}, laws: OutcomeLaws = exactLaws(env, windows)): SplitHistory {
-  const A = env.actions.length, V = env.outcomes.length, N = windows.n;
-  if (pi.length !== N * A) throw new RangeError(`policy rows have ${pi.length} entries, expected ${N} × ${A}`);
-  if (N < (options.excludeSelf ? 2 : 1)) throw new RangeError(`split history needs at least ${options.excludeSelf ? 2 : 1} contexts, got ${N}`);
-  const law = new Float64Array(A * V);
-  const q = new Float64Array(V), r = new Float64Array(A * V);
-  for (let j = 0; j < N; j++) {
-    laws(j, law);
-    for (let a = 0; a < A; a++) {
-      const w = pi[j * A + a]!;
-      for (let v = 0; v < V; v++) {
-        const p = law[a * V + v]!;
-        r[a * V + v]! += p;
-        q[v]! += w * p;
-      }
-    }
-  }
-  for (let i = 0; i < A * V; i++) r[i]! /= N;
-  for (let v = 0; v < V; v++) q[v]! /= N;
+  const sums = new SplitHistorySums(env, options);
+  sums.add(pi, laws, windows.n);
+  sums.endPass1();
+  sums.addSplit(pi, laws, windows.n);
+  return sums.result();
+}
 
-  const hq = entropy(q);
-  const qk = new Float64Array(V), qPrime = new Float64Array(V);
-  let hSum = 0, klSum = 0;
-  for (let k = 0; k < N; k++) {
-    qk.fill(0);
-    if (options.excludeSelf) laws(k, law);
-    for (let a = 0; a < A; a++) {
-      const w = pi[k * A + a]!;
-      if (w === 0) continue;
-      for (let v = 0; v < V; v++) {
-        qk[v]! += options.excludeSelf ? (w * (N * r[a * V + v]! - law[a * V + v]!)) / (N - 1) : w * r[a * V + v]!;
-      }
-    }
-    hSum += entropy(qk);
-    klSum += kl(q, qk);
-    for (let v = 0; v < V; v++) qPrime[v]! += qk[v]!;
+/**
+ * The distinct rows of a policy's π over the contexts seen so far, with how many contexts gave each,
+ * up to `limit` rows: a built-in policy's rows take a few values, so pass 2 of the estimator can run
+ * over them instead of over every context again.
+ */
+export class DistinctRows {
+  private readonly rows: Float64Array[] = [];
+  private readonly counts: number[] = [];
+  private readonly byHash = new Map<number, number[]>();
+  private full = false;
+
+  constructor(private readonly A: number, private readonly limit = 4096) {}
+
+  /** False once more than `limit` distinct rows were seen. */
+  get complete(): boolean {
+    return !this.full;
   }
-  for (let v = 0; v < V; v++) qPrime[v]! /= N;
-  return { n: N, op: hSum / N - hq, imp: klSum / N, q, qPrime };
+
+  add(pi: Float64Array): void {
+    const { A } = this;
+    if (this.full) return;
+    const bits = new Uint32Array(pi.buffer, pi.byteOffset, pi.length * 2);
+    for (let k = 0; k < pi.length / A; k++) {
+      let h = 0x811c9dc5;
+      for (let i = 2 * k * A; i < 2 * (k + 1) * A; i++) h = Math.imul(h ^ bits[i]!, 0x01000193);
+      const candidates = this.byHash.get(h);
+      const found = candidates === undefined ? -1 : this.find(candidates, pi, k * A);
+      if (found >= 0) {
+        this.counts[found]! += 1;
+        continue;
+      }
+      if (this.rows.length === this.limit) {
+        this.full = true;
+        return;
+      }
+      this.rows.push(pi.slice(k * A, (k + 1) * A));
+      this.counts.push(1);
+      if (candidates) candidates.push(this.rows.length - 1);
+      else this.byHash.set(h, [this.rows.length - 1]);
+    }
+  }
+
+  private find(candidates: readonly number[], pi: Float64Array, at: number): number {
+    for (const c of candidates) {
+      const row = this.rows[c]!;
+      let same = true;
+      for (let a = 0; a < this.A && same; a++) same = row[a] === pi[at + a];
+      if (same) return c;
+    }
+    return -1;
+  }
+
+  forEach(f: (row: Float64Array, count: number) => void): void {
+    this.rows.forEach((row, i) => f(row, this.counts[i]!));
+  }
 }
 
 /** Q(v) = (1/N) Σ_j Σ_a π(a|p_j) P(F=v | p_j, a): the law of the future under the policy rows `pi`. */

@@ -1,17 +1,16 @@
 /**
- * Repeated split-history measurement of a policy (docs/method.md#split-history): R repeats of N contexts drawn from a pool
- * of test windows, each reported as mean ± standard error over repeats, with the null baseline (the
- * policy's own rows shuffled across contexts: same action marginal, no use of the context) and
- * reference futures.
+ * Repeated split-history measurement of a policy (docs/method.md#split-history): R repeats of N contexts, drawn from a
+ * fixed test set or each from fresh sequences, each measure reported as mean ± standard error over
+ * repeats, with the null baseline (the policy's own rows shuffled across contexts: same action
+ * marginal, no use of the context) and reference futures.
  */
 import type { Environment, Estimate, Policy, Task, Windows } from '@optimpact/core';
-import { deriveSeed, estimate, makeRng, sampleWindows } from '@optimpact/core';
+import { actionWindows, deriveSeed, estimate, makeRng, sampleWindows, sliceWindows } from '@optimpact/core';
 import type { Undefined } from '@optimpact/impact-theory';
 import { entropy, impMin, kl, opPred } from '@optimpact/impact-theory';
 import * as E from 'fp-ts/lib/Either.js';
-import type { EstimatorOptions } from './estimator.js';
-import type { SplitHistory } from './estimator.js';
-import { futureLaw, massOn, splitHistory, tableLaws } from './estimator.js';
+import type { EstimatorOptions, SplitHistory } from './estimator.js';
+import { DistinctRows, SplitHistorySums, lawTable, massOn } from './estimator.js';
 import { splitHistoryMonteCarlo } from './monte-carlo.js';
 
 /** Options of a repeated measurement. */
@@ -82,6 +81,8 @@ export interface Measurement {
   readonly seed: number;
   /** Whether p_k was left out of its own split history. */
   readonly excludeSelf: boolean;
+  /** What the standard errors cover. */
+  readonly seCovers: SeCovers;
   /** Optimization, nats. */
   readonly op: Estimate;
   /** Impact, nats. */
@@ -96,7 +97,7 @@ export interface Measurement {
   readonly monteCarlo?: { readonly op: Estimate; readonly imp: Estimate };
   /** Self-estimated measures, when `selfLaws` was given. */
   readonly self?: { readonly op: Estimate; readonly imp: Estimate; readonly tasks: readonly TaskScores[] };
-  /** What each repeat saw. */
+  /** Per repeat, for a fixed test set (empty for fresh contexts: the seed regenerates them). */
   readonly samples: readonly RepeatSample[];
 }
 
@@ -121,14 +122,15 @@ function jackknife(values: readonly (readonly number[])[], stat: (pooled: readon
 /** Rows of `pi` permuted across contexts by a seeded shuffle. */
 function shuffleRows(pi: Float64Array, A: number, seed: number): Float64Array {
   const N = pi.length / A, rng = makeRng(seed), out = new Float64Array(pi.length);
-  const perm = Int32Array.from({ length: N }, (_, i) => i);
+  const perm = new Int32Array(N);
+  for (let i = 0; i < N; i++) perm[i] = i;
   for (let i = N - 1; i > 0; i--) {
     const j = rng.int(i + 1);
     const x = perm[i]!;
     perm[i] = perm[j]!;
     perm[j] = x;
   }
-  perm.forEach((from, to) => out.set(pi.subarray(from * A, (from + 1) * A), to * A));
+  for (let to = 0; to < N; to++) for (let a = 0, from = perm[to]!; a < A; a++) out[to * A + a] = pi[from * A + a]!;
   return out;
 }
 
@@ -170,38 +172,165 @@ class Tally {
 }
 
 /**
- * Measures `policy` on `repeats` draws of `contexts` windows from `pool`; repeat r draws with
- * `deriveSeed(seed, 'repeat', r)`. Every task of `tasks` is scored from the same futures.
+ * Each repeat's contexts drawn afresh: the action windows of its own sequences of `sequenceLength`
+ * tokens, sequence i of repeat r from the stream `deriveSeed(deriveSeed(seed, 'repeat', r), 'sequence', i)`.
+ * Repeats are then independent draws of the whole measurement, so their spread covers the sampling
+ * of contexts from the environment.
  */
-export async function measurePolicy(env: Environment, policy: Policy, pool: Windows, tasks: readonly Task[], options: MeasureOptions): Promise<Measurement> {
+export interface FreshContexts {
+  readonly sequenceLength: number;
+}
+
+/** Where the repeats' contexts come from: a fixed test set (a pool of windows) or fresh sequences. */
+export type ContextSource = Windows | FreshContexts;
+
+/** What a measurement's standard errors cover, said in every output that shows them. */
+export type SeCovers = 'context sampling' | 'repeats within the fixed test set';
+
+/** A one-line explanation of `SeCovers`, for printed output. */
+export function seCoversText(covers: SeCovers, repeats: number): string {
+  return covers === 'context sampling'
+    ? `s.e. over ${repeats} repeats, each from its own independent sequences: covers the sampling of contexts`
+    : `s.e. over ${repeats} repeats drawn from one fixed test set: conditional on that test set (does not cover the sampling of test contexts)`;
+}
+
+/** Contexts per chunk: the memory of a measurement is bounded by this, not by N. */
+export const CHUNK_CONTEXTS = 32_768;
+
+/** The contexts of one repeat, chunk by chunk (a replayable, deterministic sequence). */
+type Chunks = () => Iterable<{ windows: Windows; indices?: Int32Array }>;
+
+function repeatChunks(env: Environment, source: ContextSource, N: number, seed: number): Chunks {
+  if ('tokens' in source) {
+    const { windows, indices } = sampleWindows(source, N, makeRng(seed));
+    return function* () {
+      for (let from = 0; from < N; from += CHUNK_CONTEXTS) {
+        const to = Math.min(N, from + CHUNK_CONTEXTS);
+        yield { windows: sliceWindows(windows, from, to), indices: indices.subarray(from, to) };
+      }
+    };
+  }
+  const L = source.sequenceLength;
+  const perSequence = actionWindows(env, [env.generate(L, makeRng(0))]).n;
+  if (perSequence === 0) throw new RangeError(`sequences of ${L} tokens hold no action window of ${env.contextLength}`);
+  const sequencesPerChunk = Math.max(1, Math.floor(CHUNK_CONTEXTS / perSequence));
+  return function* () {
+    for (let first = 0, done = 0; done < N; first += sequencesPerChunk) {
+      const seqs = Array.from({ length: sequencesPerChunk }, (_, i) => env.generate(L, makeRng(deriveSeed(seed, 'sequence', first + i))));
+      const all = actionWindows(env, seqs);
+      const windows = sliceWindows(all, 0, Math.min(all.n, N - done));
+      done += windows.n;
+      yield { windows };
+    }
+  };
+}
+
+/** The first `n` contexts of a fresh repeat drawn with `seed` (as `measurePolicy` draws them). */
+export function freshContexts(env: Environment, source: FreshContexts, n: number, seed: number): Windows {
+  const parts = [...repeatChunks(env, source, n, seed)()].map((c) => c.windows);
+  if (parts.length === 1) return parts[0]!;
+  const L = env.contextLength, tokens = new Int32Array(n * L), positions = new Int32Array(n);
+  let at = 0;
+  for (const w of parts) {
+    tokens.set(w.tokens, at * L);
+    positions.set(w.positions, at);
+    at += w.n;
+  }
+  return { tokens, positions, n, length: L };
+}
+
+function addFuture(q: Float64Array, pi: Float64Array, laws: Float64Array, count: number, A: number, V: number): void {
+  for (let j = 0; j < count; j++) {
+    for (let a = 0; a < A; a++) {
+      const w = pi[j * A + a]!;
+      if (w !== 0) for (let v = 0; v < V; v++) q[v]! += w * laws[(j * A + a) * V + v]!;
+    }
+  }
+}
+
+/**
+ * Measures `policy` on `repeats` draws of `contexts` contexts from `source`; repeat r draws with
+ * `deriveSeed(seed, 'repeat', r)`. Every task of `tasks` is scored from the same futures. Contexts
+ * are processed in chunks of `CHUNK_CONTEXTS`, so memory does not grow with N (the null baseline
+ * shuffles rows within each chunk).
+ */
+export async function measurePolicy(env: Environment, policy: Policy, source: ContextSource, tasks: readonly Task[], options: MeasureOptions): Promise<Measurement> {
   const { contexts: N, repeats: R, seed } = options;
   if (!(Number.isInteger(R) && R >= 1)) throw new RangeError(`repeats must be a positive integer, got ${R}`);
+  if (options.monteCarlo && N > CHUNK_CONTEXTS) throw new RangeError(`the Monte-Carlo estimator is quadratic in N: at most ${CHUNK_CONTEXTS} contexts, got ${N}`);
   const A = env.actions.length, V = env.outcomes.length;
+  const fresh = !('tokens' in source);
   const real = new Tally(env, tasks), self = new Tally(env, tasks);
   const nullOps: number[] = [], nullImps: number[] = [], mcOps: number[] = [], mcImps: number[] = [];
-  const refs = (options.references ?? []).map(() => ({ op: [] as number[], imp: [] as number[] }));
+  const refPolicies = options.references ?? [];
+  const refs = refPolicies.map(() => ({ op: [] as number[], imp: [] as number[] }));
   const samples: RepeatSample[] = [];
   for (let r = 0; r < R; r++) {
-    const { windows, indices } = sampleWindows(pool, N, makeRng(deriveSeed(seed, 'repeat', r)));
-    const pi = await policy.actionProbs(windows);
-    const m = splitHistory(env, windows, pi, options);
+    const chunks = repeatChunks(env, source, N, deriveSeed(seed, 'repeat', r));
+    const sums = new SplitHistorySums(env, options), nul = new SplitHistorySums(env, options);
+    const selfSums = options.selfLaws ? new SplitHistorySums(env, options) : undefined;
+    const qRefs = refPolicies.map(() => new Float64Array(V));
+    const distinct = new DistinctRows(A);
+    const indices: Int32Array[] = [], actions: Int32Array[] = [];
+    // One chunk's policy rows, shuffled rows and self-estimated laws: computed again on a replay.
+    const evaluate = async (windows: Windows, c: number) => {
+      const pi = await policy.actionProbs(windows);
+      const nullPi = shuffleRows(pi, A, c === 0 ? deriveSeed(seed, 'null', r) : deriveSeed(seed, 'null', r, c));
+      const selfTable = options.selfLaws ? await options.selfLaws(windows) : undefined;
+      return { pi, nullPi, laws: lawTable(env, windows), selfLaws: selfTable };
+    };
+    let c = 0, only: (Awaited<ReturnType<typeof evaluate>> & { windows: Windows }) | undefined;
+    for (const chunk of chunks()) {
+      const { windows } = chunk, n = windows.n;
+      const e = await evaluate(windows, c);
+      sums.add(e.pi, e.laws, n);
+      nul.add(e.nullPi, e.laws, n);
+      if (selfSums) selfSums.add(e.pi, e.selfLaws!, n);
+      for (const [i, ref] of refPolicies.entries()) addFuture(qRefs[i]!, await ref.actionProbs(windows), e.laws, n, A, V);
+      distinct.add(e.pi);
+      if (!fresh) {
+        indices.push(chunk.indices!);
+        actions.push(argmaxRows(e.pi, A));
+      }
+      only = c === 0 ? { ...e, windows } : undefined;
+      c++;
+    }
+    for (const s of [sums, nul, selfSums]) s?.endPass1();
+    if (only) {
+      // Everything still in memory: pass 2 over every context, in order.
+      sums.addSplit(only.pi, only.laws, N);
+      nul.addSplit(only.nullPi, only.laws, N);
+      selfSums?.addSplit(only.pi, only.selfLaws!, N);
+    } else if (distinct.complete && !options.excludeSelf) {
+      // Q'_k depends on p_k only through its row; the shuffled rows are the same rows.
+      distinct.forEach((row, count) => [sums, nul, selfSums].forEach((s) => s?.addSplitRow(row, count)));
+    } else {
+      c = 0;
+      for (const { windows } of chunks()) {
+        const e = await evaluate(windows, c++);
+        sums.addSplit(e.pi, e.laws, windows.n);
+        nul.addSplit(e.nullPi, e.laws, windows.n);
+        selfSums?.addSplit(e.pi, e.selfLaws!, windows.n);
+      }
+    }
+    const m = sums.result();
     real.add(m);
-    const nul = splitHistory(env, windows, shuffleRows(pi, A, deriveSeed(seed, 'null', r)), options);
-    nullOps.push(nul.op);
-    nullImps.push(nul.imp);
-    for (const [i, ref] of (options.references ?? []).entries()) {
+    const nm = nul.result();
+    nullOps.push(nm.op);
+    nullImps.push(nm.imp);
+    qRefs.forEach((qRef, i) => {
       // Reference future (docs/method.md#reference-futures): Op_ref = H(Q_ref) − H(Q), Imp_ref = KL(Q ‖ Q_ref).
-      const qRef = futureLaw(env, windows, await ref.actionProbs(windows));
+      for (let v = 0; v < V; v++) qRef[v]! /= N;
       refs[i]!.op.push(entropy(qRef) - entropy(m.q));
       refs[i]!.imp.push(kl(m.q, qRef));
-    }
+    });
     if (options.monteCarlo) {
-      const mc = splitHistoryMonteCarlo(env, windows, pi, makeRng(deriveSeed(seed, 'monte-carlo', r)));
+      const mc = splitHistoryMonteCarlo(env, only!.windows, only!.pi, makeRng(deriveSeed(seed, 'monte-carlo', r)));
       mcOps.push(mc.op);
       mcImps.push(mc.imp);
     }
-    if (options.selfLaws) self.add(splitHistory(env, windows, pi, options, tableLaws(await options.selfLaws(windows), A, V)));
-    samples.push({ indices, actions: argmaxRows(pi, A) });
+    if (selfSums) self.add(selfSums.result());
+    if (!fresh) samples.push({ indices: concat(indices), actions: concat(actions) });
   }
   return {
     policy: policy.name,
@@ -209,13 +338,25 @@ export async function measurePolicy(env: Environment, policy: Policy, pool: Wind
     repeats: R,
     seed,
     excludeSelf: options.excludeSelf ?? false,
+    seCovers: fresh ? 'context sampling' : 'repeats within the fixed test set',
     op: estimate(real.ops),
     imp: estimate(real.imps),
     tasks: real.scores(),
     nullBaseline: { op: estimate(nullOps), imp: estimate(nullImps) },
-    references: (options.references ?? []).map((ref, i) => ({ name: ref.name, op: estimate(refs[i]!.op), imp: estimate(refs[i]!.imp) })),
+    references: refPolicies.map((ref, i) => ({ name: ref.name, op: estimate(refs[i]!.op), imp: estimate(refs[i]!.imp) })),
     ...(options.monteCarlo ? { monteCarlo: { op: estimate(mcOps), imp: estimate(mcImps) } } : {}),
     ...(options.selfLaws ? { self: { op: estimate(self.ops), imp: estimate(self.imps), tasks: self.scores() } } : {}),
     samples,
   };
+}
+
+function concat(parts: readonly Int32Array[]): Int32Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Int32Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

@@ -28,10 +28,17 @@ export function argmaxRow(score: ArrayLike<number>, row: Float64Array): void {
 /** R[i·A + a] = P(F ∈ good | p_i, a): every action's success probability in every window, from the exact law. */
 export function successRates(env: Environment, task: Task, windows: Windows): Float64Array {
   const A = env.actions.length, V = env.outcomes.length;
+  const good = task.good.map((v) => env.outcomes.indexOf(v));
+  const bad = good.findIndex((i) => i < 0);
+  if (bad >= 0) throw new RangeError(`good outcome ${task.good[bad]} is not an outcome of ${env.name}`);
   const law = new Float64Array(A * V), R = new Float64Array(windows.n * A);
   for (let i = 0; i < windows.n; i++) {
     env.outcomeLaw(windowOf(windows, i), law);
-    for (let a = 0; a < A; a++) R[i * A + a] = massOn(env, law.subarray(a * V, (a + 1) * V), task.good);
+    for (let a = 0; a < A; a++) {
+      let m = 0;
+      for (const v of good) m += law[a * V + v]!;
+      R[i * A + a] = m;
+    }
   }
   return R;
 }

@@ -1,9 +1,9 @@
 import type { Policy } from '@optimpact/core';
-import { actionWindowPool, makeRng, windowOf } from '@optimpact/core';
+import { actionWindowPool, deriveSeed, makeRng, selectWindows, windowOf } from '@optimpact/core';
 import { entropy, impMin, kl } from '@optimpact/impact-theory';
 import { specEnv as env } from '@optimpact/sequence-env';
 import * as E from 'fp-ts/lib/Either.js';
-import { fixedPolicy, generatorPolicy, idealPolicy, measurePolicy, splitHistory, splitHistoryMonteCarlo, uniformPolicy } from './index.js';
+import { CHUNK_CONTEXTS, fixedPolicy, freshContexts, generatorPolicy, idealPolicy, measurePolicy, splitHistory, splitHistoryMonteCarlo, uniformPolicy } from './index.js';
 
 const pool = actionWindowPool(env, 5000, 42);
 const [G2, G4, G6] = env.tasks as [typeof env.tasks[0], typeof env.tasks[0], typeof env.tasks[0]];
@@ -131,6 +131,50 @@ describe('the exact split-history estimator', () => {
     expect(a.samples[0]!.indices).toEqual(b.samples[0]!.indices);
     expect(a.samples[1]!.indices).not.toEqual(a.samples[0]!.indices);
     expect(a.samples[0]!.actions.length).toBe(50);
+  });
+});
+
+describe('measuring in chunks (memory bounded in N)', () => {
+  const N = CHUNK_CONTEXTS + 5000;
+  const big = actionWindowPool(env, N + 1000, 77);
+  // A policy whose rows take a new value in every context: pass 2 must replay the chunks.
+  const smooth: Policy = {
+    name: 'smooth',
+    actionProbs: async (w) => {
+      const pi = new Float64Array(w.n * A);
+      for (let k = 0; k < w.n; k++) {
+        const x = windowOf(w, k).reduce((h, t) => (h * 31 + t) % 1009, 7);
+        for (let a = 0; a < A; a++) pi[k * A + a] = (1 + ((x * (a + 3)) % 13)) / 1;
+        const z = pi.subarray(k * A, (k + 1) * A).reduce((u, y) => u + y, 0);
+        for (let a = 0; a < A; a++) pi[k * A + a]! /= z;
+      }
+      return pi;
+    },
+  };
+
+  it.each([
+    ['a built-in policy (pass 2 over its distinct rows)', idealPolicy(env, G4), false],
+    ['a policy with a new row in every context (pass 2 replays the chunks)', smooth, false],
+    ['leaving p_k out (pass 2 replays the chunks)', idealPolicy(env, G4), true],
+  ])('gives the one-pass estimate for %s', async (_, policy, excludeSelf) => {
+    const m = await measurePolicy(env, policy, big, [G4], { contexts: N, repeats: 1, seed: 3, excludeSelf });
+    const windows = selectWindows(big, m.samples[0]!.indices);
+    const once = splitHistory(env, windows, await policy.actionProbs(windows), { excludeSelf });
+    expect(m.op.mean).toBeCloseTo(once.op, 11);
+    expect(m.imp.mean).toBeCloseTo(once.imp, 11);
+    expect(m.tasks[0]!.sPrime.mean).toBeCloseTo(once.qPrime[0]! + once.qPrime[1]! + once.qPrime[2]! + once.qPrime[3]!, 11);
+  });
+
+  it('draws fresh contexts per repeat from their own sequences, the same under the same seed', async () => {
+    const source = { sequenceLength: 1000 };
+    const a = freshContexts(env, source, N, deriveSeed(4, 'repeat', 0));
+    expect(a.n).toBe(N);
+    expect(freshContexts(env, source, 100, deriveSeed(4, 'repeat', 0)).tokens).toEqual(a.tokens.subarray(0, 100 * 20));
+    expect(freshContexts(env, source, 100, deriveSeed(4, 'repeat', 1)).tokens).not.toEqual(a.tokens.subarray(0, 100 * 20));
+    const m = await measurePolicy(env, idealPolicy(env, G2), source, [G2], { contexts: N, repeats: 1, seed: 4 });
+    expect(m.seCovers).toBe('context sampling');
+    expect(m.op.mean).toBeCloseTo(splitHistory(env, a, await idealPolicy(env, G2).actionProbs(a)).op, 11);
+    expect((await measurePolicy(env, idealPolicy(env, G2), big, [G2], { contexts: 10, repeats: 1, seed: 4 })).seCovers).toBe('repeats within the fixed test set');
   });
 });
 

@@ -3,11 +3,11 @@
  * success rates, the theory's predictions, the null baseline and reference futures.
  */
 import type { Environment, Estimate, Policy, Task } from '@optimpact/core';
-import { actionWindowPool, deriveSeed, estimateJson, modelPolicy, oneOf, sliceWindows } from '@optimpact/core';
+import { actionWindowPool, deriveSeed, estimateJson, modelPolicy, oneOf } from '@optimpact/core';
 import type { PeerMeasurement } from '@optimpact/peer-measures';
 import { measurePeers } from '@optimpact/peer-measures';
 import type { MaybeEstimate, Measurement } from '@optimpact/split-history';
-import { fixedPolicy, generatorPolicy, idealPolicy, measurePolicy, uniformPolicy } from '@optimpact/split-history';
+import { CHUNK_CONTEXTS, fixedPolicy, freshContexts, generatorPolicy, idealPolicy, measurePolicy, seCoversText, uniformPolicy } from '@optimpact/split-history';
 import type { OutcomeFit } from '@optimpact/self-eval';
 import { outcomeFit, predictedOutcomeLaws } from '@optimpact/self-eval';
 import type { BackendName, Transformer } from '@optimpact/transformer';
@@ -74,6 +74,7 @@ export function measureJson(m: Measurement, taskN: number, fit?: OutcomeFit): ob
     seed: m.seed,
     excludeSelf: m.excludeSelf,
     units: 'nats',
+    seCovers: m.seCovers,
     Op: est(m.op),
     Imp: est(m.imp),
     s: est(t0.s),
@@ -139,8 +140,8 @@ function table(m: Measurement, envName: string, fit?: OutcomeFit): string {
     ...(m.self ? ([['self-estimated Op', m.self.op], ['self-estimated Imp', m.self.imp], ['self-estimated s', m.self.tasks[0]!.s]] as [string, Estimate][]) : []),
   ];
   const head = `policy ${m.policy} on ${t0.task.name} · ${m.repeats} repeats × ${m.contexts} contexts · seed ${m.seed} · ${envName}${m.excludeSelf ? ' · p_k left out' : ''}`;
-  const fits = fit ? [`outcome-law KL (${m.contexts} contexts), generator's actions ${num(fit.generatorActions)}, all actions ${num(fit.allActions)} nats`] : [];
-  return [head, `${''.padEnd(28)}     mean ± s.e.`, ...rows.map(([k, v]) => `${k.padEnd(28)}${fmt(v)}`), ...fits].join('\n');
+  const fits = fit ? [`outcome-law KL (${Math.min(m.contexts, CHUNK_CONTEXTS)} contexts of repeat 1), generator's actions ${num(fit.generatorActions)}, all actions ${num(fit.allActions)} nats`] : [];
+  return [head, `${''.padEnd(28)}     mean ± s.e.`, ...rows.map(([k, v]) => `${k.padEnd(28)}${fmt(v)}`), ...fits, seCoversText(m.seCovers, m.repeats)].join('\n');
 }
 
 export const measure = command({
@@ -196,9 +197,10 @@ export const measure = command({
     const model = policy.right.model;
 
     const contexts = o.contexts ?? 200, repeats = o.repeats ?? 10, seed = o.seed ?? 1;
-    // Test contexts come from their own stream; enough for every repeat to draw distinct windows.
-    const pool = actionWindowPool(env, Math.max(contexts, Math.min(contexts * repeats, 100_000), 10_000), deriveSeed(seed, 'test'));
-    const m = await measurePolicy(env, policy.right.policy, pool, [task], {
+    if (o['monte-carlo'] && contexts > CHUNK_CONTEXTS) return E.left(usageError(`--contexts: the Monte-Carlo estimator is quadratic in N, so --monte-carlo takes at most ${CHUNK_CONTEXTS}, got "${contexts}"`));
+    // Each repeat draws its contexts from its own sequences, so the s.e. over repeats covers context sampling.
+    const source = { sequenceLength: 1000 };
+    const m = await measurePolicy(env, policy.right.policy, source, [task], {
       contexts,
       repeats,
       seed,
@@ -208,11 +210,12 @@ export const measure = command({
       ...(model ? { selfLaws: predictedOutcomeLaws(asPredictor(model), env) } : {}),
     });
     // Why self-evaluation may miss: the model's outcome law after the generator's actions and after every action.
-    const fit = model ? await outcomeFit(asPredictor(model), env, sliceWindows(pool, 0, contexts)) : undefined;
-    // The peer measures on the same contexts: MEG for every task (identification needs them all), the rest against the
-    // split history, the uniform policy, the generator and any --reference.
+    const fit = model ? await outcomeFit(asPredictor(model), env, freshContexts(env, source, Math.min(contexts, CHUNK_CONTEXTS), deriveSeed(seed, 'repeat', 0))) : undefined;
+    // The peer measures draw their repeats from one pool of test windows (their s.e. is conditional on it): MEG for
+    // every task (identification needs them all), the rest against the split history, the uniform policy, the
+    // generator and any --reference.
     const peers = anyPeer
-      ? await measurePeers(env, policy.right.policy, pool, env.tasks, {
+      ? await measurePeers(env, policy.right.policy, actionWindowPool(env, Math.max(contexts, Math.min(contexts * repeats, 100_000), 10_000), deriveSeed(seed, 'test')), env.tasks, {
         contexts,
         repeats,
         seed,

@@ -42,11 +42,21 @@ export function sliceWindows(w: Windows, from: number, to: number): Windows {
  * after it) that `keep(t)` accepts, as one batch, with the token at t as the target.
  */
 export function windowsWhere(env: Environment, sequences: readonly Int32Array[], keep: (t: number) => boolean): { windows: Windows; targets: Int32Array } {
-  const picks: [Int32Array, number][] = [];
+  // Two passes (count, then copy) rather than a list of picks: this runs for every context measured.
+  const L = env.contextLength;
+  let n = 0;
+  for (const seq of sequences) for (let t = L; t < seq.length - 1; t++) if (keep(t)) n++;
+  const tokens = new Int32Array(n * L), positions = new Int32Array(n), targets = new Int32Array(n);
+  let i = 0;
   for (const seq of sequences) {
-    for (let t = env.contextLength; t < seq.length - 1; t++) if (keep(t)) picks.push([seq, t]);
+    for (let t = L; t < seq.length - 1; t++) {
+      if (!keep(t)) continue;
+      for (let k = 0; k < L; k++) tokens[i * L + k] = seq[t - L + k]!;
+      positions[i] = t;
+      targets[i++] = seq[t]!;
+    }
   }
-  return { windows: packWindows(env.contextLength, picks), targets: Int32Array.from(picks, ([seq, t]) => seq[t]!) };
+  return { windows: { tokens, positions, n, length: L }, targets };
 }
 
 /** Every action position of the sequences with a full window before it, as one batch. */

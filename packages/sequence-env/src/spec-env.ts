@@ -25,9 +25,23 @@ const MOD = 17; // prime: every factor is 1..16, so the product is never 0 mod 1
 
 /** The deterministic part of s_t: ((∏_{i=1..16}(h[end−i] + 1)) mod 17) mod 8, from the last 16 tokens of `h` up to `end`. */
 export function ruleBase(h: ArrayLike<number>, end: number = h.length): number {
+  return productMod(h, end - LAG, end) % HALF;
+}
+
+/**
+ * ∏_{i ∈ [from, to)} (h[i] + 1) mod 17, reducing every 7 factors only: 17 · 16⁷ < 2⁵³, so the product
+ * stays exact, and this runs for every token generated and every context measured.
+ */
+function productMod(h: ArrayLike<number>, from: number, to: number): number {
   let p = 1;
-  for (let i = end - LAG; i < end; i++) p = (p * (h[i]! + 1)) % MOD;
-  return p % HALF;
+  for (let i = from, k = 0; i < to; i++) {
+    p *= h[i]! + 1;
+    if (++k === 7) {
+      p %= MOD;
+      k = 0;
+    }
+  }
+  return p % MOD;
 }
 
 /** The sequence environment (docs/method.md#the-sequence-environment) with the given noise and tasks. */
@@ -67,9 +81,13 @@ export function createSpecEnv(options: SpecEnvOptions = {}): Environment {
     },
     outcomeLaw(window, out) {
       // F = s_{t+1} reads the 15 last tokens of the window and the action a = s_t.
-      let p = 1;
-      for (let i = window.length - (LAG - 1); i < window.length; i++) p = (p * (window[i]! + 1)) % MOD;
-      for (let i = 0; i < HALF; i++) writeLaw(((p * (actions[i]! + 1)) % MOD) % HALF, out, i * HALF);
+      const p = productMod(window, window.length - (LAG - 1), window.length);
+      // writeLaw for each action, unrolled: this runs for every context measured
+      out.fill(noise / HALF, 0, HALF * HALF);
+      for (let i = 0; i < HALF; i++) {
+        const at = i * HALF + (((p * (actions[i]! + 1)) % MOD) % HALF);
+        out[at] = out[at]! + (1 - noise);
+      }
     },
     generate(length: number, rng: Rng) {
       const s = new Int32Array(length);

@@ -59,7 +59,13 @@ export function exactLaws(env: Environment, windows: Windows): OutcomeLaws {
 /** The environment's exact outcome laws at `windows` as a table [n × actions × outcomes], computed once for several uses. */
 export function lawTable(env: Environment, windows: Windows): Float64Array {
   const AV = env.actions.length * env.outcomes.length, table = new Float64Array(windows.n * AV);
-  for (let j = 0; j < windows.n; j++) env.outcomeLaw(windowOf(windows, j), table.subarray(j * AV, (j + 1) * AV));
+  // Scratch window and law rather than a view per context: this runs for every context measured.
+  const L = windows.length, window = new Int32Array(L), law = new Float64Array(AV);
+  for (let j = 0; j < windows.n; j++) {
+    for (let i = 0; i < L; i++) window[i] = windows.tokens[j * L + i]!;
+    env.outcomeLaw(window, law);
+    table.set(law, j * AV);
+  }
   return table;
 }
 
@@ -112,13 +118,10 @@ export class SplitHistorySums {
       let at = 0;
       if (table) at = j * A * V;
       else laws(j, law);
+      for (let i = 0; i < A * V; i++) r[i]! += law[at + i]!;
       for (let a = 0; a < A; a++) {
         const w = pi[j * A + a]!;
-        for (let v = 0; v < V; v++) {
-          const p = law[at + a * V + v]!;
-          r[a * V + v]! += p;
-          q[v]! += w * p;
-        }
+        if (w !== 0) for (let v = 0; v < V; v++) q[v]! += w * law[at + a * V + v]!;
       }
     }
     this.n += count;

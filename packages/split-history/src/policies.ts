@@ -32,8 +32,11 @@ export function successRates(env: Environment, task: Task, windows: Windows): Fl
   const bad = good.findIndex((i) => i < 0);
   if (bad >= 0) throw new RangeError(`good outcome ${task.good[bad]} is not an outcome of ${env.name}`);
   const law = new Float64Array(A * V), R = new Float64Array(windows.n * A);
+  // A scratch window rather than a view per context: this runs for every context measured.
+  const L = windows.length, window = new Int32Array(L);
   for (let i = 0; i < windows.n; i++) {
-    env.outcomeLaw(windowOf(windows, i), law);
+    for (let k = 0; k < L; k++) window[k] = windows.tokens[i * L + k]!;
+    env.outcomeLaw(window, law);
     for (let a = 0; a < A; a++) {
       let m = 0;
       for (const v of good) m += law[a * V + v]!;
@@ -50,7 +53,12 @@ export function idealPolicy(env: Environment, task: Task): Policy {
     name: `ideal(${task.name})`,
     actionProbs: async (windows) => {
       const R = successRates(env, task, windows), pi = new Float64Array(windows.n * A);
-      for (let i = 0; i < windows.n; i++) argmaxRow(R.subarray(i * A, (i + 1) * A), pi.subarray(i * A, (i + 1) * A));
+      for (let i = 0; i < windows.n; i++) {
+        // argmaxRow, inline: this runs for every context measured
+        let best = 0;
+        for (let a = 1; a < A; a++) if (R[i * A + a]! > R[i * A + best]! + 1e-12) best = a;
+        pi[i * A + best] = 1;
+      }
       return pi;
     },
   };

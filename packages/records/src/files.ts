@@ -12,22 +12,48 @@ export const sha256 = (data: string | Uint8Array): string => createHash('sha256'
 /** A fresh temporary name beside `path` (same directory, so the rename is atomic). */
 const tmpName = (path: string): string => `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 
+/**
+ * A file or directory that could not be written (full disk, read-only file system, permissions…): its
+ * message is one line naming the path and the cause, for the user; nothing half-written is left trusted.
+ */
+export class WriteError extends Error {
+  constructor(readonly path: string, readonly code: string | undefined, cause: string) {
+    super(`cannot write ${path}: ${cause}`);
+    this.name = 'WriteError';
+  }
+}
+
+/** Runs a write, turning a file-system error into a `WriteError` naming `path`. */
+export function writing<T>(path: string, write: () => T): T {
+  try {
+    return write();
+  } catch (e) {
+    if (e instanceof WriteError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    // Node's message is "CODE: description, syscall 'path'": the description alone reads best.
+    const cause = err.code !== undefined ? `${err.message.replace(/^[A-Z]+: /, '').replace(/, \w+( '.*')?$/, '')} (${err.code})` : err.message;
+    throw new WriteError(path, err.code, cause);
+  }
+}
+
 /** Writes `data` to `file` atomically (a temporary file beside it, then a rename); creates the parent directory. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = tmpName(file);
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writing(file, () => {
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = tmpName(file);
+    try {
+      writeFileSync(tmp, data);
+      renameSync(tmp, file);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+  });
 }
 
 /** Writes `data` to `file` atomically, then its checksum to `file.sha256` (also atomically). */
 export function writeVerified(file: string, data: string | Uint8Array): void {
-  rmSync(`${file}.sha256`, { force: true }); // a stale checksum must never vouch for the new file
+  writing(file, () => rmSync(`${file}.sha256`, { force: true })); // a stale checksum must never vouch for the new file
   writeFileAtomic(file, data);
   writeFileAtomic(`${file}.sha256`, `${sha256(data)}\n`);
 }
@@ -64,10 +90,17 @@ export function hashDir(dir: string): string {
 /** Writes a directory through `fill(tmpDir)` then renames it into place, replacing any old one. */
 export async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = tmpName(dir);
-  mkdirSync(tmp, { recursive: true });
-  await fill(tmp);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
+  writing(dir, () => mkdirSync(tmp, { recursive: true }));
+  try {
+    await fill(tmp);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  writing(dir, () => {
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  });
 }
 
 /** True when a name is a leftover of an interrupted atomic write (never trusted). */

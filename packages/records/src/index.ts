@@ -3,7 +3,8 @@
  * (`run.json` + `.sha256`), atomic writes (files and directories) and verified reads, and loading every
  * record of a study for the report. The transformer's save, the study and the report all write through it.
  */
-export { sha256, writeFileAtomic, writeVerified, readChecked, readVerified, hashDir, writeDirAtomic, isTemporary } from './files.js';
+export { sha256, writeFileAtomic, writeVerified, readChecked, readVerified, hashDir, writeDirAtomic, isTemporary, WriteError, writing } from './files.js';
+export type { UnitState } from './layout.js';
 export {
   configFile,
   studyFile,
@@ -15,8 +16,12 @@ export {
   jsonText,
   writeRecord,
   finishedRecord,
+  unitState,
+  modelProblem,
   finishedRecords,
   removeTemporaries,
 } from './layout.js';
 export type { StudyData, RecordsError, AnyRecord } from './load.js';
 export { loadRecords, formatRecordsError, decodeErrors } from './load.js';
+export type { LockHolder, LockResult } from './lock.js';
+export { acquireLock, describeHolder, lockFile } from './lock.js';

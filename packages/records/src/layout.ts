@@ -10,9 +10,9 @@
 import type { RunRecord } from '@optimpact/core';
 import { RunRecord as RunRecordCodec } from '@optimpact/core';
 import * as E from 'fp-ts/lib/Either.js';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { isTemporary, readVerified, writeVerified } from './files.js';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { hashDir, isTemporary, readChecked, writeVerified } from './files.js';
 
 /** `<out>/config.json`: the resolved config. */
 export const configFile = (out: string): string => join(out, 'config.json');
@@ -38,18 +38,50 @@ export function writeRecord(dir: string, record: RunRecord): void {
   writeVerified(join(dir, RUN_FILE), jsonText(record));
 }
 
-/** The finished record in a unit directory, if it is whole (checksum), decodes, and succeeded. */
-export function finishedRecord(dir: string): RunRecord | undefined {
-  const data = readVerified(join(dir, RUN_FILE));
-  if (data === undefined) return undefined;
+/**
+ * Whether a unit's artifacts can be trusted: its record when they can, else why not (`why` undefined:
+ * nothing of the unit is there). The one validity rule of the study (what it skips on resume) and the
+ * report (what it shows): a record counts only when it is whole (its `.sha256` present and matching),
+ * decodes, succeeded, and its model directory matches the checksum in it.
+ */
+export type UnitState = { readonly record: RunRecord } | { readonly why: string | undefined };
+
+export function unitState(dir: string): UnitState {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) return { why: `${dir} is not a directory` };
+  const file = join(dir, RUN_FILE);
+  const checked = readChecked(file, true);
+  if (checked === 'missing') {
+    if (!existsSync(file)) {
+      const left = existsSync(dir) ? readdirSync(dir).filter((f) => !isTemporary(f)) : [];
+      return { why: left.length > 0 ? `interrupted: ${left.join(', ')} but no run.json` : undefined };
+    }
+    return { why: 'run.json has no .sha256 (its write did not finish)' };
+  }
+  if (checked === 'mismatch') return { why: 'run.json does not match its .sha256 (corrupted or edited)' };
   let json: unknown;
   try {
-    json = JSON.parse(data.toString('utf8'));
+    json = JSON.parse(checked.data.toString('utf8'));
   } catch {
-    return undefined;
+    return { why: 'run.json is not valid JSON' };
   }
   const r = RunRecordCodec.decode(json);
-  return E.isRight(r) && r.right.status === 'success' ? r.right : undefined;
+  if (E.isLeft(r)) return { why: 'run.json is not a valid record' };
+  const record = r.right;
+  if (record.status !== 'success') return { why: record.kind === 'failed' ? `failed before: ${record.error.message}` : `its record says ${record.status}` };
+  const why = 'modelSha256' in record && record.modelSha256 !== undefined ? modelProblem(join(dir, record.modelDir), record.modelSha256) : undefined;
+  return why === undefined ? { record } : { why };
+}
+
+/** Why a unit's model directory does not match the checksum its record holds, or undefined when it does. */
+export function modelProblem(modelDir: string, sha: string): string | undefined {
+  if (!existsSync(modelDir)) return `${basename(modelDir)}/ is missing`;
+  return hashDir(modelDir) === sha ? undefined : `${basename(modelDir)}/ does not match the checksum in run.json (corrupted or edited)`;
+}
+
+/** The finished record in a unit directory, if it can be trusted (see `unitState`). */
+export function finishedRecord(dir: string): RunRecord | undefined {
+  const s = unitState(dir);
+  return 'record' in s ? s.record : undefined;
 }
 
 /** Every finished record under the output directories' `runs/`. */
@@ -60,9 +92,16 @@ export function finishedRecords(dirs: readonly string[]): RunRecord[] {
   });
 }
 
-/** Removes the leftovers of interrupted writes under `<out>/runs/` (never trusted). */
+/**
+ * Removes the leftovers of interrupted writes in `<out>/` and under `<out>/runs/` (never trusted). Only
+ * safe while holding the directory's lock: another live study's temporaries look the same.
+ */
 export function removeTemporaries(out: string): void {
+  const remove = (dir: string): void => {
+    for (const f of readdirSync(dir)) if (isTemporary(f)) rmSync(join(dir, f), { recursive: true, force: true });
+  };
+  if (existsSync(out)) remove(out);
   const runs = runsDir(out);
   if (!existsSync(runs)) return;
-  for (const id of readdirSync(runs)) for (const f of readdirSync(join(runs, id))) if (isTemporary(f)) rmSync(join(runs, id, f), { recursive: true, force: true });
+  for (const id of readdirSync(runs)) if (statSync(join(runs, id)).isDirectory()) remove(join(runs, id));
 }

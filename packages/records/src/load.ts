@@ -4,12 +4,12 @@
  * directory holding all their files: records are keyed by id and sorted, identical duplicates collapse.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BaselineRecord, FailedRecord, FinetuneRecord, PretrainRecord, StudySummary } from '@optimpact/core';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { readChecked } from './files.js';
-import { RUN_FILE, runsDir, summaryFile } from './layout.js';
+import { modelProblem, RUN_FILE, runsDir, summaryFile } from './layout.js';
 
 // -------------------------------------------------------------------------------------------------
 // model
@@ -27,6 +27,8 @@ export interface StudyData {
   readonly baselines: readonly BaselineRecord[];
   /** Units that failed (kind "failed"): listed in the report, never drawn. */
   readonly failed: readonly FailedRecord[];
+  /** Record files without their `.sha256` (a write that did not finish): unfinished, as for the study; not read. */
+  readonly unfinished: readonly string[];
 }
 
 /** Why the records could not be loaded (or, `WriteError`, a file built from them written). */
@@ -35,6 +37,7 @@ export type RecordsError =
   | { readonly _tag: 'JsonError'; readonly file: string; readonly message: string }
   | { readonly _tag: 'DecodeError'; readonly file: string; readonly errors: readonly string[] }
   | { readonly _tag: 'ChecksumError'; readonly file: string }
+  | { readonly _tag: 'ModelError'; readonly file: string; readonly message: string }
   | { readonly _tag: 'DuplicateRecord'; readonly id: string; readonly files: readonly [string, string] }
   | { readonly _tag: 'NoRecords'; readonly dirs: readonly string[] }
   | { readonly _tag: 'WriteError'; readonly file: string; readonly message: string };
@@ -54,6 +57,8 @@ export function formatRecordsError(e: RecordsError): string {
       return `${e.file} is not a valid record: ${e.errors.join('; ')}`;
     case 'ChecksumError':
       return `${e.file} does not match its checksum ${e.file}.sha256 (corrupted or edited)`;
+    case 'ModelError':
+      return `${e.file}: ${e.message}; run the study again to recompute it`;
     case 'DuplicateRecord':
       return `two different records have id ${JSON.stringify(e.id)}: ${e.files[0]} and ${e.files[1]}`;
     case 'NoRecords':
@@ -172,6 +177,7 @@ const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 export function loadRecords(dirs: readonly string[]): E.Either<RecordsError, StudyData> {
   const records = new Map<string, { file: string; record: AnyRecord; text: string }>();
   const summaries = new Map<string, StudySummary>();
+  const unfinished: string[] = [];
   let files = 0;
   for (const dir of dirs) {
     const summary = summaryFile(dir);
@@ -187,10 +193,18 @@ export function loadRecords(dirs: readonly string[]): E.Either<RecordsError, Stu
     if (E.isLeft(runFiles)) return runFiles;
     for (const file of runFiles.right) {
       files++;
+      // The study's rule (`unitState`): a record without its checksum is unfinished, its model must match it.
+      if (!statSafe(`${file}.sha256`)) {
+        unfinished.push(file);
+        continue;
+      }
       const json = readJson(file);
       if (E.isLeft(json)) return json;
       const rec = decodeRecord(file, json.right);
       if (E.isLeft(rec)) return rec;
+      const r = rec.right;
+      const modelWhy = 'modelSha256' in r && r.modelSha256 !== undefined ? modelProblem(join(dirname(file), r.modelDir), r.modelSha256) : undefined;
+      if (modelWhy !== undefined) return E.left({ _tag: 'ModelError', file: dirname(file), message: modelWhy });
       const text = JSON.stringify(json.right);
       const seen = records.get(rec.right.id);
       if (seen !== undefined) {
@@ -208,6 +222,7 @@ export function loadRecords(dirs: readonly string[]): E.Either<RecordsError, Stu
     finetune: sorted.filter((r): r is FinetuneRecord => r.kind === 'finetune'),
     baselines: sorted.filter((r): r is BaselineRecord => r.kind === 'baseline'),
     failed: sorted.filter((r): r is FailedRecord => r.kind === 'failed'),
+    unfinished,
   });
 }
 

@@ -1,9 +1,13 @@
 import { FORMAT_VERSION } from '@optimpact/core';
 import type { RunRecord } from '@optimpact/core';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { finishedRecord, finishedRecords, hashDir, readChecked, readVerified, removeTemporaries, sha256, unitDir, writeDirAtomic, writeRecord, writeVerified } from './index.js';
+import {
+  acquireLock, describeHolder, finishedRecord, finishedRecords, hashDir, lockFile, modelProblem, readChecked, readVerified, removeTemporaries, sha256, unitDir, unitState,
+  writeDirAtomic, writeFileAtomic, WriteError, writeRecord, writeVerified,
+} from './index.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'optimpact-records-'));
 
@@ -56,5 +60,71 @@ describe('run records', () => {
     removeTemporaries(out);
     expect(readdirSync(unitDir(out, 'u'))).toEqual(['model']);
     expect(existsSync(join(dir, 'w.bin'))).toBe(true);
+  });
+});
+
+describe('the lock of an output directory', () => {
+  test('a second taker is refused, naming the holder; released, it can be taken again', () => {
+    const dir = tmp();
+    const first = acquireLock(dir);
+    expect(first.held).toBe(true);
+    const second = acquireLock(dir);
+    expect(second.held).toBe(false);
+    if (!second.held) expect(second.holder).toMatchObject({ pid: process.pid, host: hostname() });
+    if (first.held) first.release();
+    const third = acquireLock(dir);
+    expect(third.held && third.replaced === undefined).toBe(true);
+  });
+
+  test('a lock left by a process that is gone is taken over, and says whose it was', () => {
+    const dir = tmp();
+    const gone = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
+    writeFileSync(lockFile(dir), JSON.stringify({ pid: gone, host: hostname(), started: '2026-01-01T00:00:00.000Z' }));
+    const r = acquireLock(dir);
+    expect(r.held).toBe(true);
+    if (r.held) expect(r.replaced).toMatchObject({ pid: gone });
+  });
+
+  test('a lock held from another host is never taken over', () => {
+    const dir = tmp();
+    writeFileSync(lockFile(dir), JSON.stringify({ pid: 1, host: 'elsewhere', started: '2026-01-01T00:00:00.000Z' }));
+    const r = acquireLock(dir);
+    expect(r.held).toBe(false);
+    if (!r.held) expect(describeHolder(r.holder!)).toBe('pid 1 on elsewhere, started 2026-01-01T00:00:00.000Z');
+  });
+});
+
+describe('unit state: one validity rule', () => {
+  const ok = (dir: string) => {
+    writeRecord(dir, { ...record('u'), status: 'success', kind: 'failed' } as RunRecord);
+  };
+  test('says why a unit cannot be trusted', () => {
+    const dir = join(tmp(), 'u');
+    expect(unitState(dir)).toEqual({ why: undefined });
+    ok(dir);
+    expect('record' in unitState(dir)).toBe(true);
+    rmSync(join(dir, 'run.json.sha256'));
+    expect(unitState(dir)).toEqual({ why: 'run.json has no .sha256 (its write did not finish)' });
+    writeRecord(dir, record('u', 'error'));
+    expect(unitState(dir)).toEqual({ why: 'failed before: m' });
+  });
+
+  test('a model directory that does not match the checksum in the record is corrupt', async () => {
+    const dir = join(tmp(), 'p');
+    await writeDirAtomic(join(dir, 'model'), async (t) => writeFileSync(join(t, 'weights.bin'), 'abcd'));
+    const sha = hashDir(join(dir, 'model'));
+    writeRecord(dir, { ...record('p'), status: 'success', modelDir: 'model', modelSha256: sha } as unknown as RunRecord);
+    expect(modelProblem(join(dir, 'model'), sha)).toBeUndefined();
+    writeFileSync(join(dir, 'model', 'weights.bin'), 'abcD');
+    expect(modelProblem(join(dir, 'model'), sha)).toBe('model/ does not match the checksum in run.json (corrupted or edited)');
+  });
+});
+
+describe('write errors', () => {
+  test('name the path and the cause in one line', () => {
+    const file = join(tmp(), 'f');
+    writeFileSync(file, 'x');
+    expect(() => writeFileAtomic(join(file, 'under-a-file.json'), '{}')).toThrow(WriteError);
+    expect(() => writeFileAtomic(join(file, 'under-a-file.json'), '{}')).toThrow(`cannot write ${join(file, 'under-a-file.json')}: `);
   });
 });

@@ -159,7 +159,7 @@ function baselinesSection(data: StudyData): string {
   );
 }
 
-function runsSection(all: readonly AnyRecord[]): string {
+function runsSection(all: readonly AnyRecord[], unfinished: readonly string[]): string {
   const table: DataTable = {
     columns: [
       { key: 'id', label: 'run id' },
@@ -196,7 +196,9 @@ function runsSection(all: readonly AnyRecord[]): string {
   const failures = failed.length
     ? `<ul class="failures">${failed.map((r) => `<li><strong>${h(r.id)}</strong> (${h(r.status)})${r.error ? `: ${h(r.error.message)}<details><summary>stack</summary><pre>${h(r.error.stack)}</pre></details>` : ''}</li>`).join('')}</ul>`
     : '';
-  return `<section id="runs"><h2>Runs</h2><p>${all.length} run records (only successful runs are drawn).</p>${failures}${dataBlock(table, 'runs')}</section>`;
+  // As for the study, a record without its checksum is unfinished: named, not read.
+  const open = unfinished.length ? `<p>${unfinished.length} unfinished (no .sha256 beside run.json), not shown: ${unfinished.map((f) => h(f)).join(', ')}</p>` : '';
+  return `<section id="runs"><h2>Runs</h2><p>${all.length} run records (only successful runs are drawn).</p>${failures}${open}${dataBlock(table, 'runs')}</section>`;
 }
 
 function configSection(all: readonly AnyRecord[]): string {
@@ -335,7 +337,7 @@ export function buildReport(data: StudyData): string {
     ...figures,
     '</main>',
     baselinesSection(data),
-    runsSection(all),
+    runsSection(all, data.unfinished),
     configSection(all),
     provenanceSection(all),
     '<footer><p>Rebuild this file from the run records with <code>optimpact report --runs DIR… --out FILE</code>.</p></footer>',

@@ -5,6 +5,8 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import type { FixtureFile } from './fixtures/generate.js';
 import { fixtureText, generateStudy } from './fixtures/generate.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,19 +28,28 @@ function listFiles(dir: string): string[] {
   return out.sort();
 }
 
+/** The files of a fixture study as the study writes them: each run.json with its .sha256 beside it. */
+function written(files: readonly FixtureFile[]): { path: string; text: string }[] {
+  return files.flatMap((f) => {
+    const text = fixtureText(f);
+    const sum = { path: `${f.path}.sha256`, text: `${createHash('sha256').update(text).digest('hex')}\n` };
+    return f.path.endsWith('run.json') ? [{ path: f.path, text }, sum] : [{ path: f.path, text }];
+  });
+}
+
 describe('fixture records', () => {
   for (const { dir, options } of SETS) {
     test(`${relative(here, dir)} equals the seeded generator's output`, () => {
-      const files = generateStudy(options);
+      const files = written(generateStudy(options));
       if (process.env.UPDATE_FIXTURES === '1') {
         rmSync(dir, { recursive: true, force: true });
         for (const f of files) {
           mkdirSync(dirname(join(dir, f.path)), { recursive: true });
-          writeFileSync(join(dir, f.path), fixtureText(f));
+          writeFileSync(join(dir, f.path), f.text);
         }
       }
       expect(listFiles(dir)).toEqual(files.map((f) => f.path).sort());
-      for (const f of files) expect(readFileSync(join(dir, f.path), 'utf8')).toBe(fixtureText(f));
+      for (const f of files) expect(readFileSync(join(dir, f.path), 'utf8')).toBe(f.text);
     });
   }
 

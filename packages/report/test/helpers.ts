@@ -1,5 +1,6 @@
 /** Test helpers: fixture paths and copying fixture studies into temporary directories. */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,4 +36,11 @@ export function copySome(src: string, dest: string, pick: (path: string, i: numb
     mkdirSync(dirname(join(dest, p)), { recursive: true });
     cpSync(join(src, p), join(dest, p));
   });
+}
+
+/** Writes a run record as the study does: the file, then its `.sha256` (without it, the record is unfinished). */
+export function writeRun(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  writeFileSync(`${file}.sha256`, `${createHash('sha256').update(text).digest('hex')}\n`);
 }

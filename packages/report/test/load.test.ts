@@ -1,10 +1,10 @@
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { buildReport, formatReportError, loadRecords } from '../src/index.js';
 import type { ReportError, StudyData } from '../src/index.js';
-import { STUDY, copySome, tempDir } from './helpers.js';
+import { STUDY, copySome, listFiles, tempDir, writeRun } from './helpers.js';
 
 function right<A>(e: E.Either<ReportError, A>): A {
   if (E.isLeft(e)) throw new Error(formatReportError(e.left));
@@ -22,7 +22,7 @@ function withEditedRun(path: string, edit: (json: Record<string, unknown>) => vo
   copySome(STUDY, dir, () => true);
   const json = JSON.parse(readFileSync(join(dir, path), 'utf8')) as Record<string, unknown>;
   edit(json);
-  writeFileSync(join(dir, path), JSON.stringify(json));
+  writeRun(join(dir, path), JSON.stringify(json));
   return dir;
 }
 
@@ -44,9 +44,11 @@ describe('loadRecords', () => {
   test('shards merge into the same data, and the same report, as one directory — in any order', () => {
     const a = tempDir();
     const b = tempDir();
-    // odd files to one shard, even to the other; the summary goes to both (as each shard would carry it)
-    copySome(STUDY, a, (p, i) => p === 'summary.json' || i % 2 === 1);
-    copySome(STUDY, b, (p, i) => p === 'summary.json' || i % 2 === 0);
+    // odd unit directories to one shard (each run.json with its .sha256), even to the other; the summary
+    // goes to both (as each shard would carry it)
+    const dirs = [...new Set(listFiles(STUDY).map((p) => dirname(p)))];
+    copySome(STUDY, a, (p) => p === 'summary.json' || dirs.indexOf(dirname(p)) % 2 === 1);
+    copySome(STUDY, b, (p) => p === 'summary.json' || dirs.indexOf(dirname(p)) % 2 === 0);
     const whole = right(loadRecords([STUDY]));
     const ab = right(loadRecords([a, b]));
     const ba = right(loadRecords([b, a]));
@@ -94,7 +96,7 @@ describe('loadRecords', () => {
 
     const broken = tempDir();
     mkdirSync(join(broken, 'runs', 'x'), { recursive: true });
-    writeFileSync(join(broken, 'runs', 'x', 'run.json'), '{"kind": ');
+    writeRun(join(broken, 'runs', 'x', 'run.json'), '{"kind": ');
     const json = left(loadRecords([broken]));
     expect(json._tag).toBe('JsonError');
     expect(formatReportError(json)).toContain(join(broken, 'runs', 'x', 'run.json'));
@@ -124,7 +126,7 @@ describe('loadRecords', () => {
     copySome(STUDY, dir, () => true);
     const base = JSON.parse(readFileSync(join(STUDY, RUN), 'utf8')) as { provenance: unknown; timings: unknown };
     mkdirSync(join(dir, 'runs', 'l-s1-pretrain'), { recursive: true });
-    writeFileSync(
+    writeRun(
       join(dir, 'runs', 'l-s1-pretrain', 'run.json'),
       JSON.stringify({
         formatVersion: 1,
@@ -144,5 +146,16 @@ describe('loadRecords', () => {
     const html = buildReport(d);
     expect(html).toContain('out of memory &lt;b&gt;');
     expect(html).toContain('1 failed units');
+  });
+
+  test('a run.json without its .sha256 is unfinished, as for the study: named, not read', () => {
+    const dir = tempDir();
+    copySome(STUDY, dir, () => true);
+    rmSync(join(dir, `${RUN}.sha256`));
+    writeFileSync(join(dir, RUN), '{"half": ');
+    const d = right(loadRecords([dir]));
+    expect(d.unfinished).toEqual([join(dir, RUN)]);
+    expect(d.finetune.map((r) => r.id)).not.toContain('xs-s1-n4-exact');
+    expect(buildReport(d)).toContain('1 unfinished (no .sha256 beside run.json), not shown');
   });
 });

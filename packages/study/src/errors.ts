@@ -5,3 +5,11 @@ export interface UsageError {
 }
 
 export const usageError = (message: string): UsageError => ({ _tag: 'UsageError', message });
+
+/** A run that failed after it started (a file it could not write, units that failed): one line, exit code 1. */
+export interface RunError {
+  readonly _tag: 'RunError';
+  readonly message: string;
+}
+
+export const runError = (message: string): RunError => ({ _tag: 'RunError', message });

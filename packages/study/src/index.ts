@@ -3,8 +3,8 @@
  * overrides, decoded and checked), the plan of units, the scheduler running each unit in a worker
  * thread, the unit runner, and the summary; the records it writes are `@optimpact/records`'.
  */
-export type { UsageError } from './errors.js';
-export { usageError } from './errors.js';
+export type { UsageError, RunError } from './errors.js';
+export { usageError, runError } from './errors.js';
 export { loadEnvironment, withGoodSets, DEFAULT_ENV } from './environment.js';
 export type { PerSize, StudyRule } from './config.js';
 export { StudyConfig, GOOD_SET_VARIANTS, STUDY_RULES, PRESETS, presetPath, readJsonFile, applyOverrides, decodeConfig, resolveConfig, forSize, rlForSize, PER_SIZE_RL } from './config.js';
@@ -16,7 +16,8 @@ export type { UnitContext, UnitProgress } from './run-unit.js';
 export { runUnit } from './run-unit.js';
 export { identification, summarize } from './summary.js';
 export { summaryTable, seedTable } from './tables.js';
-export type { StudyOptions, StudyOutcome } from './study.js';
-export { runStudy, writeStudyReport } from './study.js';
+export type { StudyOptions, StudyOutcome, FailedUnit } from './study.js';
+export { runStudy, writeStudyReport, untrusted } from './study.js';
+export { checkMemory, dataBytes } from './resources.js';
 export { findModelDir, loadModelDir } from './models.js';
 export { provenance } from './provenance.js';

@@ -6,16 +6,21 @@
 import type { RunRecord } from '@optimpact/core';
 import { FORMAT_VERSION } from '@optimpact/core';
 import {
-  configFile, finishedRecord, finishedRecords, jsonText, readVerified, removeTemporaries, reportFile, studyFile, summaryFile, unitDir, writeRecord, writeVerified,
+  acquireLock, configFile, describeHolder, finishedRecords, jsonText, lockFile, readVerified, removeTemporaries, reportFile, RUN_FILE, studyFile, summaryFile, unitDir,
+  unitState, writeRecord, writeVerified, WriteError, writing,
 } from '@optimpact/records';
 import type { BackendName } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { loadEnvironment, withGoodSets } from './environment.js';
 import type { StudyConfig } from './config.js';
-import type { UsageError } from './errors.js';
-import { usageError } from './errors.js';
+import type { RunError, UsageError } from './errors.js';
+import { runError, usageError } from './errors.js';
+import type { Unit } from './plan.js';
 import { planStudy, shardOf } from './plan.js';
+import { checkMemory } from './resources.js';
 import { progress } from './progress.js';
 import { provenance } from './provenance.js';
 import { runInWorker, schedule } from './scheduler.js';
@@ -35,12 +40,18 @@ export interface StudyOptions {
   readonly shard?: { readonly index: number; readonly count: number };
 }
 
+/** A unit that did not succeed, and why (one line). */
+export interface FailedUnit {
+  readonly id: string;
+  readonly reason: string;
+}
+
 /** What a study run did. */
 export interface StudyOutcome {
   /** Every finished record in the output directory. */
   readonly records: readonly RunRecord[];
   /** Units that failed, or were skipped because one they depend on failed. */
-  readonly failed: readonly string[];
+  readonly failed: readonly FailedUnit[];
   /** The summary and report, written when every unit of the study (all shards) is finished. */
   readonly summary?: string;
   readonly report?: string;
@@ -53,9 +64,34 @@ export async function writeStudyReport(dirs: readonly string[], out: string): Pr
   return E.isLeft(r) ? E.left(usageError(formatReportError(r.left))) : E.right(`${r.right.file} (${r.right.records} records)`);
 }
 
-/** Runs the study (or one shard of it) into `o.out`. */
-export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError, StudyOutcome>> {
-  const { config, preset, out } = o;
+/**
+ * The units of `units` whose artifacts cannot be trusted, each with why, and every unit that depends on
+ * one of them (its inputs are recomputed, so it is too). Units with nothing on disk are not listed.
+ */
+export function untrusted(out: string, units: readonly Unit[]): { finished: Set<string>; recompute: Map<string, string> } {
+  const finished = new Set<string>(), recompute = new Map<string, string>(), redo = new Set<string>();
+  for (const u of units) {
+    const s = unitState(unitDir(out, u.id));
+    if ('record' in s) finished.add(u.id);
+    else {
+      redo.add(u.id);
+      if (s.why !== undefined) recompute.set(u.id, s.why);
+    }
+  }
+  // Dependencies come first in the plan, so one pass carries an invalidation down every chain.
+  for (const u of units) {
+    const dep = u.after.find((d) => redo.has(d));
+    if (dep === undefined || !finished.has(u.id)) continue;
+    finished.delete(u.id);
+    redo.add(u.id);
+    recompute.set(u.id, `depends on ${dep}, which is recomputed`);
+  }
+  return { finished, recompute };
+}
+
+/** Runs the study (or one shard of it) into `o.out`, holding the directory's lock throughout. */
+export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | RunError, StudyOutcome>> {
+  const { config, out } = o;
   const loaded = await loadEnvironment(config.environment.package, config.environment.options);
   if (E.isLeft(loaded)) return E.left(usageError(`environment.package: ${loaded.left.message.replace(/^--env: /, '')}`));
   const env = withGoodSets(loaded.right, config.goodSets);
@@ -66,7 +102,35 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError, St
   if (Array.isArray(behaviour) && (behaviour.length !== env.right.actions.length || Math.abs(behaviour.reduce((a, b) => a + b, 0) - 1) > 1e-9)) {
     return E.left(usageError(`data.explore.behaviour: expected ${env.right.actions.length} probabilities summing to 1 (one per action), got ${JSON.stringify(behaviour)}`));
   }
+  const jobs = o.jobs ?? Math.min(2, cpus().length);
+  const memory = checkMemory(config, env.right, jobs);
+  if (E.isLeft(memory)) return memory;
 
+  // An --out that cannot be created or locked (a file, a read-only mount…) is refused before anything is written.
+  let lock: ReturnType<typeof acquireLock>;
+  try {
+    writing(out, () => mkdirSync(out, { recursive: true }));
+    lock = writing(lockFile(out), () => acquireLock(out));
+  } catch (e) {
+    return E.left(usageError(`--out: ${(e as Error).message}`));
+  }
+  if (!lock.held) {
+    const by = lock.holder ? describeHolder(lock.holder) : 'a process whose lock file cannot be read';
+    return E.left(usageError(`--out: ${out} is in use by another study (${by}); wait for it, or use another --out (if that process is gone, delete ${lockFile(out)})`));
+  }
+  try {
+    if (lock.replaced) process.stderr.write(`taking over ${lockFile(out)}: its holder (${describeHolder(lock.replaced)}) is gone\n`);
+    return await runLocked(o, jobs);
+  } catch (e) {
+    if (e instanceof WriteError) return E.left(runError(e.message));
+    throw e;
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(o: StudyOptions, jobs: number): Promise<E.Either<UsageError | RunError, StudyOutcome>> {
+  const { config, preset, out } = o;
   // The output directory belongs to one config: resuming with another would mix incomparable runs.
   const text = jsonText(config);
   const previous = readVerified(configFile(out));
@@ -74,41 +138,62 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError, St
     return E.left(usageError(`--out: ${out} holds a study with another config (see its config.json); use another --out`));
   }
   if (previous === undefined) writeVerified(configFile(out), text);
-  removeTemporaries(out);
+  removeTemporaries(out); // safe: we hold the lock
 
   const t0 = performance.now();
   const all = planStudy(config);
   const units = o.shard ? shardOf(all, o.shard.index, o.shard.count) : all;
-  const finished = new Set(units.filter((u) => finishedRecord(unitDir(out, u.id)) !== undefined).map((u) => u.id));
-  const jobs = o.jobs ?? Math.min(2, cpus().length);
+  const { finished, recompute } = untrusted(out, units);
   const bar = progress(units.length);
   const shardName = o.shard ? `${o.shard.index}/${o.shard.count}` : undefined;
   bar.log(`study ${config.name} (${preset}) → ${out}: ${units.length} units${shardName ? ` (shard ${shardName})` : ''}, ${finished.size} already done, ${jobs} at a time`);
-  const failed = await schedule(units, finished, jobs, async (u) => {
+  for (const [id, why] of recompute) {
+    bar.log(`recomputing ${id}: ${why}`);
+    // Neither this run nor a report may trust the old record meanwhile.
+    const sum = join(unitDir(out, id), `${RUN_FILE}.sha256`);
+    if (existsSync(sum)) writing(sum, () => rmSync(sum));
+  }
+  if (finished.size < units.length) {
+    // A summary and report of the previous run would pass for this one's if it ends in failures.
+    for (const f of [summaryFile(out), `${summaryFile(out)}.sha256`, reportFile(out)]) writing(f, () => rmSync(f, { force: true }));
+  }
+  const reasons = new Map<string, string>();
+  const failedIds = await schedule(units, finished, jobs, async (u) => {
     const error = await runInWorker(out, config, o.backend, u, bar);
-    if (error) {
+    if (!error) {
+      bar.finish(u.id, 'done');
+      return true;
+    }
+    let reason = error.message;
+    try {
       writeRecord(unitDir(out, u.id), {
         formatVersion: FORMAT_VERSION, id: u.id, status: 'error', seed: 'seed' in u ? u.seed : 0, config: {}, provenance: provenance(o.backend ?? 'default'),
         timings: {}, kind: 'failed', unit: { ...u }, error,
       });
-      bar.finish(u.id, `FAILED: ${error.message}`);
-      return false;
+    } catch (e) {
+      // Not even the failure record could be written (full disk…): say so, and keep the other units going.
+      reason += `; its failure record was not written either (${(e as Error).message})`;
     }
-    bar.finish(u.id, 'done');
-    return true;
+    reasons.set(u.id, reason);
+    bar.finish(u.id, `FAILED: ${reason}`);
+    return false;
   });
   bar.stop();
+  const failed = units.filter((u) => failedIds.has(u.id)).map((u) => {
+    const dep = u.after.find((d) => failedIds.has(d));
+    return { id: u.id, reason: reasons.get(u.id) ?? `skipped: ${dep ?? 'a unit it depends on'} failed` };
+  });
 
   const before = (() => { const b = readVerified(studyFile(out)); return b ? (JSON.parse(b.toString('utf8')) as { elapsedSeconds: number }).elapsedSeconds : 0; })();
   const elapsedSeconds = before + (performance.now() - t0) / 1000;
   writeVerified(studyFile(out), jsonText({ preset, elapsedSeconds }));
 
   const records = finishedRecords([out]);
-  if (failed.size > 0 || !all.every((u) => finished.has(u.id))) return E.right({ records, failed: [...failed] });
+  if (failed.length > 0 || !all.every((u) => finished.has(u.id))) return E.right({ records, failed });
   const backend = records.find((r) => r.kind === 'pretrain')?.provenance.backend ?? 'none';
   const summary = summarize(records, { preset, environment: config.environment.package, backend, elapsedSeconds, rules: Object.keys(config.rl) });
   writeVerified(summaryFile(out), jsonText(summary));
   const report = await writeStudyReport([out], reportFile(out));
-  if (E.isLeft(report)) return report;
+  if (E.isLeft(report)) return E.left(runError(report.left.message));
   return E.right({ records, failed: [], summary: summaryFile(out), report: report.right });
 }

@@ -1,0 +1,178 @@
+/**
+ * End-to-end (slow): a study fails loudly and safely. Each finding of issue 19 it covers is named:
+ * (1) exit status, (2) corrupt models, (3) a lock on --out, (4) write failures, (6) resource bounds,
+ * (7) silent decisions. Real runs of the tiny preset (one size × seed chain), real processes.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'optimpact-safety-'));
+const env = { ...process.env, CI: 'true' };
+const CHAIN = ['--preset', 'tiny', '--set', 'tasks=[2]'];
+type Run = { status: number | null; stdout: string; stderr: string };
+const study = (out: string, ...more: string[]): Run => spawnSync(process.execPath, [main, 'study', ...CHAIN, '--out', out, ...more], { encoding: 'utf8', env });
+const studyAsync = (out: string): Promise<Run> =>
+  new Promise((done) => {
+    const p = spawn(process.execPath, [main, 'study', ...CHAIN, '--out', out], { env });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    p.on('exit', (status) => done({ status, stdout, stderr }));
+  });
+const noStack = (r: Run) => expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at .+\(|node:internal/);
+
+/** The numbers of every record, without timings and provenance. */
+function numbers(dir: string): Record<string, unknown> {
+  const runs = join(dir, 'runs');
+  return Object.fromEntries(readdirSync(runs).sort().map((id) => {
+    const { provenance: _p, timings: _t, ...rest } = JSON.parse(readFileSync(join(runs, id, 'run.json'), 'utf8')) as Record<string, unknown>;
+    return [id, rest];
+  }));
+}
+
+describe('a study on one --out', () => {
+  const out = join(tmp, 'main');
+  let reference: Record<string, unknown>;
+
+  it('(3) runs once when three are started together: the others are refused, naming the holder', async () => {
+    const runs = await Promise.all([studyAsync(out), studyAsync(out), studyAsync(out)]);
+    const ok = runs.filter((r) => r.status === 0), refused = runs.filter((r) => r.status === 2);
+    expect([ok.length, refused.length]).toEqual([1, 2]);
+    for (const r of refused) {
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(new RegExp(`is in use by another study \\(pid \\d+ on ${hostname()}, started \\d{4}-\\d\\d-\\d\\dT`));
+    }
+    expect(readdirSync(join(out, 'runs')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(existsSync(join(out, '.lock'))).toBe(false);
+    reference = numbers(out);
+    expect(Object.keys(reference).sort()).toEqual(['generator', 'xs-s1-n2-exact', 'xs-s1-n2-positive', 'xs-s1-pretrain']);
+  }, 1_200_000);
+
+  it('(3) takes over the stale lock of a killed run, and (7) cleans top-level temporaries', () => {
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(join(out, '.lock'), JSON.stringify({ pid: gone, host: hostname(), started: '2026-01-01T00:00:00.000Z' }));
+    writeFileSync(join(out, 'summary.json.tmp-1-deadbeef'), 'half');
+    const r = study(out);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`its holder (pid ${gone} on ${hostname()}, started 2026-01-01T00:00:00.000Z) is gone`);
+    expect(existsSync(join(out, 'summary.json.tmp-1-deadbeef'))).toBe(false);
+    expect(numbers(out)).toEqual(reference);
+  }, 600_000);
+
+  it('(2, 7) recomputes a corrupt pretrained model and its fine-tunings, one line each; report refuses it meanwhile', () => {
+    const weights = join(out, 'runs', 'xs-s1-pretrain', 'model', 'weights.bin');
+    const bytes = readFileSync(weights);
+    bytes[100] = bytes[100]! ^ 0xff;
+    writeFileSync(weights, bytes);
+    const report = spawnSync(process.execPath, [main, 'report', '--runs', out, '--out', join(tmp, 'r.html')], { encoding: 'utf8' });
+    expect(report.status).not.toBe(0);
+    expect(report.stderr).toContain(`${join(out, 'runs', 'xs-s1-pretrain')}: model/ does not match the checksum in run.json`);
+    const r = study(out);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('recomputing xs-s1-pretrain: model/ does not match the checksum in run.json (corrupted or edited)\n');
+    expect(r.stdout).toContain('recomputing xs-s1-n2-exact: depends on xs-s1-pretrain, which is recomputed\n');
+    expect(r.stdout).toContain('recomputing xs-s1-n2-positive: depends on xs-s1-pretrain, which is recomputed\n');
+    expect(r.stdout).not.toContain('recomputing generator');
+    expect(numbers(out)).toEqual(reference);
+  }, 600_000);
+
+  it('(7) study and report apply one rule: a record without its .sha256 is unfinished for both', () => {
+    rmSync(join(out, 'runs', 'generator', 'run.json.sha256'));
+    const report = spawnSync(process.execPath, [main, 'report', '--runs', out, '--out', join(tmp, 'r.html')], { encoding: 'utf8' });
+    expect(report.status).toBe(0);
+    expect(readFileSync(join(tmp, 'r.html'), 'utf8')).toContain('1 unfinished (no .sha256 beside run.json), not shown');
+    const r = study(out);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('recomputing generator: run.json has no .sha256 (its write did not finish)\n');
+    expect(numbers(out)).toEqual(reference);
+  }, 600_000);
+
+  it('(1, 4, 7) exits 1 listing each failed unit, and leaves no summary or report of the previous run', () => {
+    expect(existsSync(join(out, 'summary.json'))).toBe(true);
+    // A unit whose directory cannot be written: neither its model nor its failure record.
+    rmSync(join(out, 'runs', 'xs-s1-n2-positive'), { recursive: true });
+    writeFileSync(join(out, 'runs', 'xs-s1-n2-positive'), 'not a directory');
+    const r = study(out);
+    expect(r.status).toBe(1);
+    noStack(r);
+    const failed = r.stderr.split('\n').filter((l) => l.startsWith('FAILED '));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(/^FAILED xs-s1-n2-positive: cannot write .*xs-s1-n2-positive.*; its failure record was not written either \(cannot write /);
+    expect(r.stderr).toMatch(/1 unit\(s\) failed or were skipped/);
+    for (const f of ['summary.json', 'summary.json.sha256', 'report.html']) expect(existsSync(join(out, f))).toBe(false);
+    // Resumable once the cause is gone.
+    rmSync(join(out, 'runs', 'xs-s1-n2-positive'));
+    const again = study(out);
+    expect(again.status).toBe(0);
+    expect(numbers(out)).toEqual(reference);
+  }, 900_000);
+});
+
+describe('(2) a model with trailing bytes or NaN weights is refused before use', () => {
+  it.each([
+    ['trailing bytes', (w: string) => appendFileSync(w, Buffer.alloc(8)), /the weight files hold \d+ bytes, the manifest's weights need \d+/],
+    ['a NaN weight', (w: string) => { const b = readFileSync(w); b.writeFloatLE(Number.NaN, 0); writeFileSync(w, b); }, /weight \S+ holds NaN at index 0/],
+  ])('%s', (_, spoil, message) => {
+    const model = join(tmp, `model-${Math.random().toString(36).slice(2)}`);
+    cpSync(join(tmp, 'main', 'runs', 'xs-s1-pretrain', 'model'), model, { recursive: true });
+    spoil(join(model, 'weights.bin'));
+    const r = spawnSync(process.execPath, [main, 'measure', '--policy', model, '--contexts', '10', '--repeats', '2'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('(6) resource bounds', () => {
+  it('refuses a config whose data would not fit in memory, naming the fields and the estimate, before writing anything', () => {
+    const out = join(tmp, 'huge');
+    const r = study(out, '--set', 'data.trainSequences=10000000', '--set', 'data.sequenceLength=1000000');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/data\.trainSequences × data\.sequenceLength: the data would need about [\d.]+ [MGTP]iB of memory/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+// A full disk and a read-only one, for real: small tmpfs mounts (root only; under CI they must work).
+const mountable = (() => {
+  const probe = join(tmp, 'probe');
+  mkdirSync(probe);
+  const ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe]).status === 0;
+  if (ok) spawnSync('umount', [probe]);
+  return ok;
+})();
+const disk = mountable || process.env.CI !== undefined ? describe : describe.skip;
+
+disk('(4) write failures on a real file system', () => {
+  const mnt = join(tmp, 'mnt');
+  beforeAll(() => mkdirSync(mnt));
+  afterEach(() => { spawnSync('umount', [mnt]); });
+
+  it('a full disk mid-study: one line per failed unit naming the path, exit 1, no stack trace; resumable once there is room', () => {
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=200k', 'tmpfs', mnt]).status).toBe(0);
+    const out = join(mnt, 'study');
+    const r = study(out);
+    expect(r.status).toBe(1);
+    noStack(r);
+    const failed = r.stderr.split('\n').filter((l) => l.startsWith('FAILED ') && !l.includes(': skipped:'));
+    expect(failed.length).toBeGreaterThan(0);
+    for (const l of failed) expect(l).toMatch(new RegExp(`cannot write ${mnt}/study/\\S+: no space left on device \\(ENOSPC\\)`));
+    expect(spawnSync('mount', ['-o', 'remount,size=64m', mnt]).status).toBe(0);
+    const again = study(out);
+    expect(again.status).toBe(0);
+    expect(numbers(out)).toEqual(numbers(join(tmp, 'main')));
+  }, 900_000);
+
+  it('a read-only --out: refused in one line naming it, exit 2, nothing written', () => {
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,ro', 'tmpfs', mnt]).status).toBe(0);
+    const r = study(join(mnt, 'study'));
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(new RegExp(`--out: cannot write ${mnt}/study: read-only file system \\(EROFS\\)`));
+  });
+});

@@ -46,7 +46,8 @@ describe('a study on one --out', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(new RegExp(`is in use by another study \\(pid \\d+ on ${hostname()}, started \\d{4}-\\d\\d-\\d\\dT`));
     }
-    expect(readdirSync(join(out, 'runs')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    const left = readdirSync(out, { recursive: true, encoding: 'utf8' }).filter((f) => f.includes('.tmp-'));
+    expect(left).toEqual([]);
     expect(existsSync(join(out, '.lock'))).toBe(false);
     reference = numbers(out);
     expect(Object.keys(reference).sort()).toEqual(['generator', 'xs-s1-n2-exact', 'xs-s1-n2-positive', 'xs-s1-pretrain']);

@@ -36,10 +36,25 @@ export function writing<T>(path: string, write: () => T): T {
   }
 }
 
+/**
+ * Creates `dir` and its parents. Node's recursive mkdir reports ENOENT where the real cause is a
+ * read-only or full file system: the last step is retried alone to get it.
+ */
+export function makeDir(dir: string): void {
+  writing(dir, () => {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(dirname(dir))) throw e;
+      mkdirSync(dir);
+    }
+  });
+}
+
 /** Writes `data` to `file` atomically (a temporary file beside it, then a rename); creates the parent directory. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  makeDir(dirname(file));
   writing(file, () => {
-    mkdirSync(dirname(file), { recursive: true });
     const tmp = tmpName(file);
     try {
       writeFileSync(tmp, data);

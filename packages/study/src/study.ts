@@ -6,12 +6,12 @@
 import type { RunRecord } from '@optimpact/core';
 import { FORMAT_VERSION } from '@optimpact/core';
 import {
-  acquireLock, configFile, describeHolder, finishedRecords, jsonText, lockFile, readVerified, removeTemporaries, reportFile, RUN_FILE, studyFile, summaryFile, unitDir,
+  acquireLock, configFile, makeDir, describeHolder, finishedRecords, jsonText, lockFile, readVerified, removeTemporaries, reportFile, RUN_FILE, studyFile, summaryFile, unitDir,
   unitState, writeRecord, writeVerified, WriteError, writing,
 } from '@optimpact/records';
 import type { BackendName } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadEnvironment, withGoodSets } from './environment.js';
@@ -55,6 +55,8 @@ export interface StudyOutcome {
   /** The summary and report, written when every unit of the study (all shards) is finished. */
   readonly summary?: string;
   readonly report?: string;
+  /** A file of the run itself that could not be written (after the units ran): the run failed. */
+  readonly writeError?: string;
 }
 
 /** Writes the report of the records under `dirs` to `out`; Plot and the DOM are loaded only here. */
@@ -109,7 +111,7 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | R
   // An --out that cannot be created or locked (a file, a read-only mount…) is refused before anything is written.
   let lock: ReturnType<typeof acquireLock>;
   try {
-    writing(out, () => mkdirSync(out, { recursive: true }));
+    makeDir(out);
     lock = writing(lockFile(out), () => acquireLock(out));
   } catch (e) {
     return E.left(usageError(`--out: ${(e as Error).message}`));
@@ -186,9 +188,14 @@ async function runLocked(o: StudyOptions, jobs: number): Promise<E.Either<UsageE
 
   const before = (() => { const b = readVerified(studyFile(out)); return b ? (JSON.parse(b.toString('utf8')) as { elapsedSeconds: number }).elapsedSeconds : 0; })();
   const elapsedSeconds = before + (performance.now() - t0) / 1000;
-  writeVerified(studyFile(out), jsonText({ preset, elapsedSeconds }));
-
   const records = finishedRecords([out]);
+  try {
+    writeVerified(studyFile(out), jsonText({ preset, elapsedSeconds }));
+  } catch (e) {
+    // Said after the units that failed, which likely share its cause (a full disk).
+    if (e instanceof WriteError) return E.right({ records, failed, writeError: e.message });
+    throw e;
+  }
   if (failed.length > 0 || !all.every((u) => finished.has(u.id))) return E.right({ records, failed });
   const backend = records.find((r) => r.kind === 'pretrain')?.provenance.backend ?? 'none';
   const summary = summarize(records, { preset, environment: config.environment.package, backend, elapsedSeconds, rules: Object.keys(config.rl) });

@@ -125,6 +125,6 @@ describe('write errors', () => {
     const file = join(tmp(), 'f');
     writeFileSync(file, 'x');
     expect(() => writeFileAtomic(join(file, 'under-a-file.json'), '{}')).toThrow(WriteError);
-    expect(() => writeFileAtomic(join(file, 'under-a-file.json'), '{}')).toThrow(`cannot write ${join(file, 'under-a-file.json')}: `);
+    expect(() => writeFileAtomic(join(file, 'under-a-file.json'), '{}')).toThrow(`cannot write ${file}: file already exists (EEXIST)`);
   });
 });

@@ -2,7 +2,7 @@
 #SBATCH --job-name=optimpact-study
 #SBATCH --output=slurm-%A_%a.out
 # One shard of an optimpact study per Slurm array task. Build once (`pnpm build`), then from the
-# repository root:
+# repository root (its pnpm brings the Node the project runs on):
 #
 #   sbatch --array=1-8 --cpus-per-task=2 examples/slurm/study.sh runs/paper --preset paper
 #
@@ -16,5 +16,5 @@
 set -euo pipefail
 out=$1
 shift
-exec node apps/cli/dist/main.js study "$@" --jobs "${SLURM_CPUS_PER_TASK:-1}" \
+exec pnpm exec node apps/cli/dist/main.js study "$@" --jobs "${SLURM_CPUS_PER_TASK:-1}" \
   --shard "${SLURM_ARRAY_TASK_ID}/${SLURM_ARRAY_TASK_COUNT}" --out "${out}/shard-${SLURM_ARRAY_TASK_ID}"

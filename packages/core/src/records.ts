@@ -91,6 +91,11 @@ export const MeasurementJson = t.intersection([
     self: t.intersection([OpImp, t.type({ tasks: t.array(TaskScoresJson) })]),
     /** Per repeat: indices of the contexts in the test pool and the action chosen at each (argmax). */
     samples: t.array(t.type({ indices: t.array(t.number), actions: t.array(t.number) })),
+    /**
+     * What the standard errors cover: "repeats within the fixed test set" (conditional on that test set)
+     * or "context sampling" (each repeat from its own sequences).
+     */
+    seCovers: t.keyof({ 'context sampling': null, 'repeats within the fixed test set': null }),
   }),
 ]);
 export type MeasurementJson = t.TypeOf<typeof MeasurementJson>;

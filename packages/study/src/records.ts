@@ -24,6 +24,7 @@ export function measurementJson(m: Measurement, constants: ReadonlyMap<number, n
     repeats: m.repeats,
     seed: m.seed,
     excludeSelf: m.excludeSelf,
+    seCovers: m.seCovers,
     op: estimateJson(m.op),
     imp: estimateJson(m.imp),
     tasks: tasksJson(m.tasks, constants),

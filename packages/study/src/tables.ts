@@ -1,4 +1,5 @@
 /** The tables the study prints at its end, from its records. */
+import { seCoversText } from '@optimpact/split-history';
 import type { RunRecord } from '@optimpact/core';
 import { estimate } from '@optimpact/core';
 
@@ -14,7 +15,10 @@ export function summaryTable(records: readonly RunRecord[]): string {
     const s = tasks.map((k) => fmt(m.tasks.find((x) => x.nGood === k)?.s.mean).padEnd(6)).join(' ');
     return `${r.id.padEnd(22)}${String(r.params).padStart(8)}  ${s}  ${fmt(m.op.mean).padStart(6)} ± ${fmt(m.op.se)}   ${fmt(own?.opPred.mean).padStart(6)}        ${fmt(m.imp.mean)}  ${fmt(m.self?.op.mean)}`;
   });
-  return [head, ...lines].join('\n');
+  const m = rows[0]?.measurement;
+  // Every measurement of a study draws its repeats from the one fixed test set.
+  const covers = m ? [seCoversText(m.seCovers ?? 'repeats within the fixed test set', m.repeats)] : [];
+  return [head, ...lines, ...covers].join('\n');
 }
 
 /**

@@ -108,6 +108,9 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | R
   const memory = checkMemory(config, env.right, jobs);
   if (E.isLeft(memory)) return memory;
 
+  // Another config's directory is refused before anything is written, even the lock (checked again under it).
+  const mismatch = otherConfig(out, config);
+  if (mismatch) return E.left(mismatch);
   // An --out that cannot be created or locked (a file, a read-only mount…) is refused before anything is written.
   let lock: ReturnType<typeof acquireLock>;
   try {
@@ -131,15 +134,20 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | R
   }
 }
 
+/** A usage error when `out` holds a study of another config: resuming would mix incomparable runs. */
+function otherConfig(out: string, config: StudyConfig): UsageError | undefined {
+  const previous = readVerified(configFile(out));
+  return previous !== undefined && previous.toString('utf8') !== jsonText(config)
+    ? usageError(`--out: ${out} holds a study with another config (see its config.json); use another --out`)
+    : undefined;
+}
+
 async function runLocked(o: StudyOptions, jobs: number): Promise<E.Either<UsageError | RunError, StudyOutcome>> {
   const { config, preset, out } = o;
   // The output directory belongs to one config: resuming with another would mix incomparable runs.
-  const text = jsonText(config);
-  const previous = readVerified(configFile(out));
-  if (previous !== undefined && previous.toString('utf8') !== text) {
-    return E.left(usageError(`--out: ${out} holds a study with another config (see its config.json); use another --out`));
-  }
-  if (previous === undefined) writeVerified(configFile(out), text);
+  const mismatch = otherConfig(out, config);
+  if (mismatch) return E.left(mismatch);
+  if (readVerified(configFile(out)) === undefined) writeVerified(configFile(out), jsonText(config));
   removeTemporaries(out); // safe: we hold the lock
 
   const t0 = performance.now();

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every package's tests through turbo (cached), then prints the one line CI reads:
-// `tests: N passed, N failed[, N skipped]`, summed from each package's jest-results.json.
+// `tests: N passed, N failed[, N skipped]`, summed from each package's jest-results.json and
+// jest-e2e-results.json (the `test:e2e` task: end-to-end tests, `*.e2e.test.ts`).
 import './require-node.mjs';
 import { spawnSync } from 'node:child_process';
 
@@ -11,13 +12,13 @@ import { join } from 'node:path';
 const args = process.argv.slice(2);
 const dirs = ['packages', 'apps', 'tooling'].filter((d) => existsSync(d));
 // Stale results of packages outside a --filter must not be counted: turbo restores the selected ones.
-for (const dir of dirs) for (const pkg of readdirSync(dir)) rmSync(join(dir, pkg, 'jest-results.json'), { force: true });
-const r = spawnSync('turbo', ['run', 'test', '--continue', ...args], { stdio: 'inherit' });
+const RESULTS = ['jest-results.json', 'jest-e2e-results.json']; // the unit tests' and the end-to-end tests'
+for (const dir of dirs) for (const pkg of readdirSync(dir)) for (const f of RESULTS) rmSync(join(dir, pkg, f), { force: true });
+const r = spawnSync('turbo', ['run', 'test', 'test:e2e', '--continue', ...args], { stdio: 'inherit' });
 
 let passed = 0, failed = 0, skipped = 0;
 for (const dir of dirs) {
-  for (const pkg of readdirSync(dir)) {
-    const file = join(dir, pkg, 'jest-results.json');
+  for (const file of readdirSync(dir).flatMap((pkg) => RESULTS.map((f) => join(dir, pkg, f)))) {
     if (!existsSync(file)) continue;
     const j = JSON.parse(readFileSync(file, 'utf8'));
     passed += j.numPassedTests;

@@ -15,5 +15,6 @@ export default {
     ],
   },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // end-to-end tests (`*.e2e.test.ts`: whole commands, minutes) run apart, as the `test:e2e` task
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '\\.e2e\\.test\\.ts$'],
 };

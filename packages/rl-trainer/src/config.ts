@@ -46,36 +46,3 @@ export interface RLConfig {
   /** Evaluate every this many rounds (and after the last). */
   readonly evalEvery: number;
 }
-
-/** The literal recipe of the original (docs/method.md#rl-fine-tuning), for the faithful side-by-side comparison. */
-export const ORIGINAL_RL: RLConfig = {
-  rule: 'positive',
-  rounds: 1000,
-  batchSize: 256,
-  learningRate: 1e-3,
-  updatesPerRound: 1,
-  temperature: 1,
-  epsilon: 0,
-  maintenanceSteps: 1,
-  maintenanceBatchSize: 64,
-  maintenanceLearningRate: 1e-4,
-  evalEvery: 50,
-};
-
-/**
- * The rule that works: the exact expected-reward gradient at T = 4 (a higher temperature spreads the
- * gradient π_a(R_a − V) over the actions the peaked pretrained policy hardly ever picks), one update on
- * 512 contexts per round, two maintenance steps. How it was chosen, with the measurements:
- * docs/log/2026-11-26-rl-rules.md and docs/log/2026-11-27-one-update-on-512.md.
- */
-export const DEFAULT_RL: RLConfig = {
-  ...ORIGINAL_RL,
-  rule: 'exact',
-  rounds: 400,
-  batchSize: 512,
-  learningRate: 1e-3,
-  updatesPerRound: 1,
-  temperature: 4,
-  maintenanceSteps: 2,
-  maintenanceLearningRate: 3e-4,
-};

@@ -13,7 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RLConfig, RLData } from './index.js';
-import { DEFAULT_RL, ORIGINAL_RL, exactCoefficients, finetune, greedySuccess, nextTokenLoss, predictedSuccessRates, rlooCoefficients } from './index.js';
+import { exactCoefficients, finetune, greedySuccess, nextTokenLoss, predictedSuccessRates, rlooCoefficients } from './index.js';
 
 const env: Environment = createEnvironment();
 const config = { vocabSize: env.vocabSize, contextLength: env.contextLength, dModel: 24, nLayers: 1, nHeads: 2, mlpRatio: 4, dropout: 0.1 };
@@ -39,7 +39,14 @@ function bestConstant(task: Task, d: RLData): number {
 }
 
 // A short budget: 30 rounds of 128 contexts, two updates each for the rules that are not the original's.
-const quick = (rule: RLConfig['rule']): RLConfig => ({ ...(rule === 'positive' ? ORIGINAL_RL : { ...DEFAULT_RL, updatesPerRound: 2 }), rule, rounds: 30, batchSize: 128, learningRate: 3e-3, evalEvery: 10 });
+// The original's own settings for its rule (T = 1, one update, light maintenance); T = 4 and two
+// maintenance steps for the others, as the presets in experiments/ give them.
+const quick = (rule: RLConfig['rule']): RLConfig => ({
+  rule, rounds: 30, batchSize: 128, learningRate: 3e-3, evalEvery: 10, epsilon: 0, maintenanceBatchSize: 64,
+  ...(rule === 'positive'
+    ? { updatesPerRound: 1, temperature: 1, maintenanceSteps: 1, maintenanceLearningRate: 1e-4 }
+    : { updatesPerRound: 2, temperature: 4, maintenanceSteps: 2, maintenanceLearningRate: 3e-4 }),
+});
 
 beforeAll(async () => { await setBackend('wasm'); });
 

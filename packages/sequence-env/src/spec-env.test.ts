@@ -23,12 +23,14 @@ describe('the sequence environment', () => {
     expect(Math.abs(hits / total - p)).toBeLessThan(5 * sd);
   });
 
-  it('never has a product that is 0 mod 17', () => {
+  it('computes the rule value as the whole product of the last 16 tokens + 1, mod 17, mod 8', () => {
+    // independent truth: the exact product as a BigInt, reduced once at the end (ruleBase reduces as it goes)
     const r = makeRng(5);
-    for (let k = 0; k < 10_000; k++) {
-      let p = 1;
-      for (let i = 0; i < 16; i++) p = (p * (r.int(16) + 1)) % 17;
-      expect(p).not.toBe(0);
+    for (let k = 0; k < 2_000; k++) {
+      const h = Array.from({ length: 16 + r.int(8) }, () => r.int(16));
+      const product = h.slice(-16).reduce((p, v) => p * BigInt(v + 1), 1n);
+      expect(ruleBase(h)).toBe(Number((product % 17n) % 8n));
+      expect(product % 17n).not.toBe(0n); // 17 is prime and every factor is in 1..16
     }
   });
 

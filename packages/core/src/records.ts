@@ -10,7 +10,7 @@ export const oneOf = <N extends string>(names: readonly N[]): t.KeyofC<Record<N,
   t.keyof(Object.fromEntries(names.map((n) => [n, null])) as Record<N, null>);
 
 /** Version of the record and summary formats. */
-export const FORMAT_VERSION: 1 = 1;
+export const FORMAT_VERSION = 1 as const;
 
 /** A mean ± standard error in JSON: `se` null with one repeat; `mean` null with `undefined` set at a theory edge. */
 export const EstimateJson = t.intersection([

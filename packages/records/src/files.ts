@@ -17,7 +17,11 @@ const tmpName = (path: string): string => `${path}.tmp-${process.pid}-${randomBy
  * message is one line naming the path and the cause, for the user; nothing half-written is left trusted.
  */
 export class WriteError extends Error {
-  constructor(readonly path: string, readonly code: string | undefined, cause: string) {
+  constructor(
+    readonly path: string,
+    readonly code: string | undefined,
+    cause: string,
+  ) {
     super(`cannot write ${path}: ${cause}`);
     this.name = 'WriteError';
   }

@@ -3,7 +3,19 @@
  * (`run.json` + `.sha256`), atomic writes (files and directories) and verified reads, and loading every
  * record of a study for the report. The transformer's save, the study and the report all write through it.
  */
-export { sha256, writeFileAtomic, writeVerified, readChecked, readVerified, hashDir, writeDirAtomic, isTemporary, WriteError, writing, makeDir } from './files.js';
+export {
+  sha256,
+  writeFileAtomic,
+  writeVerified,
+  readChecked,
+  readVerified,
+  hashDir,
+  writeDirAtomic,
+  isTemporary,
+  WriteError,
+  writing,
+  makeDir,
+} from './files.js';
 export type { UnitState } from './layout.js';
 export {
   configFile,

@@ -151,9 +151,21 @@ export type AnyRecord = PretrainRecord | FinetuneRecord | BaselineRecord | Faile
 function decodeRecord(file: string, json: unknown): E.Either<RecordsError, AnyRecord> {
   const kind = typeof json === 'object' && json !== null && 'kind' in json ? (json as { kind: unknown }).kind : undefined;
   const codec =
-    kind === 'pretrain' ? PretrainRecord : kind === 'finetune' ? FinetuneRecord : kind === 'baseline' ? BaselineRecord : kind === 'failed' ? FailedRecord : null;
+    kind === 'pretrain'
+      ? PretrainRecord
+      : kind === 'finetune'
+        ? FinetuneRecord
+        : kind === 'baseline'
+          ? BaselineRecord
+          : kind === 'failed'
+            ? FailedRecord
+            : null;
   if (codec === null) {
-    return E.left({ _tag: 'DecodeError', file, errors: [`kind: expected "pretrain" | "finetune" | "baseline" | "failed", got ${JSON.stringify(kind) ?? 'undefined'}`] });
+    return E.left({
+      _tag: 'DecodeError',
+      file,
+      errors: [`kind: expected "pretrain" | "finetune" | "baseline" | "failed", got ${JSON.stringify(kind) ?? 'undefined'}`],
+    });
   }
   const r = (codec as t.Decoder<unknown, AnyRecord>).decode(json);
   return E.isLeft(r) ? E.left({ _tag: 'DecodeError', file, errors: decodeErrors(r.left) }) : E.right(r.right);

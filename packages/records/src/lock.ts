@@ -83,8 +83,7 @@ function createExclusive(file: string, holder: LockHolder): boolean {
 
 /** What taking a lock gave: held (with the stale holder it replaced, if any), or refused by a live holder. */
 export type LockResult =
-  | { readonly held: true; readonly release: () => void; readonly replaced?: LockHolder }
-  | { readonly held: false; readonly holder: LockHolder | undefined };
+  { readonly held: true; readonly release: () => void; readonly replaced?: LockHolder } | { readonly held: false; readonly holder: LockHolder | undefined };
 
 /**
  * Takes the lock of `out` (which must exist). Two processes that find the same stale lock cannot both
@@ -93,7 +92,12 @@ export type LockResult =
  */
 export function acquireLock(out: string): LockResult {
   const file = lockFile(out);
-  const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), ...(procStart(process.pid) !== undefined ? { procStart: procStart(process.pid)! } : {}) };
+  const me: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    started: new Date().toISOString(),
+    ...(procStart(process.pid) !== undefined ? { procStart: procStart(process.pid)! } : {}),
+  };
   const release = (): void => {
     if (readHolder(file)?.pid === me.pid && readHolder(file)?.started === me.started) rmSync(file, { force: true });
   };

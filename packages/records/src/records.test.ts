@@ -5,16 +5,39 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  acquireLock, describeHolder, finishedRecord, finishedRecords, hashDir, lockFile, modelProblem, readChecked, readVerified, removeTemporaries, sha256, unitDir, unitState,
-  writeDirAtomic, writeFileAtomic, WriteError, writeRecord, writeVerified,
+  acquireLock,
+  describeHolder,
+  finishedRecord,
+  finishedRecords,
+  hashDir,
+  lockFile,
+  modelProblem,
+  readChecked,
+  readVerified,
+  removeTemporaries,
+  sha256,
+  unitDir,
+  unitState,
+  writeDirAtomic,
+  writeFileAtomic,
+  WriteError,
+  writeRecord,
+  writeVerified,
 } from './index.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'optimpact-records-'));
 
 const record = (id: string, status: 'success' | 'error' = 'success'): RunRecord => ({
-  formatVersion: FORMAT_VERSION, id, status, seed: 1, config: {}, timings: {},
+  formatVersion: FORMAT_VERSION,
+  id,
+  status,
+  seed: 1,
+  config: {},
+  timings: {},
   provenance: { created: '2026-01-01T00:00:00Z', git: { commit: null, dirty: false }, packages: {}, node: 'v0', backend: 'none', platform: 'x' },
-  kind: 'failed', unit: {}, error: { message: 'm', stack: '' },
+  kind: 'failed',
+  unit: {},
+  error: { message: 'm', stack: '' },
 });
 
 describe('verified files', () => {
@@ -51,7 +74,8 @@ describe('run records', () => {
   });
 
   test('a directory written atomically replaces the old one; leftovers are removed', async () => {
-    const out = tmp(), dir = join(unitDir(out, 'u'), 'model');
+    const out = tmp(),
+      dir = join(unitDir(out, 'u'), 'model');
     await writeDirAtomic(dir, async (t) => writeFileSync(join(t, 'w.bin'), 'one'));
     const first = hashDir(dir);
     await writeDirAtomic(dir, async (t) => writeFileSync(join(t, 'w.bin'), 'two'));

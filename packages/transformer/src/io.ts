@@ -74,7 +74,7 @@ export async function loadModel(dir: string, options: { readonly dropoutSeed?: n
   for (const group of json.weightsManifest) {
     for (const p of group.paths) {
       const b = await readFile(join(dir, p));
-      buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+      buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
     }
     specs.push(...group.weights);
   }
@@ -96,8 +96,8 @@ export async function loadModel(dir: string, options: { readonly dropoutSeed?: n
     for (const s of paramSpecs(meta.config)) {
       const t = tensors[s.name];
       if (t === undefined) throw new Error(`${dir}: weight ${s.name} missing`);
-      if (t.shape.join() !== s.shape.join()) throw new Error(`${dir}: weight ${s.name} has shape [${t.shape}], expected [${s.shape}]`);
-      const values = t.dataSync() as Float32Array;
+      if (t.shape.join() !== s.shape.join()) throw new Error(`${dir}: weight ${s.name} has shape [${t.shape.join()}], expected [${s.shape.join()}]`);
+      const values = t.dataSync();
       const bad = values.findIndex((x) => !Number.isFinite(x));
       if (bad >= 0) throw new Error(`${dir}: weight ${s.name} holds ${values[bad]} at index ${bad}`);
       flat.set(values, s.offset);

@@ -5,7 +5,7 @@
  * and every string from the records is escaped.
  */
 import type { EstimateJson, StudySummary } from '@optimpact/core';
-import { allFigures, dataBlock, escapeHtml, formatNumber, identifyModels, orderRules, peerFigures } from '@optimpact/viz';
+import { dataBlock, escapeHtml, FIGURES, formatNumber, identifyModels, orderRules, PEER_FIGURES } from '@optimpact/viz';
 import type { Cell, Column, DataTable } from '@optimpact/viz';
 import type { AnyRecord, StudyData } from '@optimpact/records';
 import { figureRows } from './rows.js';
@@ -275,34 +275,6 @@ pre { white-space: pre-wrap; font-size: 11px; }
 // report
 // -------------------------------------------------------------------------------------------------
 
-/** Figure titles for the table of contents, in order. */
-const CONTENTS = [
-  'Pretraining and maintenance loss; success vs parameters',
-  'Success rate vs size, per task',
-  "Op vs size, with the generator's self-optimization",
-  'Op vs success rate, with theory curves',
-  'Headline: predicted vs measured Op',
-  'Cross-objective: Op vs score on n_good = 4',
-  'Predicted vs measured Op, per scored task',
-  'Imp vs parameters',
-  'Imp vs Imp_min, fitted line',
-  'Success rate in F′ vs parameters',
-  'Cross-objective Imp vs Imp_min',
-  'Self-estimated vs measured Op',
-  'Self-estimated vs measured Imp',
-  'Impact ratio and excess impact',
-  'Training curves',
-  'Reference futures',
-  'Objective identification',
-];
-
-/** The peer measures' figures, when the records have them. */
-const PEER_CONTENTS: readonly (readonly [number, string])[] = [
-  [19, 'MEG_F against Op'],
-  [20, 'AUP against Imp, per baseline'],
-  [21, 'Objective identification by MEG against by Op'],
-  [22, 'The utility over outcomes each model pursues (w*)'],
-];
 
 /**
  * The report as one self-contained HTML document. Deterministic: the same records give the same bytes
@@ -311,8 +283,8 @@ const PEER_CONTENTS: readonly (readonly [number, string])[] = [
 export function buildReport(data: StudyData): string {
   const all: AnyRecord[] = [...data.pretrain, ...data.finetune, ...data.baselines, ...data.failed].sort((a, b) => byString(a.id, b.id));
   const rows = figureRows(data);
-  const peers = peerFigures(rows.models);
-  const figures = [...allFigures(rows), ...peers];
+  // every figure of the registry, in order; the peer measures' only when the records have them
+  const figures = [...FIGURES, ...PEER_FIGURES].map((f) => ({ ...f, html: f.build(rows) })).filter((f) => f.html !== '');
   const title = `optimpact study report${data.summaries.length ? ` — ${[...new Set(data.summaries.map((s) => s.preset))].join(', ')}` : ''}`;
   return [
     '<!doctype html>',
@@ -331,10 +303,10 @@ export function buildReport(data: StudyData): string {
       'Each figure has its data table (open “Data”; copy it, or download the CSV).</p></header>',
     overview(data, all, rows),
     identificationCheck(data, rows),
-    `<nav id="contents"><h2>Figures</h2><ol>${CONTENTS.map((c, i) => `<li><a href="#fig-${String(i + 1).padStart(2, '0')}">${h(c)}</a></li>`).join('')}${peers.length ? PEER_CONTENTS.map(([n, c]) => `<li value="${n}"><a href="#fig-${n}">${h(c)}</a></li>`).join('') : ''}</ol>` +
+    `<nav id="contents"><h2>Figures</h2><ol>${figures.map((f) => `<li value="${f.number}"><a href="#fig-${String(f.number).padStart(2, '0')}">${h(f.title)}</a></li>`).join('')}</ol>` +
       `<p><a href="#baselines">Baselines</a> · <a href="#runs">Runs</a> · <a href="#configuration">Configuration</a> · <a href="#provenance">Provenance</a></p></nav>`,
     '<main>',
-    ...figures,
+    ...figures.map((f) => f.html),
     '</main>',
     baselinesSection(data),
     runsSection(all, data.unfinished),

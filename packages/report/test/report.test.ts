@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { buildReport, formatReportError, loadRecords, writeReport } from '../src/index.js';
 import type { StudyData } from '../src/index.js';
+import { escapeHtml, FIGURES } from '@optimpact/viz';
 import { HOSTILE, OUTPUT, STUDY, tempDir } from './helpers.js';
 
 function load(dir: string): StudyData {
@@ -24,6 +25,12 @@ describe('buildReport', () => {
       expect(body).toMatch(/<details class="data"><summary>Data \(\d+ rows\)/);
       expect(body).not.toContain('class="empty"');
     }
+  });
+
+  test('the contents list every figure drawn, by its registry title (figure 18 too)', () => {
+    const nav = html.slice(html.indexOf('<nav id="contents">'), html.indexOf('</nav>'));
+    const listed = [...nav.matchAll(/<li value="(\d+)"><a href="#fig-(\d+)">([^<]*)<\/a>/g)].map((m) => [Number(m[1]), Number(m[2]), m[3]]);
+    expect(listed).toEqual(FIGURES.map((f) => [f.number, f.number, escapeHtml(f.title)]));
   });
 
   test('static and self-contained: no script, no external resource, a CSP forbidding scripts', () => {

@@ -16,8 +16,13 @@ function lcg(seed: number): () => number {
 
 const r6 = (x: number): number => Number(x.toFixed(6));
 
-/** The fixture rows, the same on every call. */
-export function fixtureRows(): { pretrain: PretrainRow[]; models: ModelRow[]; generator: BaselineRow; curves: CurveRow[] } {
+/**
+ * The fixture rows, the same on every call: by default the sequence environment's tasks (n_good 2, 4, 6
+ * of 8 outcomes); `tasks` and `outcomes` give another environment's (the additive one: 1, 2, 3 of 6).
+ */
+export function fixtureRows(env: { tasks: readonly number[]; outcomes: number } = { tasks: [2, 4, 6], outcomes: 8 }): { pretrain: PretrainRow[]; models: ModelRow[]; generator: BaselineRow; curves: CurveRow[] } {
+  const { tasks, outcomes } = env;
+  const best = new Map([[2, 0.26], [4, 0.52], [6, 0.77]]);
   const rnd = lcg(42);
   const noise = (scale: number): number => r6((rnd() - 0.5) * 2 * scale);
   const est = (mean: number, se: number): Est => ({ mean: r6(mean), se: r6(se) });
@@ -42,13 +47,13 @@ export function fixtureRows(): { pretrain: PretrainRow[]; models: ModelRow[]; ge
   for (const rule of ['exact', 'positive']) {
     for (const { size, params, skill } of sizes) {
       for (const seed of rule === 'exact' ? [1, 2] : [1]) {
-        for (const task of [2, 4, 6]) {
+        for (const task of tasks) {
           const a = rule === 'exact' ? skill * (0.9 + 0.1 * rnd()) : 0.05 + 0.05 * rnd();
-          const scores: TaskScoreRow[] = [2, 4, 6].map((k) => {
-            const f = k / 8;
+          const scores: TaskScoreRow[] = tasks.map((k) => {
+            const f = k / outcomes;
             const s = Math.min(0.99, a * (Math.min(task, k) / task) + (1 - a) * f + noise(0.005));
             const sp = f + noise(0.01);
-            return { nGood: k, chance: f, bestConstant: [0.26, 0.52, 0.77][k / 2 - 1]!, s: est(s, 0.007), sPrime: est(sp, 0.006), opPred: est(klB(s, f), 0.012), impMin: est(klB(s, sp), 0.01) };
+            return { nGood: k, chance: f, bestConstant: outcomes === 8 ? best.get(k)! : r6(f + 0.03), s: est(s, 0.007), sPrime: est(sp, 0.006), opPred: est(klB(s, f), 0.012), impMin: est(klB(s, sp), 0.01) };
           });
           const own = scores.find((x) => x.nGood === task)!;
           const op = (own.opPred.mean ?? 0) + noise(0.02);
@@ -78,7 +83,7 @@ export function fixtureRows(): { pretrain: PretrainRow[]; models: ModelRow[]; ge
           });
           for (let i = 0; i < 5; i++) {
             const frac = 1 - Math.exp(-i / 2);
-            curves.push({ run: id, stage: 'rl', size, params, seed, task, rule, step: i * 50, metric: 'success', value: r6(task / 8 + ((own.s.mean ?? 0) - task / 8) * frac) });
+            curves.push({ run: id, stage: 'rl', size, params, seed, task, rule, step: i * 50, metric: 'success', value: r6(task / outcomes + ((own.s.mean ?? 0) - task / outcomes) * frac) });
             curves.push({ run: id, stage: 'rl', size, params, seed, task, rule, step: i * 50, metric: 'maintenanceLoss', value: r6(0.36 + 0.02 * frac) });
           }
         }

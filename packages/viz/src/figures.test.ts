@@ -1,51 +1,29 @@
 import {
   allFigures,
-  crossObjectiveImpVsImpMin,
-  differentialByBlock,
+  csvStem,
+  FIGURES,
   crossObjectiveOpVsScore,
-  impactRatioAndExcess,
-  impVsImpMin,
-  impVsParams,
   lossAndSuccessVsParams,
-  objectiveIdentification,
-  opVsSize,
   opVsSuccess,
   predictedVsMeasuredOp,
   predictedVsMeasuredOpByTask,
-  referenceFutures,
-  selfVsMeasuredImp,
+  impVsImpMin,
   selfVsMeasuredOp,
-  sPrimeVsParams,
-  successVsSize,
-  trainingCurves,
 } from './figures.js';
+import type { FigureData } from './figures.js';
 import { fixtureDifferential, fixtureRows } from './figures.fixture.js';
+import { escapeHtml } from './internal/html.js';
 import type { ModelRow } from './types.js';
 
 const { pretrain, models, generator, curves } = fixtureRows();
 const differential = fixtureDifferential(models);
+const data: FigureData = { pretrain, models, generator, curves, differential };
 
-/** Every builder, numbered as in docs/method.md#the-study, applied to the fixture rows. */
-const BUILDERS: [number, string, () => string][] = [
-  [1, 'lossAndSuccessVsParams', () => lossAndSuccessVsParams(pretrain, models)],
-  [2, 'successVsSize', () => successVsSize(models)],
-  [3, 'opVsSize', () => opVsSize(models, generator)],
-  [4, 'opVsSuccess', () => opVsSuccess(models)],
-  [5, 'predictedVsMeasuredOp', () => predictedVsMeasuredOp(models)],
-  [6, 'crossObjectiveOpVsScore', () => crossObjectiveOpVsScore(models, 4)],
-  [7, 'predictedVsMeasuredOpByTask', () => predictedVsMeasuredOpByTask(models)],
-  [8, 'impVsParams', () => impVsParams(models)],
-  [9, 'impVsImpMin', () => impVsImpMin(models)],
-  [10, 'sPrimeVsParams', () => sPrimeVsParams(models)],
-  [11, 'crossObjectiveImpVsImpMin', () => crossObjectiveImpVsImpMin(models)],
-  [12, 'selfVsMeasuredOp', () => selfVsMeasuredOp(models)],
-  [13, 'selfVsMeasuredImp', () => selfVsMeasuredImp(models)],
-  [14, 'impactRatioAndExcess', () => impactRatioAndExcess(models)],
-  [15, 'trainingCurves', () => trainingCurves(curves)],
-  [16, 'referenceFutures', () => referenceFutures(models)],
-  [17, 'objectiveIdentification', () => objectiveIdentification(models)],
-  [18, 'differentialByBlock', () => differentialByBlock(differential)],
-];
+/** The additive environment's tasks (n_good 1, 2, 3 of 6 outcomes). */
+const additive = (() => {
+  const rows = fixtureRows({ tasks: [1, 2, 3], outcomes: 6 });
+  return { ...rows, differential: fixtureDifferential(rows.models) };
+})();
 
 const count = (html: string, re: RegExp): number => (html.match(re) ?? []).length;
 
@@ -54,11 +32,17 @@ describe('figure builders (snapshots of the static HTML/SVG)', () => {
     expect(process.env.TZ).toBe('UTC');
   });
 
-  for (const [n, name, build] of BUILDERS) {
-    test(`figure ${n}: ${name}`, () => {
-      const html = build();
-      expect(html).toBe(build()); // deterministic
+  test('the registry numbers the figures 1–18 in order', () => {
+    expect(FIGURES.map((f) => f.number)).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
+  });
+
+  for (const { number: n, title, build } of FIGURES) {
+    test(`figure ${n}: ${title}`, () => {
+      const html = build(data);
+      expect(html).toBe(build(data)); // deterministic
       expect(html).toContain(`id="fig-${String(n).padStart(2, '0')}"`);
+      expect(html).toContain(`<strong>Figure ${n}. ${escapeHtml(title)}</strong>`);
+      expect(html).toContain(`download="${csvStem(n, title)}.csv"`);
       expect(html).toMatch(/<figcaption><strong>Figure \d+\. [^<]+<\/strong> .*Look for/s);
       expect(html).toContain('<svg');
       expect(html).toContain('<details class="data">');
@@ -85,6 +69,21 @@ describe('figure builders (snapshots of the static HTML/SVG)', () => {
     for (const fig of [predictedVsMeasuredOp(models), predictedVsMeasuredOpByTask(models), impVsImpMin(models), selfVsMeasuredOp(models)]) {
       expect(fig).toContain('y = x');
     }
+  });
+
+  test('on the additive environment (tasks 1–3 of 6 outcomes) every figure draws, with its chance lines', () => {
+    for (const { number: n, build } of FIGURES) {
+      const html = build(additive);
+      expect([n, html.includes('class="empty"')]).toEqual([n, false]);
+      expect([n, html.includes('<svg')]).toEqual([n, true]);
+    }
+    expect(lossAndSuccessVsParams(additive.pretrain, additive.models)).toContain('chance f = 1/6');
+    expect(crossObjectiveOpVsScore(additive.models)).toContain('success rate on the n_good = 2 task');
+    expect(opVsSuccess(additive.models)).toContain('KL_B(s‖3/6)');
+  });
+
+  test('figure 6 defaults to the middle task the models were scored on', () => {
+    expect(crossObjectiveOpVsScore(models)).toBe(crossObjectiveOpVsScore(models, 4));
   });
 
   test('every builder copes with no data', () => {

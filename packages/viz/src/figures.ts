@@ -36,7 +36,8 @@ import type { BaselineRow, CurveRow, DifferentialRow, Est, ModelRow, PretrainRow
 /** The parts of a figure before rendering. */
 export interface FigureParts {
   readonly number: number;
-  readonly title: string;
+  /** Default: {@link FIGURE_TITLES}[number]. */
+  readonly title?: string;
   /** Plain text (escaped here): what the figure shows and what to look for. */
   readonly caption: string;
   readonly key?: readonly KeyItem[];
@@ -63,6 +64,33 @@ export interface Pt {
 // constants
 // -------------------------------------------------------------------------------------------------
 
+/** The study's figures by number: the title each is drawn with and listed under in the report's contents. */
+export const FIGURE_TITLES: Readonly<Record<number, string>> = {
+  1: 'Pretraining and maintenance loss vs parameters; success rate vs parameters',
+  2: 'Success rate vs size, per task',
+  3: "Op vs size, per task, with the generator's self-optimization",
+  4: 'Op vs success rate, per task, with the theoretical curves',
+  5: 'Headline: predicted vs measured Op, all models',
+  6: 'Cross-objective: measured Op vs score on another task',
+  7: 'Predicted (from each task’s score) vs measured Op, one panel per task',
+  8: 'Imp vs parameters, per task',
+  9: 'Measured Imp vs Imp_min, with a fitted line',
+  10: 'Success rate in F′ vs parameters',
+  11: 'Cross-objective Imp vs Imp_min, one panel per task',
+  12: 'Self-estimated vs measured Op',
+  13: 'Self-estimated vs measured Imp',
+  14: 'Impact ratio and excess impact vs Imp_min',
+  15: 'Training curves: pretraining and RL',
+  16: 'Reference futures: split history vs fixed action, uniform, untrained, pretrained',
+  17: 'Objective identification: which task best explains each model’s Op',
+  18: 'Differential optimization and impact inside the network, per block',
+  19: 'MEG_F against Op',
+  20: 'AUP against Imp, one panel per baseline',
+  21: 'Objective identification by MEG against by Op',
+  22: 'The utility over outcomes each model looks like it pursues (w*)',
+  23: 'Misalignment test bed: which measure sees which misalignment',
+};
+
 /** Observable's categorical palette (observable10). */
 export const PALETTE = ['#4269d0', '#efb118', '#ff725c', '#6cc5b0', '#3ca951', '#ff8ab7', '#a463f2', '#97bbf5', '#9c6b4e', '#9498a0'];
 export const GREY = '#777777';
@@ -77,16 +105,21 @@ export const ruleName = (r: string): string => `rule: ${r}`;
 // utils
 // -------------------------------------------------------------------------------------------------
 
+/** The file name (without .csv) of a figure's data: its number and title, e.g. `fig-05-headline-predicted-vs-measured-op-all-models`. */
+export const csvStem = (number: number, title: string): string =>
+  `fig-${String(number).padStart(2, '0')}-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+
 /** The HTML of a figure. */
 export function figure(parts: FigureParts): string {
   const id = `fig-${String(parts.number).padStart(2, '0')}`;
+  const title = parts.title ?? FIGURE_TITLES[parts.number] ?? `Figure ${parts.number}`;
   const body = parts.empty !== undefined ? `<p class="empty">${escapeHtml(parts.empty)}</p>` : parts.plots.map((p) => `<div class="plot">${p}</div>`).join('\n');
   return [
     `<figure class="study-figure" id="${id}" data-figure="${parts.number}">`,
-    `<figcaption><strong>Figure ${parts.number}. ${escapeHtml(parts.title)}</strong> ${escapeHtml(parts.caption)}</figcaption>`,
+    `<figcaption><strong>Figure ${parts.number}. ${escapeHtml(title)}</strong> ${escapeHtml(parts.caption)}</figcaption>`,
     parts.empty !== undefined ? '' : lineKey(parts.key ?? []),
     body,
-    dataBlock(parts.table, id),
+    dataBlock(parts.table, csvStem(parts.number, title)),
     `</figure>`,
   ]
     .filter((s) => s !== '')
@@ -228,6 +261,17 @@ function nullLevels(models: readonly ModelRow[], rules: readonly string[], pick:
 
 export const NO_MODELS = 'No fine-tuned models in these records.';
 
+/** The chance rate f = n_good/|outcomes| of task `k`, as the records give it. */
+const chanceOf = (models: readonly ModelRow[], k: number): number | undefined => models.map((m) => scoreOn(m, k)?.chance).find((c) => c !== undefined);
+
+/** f of task `k` as a fraction `k/|outcomes|` (the outcome count read from the records' f). */
+function chanceLabel(models: readonly ModelRow[], k: number): string {
+  const f = chanceOf(models, k);
+  if (f === undefined || f <= 0) return '—';
+  const outcomes = Math.round(k / f);
+  return Math.abs(k / outcomes - f) < 1e-9 ? `${k}/${outcomes}` : formatNumber(f);
+}
+
 // -------------------------------------------------------------------------------------------------
 // figures
 // -------------------------------------------------------------------------------------------------
@@ -296,16 +340,15 @@ export function lossAndSuccessVsParams(pretrain: readonly PretrainRow[], models:
   ];
   return figure({
     number: 1,
-    title: 'Pretraining and maintenance loss vs parameters; success rate vs parameters',
     caption:
       `Top: losses in nats per token (pretraining losses cover ${positions || 'the positions in the records'}; maintenance loss covers even-position targets only, ` +
       `and the odd-position prediction is expected to be gone after RL). Look for test loss falling toward the floor with size while random-context loss stays near chance ` +
       `(the learnability check: the shortcut of generated data, not the rule). Bottom: success rate on the task each model was trained on, one panel per RL rule; ` +
-      `look for success above the chance line f = n_good/8, growing with size. Bars: ± 1 s.e. over repeats.`,
+      `look for success above the chance line f = n_good/|outcomes|, growing with size. Bars: ± 1 s.e. over repeats.`,
     key: [
       { label: `floor: entropy of the true next-token law${floor ? ` (${formatNumber(floor.mean)} ${NATS})` : ''}`, stroke: 'black', dash: '4,3' },
       { label: `unigram loss${unigram ? ` (${formatNumber(unigram.mean)} ${NATS})` : ''}`, stroke: GREY, dash: '1,3' },
-      ...tasks.map((k) => ({ label: `chance f = ${k}/8 (${taskName(k)})`, stroke: taskColor(tasks, k), dash: '5,3' })),
+      ...tasks.map((k) => ({ label: `chance f = ${chanceLabel(models, k)} (${taskName(k)})`, stroke: taskColor(tasks, k), dash: '5,3' })),
     ],
     plots,
     empty: plots.length === 0 ? 'No pretraining or fine-tuning records.' : undefined,
@@ -348,13 +391,12 @@ export function successVsSize(models: readonly ModelRow[]): string {
         ];
   return figure({
     number: 2,
-    title: 'Success rate vs size, per task',
     caption:
       'Mean success rate over seeds on the task each model was trained on, ± 1 s.e. over seeds, one panel per RL rule; points are offset ' +
-      'horizontally by task so their bars do not overlap. Look for success above chance (dashed, f = n_good/8) and above the best constant ' +
+      'horizontally by task so their bars do not overlap. Look for success above chance (dashed, f = n_good/|outcomes|) and above the best constant ' +
       'action (dotted, the right null), for every size and task, growing with size; compare the original rule ("positive") with the working ones.',
     key: tasks.flatMap((k) => [
-      { label: `chance f = ${k}/8`, stroke: taskColor(tasks, k), dash: '5,3' },
+      { label: `chance f = ${chanceLabel(models, k)}`, stroke: taskColor(tasks, k), dash: '5,3' },
       { label: `best constant action (${taskName(k)})`, stroke: taskColor(tasks, k), dash: '1,2' },
     ]),
     plots,
@@ -397,7 +439,6 @@ export function opVsSize(models: readonly ModelRow[], generator: BaselineRow | n
   ];
   return figure({
     number: 3,
-    title: "Op vs size, per task, with the generator's self-optimization",
     caption:
       `Measured optimization Op (${NATS}), mean ± 1 s.e. over seeds, one panel per RL rule. The grey line (band ± 1 s.e.) is the generator's own ` +
       `self-optimization (about 0.03 ${NATS}): the floor every model should reach; the grey dotted line is the null baseline at the same N. ` +
@@ -421,9 +462,8 @@ export function opVsSuccess(models: readonly ModelRow[]): string {
     const y = val(m.op);
     return x === null || y === null ? [] : [{ x, y, xse: se(s?.s), yse: se(m.op), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
   });
-  const chanceOf = (k: number): number => models.map((m) => scoreOn(m, k)?.chance).find((c) => c !== undefined) ?? k / 8;
-  const fLabel = (k: number): string => (chanceOf(k) === k / 8 ? `${k}/8` : formatNumber(chanceOf(k)));
-  const curves = tasks.flatMap((k) => theoryCurve(chanceOf(k)).map((p) => ({ ...p, color: taskColor(tasks, k), k })));
+  const fLabel = (k: number): string => chanceLabel(models, k);
+  const curves = tasks.flatMap((k) => theoryCurve(chanceOf(models, k) ?? 0).map((p) => ({ ...p, color: taskColor(tasks, k), k })));
   const plots =
     pts.length === 0
       ? []
@@ -443,10 +483,9 @@ export function opVsSuccess(models: readonly ModelRow[]): string {
         ];
   return figure({
     number: 4,
-    title: 'Op vs success rate, per task, with the theoretical curves',
     caption:
       `Each point is one model: its success rate on the task it was trained on and its measured Op (${NATS}), ± 1 s.e. both ways. Dashed curves: ` +
-      `predicted optimization Op_pred = KL_B(s‖f) for f = n_good/8, in the task's colour. Look for each task's points on its own curve.`,
+      `predicted optimization Op_pred = KL_B(s‖f) for f = n_good/|outcomes|, in the task's colour. Look for each task's points on its own curve.`,
     key: tasks.map((k) => ({ label: `KL_B(s‖${fLabel(k)})`, stroke: taskColor(tasks, k), dash: '5,3' })),
     plots,
     empty: plots.length === 0 ? NO_MODELS : undefined,
@@ -491,7 +530,6 @@ export function predictedVsMeasuredOp(models: readonly ModelRow[]): string {
         ];
   return figure({
     number: 5,
-    title: 'Headline: predicted vs measured Op, all models',
     caption:
       `Each point is one fine-tuned model: Op_pred computed from its success rate on the task it was trained on (x) against its measured ` +
       `split-history Op (y), both in ${NATS}, ± 1 s.e. both ways, one panel per RL rule. Look for the points on the dotted line y = x: the ` +
@@ -514,16 +552,21 @@ export function predictedVsMeasuredOp(models: readonly ModelRow[]): string {
   });
 }
 
-/** Figure 6: cross-objective — measured Op vs the score on one task (default n_good = 4), points by trained task, with that task's theory curve. */
-export function crossObjectiveOpVsScore(models: readonly ModelRow[], nGood = 4): string {
+/**
+ * Figure 6: cross-objective — measured Op vs the score on one task (default: the middle one of the tasks
+ * scored, n_good = 4 of 2, 4, 6), points by trained task, with that task's theory curve.
+ */
+export function crossObjectiveOpVsScore(models: readonly ModelRow[], task?: number): string {
   const { tasks, rules } = context(models);
+  const scored = sortedUnique(models.flatMap((m) => m.scores.map((s) => s.nGood)));
+  const nGood = task ?? scored[Math.floor((scored.length - 1) / 2)] ?? 0;
   const pts = models.flatMap((m): Pt[] => {
     const s = scoreOn(m, nGood);
     const x = val(s?.s);
     const y = val(m.op);
     return x === null || y === null ? [] : [{ x, y, xse: se(s?.s), yse: se(m.op), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
   });
-  const f = models.map((m) => scoreOn(m, nGood)?.chance).find((c) => c !== undefined) ?? nGood / 8;
+  const f = chanceOf(models, nGood) ?? 0;
   const plots =
     pts.length === 0
       ? []
@@ -543,7 +586,6 @@ export function crossObjectiveOpVsScore(models: readonly ModelRow[], nGood = 4):
         ];
   return figure({
     number: 6,
-    title: `Cross-objective: measured Op vs score on the ${taskName(nGood)} task`,
     caption:
       `Every model, whatever it was trained on, placed by its success rate on the ${taskName(nGood)} task (x) and its measured Op (y, ${NATS}), ` +
       `coloured by the task it was trained on. Dashed: KL_B(s‖${formatNumber(f)}). Look for models trained on ${taskName(nGood)} on the curve and ` +
@@ -617,7 +659,6 @@ export function predictedVsMeasuredOpByTask(models: readonly ModelRow[]): string
         ];
   return figure({
     number: 7,
-    title: 'Predicted (from each task’s score) vs measured Op, one panel per task',
     caption:
       `Columns: the task whose score gives Op_pred = KL_B(s_k‖f_k) (x, ${NATS}); rows: RL rule; colour: the task the model was trained on. ` +
       `Look for each panel's own-task models on y = x and the others off it: this is what objective identification uses.`,
@@ -667,7 +708,6 @@ export function impVsParams(models: readonly ModelRow[]): string {
         ];
   return figure({
     number: 8,
-    title: 'Imp vs parameters, per task',
     caption:
       `Measured impact Imp (${NATS}) of every model (dots, ± 1 s.e.) and the mean over seeds per size (lines), one panel per RL rule. ` +
       `The grey dotted line is the null baseline's Imp (about 0.03 ${NATS} at N = 200 from finite N alone). Look for impact above the null, largest for the hardest task.`,
@@ -717,7 +757,6 @@ export function impVsImpMin(models: readonly ModelRow[]): string {
   const fitText = fits.map((f) => `${f.rule}: Imp = ${formatNumber(f.intercept)} + ${formatNumber(f.slope)}·Imp_min (${f.n} models)`).join('; ');
   return figure({
     number: 9,
-    title: 'Measured Imp vs Imp_min, with a fitted line',
     caption:
       `Each model's measured impact (y) against the minimum impact KL_B(s‖s′) its success rates require (x), in ${NATS}, ± 1 s.e. Dotted: y = x; ` +
       `solid: least-squares fit per rule${fitText ? ` (${fitText})` : ''}. Look for every point on or above y = x (Imp ≥ Imp_min up to noise).`,
@@ -756,11 +795,10 @@ export function sPrimeVsParams(models: readonly ModelRow[]): string {
         ];
   return figure({
     number: 10,
-    title: 'Success rate in F′ vs parameters',
     caption:
       'Success rate in the split-history future F′ (actions from another context applied to every context) on the trained task, per model (dots, ± 1 s.e.) ' +
       'and mean over seeds (lines). Look for s′ near chance (dashed): a policy that reads its context gains nothing when its action is moved to another context.',
-    key: tasks.map((k) => ({ label: `chance f = ${k}/8`, stroke: taskColor(tasks, k), dash: '5,3' })),
+    key: tasks.map((k) => ({ label: `chance f = ${chanceLabel(models, k)}`, stroke: taskColor(tasks, k), dash: '5,3' })),
     plots,
     empty: plots.length === 0 ? NO_MODELS : undefined,
     table: { columns: groupColumns('s′ (fraction)'), rows: groups.map(groupCells) },
@@ -786,7 +824,6 @@ export function crossObjectiveImpVsImpMin(models: readonly ModelRow[]): string {
         ];
   return figure({
     number: 11,
-    title: 'Cross-objective Imp vs Imp_min, one panel per task',
     caption:
       `Columns: the task whose success rates (s_k, s′_k) give Imp_min (x, ${NATS}); rows: RL rule; colour: the trained task. Dotted: y = x. ` +
       `Look for every point above y = x on every task (the bound holds for any objective), tightest for the trained one.`,
@@ -825,7 +862,6 @@ function selfVsMeasured(models: readonly ModelRow[], which: 'op' | 'imp'): strin
         ];
   return figure({
     number: which === 'op' ? 12 : 13,
-    title: `Self-estimated vs measured ${name}`,
     caption:
       `The same split-history estimator run on the model's own predicted outcome law (y) against the environment's exact law (x), ${NATS}, ± 1 s.e. ` +
       `Dotted: y = x. Look for the bias: points off the line show how far the model's picture of its own ${which === 'op' ? 'optimization' : 'impact'} is from the truth. ` +
@@ -900,7 +936,6 @@ export function impactRatioAndExcess(models: readonly ModelRow[]): string {
   }
   return figure({
     number: 14,
-    title: 'Impact ratio and excess impact vs Imp_min',
     caption:
       `Top: Imp / Imp_min (1 = the least impact any policy with these success rates could have); bottom: Imp − Imp_min in ${NATS} (± 1 s.e. of Imp). ` +
       `Look for ratios ≥ 1 and excess ≥ 0 up to noise, and for how much impact beyond the minimum each task's models have.` +
@@ -979,7 +1014,6 @@ export function trainingCurves(curves: readonly CurveRow[]): string {
   }
   return figure({
     number: 15,
-    title: 'Training curves: pretraining and RL',
     caption:
       `First: pretraining loss (${NATS} per token) vs step, one line per model, by size. Then, per RL metric, one line per fine-tuning run vs round, ` +
       `one panel per RL rule, coloured by trained task. Look for pretraining converging, RL success rising above chance and levelling, ` +
@@ -1081,7 +1115,6 @@ export function referenceFutures(models: readonly ModelRow[]): string {
   }
   return figure({
     number: 16,
-    title: 'Reference futures: split history vs fixed action, uniform, untrained, pretrained',
     caption:
       `Optimization (top) and impact (bottom), ${NATS}, of each model measured against each reference future (columns; "split history" is the ` +
       `original's F′), mean ± 1 s.e. over seeds, rows by RL rule. Look for how much the choice of future changes the numbers: against the ` +
@@ -1147,7 +1180,6 @@ export function objectiveIdentification(models: readonly ModelRow[]): string {
   const acc = perRule.map(({ rule, result }) => `${rule}: ${result.correct}/${result.total} = ${formatNumber(result.accuracy)}`).join('; ');
   return figure({
     number: 17,
-    title: 'Objective identification: which task best explains each model’s Op',
     caption:
       `For each model, the task k whose Op_pred = KL_B(s_k‖f_k) (from its score on k) is closest to its measured Op; rows: the task it was trained ` +
       `on, columns: the task identified, outlined cells: correct. Accuracy ${overall.correct}/${overall.total} = ${formatNumber(overall.accuracy)} over all models` +
@@ -1217,7 +1249,6 @@ export function differentialByBlock(rows: readonly DifferentialRow[]): string {
   const plots = [...plotOf((r) => r.op, 'Op_diff'), ...plotOf((r) => r.imp, 'Imp_diff')];
   return figure({
     number: 18,
-    title: 'Differential optimization and impact inside the network, per block',
     caption:
       `For each block's attention and MLP branch A (held fixed for B = ∂F/∂P), with P the window's embeddings and F the output logits: ` +
       `Op_diff = ½ ln det(BBᵀ) − ½ ln det(JJᵀ) (top) and Imp_diff (bottom), ${NATS}, mean ± 1 s.e. over contexts, before RL (grey) and after RL (by trained task). ` +
@@ -1233,27 +1264,47 @@ export function differentialByBlock(rows: readonly DifferentialRow[]): string {
   });
 }
 
-/** All figures of the report, in the order of docs/method.md#the-study. */
-export function allFigures(data: { pretrain: readonly PretrainRow[]; models: readonly ModelRow[]; generator: BaselineRow | null; curves: readonly CurveRow[]; differential?: readonly DifferentialRow[] }): string[] {
-  const { pretrain, models, generator, curves } = data;
-  return [
-    lossAndSuccessVsParams(pretrain, models),
-    successVsSize(models),
-    opVsSize(models, generator),
-    opVsSuccess(models),
-    predictedVsMeasuredOp(models),
-    crossObjectiveOpVsScore(models, 4),
-    predictedVsMeasuredOpByTask(models),
-    impVsParams(models),
-    impVsImpMin(models),
-    sPrimeVsParams(models),
-    crossObjectiveImpVsImpMin(models),
-    selfVsMeasuredOp(models),
-    selfVsMeasuredImp(models),
-    impactRatioAndExcess(models),
-    trainingCurves(curves),
-    referenceFutures(models),
-    objectiveIdentification(models),
-    differentialByBlock(data.differential ?? []),
-  ];
+/** What the figures are drawn from. */
+export interface FigureData {
+  readonly pretrain: readonly PretrainRow[];
+  readonly models: readonly ModelRow[];
+  readonly generator: BaselineRow | null;
+  readonly curves: readonly CurveRow[];
+  readonly differential?: readonly DifferentialRow[];
+}
+
+/** A figure of the report: its number, its title, and how it is drawn from the data. */
+export interface FigureSpec {
+  readonly number: number;
+  readonly title: string;
+  readonly build: (data: FigureData) => string;
+}
+
+const spec = (number: number, build: (d: FigureData) => string): FigureSpec => ({ number, title: FIGURE_TITLES[number]!, build });
+
+/** The study's figures, in the order of docs/method.md#the-study. */
+export const FIGURES: readonly FigureSpec[] = [
+  spec(1, (d) => lossAndSuccessVsParams(d.pretrain, d.models)),
+  spec(2, (d) => successVsSize(d.models)),
+  spec(3, (d) => opVsSize(d.models, d.generator)),
+  spec(4, (d) => opVsSuccess(d.models)),
+  spec(5, (d) => predictedVsMeasuredOp(d.models)),
+  spec(6, (d) => crossObjectiveOpVsScore(d.models)),
+  spec(7, (d) => predictedVsMeasuredOpByTask(d.models)),
+  spec(8, (d) => impVsParams(d.models)),
+  spec(9, (d) => impVsImpMin(d.models)),
+  spec(10, (d) => sPrimeVsParams(d.models)),
+  spec(11, (d) => crossObjectiveImpVsImpMin(d.models)),
+  spec(12, (d) => selfVsMeasuredOp(d.models)),
+  spec(13, (d) => selfVsMeasuredImp(d.models)),
+  spec(14, (d) => impactRatioAndExcess(d.models)),
+  spec(15, (d) => trainingCurves(d.curves)),
+  spec(16, (d) => referenceFutures(d.models)),
+  spec(17, (d) => objectiveIdentification(d.models)),
+  spec(18, (d) => differentialByBlock(d.differential ?? [])),
+];
+
+/** All figures of the report, in order. */
+export function allFigures(data: FigureData): string[] {
+  return FIGURES.map((f) => f.build(data));
 }

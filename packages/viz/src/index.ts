@@ -4,7 +4,7 @@
  * identification itself is in `@optimpact/impact-theory`.
  */
 export type { Est, TaskScoreRow, ReferenceRow, ModelRow, PeerRow, TestbedFigureRow, PretrainRow, BaselineRow, CurveRow, DifferentialRow } from './types.js';
-export { megVsOp, aupVsImp, identificationByMegVsOp, inferredUtilities, misalignmentTestbed, peerFigures, identifyByMegModels } from './peers.js';
+export { megVsOp, aupVsImp, identificationByMegVsOp, inferredUtilities, misalignmentTestbed, peerFigures, identifyByMegModels, PEER_FIGURES } from './peers.js';
 export {
   lossAndSuccessVsParams,
   successVsSize,
@@ -26,7 +26,11 @@ export {
   differentialByBlock,
   identifyModels,
   allFigures,
+  FIGURES,
+  FIGURE_TITLES,
+  csvStem,
 } from './figures.js';
+export type { FigureData, FigureSpec } from './figures.js';
 export type { Cell, Column, DataTable, KeyItem } from './internal/html.js';
 export { escapeHtml, formatNumber, tableCsv, tableHtml, dataBlock, lineKey } from './internal/html.js';
 export { orderRules, orderSizes } from './internal/data.js';

@@ -4,13 +4,14 @@
  * ± 1 standard error over repeats, one panel per RL rule.
  */
 import * as Plot from '@observablehq/plot';
-import type { Pt } from './figures.js';
+import type { FigureData, FigureSpec, Pt } from './figures.js';
 import {
   GREY,
   MODEL_COLUMNS,
   NATS,
   NO_MODELS,
   PALETTE,
+  FIGURE_TITLES,
   WIDTH,
   baseOptions,
   context,
@@ -59,7 +60,6 @@ export function megVsOp(models: readonly ModelRow[]): string {
   }))];
   return figure({
     number: 19,
-    title: 'MEG_F against Op',
     caption:
       `Each point is one fine-tuned model: its split-history optimization Op (x) against its maximum-entropy goal-directedness with respect to ` +
       `every utility over the outcome F, MEG_F (y), both in ${NATS} and on the same contexts, ± 1 s.e. over repeats. Look for a monotone relation: ` +
@@ -101,7 +101,6 @@ export function aupVsImp(models: readonly ModelRow[]): string {
   })];
   return figure({
     number: 20,
-    title: 'AUP against Imp, one panel per baseline',
     caption:
       `Each point is one fine-tuned model: its split-history impact Imp (x, ${NATS}) against the attainable-utility-preservation penalty ` +
       `(y: Σ_i |ΔQ_i| / Σ_i Q_i(baseline) over 32 random utilities of F, π mixed before the absolute value) against each baseline — the split history ` +
@@ -172,7 +171,6 @@ export function identificationByMegVsOp(models: readonly ModelRow[]): string {
   const byOp = new Map(identifyModels(ms).models.map((r) => [r.id, r.identifiedTask]));
   return figure({
     number: 21,
-    title: 'Objective identification by MEG against by Op',
     caption:
       `Rows: the task each model was trained on; columns: the task identified — top, the task whose Op_pred is closest to the measured Op; bottom, ` +
       `the task whose indicator utility explains the most of the model's goal-directedness, argmin_k (MEG_F − MEG_{G_k}). Outlined cells are correct. ${acc}.`,
@@ -207,7 +205,6 @@ export function inferredUtilities(models: readonly ModelRow[]): string {
   })];
   return figure({
     number: 22,
-    title: 'The utility over outcomes each model looks like it pursues (w*)',
     caption:
       `One row per fine-tuned model (sorted by rule, trained task, size, seed), one column per outcome: the maximiser w* of MEG_F, centred and scaled to ` +
       `its largest magnitude (blue +1: most preferred, red −1: least). Look for each task's good set in blue on its rows: w* says which outcomes the model ` +
@@ -250,7 +247,6 @@ export function misalignmentTestbed(rows: readonly TestbedFigureRow[]): string {
   });
   return figure({
     number: 23,
-    title: 'Misalignment test bed: which measure sees which misalignment',
     caption:
       `Synthetic policies at equal success (0.75 on n_good = 4): aligned (for successes and against failures without bias); for only some successes; ` +
       `against only some failures; crossed (for some failures, against some successes); the original's 85:15 example (success 0.85, chance 0.75); ` +
@@ -272,7 +268,17 @@ export function misalignmentTestbed(rows: readonly TestbedFigureRow[]): string {
   });
 }
 
-/** The peer figures of a study (19–22), in order. */
+/** The peer measures' figures of a study (19–22), drawn when its records have peer measures (empty otherwise). */
+export const PEER_FIGURES: readonly FigureSpec[] = (
+  [
+    [19, megVsOp],
+    [20, aupVsImp],
+    [21, identificationByMegVsOp],
+    [22, inferredUtilities],
+  ] as const
+).map(([number, build]) => ({ number, title: FIGURE_TITLES[number]!, build: (d: FigureData) => (withPeers(d.models).length === 0 ? '' : build(d.models)) }));
+
+/** The peer figures of a study (19–22), in order; none when its records have no peer measures. */
 export function peerFigures(models: readonly ModelRow[]): string[] {
-  return withPeers(models).length === 0 ? [] : [megVsOp(models), aupVsImp(models), identificationByMegVsOp(models), inferredUtilities(models)];
+  return PEER_FIGURES.map((f) => f.build({ pretrain: [], models, generator: null, curves: [] })).filter((html) => html !== '');
 }

@@ -7,6 +7,7 @@ export { windowAt, packWindows, windowOf, sliceWindows, actionWindows, windowsWh
 export {
   FORMAT_VERSION,
   EstimateJson,
+  ConfigSource,
   estimateJson,
   oneOf,
   Provenance,

@@ -132,7 +132,13 @@ export type PeerMeasurementJson = t.TypeOf<typeof PeerMeasurementJson>;
 /** The status of a stage. */
 export const Status = t.keyof({ started: null, success: null, error: null });
 
-const recordBase = t.type({
+/** Where a study's config came from: a preset (or "custom" for a config file) and the `--set` overrides applied to it, in order. */
+export const ConfigSource = t.type({ preset: t.string, overrides: t.array(t.string) });
+export type ConfigSource = t.TypeOf<typeof ConfigSource>;
+
+const recordSource = t.partial({ source: ConfigSource });
+
+const recordFields = t.type({
   formatVersion: t.literal(FORMAT_VERSION),
   /** the unit, e.g. "m-s1-n4-exact" (its record is runs/<id>/run.json), "m-s1-pretrain", "generator" */
   id: t.string,
@@ -144,6 +150,7 @@ const recordBase = t.type({
   /** seconds */
   timings: t.record(t.string, t.number),
 });
+const recordBase = t.intersection([recordFields, recordSource]);
 const recordError = t.partial({ error: t.type({ message: t.string, stack: t.string }) });
 
 /** The checksum over the files of modelDir, to verify the model on resume. */

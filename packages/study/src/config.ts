@@ -7,6 +7,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { ConfigSource } from '@optimpact/core';
 import { oneOf } from '@optimpact/core';
 import type { Rule } from '@optimpact/rl-trainer';
 import { SIZE_NAMES } from '@optimpact/transformer';
@@ -256,7 +257,7 @@ export function applyOverrides(base: unknown, overrides: readonly string[]): E.E
  * The resolved config of a study invocation (a preset or a config file, then `--set` overrides), decoded
  * and checked: every per-size setting has a value for every size, at least one rule, enough test contexts.
  */
-export function resolveConfig(flags: { preset?: string; config?: string; set?: readonly string[] }): E.Either<UsageError, { config: StudyConfig; preset: string }> {
+export function resolveConfig(flags: { preset?: string; config?: string; set?: readonly string[] }): E.Either<UsageError, { config: StudyConfig; preset: string; source: ConfigSource }> {
   const preset = flags.preset ?? 'quick';
   const source = flags.config ?? presetPath(preset);
   const raw = readJsonFile(source, flags.config ? '--config' : '--preset');
@@ -280,5 +281,6 @@ export function resolveConfig(flags: { preset?: string; config?: string; set?: r
   if (Object.keys(c.rl).length === 0) return E.left(usageError(`rl: at least one rule (${STUDY_RULES.join(', ')}) is needed`));
   const need = Math.max(c.measure.contexts, c.measure.largeContexts);
   if (c.data.testContexts < need) return E.left(usageError(`data.testContexts: ${c.data.testContexts} is fewer than the ${need} contexts a measurement draws`));
-  return E.right({ config: c, preset: flags.config ? 'custom' : preset });
+  const name = flags.config ? 'custom' : preset;
+  return E.right({ config: c, preset: name, source: { preset: name, overrides: [...(flags.set ?? [])] } });
 }

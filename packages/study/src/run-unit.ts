@@ -3,7 +3,7 @@
  * record and model atomically. Deterministic given the config and the unit: the same numbers whether
  * it runs in the main thread or a worker, alone, in a shard, or after a resume.
  */
-import type { CurvePoint, Environment, FinetuneRecord, PretrainRecord, BaselineRecord, Policy, Task, Windows } from '@optimpact/core';
+import type { ConfigSource, CurvePoint, Environment, FinetuneRecord, PretrainRecord, BaselineRecord, Policy, Task, Windows } from '@optimpact/core';
 import { actionRows, deriveSeed, floorLoss, FORMAT_VERSION, modelPolicy, sliceWindows, unigramLoss } from '@optimpact/core';
 import { differentialProfile, independentContexts } from '@optimpact/differential';
 import type { RLConfig } from '@optimpact/rl-trainer';
@@ -40,6 +40,8 @@ export interface UnitContext {
   /** The directory of a unit (its run.json and model/) by id. */
   readonly dir: (id: string) => string;
   readonly config: StudyConfig;
+  /** The preset and `--set` overrides the config came from, recorded apart from it. */
+  readonly source?: ConfigSource;
   readonly backend: string;
   readonly onProgress?: (p: UnitProgress) => void;
 }
@@ -83,6 +85,7 @@ function base(ctx: UnitContext, s: Shared, id: string, seed: number, config: Rec
     seed,
     // every record says which good sets its tasks were (the resolved variant)
     config: { ...config, goodSets: Object.fromEntries(s.env.tasks.map((t) => [t.nGood, [...t.good]])) },
+    ...(ctx.source ? { source: ctx.source } : {}),
     provenance: provenance(ctx.backend),
     timings: { total: seconds },
   };

@@ -2,6 +2,7 @@
  * Running the units of a study: each in a fresh worker thread, at most `jobs` at a time, each after the
  * units it depends on.
  */
+import type { ConfigSource } from '@optimpact/core';
 import type { BackendName } from '@optimpact/transformer';
 import { Worker } from 'node:worker_threads';
 import type { StudyConfig } from './config.js';
@@ -9,9 +10,9 @@ import type { Unit } from './plan.js';
 import type { Progress } from './progress.js';
 
 /** Runs one unit in a fresh worker thread (its wasm heap is freed when it ends); resolves with an error message or undefined. */
-export function runInWorker(out: string, config: StudyConfig, backend: BackendName | undefined, unit: Unit, bar: Progress): Promise<{ message: string; stack: string } | undefined> {
+export function runInWorker(out: string, config: StudyConfig, source: ConfigSource | undefined, backend: BackendName | undefined, unit: Unit, bar: Progress): Promise<{ message: string; stack: string } | undefined> {
   return new Promise((done) => {
-    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { out, config, backend: backend ?? null, unit } });
+    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { out, config, source, backend: backend ?? null, unit } });
     let reported = false;
     w.on('message', (m: { type: 'progress'; id: string; stage: string; done: number; total: number } | { type: 'done' } | { type: 'error'; message: string; stack: string }) => {
       if (m.type === 'progress') bar.update(m);

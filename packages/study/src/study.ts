@@ -3,7 +3,7 @@
  * rule) → score on every task → measure → summary and report. Resumable: finished units (whole,
  * checksummed records) are skipped, anything partial is redone.
  */
-import type { RunRecord } from '@optimpact/core';
+import type { ConfigSource, RunRecord } from '@optimpact/core';
 import { FORMAT_VERSION } from '@optimpact/core';
 import {
   acquireLock, configFile, makeDir, describeHolder, finishedRecords, jsonText, lockFile, readVerified, removeTemporaries, reportFile, RUN_FILE, studyFile, summaryFile, unitDir,
@@ -31,6 +31,8 @@ export interface StudyOptions {
   readonly config: StudyConfig;
   /** The preset's name, or "custom" for a config file. */
   readonly preset: string;
+  /** The preset and the `--set` overrides the config came from (recorded apart from it). */
+  readonly source?: ConfigSource;
   /** The output directory (absolute). */
   readonly out: string;
   readonly backend?: BackendName;
@@ -137,7 +139,10 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | R
 /** A usage error when `out` holds a study of another config: resuming would mix incomparable runs. */
 function otherConfig(out: string, config: StudyConfig): UsageError | undefined {
   const previous = readVerified(configFile(out));
-  return previous !== undefined && previous.toString('utf8') !== jsonText(config)
+  const recorded = previous === undefined ? undefined : (JSON.parse(previous.toString('utf8')) as { source?: unknown; config?: unknown });
+  // config.json holds {source, config}; a directory written before it held its source holds the bare config
+  const recordedConfig = recorded !== undefined && 'source' in recorded ? recorded.config : recorded;
+  return previous !== undefined && JSON.stringify(recordedConfig) !== JSON.stringify(config)
     ? usageError(`--out: ${out} holds a study with another config (see its config.json); use another --out`)
     : undefined;
 }
@@ -147,7 +152,8 @@ async function runLocked(o: StudyOptions, jobs: number): Promise<E.Either<UsageE
   // The output directory belongs to one config: resuming with another would mix incomparable runs.
   const mismatch = otherConfig(out, config);
   if (mismatch) return E.left(mismatch);
-  if (readVerified(configFile(out)) === undefined) writeVerified(configFile(out), jsonText(config));
+  // config.json: the resolved config, and apart from it the preset and overrides it came from
+  if (readVerified(configFile(out)) === undefined) writeVerified(configFile(out), jsonText({ source: o.source ?? { preset, overrides: [] }, config }));
   removeTemporaries(out); // safe: we hold the lock
 
   const t0 = performance.now();
@@ -169,7 +175,7 @@ async function runLocked(o: StudyOptions, jobs: number): Promise<E.Either<UsageE
   }
   const reasons = new Map<string, string>();
   const failedIds = await schedule(units, finished, jobs, async (u) => {
-    const error = await runInWorker(out, config, o.backend, u, bar);
+    const error = await runInWorker(out, config, o.source, o.backend, u, bar);
     if (!error) {
       bar.finish(u.id, 'done');
       return true;

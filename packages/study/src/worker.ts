@@ -1,4 +1,5 @@
 /** Worker-thread entry: selects the backend, runs one unit, posts progress and the outcome. */
+import type { ConfigSource } from '@optimpact/core';
 import { unitDir } from '@optimpact/records';
 import type { BackendName } from '@optimpact/transformer';
 import { setBackend } from '@optimpact/transformer';
@@ -10,6 +11,7 @@ import { runUnit } from './run-unit.js';
 interface Input {
   readonly out: string;
   readonly config: StudyConfig;
+  readonly source?: ConfigSource;
   readonly backend: BackendName | null;
   readonly unit: Unit;
 }
@@ -18,7 +20,7 @@ const input = workerData as Input;
 const port = parentPort!;
 try {
   const backend = await setBackend(input.backend ?? undefined);
-  await runUnit({ dir: (id) => unitDir(input.out, id), config: input.config, backend, onProgress: (p) => port.postMessage({ type: 'progress', ...p }) }, input.unit);
+  await runUnit({ dir: (id) => unitDir(input.out, id), config: input.config, ...(input.source ? { source: input.source } : {}), backend, onProgress: (p) => port.postMessage({ type: 'progress', ...p }) }, input.unit);
   port.postMessage({ type: 'done' });
 } catch (e) {
   port.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? (e.stack ?? '') : '' });

@@ -37,7 +37,7 @@ export const study = command({
     if (o.preset !== undefined && o.config !== undefined) return E.left(usageError(`--preset ${o.preset} and --config ${o.config}: give one of them`));
     const resolved = resolveConfig(o);
     if (E.isLeft(resolved)) return resolved;
-    const { config, preset } = resolved.right;
+    const { config, preset, source } = resolved.right;
     const m = o.shard === undefined ? undefined : /^(\d{1,6})\/(\d{1,6})$/.exec(o.shard);
     const shard = m ? { index: Number(m[1]), count: Number(m[2]) } : undefined;
     if (o.shard !== undefined && (!shard || shard.index < 1 || shard.index > shard.count)) return E.left(usageError(`--shard: expected i/n with 1 ≤ i ≤ n, got "${o.shard}"`));
@@ -45,7 +45,7 @@ export const study = command({
     if (shard && shard.count > chains) return E.left(usageError(`--shard: "${o.shard}" splits ${chains} size × seed chain(s) into ${shard.count} shards; use n ≤ ${chains}`));
     const out = writablePath('--out', o.out ?? join('runs', preset), 'dir');
     if (E.isLeft(out)) return out;
-    const r = await runStudy({ config, preset, out: out.right, ...(o.backend ? { backend: o.backend } : {}), ...(o.jobs ? { jobs: o.jobs } : {}), ...(shard ? { shard } : {}) });
+    const r = await runStudy({ config, preset, source, out: out.right, ...(o.backend ? { backend: o.backend } : {}), ...(o.jobs ? { jobs: o.jobs } : {}), ...(shard ? { shard } : {}) });
     if (E.isLeft(r)) return r;
     const { records, failed, summary, report, writeError } = r.right;
     process.stdout.write(`\n${summaryTable(records)}\n`);

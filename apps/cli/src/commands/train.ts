@@ -49,7 +49,7 @@ async function runAlone(unit: Unit, dirs: Record<string, string>, o: { preset?: 
   process.stderr.write(`backend: ${backend}\n`);
   const dir = (id: string): string => dirs[id] ?? out.right;
   const bar = progress(1);
-  await runUnit({ dir, config, backend, onProgress: (p) => bar.update(p) }, unit);
+  await runUnit({ dir, config, source: resolved.right.source, backend, onProgress: (p) => bar.update(p) }, unit);
   bar.finish(unit.id, 'done');
   bar.stop();
   process.stdout.write(`${out.right}\n`);

@@ -84,9 +84,9 @@ const denseTrainable = tf.customGrad((...args) => {
   return {
     value: tf.add(tf.matMul(x, w), b),
     gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [
-      tf.matMul(dy as tf.Tensor2D, tf.transpose(ws as tf.Tensor2D)),
-      tf.matMul(tf.transpose(xs as tf.Tensor2D), dy as tf.Tensor2D),
-      tf.reshape(tf.matMul(tf.ones([1, dy.shape[0]!]), dy as tf.Tensor2D), b.shape), // column sums as a plain matMul
+      tf.matMul(dy, tf.transpose(ws as tf.Tensor2D)),
+      tf.matMul(tf.transpose(xs as tf.Tensor2D), dy),
+      tf.reshape(tf.matMul(tf.ones([1, dy.shape[0]]), dy as tf.Tensor2D), b.shape), // column sums as a plain matMul
     ],
   };
 });
@@ -94,7 +94,7 @@ const denseTrainable = tf.customGrad((...args) => {
 const denseConstant = (w: tf.Tensor, b: tf.Tensor) =>
   tf.customGrad((...args) => {
     const [x] = tensors(args) as [tf.Tensor2D];
-    return { value: tf.add(tf.matMul(x, w as tf.Tensor2D), b), gradFunc: (dy: tf.Tensor) => tf.matMul(dy as tf.Tensor2D, tf.transpose(w as tf.Tensor2D)) };
+    return { value: tf.add(tf.matMul(x, w as tf.Tensor2D), b), gradFunc: (dy: tf.Tensor) => tf.matMul(dy, tf.transpose(w as tf.Tensor2D)) };
   });
 
 /** LayerNorm over the last axis: `(x − mean) / √(var + ε) · g + b`, biased variance, ε = `LAYER_NORM_EPS`. */

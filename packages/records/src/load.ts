@@ -3,7 +3,7 @@
  * `@optimpact/core`'s codecs. Several directories (shards of one study) merge into the same data as one
  * directory holding all their files: records are keyed by id and sorted, identical duplicates collapse.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BaselineRecord, FailedRecord, FinetuneRecord, PretrainRecord, StudySummary } from '@optimpact/core';
 import * as E from 'fp-ts/lib/Either.js';
@@ -149,7 +149,7 @@ export type AnyRecord = PretrainRecord | FinetuneRecord | BaselineRecord | Faile
 
 /** Decodes one run record with the codec its `kind` names. */
 function decodeRecord(file: string, json: unknown): E.Either<RecordsError, AnyRecord> {
-  const kind = typeof json === 'object' && json !== null && 'kind' in json ? (json as { kind: unknown }).kind : undefined;
+  const kind = typeof json === 'object' && json !== null && 'kind' in json ? json.kind : undefined;
   const codec =
     kind === 'pretrain'
       ? PretrainRecord

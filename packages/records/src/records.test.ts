@@ -102,7 +102,7 @@ describe('the lock of an output directory', () => {
 
   test('a lock left by a process that is gone is taken over, and says whose it was', () => {
     const dir = tmp();
-    const gone = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
+    const gone = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid;
     writeFileSync(lockFile(dir), JSON.stringify({ pid: gone, host: hostname(), started: '2026-01-01T00:00:00.000Z' }));
     const r = acquireLock(dir);
     expect(r.held).toBe(true);

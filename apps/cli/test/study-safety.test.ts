@@ -54,7 +54,7 @@ describe('a study on one --out', () => {
   }, 1_200_000);
 
   it('(3) takes over the stale lock of a killed run, and (7) cleans top-level temporaries', () => {
-    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
     writeFileSync(join(out, '.lock'), JSON.stringify({ pid: gone, host: hostname(), started: '2026-01-01T00:00:00.000Z' }));
     writeFileSync(join(out, 'summary.json.tmp-1-deadbeef'), 'half');
     const r = study(out);

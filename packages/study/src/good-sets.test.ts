@@ -19,10 +19,10 @@ describe('good-set variants', () => {
   });
 
   it('six-without-3: the original\'s 85:15 example (2 succeeds, 3 fails, f = 6/8) gives Op_pred ≈ 0.03 and Op ≈ 1.66 nats', () => {
-    const six = GOOD_SET_VARIANTS['six-without-3'].find((g) => g.length === 6)!;
+    const six: readonly number[] = GOOD_SET_VARIANTS['six-without-3'].find((g) => g.length === 6)!;
     expect([six.includes(2), six.includes(3)]).toEqual([true, false]);
     // and the original's other clues: n_good = 6 nearly disjoint from n_good = 2, which lies inside n_good = 4
-    const [two, four] = GOOD_SET_VARIANTS['six-without-3'];
+    const [two, four]: readonly (readonly number[])[] = GOOD_SET_VARIANTS['six-without-3'];
     expect(six.filter((v) => two.includes(v))).toHaveLength(1);
     expect(two.every((v) => four.includes(v))).toBe(true);
     const f = six.length / specEnv.outcomes.length;

@@ -17,4 +17,7 @@ export default {
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   // end-to-end tests (`*.e2e.test.ts`: whole commands, minutes) run apart, as the `test:e2e` task
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '\\.e2e\\.test\\.ts$'],
+  // Tests check results, not speed; CI runs several packages' suites at once on two cores, where jest's 5 s
+  // default has timed out model tests that take ~1 s alone.
+  testTimeout: 120_000,
 };

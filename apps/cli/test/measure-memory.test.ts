@@ -24,8 +24,9 @@ function peakKB(contexts: number): number {
 describe('measure in bounded memory', () => {
   it('peaks at about the same memory for 200,000 and 2,000,000 contexts per repeat', () => {
     const small = peakKB(200_000), large = peakKB(2_000_000);
-    // The old pool would add 0.31 KB × 1,800,000 ≈ 550 MB; allow 50 MB of noise.
-    expect(large - small).toBeLessThan(50_000);
+    // The old pool would add 0.31 KB × 1,800,000 ≈ 550 MB; the garbage collector's heap sizing alone has
+    // moved the difference by up to ~70 MB between runs, so allow 200 MB.
+    expect(large - small).toBeLessThan(200_000);
     expect(large).toBeLessThan(500_000);
   }, 600_000);
 });

@@ -28,19 +28,4 @@ export default defineConfig(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
-  {
-    // Being rewritten in parallel (the reference transformer, the kernels): errors once those changes land.
-    files: [
-      'packages/differential/src/**',
-      'packages/transformer/src/internal/kernels.ts',
-      'packages/transformer/src/bench/**',
-      'packages/transformer/src/model.ts',
-      'packages/transformer/src/model.test.ts',
-    ],
-    rules: {
-      '@typescript-eslint/no-unnecessary-type-assertion': 'warn',
-      '@typescript-eslint/restrict-template-expressions': 'warn',
-      '@typescript-eslint/no-unused-vars': 'warn',
-    },
-  },
 );

@@ -36,8 +36,8 @@ function linear(p0: Float64Array, B: Matrix, C: Matrix, K: Matrix): SiteFunction
     sites,
     run(copies, hook) {
       const p = hook('p', tiled(p0, copies));
-      const a = hook('a', tf.matMul(p as tf.Tensor2D, transposed(K)));
-      hook('f', tf.add(tf.matMul(p as tf.Tensor2D, transposed(B)), tf.matMul(a as tf.Tensor2D, transposed(C))));
+      const a = hook('a', tf.matMul(p, transposed(K)));
+      hook('f', tf.add(tf.matMul(p, transposed(B)), tf.matMul(a, transposed(C))));
     },
   };
 }
@@ -93,7 +93,7 @@ describe('Jacobians of a linear network F = B P + C A, A = K P', () => {
       run(copies, hook) {
         const p = hook('p', tf.reshape(tiled(p0, copies), [copies, T, d]));
         hook('a', tf.mul(p, 2));
-        hook('f', tf.matMul(tf.reshape(p, [copies, T * d]) as tf.Tensor2D, transposed(W)));
+        hook('f', tf.matMul(tf.reshape<tf.Rank.R2>(p, [copies, T * d]), transposed(W)));
       },
     };
     for (const [position, t] of [['last', T - 1], [0, 0], [1, 1]] as const) {
@@ -123,17 +123,17 @@ describe('a middle site with no effect (C = 0 ⇒ J = B ⇒ Op_diff = Imp_diff =
       ],
       run(copies, hook) {
         const p = hook('p', tiled(p0, copies));
-        const a = hook('a', tf.tanh(tf.matMul(p as tf.Tensor2D, transposed(K)))); // |a| < 1
+        const a = hook('a', tf.tanh(tf.matMul(p, transposed(K)))); // |a| < 1
         const off = tf.relu(tf.sub(a, 5)); // always 0, derivative 0
-        hook('f', tf.add(tf.matMul(p as tf.Tensor2D, transposed(B)), tf.matMul(off as tf.Tensor2D, transposed(C))));
+        hook('f', tf.add(tf.matMul(p, transposed(B)), tf.matMul(off, transposed(C))));
       },
     };
     const unused: SiteFunction = {
       sites: dead.sites,
       run(copies, hook) {
         const p = hook('p', tiled(p0, copies));
-        hook('a', tf.tanh(tf.matMul(p as tf.Tensor2D, transposed(K))));
-        hook('f', tf.matMul(p as tf.Tensor2D, transposed(B)));
+        hook('a', tf.tanh(tf.matMul(p, transposed(K))));
+        hook('f', tf.matMul(p, transposed(B)));
       },
     };
     for (const fn of [dead, unused]) {
@@ -166,12 +166,12 @@ describe('Jacobians agree with finite differences on a nonlinear network', () =>
     /** The network with optional overrides of p and a (for finite differences). */
     const run = (copies: number, hook: (name: string, v: tf.Tensor) => tf.Tensor): void => {
       const p = hook('p', tf.reshape(tiled(p0, copies), [copies, T, d]));
-      const rows = tf.reshape(ln(p), [copies * T, d]) as tf.Tensor2D;
-      const mix = tf.softmax(tf.matMul(tf.reshape(p, [copies, T, d]) as tf.Tensor3D, tf.reshape(p, [copies, T, d]) as tf.Tensor3D, false, true));
+      const rows = tf.reshape<tf.Rank.R2>(ln(p), [copies * T, d]);
+      const mix = tf.softmax(tf.matMul(tf.reshape<tf.Rank.R3>(p, [copies, T, d]), tf.reshape<tf.Rank.R3>(p, [copies, T, d]), false, true));
       const a = hook('a', tf.reshape(tf.tanh(tf.matMul(rows, transposed(W1))), [copies, T, d]));
-      const mixed = tf.matMul(mix, tf.add(p, a) as tf.Tensor3D); // [c, T, d]
-      const y = tf.relu(tf.add(tf.matMul(tf.reshape(mixed, [copies * T, d]) as tf.Tensor2D, transposed(W2)), 0.1));
-      hook('f', tf.matMul(tf.reshape(tf.add(y, tf.reshape(p, [copies * T, d])), [copies, T * d]) as tf.Tensor2D, transposed(Wf)));
+      const mixed = tf.matMul(mix, tf.add<tf.Tensor3D>(p, a)); // [c, T, d]
+      const y = tf.relu(tf.add(tf.matMul(tf.reshape<tf.Rank.R2>(mixed, [copies * T, d]), transposed(W2)), 0.1));
+      hook('f', tf.matMul(tf.reshape<tf.Rank.R2>(tf.add(y, tf.reshape(p, [copies * T, d])), [copies, T * d]), transposed(Wf)));
     };
     const fn: SiteFunction = { sites, run };
     const j = right(jacobians(fn, trio, { factors: true }));

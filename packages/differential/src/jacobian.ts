@@ -135,7 +135,7 @@ const stopGradientOp = tf.customGrad((...inputs) => {
 /** The selected entries of a site's value: `[copies, size]`. */
 function select(r: ResolvedRef, value: tf.Tensor): tf.Tensor2D {
   const copies = value.shape[0] ?? 1;
-  const flat = tf.reshape(value, [copies, r.total]) as tf.Tensor2D;
+  const flat = tf.reshape<tf.Rank.R2>(value, [copies, r.total]);
   return r.size === r.total ? flat : tf.slice(flat, [0, r.start], [copies, r.size]);
 }
 
@@ -204,7 +204,7 @@ function gradRows(
       });
       if (got.y === undefined) throw new Error(`site function never reached site "${out.site.name}"`);
       // + 0·Σx keeps x on the tape when Y does not depend on it (then every row is 0, not an error)
-      return tf.add(tf.sum(tf.mul(got.y, picker)), tf.mul(tf.sum(x), 0)) as tf.Scalar;
+      return tf.add<tf.Scalar>(tf.sum(tf.mul(got.y, picker)), tf.mul(tf.sum(x), 0));
     })(tf.tensor2d(tiled, [r, m]));
     return g.dataSync() as Float32Array;
   });

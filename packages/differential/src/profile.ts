@@ -20,7 +20,6 @@
 import type { Environment, Estimate, Windows } from '@optimpact/core';
 import { estimate, windowOf } from '@optimpact/core';
 import * as E from 'fp-ts/lib/Either.js';
-import type { DifferentialOptions } from '@optimpact/impact-theory';
 import { chainResidual, jacobiansShared, resolveTrio } from './jacobian.js';
 import { contextMeasures, summarize, type ContextMeasures, type DifferentialSummary } from './measures.js';
 import { differentiableTransformer, type ModelParams } from './transformer.js';

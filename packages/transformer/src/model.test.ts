@@ -17,7 +17,7 @@ function randomWindows(n: number, length: number, seed: number): Windows {
 
 /** Mean cross-entropy of the reference transformer's logits against `targets`, nats. */
 function referenceLoss(c: TransformerConfig, w: ReferenceWeights, windows: Windows, targets: Int32Array): tf.Scalar {
-  return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(targets, 'int32'), c.vocabSize), referenceLogits(c, w, windows)) as tf.Scalar;
+  return tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(tf.oneHot(tf.tensor1d(targets, 'int32'), c.vocabSize), referenceLogits(c, w, windows));
 }
 
 beforeAll(async () => {

@@ -120,10 +120,10 @@ interface Tensors {
 
 /** Elementwise ops typed by their first operand (broadcasting the second). */
 function mul<R extends tf.Tensor>(a: R, b: tf.Tensor | number): R {
-  return tf.mul(a, b) as R;
+  return tf.mul<R>(a, b);
 }
 function add<R extends tf.Tensor>(a: R, b: tf.Tensor | number): R {
-  return tf.add(a, b) as R;
+  return tf.add<R>(a, b);
 }
 
 /** a·w (+ bias, then ReLU if asked): one GEMM kernel. */
@@ -345,8 +345,8 @@ export class Transformer implements TrainableModel {
     const w = t.blocks[L - 1]!;
     const lastRows = tf.range(T - 1, N, T, 'int32');
     const { y: h, cache: ln1 } = layerNorm(x, w.ln1g, w.ln1b);
-    const hl = tf.gather(h, lastRows) as tf.Tensor2D; // [B, d]
-    let xl = tf.gather(x, lastRows) as tf.Tensor2D; // [B, d]
+    const hl = tf.gather<tf.Tensor2D>(h, lastRows); // [B, d]
+    let xl = tf.gather<tf.Tensor2D>(x, lastRows); // [B, d]
     const ql = mm(hl, w.wq, w.bq); // [B, d]
     const { o, saved: att } = attention(ql, mm(h, w.wk, w.bk), mm(h, w.wv, w.bv), B, T, H, 1); // [B, d]
     let a = mm(o, w.wo, w.bo);

@@ -116,7 +116,11 @@ function torchRun(env: NodeJS.ProcessEnv, size: string): TorchRun {
 
 // ---------------------------------------------------------------------------------------------------
 
-function machine(): Record<string, unknown> {
+interface Machine {
+  cpu: string | null; simdFlags: string[]; cores: number; node: string; v8: string; relaxedSimd: boolean;
+}
+
+function machine(): Machine {
   const info = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
   const field = (name: string): string | null => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1] ?? null;
   const flags = (field('flags') ?? field('Features') ?? '').split(' ').filter((f) => /^(sse|ssse|avx|fma|f16c|amx|asimd|sve|neon)/.test(f));
@@ -137,7 +141,7 @@ async function main(): Promise<void> {
   const variants: KernelVariant[] = relaxedSimdSupported() ? ['simd', 'fma'] : ['simd'];
   const m = machine();
   const loadStart = loadavg();
-  console.log(`optimpact transformer bench: backend ${backend}, kernels ${variants.join(' and ')}, Node ${process.version}, ${m.cpu} (${(m.simdFlags as string[]).join(' ')})`);
+  console.log(`optimpact transformer bench: backend ${backend}, kernels ${variants.join(' and ')}, Node ${process.version}, ${m.cpu ?? 'unknown CPU'} (${m.simdFlags.join(' ')})`);
   console.log(`batch 256 × 20 tokens, ~${SECONDS} s per measurement, ${ROUNDS} alternating rounds; load average at start ${loadStart.map((x) => x.toFixed(1)).join(' ')} on ${m.cores} cores`);
   const peer = torchPeer();
   if ('why' in peer) console.log(`PyTorch peer: none, so no ratios: ${peer.why}`);

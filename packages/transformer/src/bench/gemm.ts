@@ -42,8 +42,8 @@ export function gemmBench(variants: readonly KernelVariant[], ms = 300): GemmRes
   shapes.push(['a·w (w in L1)', 1024, 64, 64]);
   for (const [op, m, k, n] of shapes) {
     const tn = op === 'aᵀ·b';
-    const a = tf.randomNormal(tn ? [k, m] : [m, k]) as tf.Tensor2D, w = tf.randomNormal([k, n]) as tf.Tensor2D;
-    const b = tf.randomNormal([n]) as tf.Tensor1D;
+    const a = tf.randomNormal<tf.Rank.R2>(tn ? [k, m] : [m, k]), w = tf.randomNormal<tf.Rank.R2>([k, n]);
+    const b = tf.randomNormal<tf.Rank.R1>([n]);
     const f = (): tf.Tensor => (tn ? matMulTN(a, w) : matMulNN(a, w, op === 'a·w + b' ? b : null));
     const gmac = (m * k * n) / 1e6;
     setFusedKernels(false);

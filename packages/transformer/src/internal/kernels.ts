@@ -122,7 +122,7 @@ function kernels(): State | null {
   if (state !== null && state.backend === backend && state.scratch !== 0) backend.wasm._free(state.scratch);
   const module = new WebAssembly.Module(bytes(v));
   const inst = new WebAssembly.Instance(module, { env: { memory } });
-  const ex = inst.exports as unknown as {
+  const ex = inst.exports as {
     attn_fwd: Kernels['fwd']; attn_bwd: Kernels['bwd']; colsum: Kernels['colsum']; matmul_tn: Kernels['matmulTN']; matmul_nn: Kernels['matmulNN'];
     layernorm_fwd: Kernels['lnFwd']; layernorm_bwd: Kernels['lnBwd']; dropout_mask: Kernels['dropout'];
   };
@@ -214,7 +214,7 @@ export function attentionBack(a: AttentionSaved, dO: tf.Tensor2D): { dq: tf.Tens
   const dOh = toHeads(dO, B, qRows, H);
   const dP = tf.matMul(dOh, vh, false, true);
   const dvh = tf.matMul(P, dOh, true, false);
-  const dS = tf.mul(P, tf.sub(dP, tf.sum(tf.mul(dP, P), -1, true))) as tf.Tensor3D;
+  const dS = tf.mul<tf.Tensor3D>(P, tf.sub(dP, tf.sum(tf.mul(dP, P), -1, true)));
   const dqh = tf.matMul(dS, kh);
   const dkh = tf.matMul(dS, qh, true, false);
   return { dq: fromHeads(dqh, B, H), dk: fromHeads(dkh, B, H), dv: fromHeads(dvh, B, H) };
@@ -238,8 +238,8 @@ export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): { y: 
   const mu = tf.mean(x, -1, true);
   const xc = tf.sub(x, mu);
   const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), LAYER_NORM_EPS)) as tf.Tensor2D;
-  const xhat = tf.mul(xc, rstd) as tf.Tensor2D;
-  return { y: tf.add(tf.mul(xhat, g), b) as tf.Tensor2D, cache: { xhat, rstd } };
+  const xhat = tf.mul<tf.Tensor2D>(xc, rstd);
+  return { y: tf.add<tf.Tensor2D>(tf.mul(xhat, g), b), cache: { xhat, rstd } };
 }
 
 /** Hand-written LayerNorm backward: dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = dy·γ. */
@@ -251,12 +251,12 @@ export function layerNormBack(dy: tf.Tensor2D, g: tf.Tensor1D, c: LnCache): { dx
     s.kernels.lnBwd(ptr(s, dy), ptr(s, g), ptr(s, c.xhat), ptr(s, c.rstd), ptr(s, dx), ptr(s, dg), ptr(s, db), R, C);
     return { dx, dg, db };
   }
-  const dg = sumRows(tf.mul(dy, c.xhat) as tf.Tensor2D);
+  const dg = sumRows(tf.mul<tf.Tensor2D>(dy, c.xhat));
   const db = sumRows(dy);
-  const dxhat = tf.mul(dy, g) as tf.Tensor2D;
+  const dxhat = tf.mul<tf.Tensor2D>(dy, g);
   const m1 = tf.mean(dxhat, -1, true);
   const m2 = tf.mean(tf.mul(dxhat, c.xhat), -1, true);
-  const dx = tf.mul(tf.sub(tf.sub(dxhat, m1), tf.mul(c.xhat, m2)), c.rstd) as tf.Tensor2D;
+  const dx = tf.mul<tf.Tensor2D>(tf.sub(tf.sub(dxhat, m1), tf.mul(c.xhat, m2)), c.rstd);
   return { dx, dg, db };
 }
 
@@ -269,7 +269,7 @@ export function sumRows(x: tf.Tensor2D): tf.Tensor2D {
     s.kernels.colsum(ptr(s, x), ptr(s, out), R, C);
     return out;
   }
-  return tf.matMul(tf.ones([1, R]), x) as tf.Tensor2D;
+  return tf.matMul<tf.Tensor2D>(tf.ones([1, R]), x);
 }
 
 /** aᵀ·b for a [R, M] and b [R, N] (weight gradients); off wasm a transposed TF.js matMul. */
@@ -282,7 +282,7 @@ export function matMulTN(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
     s.kernels.matmulTN(ptr(s, a), ptr(s, b), ptr(s, out), R, M, N, scratch(s, 64 * 8));
     return out;
   }
-  return tf.matMul(a, b, true, false) as tf.Tensor2D;
+  return tf.matMul<tf.Tensor2D>(a, b, true, false);
 }
 
 /** a·w (+ bias) (then ReLU) for a [M, K], w [K, N]; off wasm TF.js's fused matMul. */

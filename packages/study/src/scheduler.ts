@@ -21,7 +21,8 @@ export function runInWorker(out: string, config: StudyConfig, source: ConfigSour
         done(m.type === 'done' ? undefined : { message: m.message, stack: m.stack });
       }
     });
-    w.on('error', (e) => { reported = true; done({ message: e.message, stack: e.stack ?? '' }); });
+    // A worker may throw any value, not only an Error.
+    w.on('error', (e: unknown) => { reported = true; done(e instanceof Error ? { message: e.message, stack: e.stack ?? '' } : { message: String(e), stack: '' }); });
     w.on('exit', (code) => { if (!reported) done({ message: `worker exited with code ${code}`, stack: '' }); });
   });
 }

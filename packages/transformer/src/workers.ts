@@ -47,7 +47,8 @@ export async function runInWorkers<R = unknown>(tasks: readonly WorkerTask[], op
           resolve();
         } else reject(new Error(`worker task ${i} (${tasks[i]!.fn}) failed: ${m.error}`));
       });
-      w.once('error', (e) => reject(e));
+      // A worker may throw any value, not only an Error.
+      w.once('error', (e: unknown) => reject(e instanceof Error ? e : new Error(`worker task ${i} threw ${String(e)}`)));
       w.once('exit', (code) => {
         if (!done) reject(new Error(`worker task ${i} exited with code ${code} before reporting`));
       });

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // The numbers of docs/results-explore.md from a study's records: `node scripts/explore-table.mjs OUT_DIR…`
 // (OUT_DIR as given to `optimpact study --out`). Every ± is one standard error over the models it names.
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { loadStudies } from './study-records.mjs';
 
 const fmt = (x) => (x === null || !Number.isFinite(x) ? '—' : x.toFixed(3));
 function est(xs) {
@@ -14,13 +13,7 @@ function est(xs) {
   return `${fmt(m)} ± ${fmt(sd / Math.sqrt(v.length))}`;
 }
 
-for (const out of process.argv.slice(2)) {
-  const dir = join(out, 'runs');
-  const records = readdirSync(dir).flatMap((id) => {
-    const f = join(dir, id, 'run.json');
-    return existsSync(f) ? [JSON.parse(readFileSync(f, 'utf8'))] : [];
-  }).filter((r) => r.status === 'success');
-  const pre = records.filter((r) => r.kind === 'pretrain'), fin = records.filter((r) => r.kind === 'finetune');
+for (const { out, pretrain: pre, finetune: fin } of await loadStudies('node scripts/explore-table.mjs OUT_DIR…', process.argv.slice(2))) {
   const sizes = [...new Set(pre.map((r) => r.size))];
   console.log(`# ${out}: ${pre.length} pretrained, ${fin.length} fine-tuned models`);
 

@@ -1,0 +1,35 @@
+// The records of each study directory given to a docs-table script, read through @optimpact/records by the
+// study's one validity rule: every run.json whole (its .sha256 present and matching), decoded, its model
+// matching the checksum in it. Anything else is refused with one line naming the file (exit 1); no
+// directory given is a usage error (exit 2).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** `{ out, pretrain, finetune, baselines }` per directory, successful records only, sorted by id. */
+export async function loadStudies(usage, dirs) {
+  if (dirs.length === 0) {
+    console.error(`usage: ${usage}`);
+    process.exit(2);
+  }
+  // Built first (turbo, cached), as `pnpm optimpact` does, so that the reader is the current one.
+  const turbo = fileURLToPath(new URL('../node_modules/.bin/turbo', import.meta.url));
+  const build = spawnSync(turbo, ['run', 'build', '--filter=@optimpact/records...', '--output-logs=errors-only'], { encoding: 'utf8', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } });
+  if (build.status !== 0) {
+    console.error(`${build.stdout ?? ''}${build.stderr ?? ''}${build.error ? String(build.error) : ''}\nbuild failed`);
+    process.exit(1);
+  }
+  const { loadRecords, formatRecordsError } = await import('../packages/records/dist/index.js');
+  return dirs.map((out) => {
+    const r = loadRecords([out]);
+    if (r._tag === 'Left') fail(formatRecordsError(r.left));
+    // A record without its checksum is unfinished for the study; a table without it would be silently short.
+    if (r.right.unfinished.length > 0) fail(`${r.right.unfinished[0]} has no .sha256 (its write did not finish): finish or rerun the study first`);
+    const ok = (x) => x.status === 'success';
+    return { out, pretrain: r.right.pretrain.filter(ok), finetune: r.right.finetune.filter(ok), baselines: r.right.baselines.filter(ok) };
+  });
+}
+
+function fail(line) {
+  console.error(line);
+  process.exit(1);
+}

@@ -331,6 +331,8 @@ export const StudySummary = t.intersection([
   t.partial({
     /** Objective identification by MEG (the task with the largest MEG), per RL rule, when the study ran the peer measures. */
     objectiveIdentificationByMeg: t.record(t.string, Identification),
+    /** The good set G of each task, keyed by n_good ("2", "4", "6"), as the records name them (recorded since good sets became configurable). */
+    goodSets: t.record(t.string, t.array(t.number)),
   }),
 ]);
 export type StudySummary = t.TypeOf<typeof StudySummary>;

@@ -5,7 +5,7 @@
  * and every string from the records is escaped.
  */
 import type { EstimateJson, StudySummary } from '@optimpact/core';
-import { dataBlock, escapeHtml, FIGURES, formatNumber, identifyModels, orderRules, PEER_FIGURES } from '@optimpact/viz';
+import { dataBlock, escapeHtml, FIGURES, formatNumber, goodSetOf, identifyModels, orderRules, PEER_FIGURES, taskLabel } from '@optimpact/viz';
 import type { Cell, Column, DataTable } from '@optimpact/viz';
 import type { AnyRecord, StudyData } from '@optimpact/records';
 import { figureRows } from './rows.js';
@@ -72,6 +72,8 @@ function overview(data: StudyData, all: readonly AnyRecord[], rows: FigureRows):
   const field = (f: (x: StudySummary) => string): string => (s.length === 0 ? '—' : [...new Set(s.map(f))].join(', '));
   const elapsed = s.reduce((a, x) => a + x.elapsedSeconds, 0);
   const gen = data.baselines.find((b) => b.name === 'generator' && b.status === 'success');
+  // every task the models were scored on, named with the good set its records give
+  const scored = [...new Set(rows.models.flatMap((m) => m.scores.map((x) => x.nGood)))].sort((a, b) => a - b).filter((k) => goodSetOf(rows.models, k) !== undefined);
   const items: [string, string][] = [
     ['preset', field((x) => x.preset)],
     ['environment', field((x) => x.environment)],
@@ -80,6 +82,7 @@ function overview(data: StudyData, all: readonly AnyRecord[], rows: FigureRows):
     ['sizes', sizes.map(([size, p]) => `${size} (${p} parameters)`).join(', ') || '—'],
     ['seeds (pretrained models)', seeds.join(', ') || '—'],
     ['tasks (n_good)', tasks.join(', ') || '—'],
+    ['good sets G (outcomes counted as success)', scored.map((k) => taskLabel(rows.models, k)).join('; ') || 'not recorded (records written before good sets were)'],
     ['RL rules', rules.join(', ') || '—'],
     ['runs', `${all.length} records: ${data.pretrain.length} pretraining, ${data.finetune.length} fine-tuning, ${data.baselines.length} baselines, ${data.failed.length} failed units${failed.length ? `; ${failed.length} not successful (listed under Runs, left out of the figures)` : ''}`],
     ["generator's self-optimization", gen ? `Op ${pm(gen.measurement.op)} nats, Imp ${pm(gen.measurement.imp)} nats` : 'not measured'],

@@ -22,7 +22,7 @@ export interface FigureRows {
 const est = (e: EstimateJson): Est => ({ mean: e.mean, se: e.se });
 
 function scoreRow(s: TaskScoresJson): TaskScoreRow {
-  return { nGood: s.nGood, chance: s.chance, bestConstant: s.bestConstant, s: est(s.s), sPrime: est(s.sPrime), opPred: est(s.opPred), impMin: est(s.impMin) };
+  return { nGood: s.nGood, ...(s.good ? { good: s.good } : {}), chance: s.chance, bestConstant: s.bestConstant, s: est(s.s), sPrime: est(s.sPrime), opPred: est(s.opPred), impMin: est(s.impMin) };
 }
 
 /** The peer measures' row of a model. */

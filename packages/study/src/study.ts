@@ -127,7 +127,7 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | R
   }
   try {
     if (lock.replaced) process.stderr.write(`taking over ${lockFile(out)}: its holder (${describeHolder(lock.replaced)}) is gone\n`);
-    return await runLocked(o, jobs);
+    return await runLocked(o, jobs, Object.fromEntries(env.right.tasks.map((task) => [task.nGood, [...task.good]])));
   } catch (e) {
     if (e instanceof WriteError) return E.left(runError(e.message));
     throw e;
@@ -147,13 +147,13 @@ function otherConfig(out: string, config: StudyConfig): UsageError | undefined {
     : undefined;
 }
 
-async function runLocked(o: StudyOptions, jobs: number): Promise<E.Either<UsageError | RunError, StudyOutcome>> {
+async function runLocked(o: StudyOptions, jobs: number, goodSets: Record<number, number[]>): Promise<E.Either<UsageError | RunError, StudyOutcome>> {
   const { config, preset, out } = o;
   // The output directory belongs to one config: resuming with another would mix incomparable runs.
   const mismatch = otherConfig(out, config);
   if (mismatch) return E.left(mismatch);
-  // config.json: the resolved config, and apart from it the preset and overrides it came from
-  if (readVerified(configFile(out)) === undefined) writeVerified(configFile(out), jsonText({ source: o.source ?? { preset, overrides: [] }, config }));
+  // config.json: the config, and apart from it the preset and overrides it came from and the good sets it resolved to
+  if (readVerified(configFile(out)) === undefined) writeVerified(configFile(out), jsonText({ source: o.source ?? { preset, overrides: [] }, config, goodSets }));
   removeTemporaries(out); // safe: we hold the lock
 
   const t0 = performance.now();

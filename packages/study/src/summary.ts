@@ -60,6 +60,9 @@ export function summarize(records: readonly RunRecord[], meta: { preset: string;
     const ident = identificationByMeg(withPeers.filter((r) => r.rule === rule));
     return [rule, { rule, accuracy: ident.accuracy, confusion: ident.confusion }];
   }));
+  // the resolved good set of every task, as the measurements name them (one study: the same in every record)
+  const measured = [...(generator ? [generator.measurement] : []), ...finetunes.map((r) => r.measurement)];
+  const goodSets = Object.fromEntries(measured.flatMap((m) => m.tasks.flatMap((t) => (t.good ? [[String(t.nGood), [...t.good]] as [string, number[]]] : []))));
   return {
     formatVersion: FORMAT_VERSION,
     preset: meta.preset,
@@ -70,6 +73,7 @@ export function summarize(records: readonly RunRecord[], meta: { preset: string;
     objectiveIdentification: byRule[meta.rules[0] ?? ''] ?? { rule: meta.rules[0] ?? 'none', accuracy: 0, confusion: {} },
     objectiveIdentificationByRule: byRule,
     ...(withPeers.length > 0 ? { objectiveIdentificationByMeg: byMeg } : {}),
+    ...(Object.keys(goodSets).length > 0 ? { goodSets } : {}),
     models: finetunes.map((r) => ({
       id: r.id,
       size: r.size,

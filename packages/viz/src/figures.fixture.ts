@@ -18,9 +18,12 @@ const r6 = (x: number): number => Number(x.toFixed(6));
 
 /**
  * The fixture rows, the same on every call: by default the sequence environment's tasks (n_good 2, 4, 6
- * of 8 outcomes); `tasks` and `outcomes` give another environment's (the additive one: 1, 2, 3 of 6).
+ * of 8 outcomes, its nested good sets recorded); `tasks` and `outcomes` give another environment's (the
+ * additive one: 1, 2, 3 of 6), `good` the good sets recorded (none: records from before they were).
  */
-export function fixtureRows(env: { tasks: readonly number[]; outcomes: number } = { tasks: [2, 4, 6], outcomes: 8 }): { pretrain: PretrainRow[]; models: ModelRow[]; generator: BaselineRow; curves: CurveRow[] } {
+export function fixtureRows(
+  env: { tasks: readonly number[]; outcomes: number; good?: Readonly<Record<number, readonly number[]>> } = { tasks: [2, 4, 6], outcomes: 8, good: { 2: [0, 1], 4: [0, 1, 2, 3], 6: [0, 1, 2, 3, 4, 5] } },
+): { pretrain: PretrainRow[]; models: ModelRow[]; generator: BaselineRow; curves: CurveRow[] } {
   const { tasks, outcomes } = env;
   const best = new Map([[2, 0.26], [4, 0.52], [6, 0.77]]);
   const rnd = lcg(42);
@@ -53,7 +56,7 @@ export function fixtureRows(env: { tasks: readonly number[]; outcomes: number } 
             const f = k / outcomes;
             const s = Math.min(0.99, a * (Math.min(task, k) / task) + (1 - a) * f + noise(0.005));
             const sp = f + noise(0.01);
-            return { nGood: k, chance: f, bestConstant: outcomes === 8 ? best.get(k)! : r6(f + 0.03), s: est(s, 0.007), sPrime: est(sp, 0.006), opPred: est(klB(s, f), 0.012), impMin: est(klB(s, sp), 0.01) };
+            return { nGood: k, ...(env.good?.[k] ? { good: env.good[k] } : {}), chance: f, bestConstant: outcomes === 8 ? best.get(k)! : r6(f + 0.03), s: est(s, 0.007), sPrime: est(sp, 0.006), opPred: est(klB(s, f), 0.012), impMin: est(klB(s, sp), 0.01) };
           });
           const own = scores.find((x) => x.nGood === task)!;
           const op = (own.opPred.mean ?? 0) + noise(0.02);

@@ -2,8 +2,10 @@ import {
   allFigures,
   csvStem,
   FIGURES,
+  crossObjectiveImpVsImpMin,
   crossObjectiveOpVsScore,
   lossAndSuccessVsParams,
+  objectiveIdentification,
   opVsSuccess,
   predictedVsMeasuredOp,
   predictedVsMeasuredOpByTask,
@@ -78,8 +80,27 @@ describe('figure builders (snapshots of the static HTML/SVG)', () => {
       expect([n, html.includes('<svg')]).toEqual([n, true]);
     }
     expect(lossAndSuccessVsParams(additive.pretrain, additive.models)).toContain('chance f = 1/6');
-    expect(crossObjectiveOpVsScore(additive.models)).toContain('success rate on the n_good = 2 task');
+    expect(crossObjectiveOpVsScore(additive.models)).toContain('success rate on task n_good = 2 (fraction)'); // no good sets recorded: n_good alone
     expect(opVsSuccess(additive.models)).toContain('KL_B(s‖3/6)');
+  });
+
+  test('the cross-objective and identification figures name each task with the good set its rows record', () => {
+    const sixWithout3: Record<number, number[]> = { 2: [0, 1], 4: [0, 1, 2, 3], 6: [0, 2, 4, 5, 6, 7] };
+    const variant = fixtureRows({ tasks: [2, 4, 6], outcomes: 8, good: sixWithout3 }).models;
+    const sentence = 'Good sets G (the outcomes counted as success): n_good = 2: {0,1}; n_good = 4: {0,1,2,3}; n_good = 6: {0,2,4,5,6,7}.';
+    const csvHead = (html: string): string => Buffer.from(/base64,([^"]+)"/.exec(html)![1]!, 'base64').toString('utf8').split('\r\n')[0]!;
+    const fig6 = crossObjectiveOpVsScore(variant, 6);
+    expect(fig6).toContain('success rate on task n_good = 6: {0,2,4,5,6,7} (fraction)');
+    expect(csvHead(fig6)).toContain('"s on n_good = 6: {0,2,4,5,6,7} (fraction)"');
+    for (const html of [fig6, predictedVsMeasuredOpByTask(variant), crossObjectiveImpVsImpMin(variant), objectiveIdentification(variant)]) expect(html).toContain(sentence);
+    expect(predictedVsMeasuredOpByTask(variant)).toContain('scored on n_good = 6: {0,2,4,5,6,7}');
+    expect(csvHead(objectiveIdentification(variant))).toContain('"Op_pred n_good = 6: {0,2,4,5,6,7} (nats)"');
+    // the default rows record the nested sets, named the same way; rows without sets name n_good alone
+    expect(predictedVsMeasuredOpByTask(models)).toContain('scored on n_good = 6: {0,1,2,3,4,5}');
+    expect(predictedVsMeasuredOpByTask(additive.models)).not.toContain('Good sets G');
+    // rows of studies with different sets merged: each set is shown, none hidden
+    const merged = [...models.filter((m) => m.rule === 'exact'), ...variant.filter((m) => m.rule === 'positive')];
+    expect(predictedVsMeasuredOpByTask(merged)).toContain('n_good = 6: {0,1,2,3,4,5} or {0,2,4,5,6,7}');
   });
 
   test('figure 6 defaults to the middle task the models were scored on', () => {

@@ -15,6 +15,8 @@ import { dataBlock, escapeHtml, formatNumber, lineKey } from './internal/html.js
 import type { Cell, Column, DataTable, KeyItem } from './internal/html.js';
 import {
   fitLine,
+  goodSetOf,
+  goodSetsSentence,
   meanOver,
   orderRules,
   orderSizes,
@@ -22,6 +24,7 @@ import {
   scoreOn,
   se,
   sortedUnique,
+  taskLabel,
   theoryCurve,
   val,
 } from './internal/data.js';
@@ -97,7 +100,6 @@ export const GREY = '#777777';
 export const WIDTH = 760;
 export const NATS = 'nats';
 
-const taskName = (k: number): string => `n_good = ${k}`;
 export const trainedName = (k: number): string => `trained on n_good = ${k}`;
 export const ruleName = (r: string): string => `rule: ${r}`;
 
@@ -348,7 +350,7 @@ export function lossAndSuccessVsParams(pretrain: readonly PretrainRow[], models:
     key: [
       { label: `floor: entropy of the true next-token law${floor ? ` (${formatNumber(floor.mean)} ${NATS})` : ''}`, stroke: 'black', dash: '4,3' },
       { label: `unigram loss${unigram ? ` (${formatNumber(unigram.mean)} ${NATS})` : ''}`, stroke: GREY, dash: '1,3' },
-      ...tasks.map((k) => ({ label: `chance f = ${chanceLabel(models, k)} (${taskName(k)})`, stroke: taskColor(tasks, k), dash: '5,3' })),
+      ...tasks.map((k) => ({ label: `chance f = ${chanceLabel(models, k)} (${taskLabel(models, k)})`, stroke: taskColor(tasks, k), dash: '5,3' })),
     ],
     plots,
     empty: plots.length === 0 ? 'No pretraining or fine-tuning records.' : undefined,
@@ -397,7 +399,7 @@ export function successVsSize(models: readonly ModelRow[]): string {
       'action (dotted, the right null), for every size and task, growing with size; compare the original rule ("positive") with the working ones.',
     key: tasks.flatMap((k) => [
       { label: `chance f = ${chanceLabel(models, k)}`, stroke: taskColor(tasks, k), dash: '5,3' },
-      { label: `best constant action (${taskName(k)})`, stroke: taskColor(tasks, k), dash: '1,2' },
+      { label: `best constant action (${taskLabel(models, k)})`, stroke: taskColor(tasks, k), dash: '1,2' },
     ]),
     plots,
     empty: plots.length === 0 ? NO_MODELS : undefined,
@@ -560,6 +562,7 @@ export function crossObjectiveOpVsScore(models: readonly ModelRow[], task?: numb
   const { tasks, rules } = context(models);
   const scored = sortedUnique(models.flatMap((m) => m.scores.map((s) => s.nGood)));
   const nGood = task ?? scored[Math.floor((scored.length - 1) / 2)] ?? 0;
+  const scoredName = taskLabel(models, nGood);
   const pts = models.flatMap((m): Pt[] => {
     const s = scoreOn(m, nGood);
     const x = val(s?.s);
@@ -573,7 +576,7 @@ export function crossObjectiveOpVsScore(models: readonly ModelRow[], task?: numb
       : [
           renderPlot(
             baseOptions(rules, {
-              x: { label: `success rate on the ${taskName(nGood)} task (fraction) →`, domain: [0, 1] },
+              x: { label: `success rate on task ${scoredName} (fraction) →`, domain: [0, 1] },
               y: { label: `↑ measured Op (${NATS})` },
               color: trainedColor(tasks),
               marks: [
@@ -587,14 +590,14 @@ export function crossObjectiveOpVsScore(models: readonly ModelRow[], task?: numb
   return figure({
     number: 6,
     caption:
-      `Every model, whatever it was trained on, placed by its success rate on the ${taskName(nGood)} task (x) and its measured Op (y, ${NATS}), ` +
-      `coloured by the task it was trained on. Dashed: KL_B(s‖${formatNumber(f)}). Look for models trained on ${taskName(nGood)} on the curve and ` +
-      `models trained on other tasks above it: their optimization is explained by another objective.`,
+      `Every model, whatever it was trained on, placed by its success rate on task ${scoredName} (x) and its measured Op (y, ${NATS}), ` +
+      `coloured by the task it was trained on. Dashed: KL_B(s‖${formatNumber(f)}). Look for models trained on n_good = ${nGood} on the curve and ` +
+      `models trained on other tasks above it: their optimization is explained by another objective.${goodSetsSentence(models, tasks)}`,
     key: [{ label: `KL_B(s‖${formatNumber(f)})`, stroke: 'black', dash: '5,3' }],
     plots,
-    empty: plots.length === 0 ? `No models scored on the ${taskName(nGood)} task.` : undefined,
+    empty: plots.length === 0 ? `No models scored on task ${scoredName}.` : undefined,
     table: {
-      columns: [...MODEL_COLUMNS, { key: 's', label: `s on n_good = ${nGood} (fraction)` }, { key: 'sSe', label: 's, s.e.' }, { key: 'op', label: `Op (${NATS})` }, { key: 'opSe', label: 'Op, s.e.' }],
+      columns: [...MODEL_COLUMNS, { key: 's', label: `s on ${scoredName} (fraction)` }, { key: 'sSe', label: 's, s.e.' }, { key: 'op', label: `Op (${NATS})` }, { key: 'opSe', label: 'Op, s.e.' }],
       rows: models.map((m) => {
         const s = scoreOn(m, nGood);
         return { ...modelCells(m), s: val(s?.s), sSe: se(s?.s), op: val(m.op), opSe: se(m.op) };
@@ -618,15 +621,26 @@ function crossPanels(
       if (xe === undefined) continue;
       const x = val(xe);
       const y = val(yOf(m));
-      rows.push({ ...modelCells(m), scored: k, x, xSe: se(xe), y, ySe: se(yOf(m)) });
-      if (x !== null && y !== null) pts.push({ x, y, xse: se(xe), yse: se(yOf(m)), color: trainedName(m.task), fx: `scored on ${taskName(k)}`, fy: ruleName(m.rule), title: modelTitle(m) });
+      rows.push({ ...modelCells(m), scored: k, good: goodSetOf([m], k) ?? null, x, xSe: se(xe), y, ySe: se(yOf(m)) });
+      if (x !== null && y !== null) pts.push({ x, y, xse: se(xe), yse: se(yOf(m)), color: trainedName(m.task), fx: `scored on ${taskLabel(models, k)}`, fy: ruleName(m.rule), title: modelTitle(m) });
     }
   }
   return { pts, rows };
 }
 
+/** The table columns of figures 7 and 11: the model, the scored task and its good set, then x and y. */
+const crossColumns = (x: string, y: string): Column[] => [
+  ...MODEL_COLUMNS,
+  { key: 'scored', label: 'scored on (n_good)' },
+  { key: 'good', label: 'good set of the scored task' },
+  { key: 'x', label: `${x} (${NATS})` },
+  { key: 'xSe', label: `${x}, s.e.` },
+  { key: 'y', label: `${y} (${NATS})` },
+  { key: 'ySe', label: `${y}, s.e.` },
+];
+
 /** Options for panels by scored task (x) and rule (y). */
-function crossOptions(tasks: readonly number[], rules: readonly string[], extra: Plot.PlotOptions): Plot.PlotOptions {
+function crossOptions(models: readonly ModelRow[], tasks: readonly number[], rules: readonly string[], extra: Plot.PlotOptions): Plot.PlotOptions {
   return {
     width: WIDTH,
     height: 130 + 200 * rules.length,
@@ -634,7 +648,7 @@ function crossOptions(tasks: readonly number[], rules: readonly string[], extra:
     marginRight: 90,
     marginBottom: 45,
     grid: true,
-    fx: { domain: tasks.map((k) => `scored on ${taskName(k)}`), label: null },
+    fx: { domain: tasks.map((k) => `scored on ${taskLabel(models, k)}`), label: null },
     fy: { domain: rules.map(ruleName), label: null },
     ...extra,
   };
@@ -649,7 +663,7 @@ export function predictedVsMeasuredOpByTask(models: readonly ModelRow[]): string
       ? []
       : [
           renderPlot(
-            crossOptions(tasks, rules, {
+            crossOptions(models, tasks, rules, {
               x: { label: `Op_pred from the score on the panel's task (${NATS}) →` },
               y: { label: `↑ measured Op (${NATS})` },
               color: trainedColor(tasks),
@@ -661,12 +675,12 @@ export function predictedVsMeasuredOpByTask(models: readonly ModelRow[]): string
     number: 7,
     caption:
       `Columns: the task whose score gives Op_pred = KL_B(s_k‖f_k) (x, ${NATS}); rows: RL rule; colour: the task the model was trained on. ` +
-      `Look for each panel's own-task models on y = x and the others off it: this is what objective identification uses.`,
+      `Look for each panel's own-task models on y = x and the others off it: this is what objective identification uses.${goodSetsSentence(models, tasks)}`,
     key: [{ label: 'y = x', stroke: 'black', dash: '2,3', width: 1 }],
     plots,
     empty: plots.length === 0 ? NO_MODELS : undefined,
     table: {
-      columns: [...MODEL_COLUMNS, { key: 'scored', label: 'scored on (n_good)' }, { key: 'x', label: `Op_pred (${NATS})` }, { key: 'xSe', label: 'Op_pred, s.e.' }, { key: 'y', label: `Op (${NATS})` }, { key: 'ySe', label: 'Op, s.e.' }],
+      columns: crossColumns('Op_pred', 'Op'),
       rows,
     },
   });
@@ -814,7 +828,7 @@ export function crossObjectiveImpVsImpMin(models: readonly ModelRow[]): string {
       ? []
       : [
           renderPlot(
-            crossOptions(tasks, rules, {
+            crossOptions(models, tasks, rules, {
               x: { label: `Imp_min = KL_B(s_k‖s′_k) on the panel's task (${NATS}) →` },
               y: { label: `↑ measured Imp (${NATS})` },
               color: trainedColor(tasks),
@@ -826,12 +840,12 @@ export function crossObjectiveImpVsImpMin(models: readonly ModelRow[]): string {
     number: 11,
     caption:
       `Columns: the task whose success rates (s_k, s′_k) give Imp_min (x, ${NATS}); rows: RL rule; colour: the trained task. Dotted: y = x. ` +
-      `Look for every point above y = x on every task (the bound holds for any objective), tightest for the trained one.`,
+      `Look for every point above y = x on every task (the bound holds for any objective), tightest for the trained one.${goodSetsSentence(models, tasks)}`,
     key: [{ label: 'y = x', stroke: 'black', dash: '2,3', width: 1 }],
     plots,
     empty: plots.length === 0 ? NO_MODELS : undefined,
     table: {
-      columns: [...MODEL_COLUMNS, { key: 'scored', label: 'scored on (n_good)' }, { key: 'x', label: `Imp_min (${NATS})` }, { key: 'xSe', label: 'Imp_min, s.e.' }, { key: 'y', label: `Imp (${NATS})` }, { key: 'ySe', label: 'Imp, s.e.' }],
+      columns: crossColumns('Imp_min', 'Imp'),
       rows,
     },
   });
@@ -1183,7 +1197,7 @@ export function objectiveIdentification(models: readonly ModelRow[]): string {
     caption:
       `For each model, the task k whose Op_pred = KL_B(s_k‖f_k) (from its score on k) is closest to its measured Op; rows: the task it was trained ` +
       `on, columns: the task identified, outlined cells: correct. Accuracy ${overall.correct}/${overall.total} = ${formatNumber(overall.accuracy)} over all models` +
-      `${acc ? ` (${acc})` : ''}. Look for counts on the diagonal: the measurement tells which reward a model was really trained on.`,
+      `${acc ? ` (${acc})` : ''}. Look for counts on the diagonal: the measurement tells which reward a model was really trained on.${goodSetsSentence(models, tasks)}`,
     key: [{ label: 'correct (trained = identified)', stroke: 'black', width: 2 }],
     plots,
     empty: plots.length === 0 ? NO_MODELS : undefined,
@@ -1191,7 +1205,7 @@ export function objectiveIdentification(models: readonly ModelRow[]): string {
       columns: [
         ...MODEL_COLUMNS,
         { key: 'op', label: `Op (${NATS})` },
-        ...tasks.map((k) => ({ key: `p${k}`, label: `Op_pred n_good = ${k} (${NATS})` })),
+        ...tasks.map((k) => ({ key: `p${k}`, label: `Op_pred ${taskLabel(models, k)} (${NATS})` })),
         { key: 'identified', label: 'identified (n_good)' },
         { key: 'distance', label: `|Op − Op_pred| (${NATS})` },
         { key: 'correct', label: 'correct' },

@@ -28,7 +28,7 @@ import {
 import { identifyObjective } from '@optimpact/impact-theory';
 import type { ObjectiveIdentification } from '@optimpact/impact-theory';
 import { formatNumber } from './internal/html.js';
-import { se, val } from './internal/data.js';
+import { goodSetsSentence, se, taskLabel, val } from './internal/data.js';
 import { renderPlot } from './internal/render.js';
 import type { Est, ModelRow, PeerRow, TestbedFigureRow } from './types.js';
 
@@ -131,7 +131,7 @@ export function aupVsImp(models: readonly ModelRow[]): string {
 /** Figure 21: objective identification by MEG against by Op — confusion matrices per rule. */
 export function identificationByMegVsOp(models: readonly ModelRow[]): string {
   const ms = withPeers(models);
-  const { rules } = context(ms);
+  const { tasks, rules } = context(ms);
   const methods = [
     { name: 'by Op (closest Op_pred)', identify: identifyModels },
     { name: 'by MEG (largest MEG_{G_k})', identify: identifyByMegModels },
@@ -173,12 +173,12 @@ export function identificationByMegVsOp(models: readonly ModelRow[]): string {
     number: 21,
     caption:
       `Rows: the task each model was trained on; columns: the task identified — top, the task whose Op_pred is closest to the measured Op; bottom, ` +
-      `the task whose indicator utility explains the most of the model's goal-directedness, argmin_k (MEG_F − MEG_{G_k}). Outlined cells are correct. ${acc}.`,
+      `the task whose indicator utility explains the most of the model's goal-directedness, argmin_k (MEG_F − MEG_{G_k}). Outlined cells are correct. ${acc}.${goodSetsSentence(ms, tasks)}`,
     key: [{ label: 'correct (trained = identified)', stroke: 'black', width: 2 }],
     plots,
     empty: plots.length === 0 ? (models.length === 0 ? NO_MODELS : NO_PEERS) : undefined,
     table: {
-      columns: [...MODEL_COLUMNS, { key: 'byOp', label: 'identified by Op (n_good)' }, { key: 'byMeg', label: 'identified by MEG (n_good)' }, ...(ms[0]?.peers.meg ?? []).map((x) => ({ key: `m${x.nGood}`, label: `MEG n_good = ${x.nGood} (${NATS})` })), { key: 'megF', label: `MEG_F (${NATS})` }],
+      columns: [...MODEL_COLUMNS, { key: 'byOp', label: 'identified by Op (n_good)' }, { key: 'byMeg', label: 'identified by MEG (n_good)' }, ...(ms[0]?.peers.meg ?? []).map((x) => ({ key: `m${x.nGood}`, label: `MEG ${taskLabel(ms, x.nGood)} (${NATS})` })), { key: 'megF', label: `MEG_F (${NATS})` }],
       rows: ms.map((m) => ({ ...modelCells(m), byOp: byOp.get(m.id) ?? null, byMeg: m.peers.identifiedTask, ...Object.fromEntries(m.peers.meg.map((x) => [`m${x.nGood}`, val(x.meg)])), megF: val(m.peers.megF) })),
     },
   });

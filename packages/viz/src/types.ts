@@ -16,6 +16,8 @@ export interface Est {
 export interface TaskScoreRow {
   /** n_good = k of the task. */
   readonly nGood: number;
+  /** The good set G (the outcomes counted as success), as the record names it; absent in records written before good sets were recorded. */
+  readonly good?: readonly number[];
   /** Chance rate f = k / 8. */
   readonly chance: number;
   /** Success of the best constant action at the same contexts (the right null, docs/method.md#tasks). */

@@ -50,6 +50,32 @@ export function scoreOn(m: ModelRow, nGood: number): TaskScoreRow | undefined {
   return m.scores.find((s) => s.nGood === nGood);
 }
 
+/**
+ * The good set of task `nGood` as the models' scores record it, e.g. "{0,2,4,5,6,7}"; undefined when no
+ * record names it (written before good sets were recorded). Records that disagree (directories of studies
+ * with different good sets merged) show every set, joined by " or ".
+ */
+export function goodSetOf(models: readonly ModelRow[], nGood: number): string | undefined {
+  const sets = new Set<string>();
+  for (const m of models) {
+    const good = scoreOn(m, nGood)?.good;
+    if (good !== undefined) sets.add(`{${[...good].sort((a, b) => a - b).join(',')}}`);
+  }
+  return sets.size === 0 ? undefined : [...sets].sort().join(' or ');
+}
+
+/** Task `nGood` named with its good set when the records give it: "n_good = 6: {0,2,4,5,6,7}", else "n_good = 6". */
+export function taskLabel(models: readonly ModelRow[], nGood: number): string {
+  const good = goodSetOf(models, nGood);
+  return good === undefined ? `n_good = ${nGood}` : `n_good = ${nGood}: ${good}`;
+}
+
+/** The sentence naming the good set of each of `tasks` (for a caption), or "" when the records name none. */
+export function goodSetsSentence(models: readonly ModelRow[], tasks: readonly number[]): string {
+  const named = tasks.filter((k) => goodSetOf(models, k) !== undefined);
+  return named.length === 0 ? '' : ` Good sets G (the outcomes counted as success): ${named.map((k) => taskLabel(models, k)).join('; ')}.`;
+}
+
 /** A finite mean, or null. */
 export function val(e: Est | null | undefined): number | null {
   return e != null && e.mean !== null && Number.isFinite(e.mean) ? e.mean : null;

@@ -1,26 +1,16 @@
 #!/usr/bin/env node
 // The numbers of docs/results-peers.md ("The four questions") from a study's summary.json:
-// `node scripts/peers-table.mjs OUT_DIR` (OUT_DIR as given to `optimpact study --out`, or a directory holding
-// summary.json + summary.json.sha256). Correlations are over models (Pearson r, Spearman ρ), per RL rule;
+// `node scripts/peers-table.mjs OUT_DIR` (OUT_DIR as given to `optimpact study --out`), read through
+// @optimpact/records (scripts/study-records.mjs). Correlations are over models (Pearson r, Spearman ρ), per RL rule;
 // each model's own ± is in summary.json. Nats, except AUP and reachability (dimensionless).
-import { join } from 'node:path';
-import { readVerified } from '../packages/records/dist/index.js';
+import { loadStudies } from './study-records.mjs';
 
-const out = process.argv[2];
-if (!out) {
-  console.error('usage: node scripts/peers-table.mjs OUT_DIR');
-  process.exit(2);
-}
-const file = join(out, 'summary.json');
-const data = readVerified(file);
-if (!data) {
-  console.error(`${file}: missing, or does not match ${file}.sha256`);
-  process.exit(1);
-}
-const summary = JSON.parse(data.toString('utf8'));
-const withPeers = summary.models.filter((m) => m.MEG_F !== undefined);
+const [study] = await loadStudies('node scripts/peers-table.mjs OUT_DIR', process.argv.slice(2, 3));
+const out = study.out;
+const summary = study.summaries[0];
+const withPeers = summary?.models.filter((m) => m.MEG_F !== undefined) ?? [];
 if (withPeers.length === 0) {
-  console.error(`${file}: no model carries the peer measures (measure.peers was off)`);
+  console.error(`${out}: no summary.json whose models carry the peer measures (measure.peers off, or the study unfinished)`);
   process.exit(1);
 }
 

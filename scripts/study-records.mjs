@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** `{ out, pretrain, finetune, baselines }` per directory, successful records only, sorted by id. */
+/** `{ out, summaries, pretrain, finetune, baselines }` per directory, successful records only, sorted by id. */
 export async function loadStudies(usage, dirs) {
   if (dirs.length === 0) {
     console.error(`usage: ${usage}`);
@@ -25,7 +25,7 @@ export async function loadStudies(usage, dirs) {
     // A record without its checksum is unfinished for the study; a table without it would be silently short.
     if (r.right.unfinished.length > 0) fail(`${r.right.unfinished[0]} has no .sha256 (its write did not finish): finish or rerun the study first`);
     const ok = (x) => x.status === 'success';
-    return { out, pretrain: r.right.pretrain.filter(ok), finetune: r.right.finetune.filter(ok), baselines: r.right.baselines.filter(ok) };
+    return { out, summaries: r.right.summaries, pretrain: r.right.pretrain.filter(ok), finetune: r.right.finetune.filter(ok), baselines: r.right.baselines.filter(ok) };
   });
 }
 

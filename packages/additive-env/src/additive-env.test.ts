@@ -1,4 +1,4 @@
-import { actionWindowPool, generateSequences, windowOf } from '@optimpact/core';
+import { actionWindowPool, generateSequences, makeRng, windowOf } from '@optimpact/core';
 import { createEnvironment } from './index.js';
 
 const env = createEnvironment();
@@ -13,6 +13,25 @@ describe('the additive environment', () => {
     }
     const p = 0.9 + 0.1 / 6;
     expect(Math.abs(hits / total - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / total));
+  });
+
+  it('samples token by token exactly what it generates, draw for draw', () => {
+    for (const seed of [1, 2]) {
+      const rng = makeRng(seed), s = new Int32Array(300);
+      for (let t = 0; t < s.length; t++) s[t] = env.sampleNextToken!(s.subarray(Math.max(0, t - env.contextLength), t), t, rng);
+      expect(s).toEqual(env.generate(300, makeRng(seed)));
+    }
+  });
+
+  it('samples outcomes from its outcome law after any action (χ², 5 d.f., below the 0.1 % point)', () => {
+    const w = actionWindowPool(env, 3, 2), law = new Float64Array(36), rng = makeRng(3);
+    for (const [i, a] of [[0, 0], [1, 3], [2, 5]] as const) {
+      const win = windowOf(w, i), h = Int32Array.from([...win.subarray(1), env.actions[a]!]), counts = new Array<number>(6).fill(0), n = 20_000;
+      env.outcomeLaw(win, law);
+      for (let k = 0; k < n; k++) counts[env.sampleNextToken!(h, w.positions[i]! + 1, rng)]! += 1;
+      const chi2 = counts.reduce((x, c, v) => x + (c - n * law[a * 6 + v]!) ** 2 / (n * law[a * 6 + v]!), 0);
+      expect(chi2).toBeLessThan(20.52);
+    }
   });
 
   it('has an outcome law equal to the next-token law with the action appended', () => {

@@ -42,6 +42,9 @@ export function createEnvironment(options: AdditiveEnvOptions = {}): Environment
   // P(base = v) = (1 − ε)·[v = det] + ε/n, written into out[at..at+n).
   const writeLaw = (det: number, out: Float64Array, at: number): void => writeNoisyRuleLaw(det, noise, HALF, out, at);
   const start = Math.max(...LAGS);
+  // The generative step: s_t from the tokens of `h` before `end` (generate and sampleNextToken share it).
+  const drawToken = (h: ArrayLike<number>, end: number, t: number, rng: Rng): number =>
+    (t < start || rng.next() < noise ? rng.int(HALF) : base(h, end)) + HALF * (t % 2);
   return {
     name: 'additive-env',
     vocabSize: 2 * HALF,
@@ -66,8 +69,9 @@ export function createEnvironment(options: AdditiveEnvOptions = {}): Environment
     },
     generate(length: number, rng: Rng) {
       const s = new Int32Array(length);
-      for (let t = 0; t < length; t++) s[t] = (t < start || rng.next() < noise ? rng.int(HALF) : base(s, t)) + HALF * (t % 2);
+      for (let t = 0; t < length; t++) s[t] = drawToken(s, t, t, rng);
       return s;
     },
+    sampleNextToken: (window, t, rng) => drawToken(window, window.length, t, rng),
   };
 }

@@ -1,11 +1,12 @@
 /**
- * Exploratory data and draws from the environment, for any `Environment` through its next-token law.
+ * Exploratory data and draws from the environment, for any `Environment`: through its own sampler when it
+ * has one, else its next-token law.
  *
  * Generated data shows only the actions the environment's own rule emits (apart from its noise), so a
  * model trained on it never sees what follows another action and may read any action token as if the
  * rule had emitted it. Exploratory sequences replace the action, with probability ε, by a draw from a
- * behaviour policy; every other token is drawn from the environment's law given the tokens actually
- * present, so what follows an action depends on it exactly as the law says.
+ * behaviour policy; every other token is drawn from the environment given the tokens actually present
+ * (its sampler, or its law), so what follows an action depends on it exactly as the law says.
  */
 import type { Rng } from './rng.js';
 import type { Environment } from './types.js';
@@ -36,20 +37,21 @@ export function drawIndex(probs: ArrayLike<number>, from: number, count: number,
 }
 
 /**
- * The token at position `t` drawn from the environment's law given `window` (the tokens before t, at
- * most `contextLength` of them). This is the only way optimpact draws from an environment token by token:
- * the interface exposes the law, not a sampler, so an environment must give its law to be used here.
+ * The token at position `t` drawn from the environment given `window` (the tokens before t, at most
+ * `contextLength` of them): by its own sampler when it has one (then no law is read), else from its
+ * next-token law. This is the only way optimpact draws from an environment token by token.
  */
 export function sampleNextToken(env: Environment, window: Int32Array, t: number, rng: Rng, scratch = new Float64Array(env.vocabSize)): number {
+  if (env.sampleNextToken !== undefined) return env.sampleNextToken(window, t, rng);
   env.nextTokenLaw(window, t, scratch);
   return drawIndex(scratch, 0, env.vocabSize, rng);
 }
 
 /**
  * A sequence of `length` tokens with exploration: at each action position, with probability ε, an action
- * drawn from the behaviour policy, else the token from the environment's law; every other position from
- * the law given the tokens actually present. At ε = 0 it is `env.generate(length, rng)` itself, draw for
- * draw, so the original data stay bit-identical.
+ * drawn from the behaviour policy, else the environment's token; every other position drawn from the
+ * environment given the tokens actually present (`sampleNextToken`). At ε = 0 it is
+ * `env.generate(length, rng)` itself, draw for draw, so the original data stay bit-identical.
  */
 export function generateExploratory(env: Environment, length: number, rng: Rng, explore: Exploration): Int32Array {
   checkExploration(env, explore);

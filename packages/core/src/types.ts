@@ -61,6 +61,13 @@ export interface Environment {
   outcomeLaw(window: Int32Array, out: Float64Array): void;
   /** A sequence of `length` tokens drawn from the environment, every draw from `rng`. */
   generate(length: number, rng: Rng): Int32Array;
+  /**
+   * Optional: the token at position `t` drawn by the environment itself (s_t ~ P(· | window), `window`
+   * the at most `contextLength` tokens before t), every draw from `rng`; the step `generate` takes. The
+   * rules that read no law (`rloo`) draw outcomes only through it; without it they draw from
+   * `nextTokenLaw` (core's `sampleNextToken`).
+   */
+  sampleNextToken?(window: Int32Array, t: number, rng: Rng): number;
 }
 
 /** A policy: its action distribution at each window (`π(·|p)` of docs/method.md#split-history). */

@@ -14,10 +14,11 @@ export interface RLConfig {
    * - `exact`: the exact expected-reward gradient ∇ Σ_a π(a|p)·P(F ∈ G | p, a) over all actions, from the
    *   environment's known outcome law: no sampling noise at all. π is that of each step's own forward
    *   (dropout on), so an update costs one forward pass, not two.
-   * - `rloo`: reads no outcome law. Per context `samples` (K) actions drawn from π at `temperature`, each
-   *   outcome drawn from the environment, r = 1[F ∈ G]; coefficient (1/K) Σ_k (r_k − b_k) at a_k with the
-   *   leave-one-out baseline b_k = mean of the other K − 1 rewards: an unbiased estimate of the exact
-   *   rule's coefficients π_a (R_a − Σ_b π_b R_b). Costs K environment samples per context.
+   * - `rloo`: reads no law. Per context `samples` (K) actions drawn from π at `temperature`, each
+   *   outcome drawn by the environment's sampler (`Environment.sampleNextToken`; from its next-token
+   *   law only for an environment without one), r = 1[F ∈ G]; coefficient (1/K) Σ_k (r_k − b_k) at a_k
+   *   with the leave-one-out baseline b_k = mean of the other K − 1 rewards: an unbiased estimate of the
+   *   exact rule's coefficients π_a (R_a − Σ_b π_b R_b). Costs K environment samples per context.
    * - `model`: the exact rule with P(F ∈ G | p, a) read from a world model (the model's own predicted
    *   outcome law, as in self-evaluation) instead of the environment: no environment sample at all.
    * `exact`, `rloo` and `model` act on-policy: `epsilon` is used by `positive` and `reinforce` only.

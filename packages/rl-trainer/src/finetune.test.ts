@@ -175,6 +175,30 @@ describe('the rules that need no outcome law', () => {
     model.dispose();
   }, 60_000);
 
+  it('rloo fine-tunes an environment that can only be sampled (its laws throw), draw for draw as on the full one, and counts its samples', async () => {
+    let draws = 0;
+    const sampledOnly: Environment = {
+      ...env,
+      nextTokenLaw: () => { throw new Error('rloo read the next-token law'); },
+      outcomeLaw: () => { throw new Error('rloo read the outcome law'); },
+      sampleNextToken: (w, t, rng) => { draws++; return env.sampleNextToken!(w, t, rng); },
+    };
+    const d = data(), cfg = { ...quick('rloo'), samples: 4, rounds: 20 };
+    const run = async (e: Environment) => {
+      const model = createModel(config, 47);
+      const r = await finetune(model, e, task, d, cfg, 6, undefined, { judge: env });
+      model.dispose();
+      return r;
+    };
+    const sampled = await run(sampledOnly);
+    expect(draws).toBe(20 * 128 * 4);
+    expect(sampled.envSamples).toBe(draws);
+    expect(sampled.finalSuccess).toBeGreaterThan(sampled.curve[0]!['success']! + 0.05);
+    expect((await run(env)).curve).toEqual(sampled.curve);
+    // scoring success is what needs a law: without a judge the evaluation reads it
+    await expect(finetune(createModel(config, 47), sampledOnly, task, d, { ...cfg, rounds: 1 }, 6)).rejects.toThrow(/outcome law/);
+  }, 120_000);
+
   it('rloo with one sample per context is refused (it has no baseline)', () => {
     expect(() => rlooCoefficients(env, task, windows, new Float32Array(6 * env.vocabSize), env.vocabSize, 1, 1, makeRng(1))).toThrow(/at least 2/);
   });

@@ -39,6 +39,12 @@ export interface RLResult {
 export interface FinetuneOptions {
   /** The `model` rule's world model: the predictor whose outcome law replaces the environment's. */
   readonly worldModel?: Predictor;
+  /**
+   * The environment whose exact outcome law scores held-out success at each evaluation; `env` when
+   * omitted. Only the evaluations read it: an environment that can only be sampled trains under `rloo`
+   * and is scored by the law of the environment it samples.
+   */
+  readonly judge?: Environment;
 }
 
 /** Success rate at temperature 0, exact in the environment noise: mean_i P(F ∈ G | p_i, argmax_a π). */
@@ -99,7 +105,8 @@ function sampledCoefficients(cfg: RLConfig, env: Environment, task: Task, batch:
 
 /**
  * The RLOO rule's coefficients over the actions: per context, K actions a_k ~ π (at `temperature`), each
- * outcome drawn from the environment after p ⊕ a_k (no outcome law read), r_k = 1[F ∈ G], and
+ * outcome drawn by the environment's own sampler after p ⊕ a_k (core's `sampleNextToken`: no law is read
+ * unless the environment has no sampler), r_k = 1[F ∈ G], and
  * coef[a] = (1/K) Σ_{k: a_k = a} (r_k − b_k), b_k the mean of the other K − 1 rewards. As b_k is
  * independent of a_k, E[coef] = π_a (R_a − Σ_b π_b R_b): the exact rule's coefficients, unbiased.
  */
@@ -147,7 +154,7 @@ export async function finetune(model: TrainableModel, env: Environment, task: Ta
   const evaluate = async (round: number, positives: number, envSamples: number): Promise<void> => {
     const p = {
       step: round,
-      success: await greedySuccess(model, env, task, data.eval),
+      success: await greedySuccess(model, options.judge ?? env, task, data.eval),
       maintenanceLoss: await nextTokenLoss(model, data.maintenanceEval.windows, data.maintenanceEval.targets),
       positives,
       envSamples,

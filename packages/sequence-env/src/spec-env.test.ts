@@ -68,6 +68,28 @@ describe('the sequence environment', () => {
     }
   });
 
+  it('samples token by token exactly what it generates, draw for draw', () => {
+    for (const seed of [1, 2]) {
+      const rng = makeRng(seed), s = new Int32Array(300);
+      for (let t = 0; t < s.length; t++) s[t] = env.sampleNextToken!(s.subarray(Math.max(0, t - env.contextLength), t), t, rng);
+      expect(s).toEqual(env.generate(300, makeRng(seed)));
+    }
+    expect(() => env.sampleNextToken!(new Int32Array(15), 16, makeRng(1))).toThrow('needs the 16 previous tokens, got 15');
+  });
+
+  it('samples outcomes from its outcome law after any action (χ², 7 d.f., below the 0.1 % point)', () => {
+    const w = actionWindows(env, seqs.slice(0, 1)), law = new Float64Array(64), h = new Int32Array(20), rng = makeRng(3);
+    for (const [i, a] of [[0, 0], [1, 5], [2, 7]] as const) {
+      const win = windowOf(w, i), counts = new Array<number>(8).fill(0), n = 40_000;
+      env.outcomeLaw(win, law);
+      h.set(win.subarray(1));
+      h[19] = env.actions[a]!;
+      for (let k = 0; k < n; k++) counts[env.sampleNextToken!(h, w.positions[i]! + 1, rng)]! += 1;
+      const chi2 = counts.reduce((x, c, v) => x + (c - n * law[a * 8 + v]!) ** 2 / (n * law[a * 8 + v]!), 0);
+      expect(chi2).toBeLessThan(24.32);
+    }
+  });
+
   it('rejects a bad option naming the value', () => {
     expect(() => createSpecEnv({ noise: 1.5 })).toThrow('noise must be in [0, 1], got 1.5');
     expect(() => createSpecEnv({ goodSets: [[0, 9]] })).toThrow('got [0, 9]');

@@ -61,6 +61,10 @@ export function createSpecEnv(options: SpecEnvOptions = {}): Environment {
   // P(base = v) = (1 − ε)·[v = det] + ε/n, written into out[at..at+n).
   const writeLaw = (det: number, out: Float64Array, at: number): void => writeNoisyRuleLaw(det, noise, HALF, out, at);
 
+  // The generative step: s_t from the tokens of `h` before `end`, the noise drawn first.
+  const drawToken = (h: ArrayLike<number>, end: number, t: number, rng: Rng): number =>
+    (t < LAG || rng.next() < noise ? rng.int(HALF) : ruleBase(h, end)) + HALF * (t % 2);
+
   return {
     name: 'sequence-env/spec',
     vocabSize: 2 * HALF,
@@ -91,12 +95,12 @@ export function createSpecEnv(options: SpecEnvOptions = {}): Environment {
     },
     generate(length: number, rng: Rng) {
       const s = new Int32Array(length);
-      for (let t = 0; t < length; t++) {
-        const offset = HALF * (t % 2);
-        const base = t < LAG || rng.next() < noise ? rng.int(HALF) : ruleBase(s, t);
-        s[t] = base + offset;
-      }
+      for (let t = 0; t < length; t++) s[t] = drawToken(s, t, t, rng);
       return s;
+    },
+    sampleNextToken(window, t, rng) {
+      if (t >= LAG && window.length < LAG) throw new RangeError(`the token at t=${t} needs the ${LAG} previous tokens, got ${window.length}`);
+      return drawToken(window, window.length, t, rng);
     },
   };
 }

@@ -196,7 +196,9 @@ describe('the rules that need no outcome law', () => {
     expect(sampled.finalSuccess).toBeGreaterThan(sampled.curve[0]!['success']! + 0.05);
     expect((await run(env)).curve).toEqual(sampled.curve);
     // scoring success is what needs a law: without a judge the evaluation reads it
-    await expect(finetune(createModel(config, 47), sampledOnly, task, d, { ...cfg, rounds: 1 }, 6)).rejects.toThrow(/outcome law/);
+    const unjudged = createModel(config, 47);
+    await expect(finetune(unjudged, sampledOnly, task, d, { ...cfg, rounds: 1 }, 6)).rejects.toThrow(/outcome law/);
+    unjudged.dispose();
   }, 120_000);
 
   it('rloo with one sample per context is refused (it has no baseline)', () => {

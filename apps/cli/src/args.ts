@@ -5,13 +5,11 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { accessSync, constants, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { UsageError } from '@optimpact/study';
-import { usageError } from '@optimpact/study';
+import { usageError, writablePath } from '@optimpact/study';
 
 export type { UsageError };
-export { usageError };
+export { usageError, writablePath };
 
 /** A run that started and failed (exit code 1), as opposed to a usage error (exit code 2). */
 export interface RunFailed {
@@ -49,32 +47,4 @@ export function decodeFlags<A>(flags: Record<string, unknown>, codec: t.Decoder<
   const expected = err.context[err.context.length - 1]?.type.name ?? 'a valid value';
   const got = JSON.stringify(err.value);
   return E.left(usageError(`--${key}: expected ${expected}, got ${got.length > 200 ? `${got.slice(0, 200)}…` : got}`));
-}
-
-const kind = (path: string): 'dir' | 'file' | 'none' => {
-  try {
-    return statSync(path).isDirectory() ? 'dir' : 'file';
-  } catch {
-    return 'none';
-  }
-};
-
-/**
- * Checks, before any work, that `path` can be written as a directory (`as: 'dir'`) or a file: not an
- * existing entry of the other kind, not under a file, and its nearest existing folder writable.
- * Returns the absolute path.
- */
-export function writablePath(flag: string, path: string, as: 'dir' | 'file'): E.Either<UsageError, string> {
-  const abs = resolve(path);
-  const here = kind(abs);
-  if (here !== 'none' && here !== as) return E.left(usageError(`${flag}: "${path}" is a ${here === 'dir' ? 'directory' : 'file'}, expected a ${as === 'dir' ? 'directory' : 'file'}`));
-  let existing = here === 'dir' ? abs : dirname(abs);
-  while (kind(existing) === 'none') existing = dirname(existing);
-  if (kind(existing) === 'file') return E.left(usageError(`${flag}: "${path}" lies under "${existing}", which is a file`));
-  try {
-    accessSync(existing, constants.W_OK);
-  } catch (e) {
-    return E.left(usageError(`${flag}: cannot write in "${existing}" for "${path}" (${(e as NodeJS.ErrnoException).code ?? 'not writable'})`));
-  }
-  return E.right(abs);
 }

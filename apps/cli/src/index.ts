@@ -1,3 +1,3 @@
 export { decodeFlags, intString, nonEmpty, usageError, runFailed, writablePath } from './args.js';
 export type { CliError, RunFailed, UsageError } from './args.js';
-export { measureJson } from './commands/measure.js';
+export { measureJson } from '@optimpact/study';

@@ -26,3 +26,5 @@ export type { ModelParams, DifferentiableTransformer } from './transformer.js';
 export { differentiableTransformer, transformerSiteNames } from './transformer.js';
 export type { Branch, ProfileOptions, TrioOptions, TrioMeasurement } from './profile.js';
 export { differentialProfile, differential } from './profile.js';
+export type { DifferentialInfo } from './output.js';
+export { differentialJson, differentialTable } from './output.js';

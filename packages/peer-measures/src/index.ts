@@ -19,3 +19,4 @@ export type { PeerOptions, TaskMeg, BaselineScores, PeerMeasurement } from './me
 export { measurePeers, peerMeasurementJson, taskUtility } from './measure.js';
 export type { TestbedCase, TestbedRow, TestbedOptions } from './testbed.js';
 export { misalignmentCases, misalignmentTestbed, softOptimalPolicy } from './testbed.js';
+export { testbedFigureRows, testbedJson, testbedTable } from './testbed-tables.js';

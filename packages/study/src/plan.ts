@@ -6,6 +6,9 @@
 import type { SizeName } from '@optimpact/transformer';
 import type { StudyConfig, StudyRule } from './config.js';
 import { STUDY_RULES } from './config.js';
+import type { UsageError } from './errors.js';
+import { usageError } from './errors.js';
+import * as E from 'fp-ts/lib/Either.js';
 
 export type Unit =
   | { readonly kind: 'pretrain'; readonly id: string; readonly size: SizeName; readonly seed: number; readonly after: readonly string[] }
@@ -27,6 +30,16 @@ export function planStudy(config: StudyConfig): Unit[] {
     }
   }
   return units;
+}
+
+/** `--shard i/n` read: 1 ≤ i ≤ n, and n at most the config's size × seed chains. */
+export function parseShard(text: string, config: Pick<StudyConfig, 'sizes' | 'seeds'>): E.Either<UsageError, { index: number; count: number }> {
+  const m = /^(\d{1,6})\/(\d{1,6})$/.exec(text);
+  const shard = m ? { index: Number(m[1]), count: Number(m[2]) } : undefined;
+  if (!shard || shard.index < 1 || shard.index > shard.count) return E.left(usageError(`--shard: expected i/n with 1 ≤ i ≤ n, got "${text}"`));
+  const chains = config.sizes.length * config.seeds.length;
+  if (shard.count > chains) return E.left(usageError(`--shard: "${text}" splits ${chains} size × seed chain(s) into ${shard.count} shards; use n ≤ ${chains}`));
+  return E.right(shard);
 }
 
 /**

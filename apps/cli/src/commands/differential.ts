@@ -3,14 +3,14 @@
  * named activation sites P → A → F, averaged over test contexts (mean ± s.e., nats), rank-deficient
  * contexts counted. An unknown site is refused with the list of the model's sites (exit code 2).
  */
-import { deriveSeed, oneOf } from '@optimpact/core';
-import type { Position, TrioMeasurement } from '@optimpact/differential';
-import { describeError, differential as measureTrio, independentContexts, parsePosition } from '@optimpact/differential';
-import { BACKENDS, currentBackend } from '@optimpact/transformer';
-import { DEFAULT_ENV, loadEnvironment, loadModelDir } from '@optimpact/study';
+import { oneOf } from '@optimpact/core';
+import type { Position } from '@optimpact/differential';
+import { differentialJson, differentialTable, parsePosition } from '@optimpact/differential';
+import { BACKENDS } from '@optimpact/transformer';
+import { DEFAULT_ENV, measureModelTrio } from '@optimpact/study';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { intString, nonEmpty, usageError } from '../args.js';
+import { intString, nonEmpty } from '../args.js';
 import { command } from '../program.js';
 
 /** A position flag: all, last or a position index. */
@@ -40,49 +40,6 @@ const props = {
   json: t.literal(true),
   backend: oneOf(BACKENDS),
 };
-const num = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(4).replace(/^-(0\.0+)$/, '$1'));
-const pos = (p: Position): string => String(p);
-
-/** The command's JSON object. */
-export function differentialJson(m: TrioMeasurement, info: { model: string; env: string; seed: number; backend: string }): object {
-  const ref = (role: 'p' | 'a' | 'f') => ({ site: m.trio[role].site, position: m.trio[role].position, dim: m.dims[role] });
-  return {
-    model: info.model,
-    env: info.env,
-    backend: info.backend,
-    seed: info.seed,
-    contexts: m.contexts,
-    units: 'nats',
-    p: ref('p'),
-    a: ref('a'),
-    f: ref('f'),
-    op: m.op,
-    imp: m.imp,
-    rankDeficient: m.rankDeficient,
-    seCovers: m.seCovers,
-    ...(m.undefinedReason !== undefined ? { undefinedReason: m.undefinedReason } : {}),
-    ...(m.chainResidual !== undefined ? { chainResidual: { mean: m.chainResidual.mean, n: m.chainResidual.n } } : {}),
-    msPerContext: m.msPerContext,
-  };
-}
-
-function table(m: TrioMeasurement, info: { model: string; env: string; seed: number; backend: string }): string {
-  const ref = (role: 'p' | 'a' | 'f') => `${m.trio[role].site}[${pos(m.trio[role].position)}] (dim ${m.dims[role]})`;
-  const row = (label: string, e: { mean: number | null; se: number | null; n: number }) =>
-    `${label.padEnd(20)}${num(e.mean).padStart(9)} ± ${num(e.se)}   n = ${e.n}`;
-  return [
-    `P = ${ref('p')} → A = ${ref('a')} → F = ${ref('f')}`,
-    `${m.contexts} contexts · seed ${info.seed} · ${info.env} · model ${info.model} · ${info.backend}`,
-    `${''.padEnd(20)}     mean ± s.e.`,
-    row('Op_diff (nats)', m.op),
-    row('Imp_diff (nats)', m.imp),
-    `${'rank deficient'.padEnd(20)}${String(m.rankDeficient).padStart(9)} of ${m.contexts} contexts${m.undefinedReason !== undefined ? ` (first: ${m.undefinedReason})` : ''}`,
-    ...(m.chainResidual !== undefined ? [`${'‖J−B−CK‖/‖J‖'.padEnd(20)}${m.chainResidual.mean.toExponential(1).padStart(9)}`] : []),
-    `${'time per context'.padEnd(20)}${m.msPerContext.toFixed(0).padStart(9)} ms`,
-    `s.e. covers ${m.seCovers}`,
-  ].join('\n');
-}
-
 const SITES = 'embed, blocks.L.attn.out, blocks.L.mlp.out, blocks.L.resid, lnf, logits (L = 0, 1, …)';
 const position = (role: string, dflt: string) => ({ value: '<all|last|t>', about: `position of ${role}: all (the whole window), last, or an index (default ${dflt})` });
 
@@ -108,33 +65,14 @@ export const differential = command({
     backend: { value: '<name>', about: `TF.js backend: ${BACKENDS.join(', ')} (default wasm, on which the gradients are checked)` },
   },
   run: async (o) => {
-    const envName = o.env ?? DEFAULT_ENV;
-    const envE = await loadEnvironment(envName);
-    if (E.isLeft(envE)) return envE;
-    const env = envE.right;
-    // wasm unless asked: the differential measures' gradients are checked on it
-    const model = await loadModelDir(o.model, { flag: '--model', expected: 'a model directory', backend: o.backend ?? 'wasm' });
-    if (E.isLeft(model)) return model;
-    const m = model.right;
-    try {
-      if (m.contextLength !== env.contextLength || m.vocabSize !== env.vocabSize) {
-        return E.left(usageError(`--env: "${envName}" (${env.name}: context ${env.contextLength}, vocabulary ${env.vocabSize}) does not fit the model (context ${m.contextLength}, vocabulary ${m.vocabSize})`));
-      }
-      const contexts = o.contexts ?? 50, seed = o.seed ?? 1;
-      // test contexts from their own stream, apart from the training data's, each from its own sequence
-      const windows = independentContexts(env, contexts, deriveSeed(seed, 'test'));
-      const trio = {
-        p: { site: o.p, position: o['p-pos'] ?? 'all' },
-        a: { site: o.a, position: o['a-pos'] ?? 'all' },
-        f: { site: o.f, position: o['f-pos'] ?? 'last' },
-      };
-      const r = measureTrio(m, windows, trio, { factors: o.factors === true });
-      if (E.isLeft(r)) return E.left(usageError(describeError(r.left)));
-      const info = { model: o.model, env: env.name, seed, backend: currentBackend() };
-      process.stdout.write(o.json ? `${JSON.stringify(differentialJson(r.right, info))}\n` : `${table(r.right, info)}\n`);
-      return E.right(undefined);
-    } finally {
-      m.dispose();
-    }
+    const trio = {
+      p: { site: o.p, position: o['p-pos'] ?? 'all' },
+      a: { site: o.a, position: o['a-pos'] ?? 'all' },
+      f: { site: o.f, position: o['f-pos'] ?? 'last' },
+    };
+    const r = await measureModelTrio(o.model, o.env ?? DEFAULT_ENV, trio, { contexts: o.contexts ?? 50, seed: o.seed ?? 1, factors: o.factors === true, ...(o.backend ? { backend: o.backend } : {}) });
+    if (E.isLeft(r)) return r;
+    process.stdout.write(o.json ? `${JSON.stringify(differentialJson(r.right.measurement, r.right.info))}\n` : `${differentialTable(r.right.measurement, r.right.info)}\n`);
+    return E.right(undefined);
   },
 });

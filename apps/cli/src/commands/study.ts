@@ -1,7 +1,7 @@
 /** `optimpact study`: the flags of `@optimpact/study`'s `runStudy`, and its tables printed at the end. */
 import { BACKENDS } from '@optimpact/transformer';
 import { oneOf } from '@optimpact/core';
-import { PRESETS, resolveConfig, runStudy, seedTable, summaryTable } from '@optimpact/study';
+import { parseShard, PRESETS, resolveConfig, runStudy, seedTable, summaryTable } from '@optimpact/study';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { join } from 'node:path';
@@ -38,11 +38,9 @@ export const study = command({
     const resolved = resolveConfig(o);
     if (E.isLeft(resolved)) return resolved;
     const { config, preset, source } = resolved.right;
-    const m = o.shard === undefined ? undefined : /^(\d{1,6})\/(\d{1,6})$/.exec(o.shard);
-    const shard = m ? { index: Number(m[1]), count: Number(m[2]) } : undefined;
-    if (o.shard !== undefined && (!shard || shard.index < 1 || shard.index > shard.count)) return E.left(usageError(`--shard: expected i/n with 1 ≤ i ≤ n, got "${o.shard}"`));
-    const chains = config.sizes.length * config.seeds.length;
-    if (shard && shard.count > chains) return E.left(usageError(`--shard: "${o.shard}" splits ${chains} size × seed chain(s) into ${shard.count} shards; use n ≤ ${chains}`));
+    const shardE = o.shard === undefined ? E.right(undefined) : parseShard(o.shard, config);
+    if (E.isLeft(shardE)) return shardE;
+    const shard = shardE.right;
     const out = writablePath('--out', o.out ?? join('runs', preset), 'dir');
     if (E.isLeft(out)) return out;
     const r = await runStudy({ config, preset, source, out: out.right, ...(o.backend ? { backend: o.backend } : {}), ...(o.jobs ? { jobs: o.jobs } : {}), ...(shard ? { shard } : {}) });

@@ -3,11 +3,8 @@
  * training at equal success (0.75 on n_good = 4) and its 85:15 example, each measured by Op against
  * Op_pred, Imp against Imp_min, MEG and AUP (`@optimpact/peer-measures`), with its figure.
  */
-import type { Estimate } from '@optimpact/core';
-import { actionWindowPool, estimateJson } from '@optimpact/core';
-import type { TestbedRow } from '@optimpact/peer-measures';
-import { misalignmentTestbed } from '@optimpact/peer-measures';
-import type { MaybeEstimate } from '@optimpact/split-history';
+import { actionWindowPool } from '@optimpact/core';
+import { misalignmentTestbed, testbedFigureRows, testbedJson, testbedTable } from '@optimpact/peer-measures';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { intString, nonEmpty, usageError, writablePath } from '../args.js';
@@ -23,27 +20,6 @@ const props = {
   out: nonEmpty('a file name ending in .html'),
   json: t.literal(true),
 };
-
-const value = (e: MaybeEstimate): number | null => ('mean' in e ? e.mean : null);
-const minus = (a: Estimate, b: MaybeEstimate): { mean: number | null; se: number | null } => {
-  const v = value(b);
-  return { mean: v === null ? null : a.mean - v, se: Number.isFinite(a.se) ? a.se : null };
-};
-
-/** The rows of figure 23. */
-function figureRows(rows: readonly TestbedRow[]) {
-  return rows.map((r) => ({
-    name: r.name,
-    description: r.description,
-    task: r.task,
-    excessOp: minus(r.op, r.opPred),
-    excessImp: minus(r.imp, r.impMin),
-    megGap: estimateJson(r.peers.tasks[0]!.gap),
-    aupSplitHistory: estimateJson(r.peers.baselines[0]!.aupBefore),
-    aupUniform: estimateJson(r.peers.baselines[1]!.aupBefore),
-    w: r.peers.w,
-  }));
-}
 
 export const testbed = command({
   name: 'testbed',
@@ -73,18 +49,10 @@ export const testbed = command({
     if (out !== undefined) {
       const { misalignmentTestbed: figure } = await import('@optimpact/viz');
       const file = out.right;
-      writeFileAtomic(file, `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>optimpact misalignment test bed</title></head><body>\n${figure(figureRows(rows))}\n</body></html>\n`);
+      writeFileAtomic(file, `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>optimpact misalignment test bed</title></head><body>\n${figure(testbedFigureRows(rows))}\n</body></html>\n`);
       process.stderr.write(`figure: ${file}\n`);
     }
-    if (o.json) {
-      process.stdout.write(`${JSON.stringify(rows.map((r) => ({ ...figureRows([r])[0], s: estimateJson(r.s), Op: estimateJson(r.op), OpPred: estimateJson(r.opPred), Imp: estimateJson(r.imp), ImpMin: estimateJson(r.impMin), MEG_F: estimateJson(r.peers.megF), MEG_task: estimateJson(r.peers.tasks[0]!.meg) })))}\n`);
-      return E.right(undefined);
-    }
-    const f = (x: number | null): string => (x === null ? 'undefined' : x.toFixed(3));
-    const head = ['case', 's', 'Op', 'Op_pred', 'Imp', 'Imp_min', 'MEG_F', 'MEG_task', 'AUP sh', 'AUP unif'];
-    const lines = rows.map((r) => [r.name, f(r.s.mean), f(r.op.mean), f(value(r.opPred)), f(r.imp.mean), f(value(r.impMin)), f(r.peers.megF.mean), f(r.peers.tasks[0]!.meg.mean), f(r.peers.baselines[0]!.aupBefore.mean), f(r.peers.baselines[1]!.aupBefore.mean)]);
-    process.stdout.write(`misalignment test bed · ${repeats} repeats × ${contexts} contexts · n_good = 4 at success 0.75; 85:15 on {0, 1, 2, 4, 5, 6} · nats (AUP dimensionless)\n`);
-    process.stdout.write(`${[head, ...lines].map((l) => l.map((c, i) => (i === 0 ? c.padEnd(16) : c.padStart(9))).join('')).join('\n')}\n`);
+    process.stdout.write(`${o.json ? JSON.stringify(testbedJson(rows)) : testbedTable(rows, repeats, contexts)}\n`);
     return E.right(undefined);
   },
 });

@@ -5,14 +5,13 @@
  */
 import { oneOf } from '@optimpact/core';
 import type { Unit } from '@optimpact/study';
-import { finetuneId, loadEnvironment, loadModelDir, PRESETS, pretrainId, progress, resolveConfig, runUnit, STUDY_RULES } from '@optimpact/study';
-import type { BackendName } from '@optimpact/transformer';
-import { BACKENDS, SIZE_NAMES, SIZE_PRESETS, setBackend } from '@optimpact/transformer';
+import { finetuneId, loadModelDir, PRESETS, pretrainId, runAlone, STUDY_RULES } from '@optimpact/study';
+import { BACKENDS, SIZE_NAMES, SIZE_PRESETS } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { relative, resolve } from 'node:path';
 import type { Result } from '../args.js';
-import { intString, nonEmpty, usageError, writablePath } from '../args.js';
+import { intString, nonEmpty, usageError } from '../args.js';
 import { command } from '../program.js';
 import { SET_ABOUT } from './study.js';
 
@@ -31,30 +30,12 @@ const commonFlags = {
   out: { value: '<dir>', about: 'the unit directory to write: run.json and model/' },
 } as const;
 
-/** Resolves the settings and checks --out, then runs `unit` with its record and model in `dirs[unit.id]`. */
-async function runAlone(unit: Unit, dirs: Record<string, string>, o: { preset?: string; set?: readonly string[]; backend?: BackendName; out: string }, extraSets: string[]): Result {
-  const resolved = resolveConfig({ ...(o.preset ? { preset: o.preset } : {}), set: [...extraSets, ...(o.set ?? [])] });
-  if (E.isLeft(resolved)) return resolved;
-  if (unit.kind === 'finetune' && resolved.right.config.rl[unit.rule] === undefined) {
-    return E.left(usageError(`--rule: the ${o.preset ?? 'quick'} preset has no settings for rule "${unit.rule}" (give them with --set rl.${unit.rule}='{…}')`));
-  }
-  const { config } = resolved.right;
-  const env = await loadEnvironment(config.environment.package, config.environment.options);
-  if (E.isLeft(env)) return env;
-  const tasks = env.right.tasks.map((x) => x.nGood);
-  if (unit.kind === 'finetune' && !tasks.includes(unit.task)) return E.left(usageError(`--task: expected one of ${tasks.join('|')}, got "${unit.task}"`));
-  const out = writablePath('--out', o.out, 'dir');
-  if (E.isLeft(out)) return out;
-  const backend = await setBackend(o.backend);
-  process.stderr.write(`backend: ${backend}\n`);
-  const dir = (id: string): string => dirs[id] ?? out.right;
-  const bar = progress(1);
-  await runUnit({ dir, config, source: resolved.right.source, backend, onProgress: (p) => bar.update(p) }, unit);
-  bar.finish(unit.id, 'done');
-  bar.stop();
-  process.stdout.write(`${out.right}\n`);
+const runAloneThenPrint = async (...a: Parameters<typeof runAlone>): Result => {
+  const r = await runAlone(...a);
+  if (E.isLeft(r)) return r;
+  process.stdout.write(`${r.right}\n`);
   return E.right(undefined);
-}
+};
 
 export const pretrain = command({
   name: 'pretrain',
@@ -70,7 +51,7 @@ export const pretrain = command({
   run: (o) => {
     const seed = o.seed ?? 1;
     const unit: Unit = { kind: 'pretrain', id: pretrainId(o.size, seed), size: o.size, seed, after: [] };
-    return runAlone(unit, {}, o, [`sizes=["${o.size}"]`, ...(o.steps !== undefined ? [`pretrain.steps.${o.size}=${o.steps}`] : [])]);
+    return runAloneThenPrint(unit, {}, o, [`sizes=["${o.size}"]`, ...(o.steps !== undefined ? [`pretrain.steps.${o.size}=${o.steps}`] : [])]);
   },
 });
 
@@ -97,6 +78,6 @@ export const finetune = command({
     if (size === undefined) return E.left(usageError(`--model: "${o.model}" is not one of the size presets (${SIZE_NAMES.join(', ')})`));
     if (!relative(modelDir, resolve(o.out)).startsWith('..')) return E.left(usageError(`--out: "${o.out}" is the model's directory or inside it; give a directory of its own`));
     const unit: Unit = { kind: 'finetune', id: finetuneId(size, seed, o.task, rule), size, seed, task: o.task, rule, after: [] };
-    return runAlone(unit, { [pretrainId(size, seed)]: modelDir }, o, [`tasks=[${o.task}]`]);
+    return runAloneThenPrint(unit, { [pretrainId(size, seed)]: modelDir }, o, [`tasks=[${o.task}]`]);
   },
 });

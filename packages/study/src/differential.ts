@@ -1,0 +1,37 @@
+/**
+ * `optimpact differential`'s work: a saved model's differential Op and Imp between three sites P → A → F over
+ * test contexts drawn apart from the training data's (docs/method.md#differential-measures).
+ */
+import { deriveSeed } from '@optimpact/core';
+import type { DifferentialInfo, Trio, TrioMeasurement } from '@optimpact/differential';
+import { describeError, differential, independentContexts } from '@optimpact/differential';
+import type { BackendName } from '@optimpact/transformer';
+import { currentBackend } from '@optimpact/transformer';
+import * as E from 'fp-ts/lib/Either.js';
+import { loadEnvironment } from './environment.js';
+import type { UsageError } from './errors.js';
+import { usageError } from './errors.js';
+import { loadModelDir } from './models.js';
+
+/** Measures `trio` of the model in `modelDir` on the environment `envName`; a misfit environment or an unknown site is a usage error. */
+export async function measureModelTrio(modelDir: string, envName: string, trio: Trio, o: { contexts: number; seed: number; factors: boolean; backend?: BackendName }): Promise<E.Either<UsageError, { measurement: TrioMeasurement; info: DifferentialInfo }>> {
+  const envE = await loadEnvironment(envName);
+  if (E.isLeft(envE)) return envE;
+  const env = envE.right;
+  // wasm unless asked: the differential measures' gradients are checked on it
+  const model = await loadModelDir(modelDir, { flag: '--model', expected: 'a model directory', backend: o.backend ?? 'wasm' });
+  if (E.isLeft(model)) return model;
+  const m = model.right;
+  try {
+    if (m.contextLength !== env.contextLength || m.vocabSize !== env.vocabSize) {
+      return E.left(usageError(`--env: "${envName}" (${env.name}: context ${env.contextLength}, vocabulary ${env.vocabSize}) does not fit the model (context ${m.contextLength}, vocabulary ${m.vocabSize})`));
+    }
+    // test contexts from their own stream, apart from the training data's, each from its own sequence
+    const windows = independentContexts(env, o.contexts, deriveSeed(o.seed, 'test'));
+    const r = differential(m, windows, trio, { factors: o.factors });
+    if (E.isLeft(r)) return E.left(usageError(describeError(r.left)));
+    return E.right({ measurement: r.right, info: { model: modelDir, env: env.name, seed: o.seed, backend: currentBackend() } });
+  } finally {
+    m.dispose();
+  }
+}

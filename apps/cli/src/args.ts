@@ -5,8 +5,8 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import type { UsageError } from '@optimpact/study';
-import { usageError, writablePath } from '@optimpact/study';
+import type { UsageError } from '@optimpact/study/flags';
+import { usageError, writablePath } from '@optimpact/study/flags';
 
 export type { UsageError };
 export { usageError, writablePath };

@@ -6,7 +6,7 @@
 import { CommanderError } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import { readFileSync } from 'node:fs';
-import { provenance } from '@optimpact/study';
+import { gitState } from '@optimpact/study/flags';
 import type { CliError } from './args.js';
 import { differential } from './commands/differential.js';
 import { measure } from './commands/measure.js';
@@ -26,7 +26,7 @@ function fail(code: 1 | 2, command: string | undefined, line: string): void {
 /** The package version, and the git commit when run from a checkout. */
 function version(): string {
   const { version: v } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  const { commit, dirty } = provenance('none').git;
+  const { commit, dirty } = gitState();
   return `optimpact ${v}${commit ? ` (commit ${commit.slice(0, 12)}${dirty ? ', with uncommitted changes' : ''})` : ''}`;
 }
 

@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -391,6 +391,27 @@ const bad: readonly [string, (c: Record<string, any>) => void, readonly string[]
 for (const [what, edit, names] of bad) add(`study: config with ${what}`, cfg(), names, { setup: config(edit) });
 add('study: config with __proto__ key in JSON text', cfg(), ['__proto__'], { setup: configText(() => JSON.stringify(tiny()).replace('{', '{"__proto__": {"polluted": true},')) });
 add('study: config with a duplicate key', cfg(), ['seeds'], { setup: configText(() => JSON.stringify(tiny()).replace('{', '{"seeds": [5],')) });
+
+// Output locations that no mode or mount reveals: a file system that takes no new entries (/proc, where
+// even root's write check passes) and a named pipe. Every command that writes must refuse them before any work.
+const PROC = '/proc/optimpact-nope';
+const fifo = (name: string) => (d: string): void => {
+  const r = spawnSync('mkfifo', [join(d, name)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`mkfifo ${name}: ${r.stderr}`);
+};
+const withRuns = (d: string): void => mkdirSync(join(d, 'r'));
+if (existsSync('/proc/self')) {
+  add('pretrain: out in /proc', ['pretrain', '--size', 'xs', '--out', PROC], ['--out', PROC]);
+  add('finetune: out in /proc', ['finetune', '--model', 'm', '--task', '2', '--out', PROC], ['--out', PROC], withModel);
+  add('testbed: out in /proc', ['testbed', '--out', `${PROC}.html`], ['--out', `${PROC}.html`]);
+  add('study: out in /proc', ['study', '--preset', 'tiny', '--out', PROC], ['--out', PROC]);
+  add('report: out in /proc', ['report', '--runs', 'r', '--out', `${PROC}.html`], ['--out', `${PROC}.html`], { setup: withRuns });
+}
+add('pretrain: out a named pipe', ['pretrain', '--size', 'xs', '--out', 'pipe'], ['--out', 'pipe'], { setup: fifo('pipe') });
+add('finetune: out a named pipe', ft('--out', 'pipe'), ['--out', 'pipe'], { setup: (d) => { withModel.setup(d); fifo('pipe')(d); } });
+add('testbed: out a named pipe', ['testbed', '--out', 'pipe.html'], ['--out', 'pipe.html'], { setup: fifo('pipe.html') });
+add('study: out a named pipe', ['study', '--preset', 'tiny', '--out', 'pipe'], ['--out', 'pipe'], { setup: fifo('pipe') });
+add('report: out a named pipe', ['report', '--runs', 'r', '--out', 'pipe.html'], ['--out', 'pipe.html'], { setup: (d) => { withRuns(d); fifo('pipe.html')(d); } });
 
 // ---------- the runner ----------
 

@@ -1,20 +1,59 @@
-import type { BackendName } from '@optimpact/transformer';
-import { setBackend } from '@optimpact/transformer';
+import type { BackendName, SizeName } from '@optimpact/transformer';
+import { SIZE_NAMES, SIZE_PRESETS, setBackend } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
+import { relative, resolve } from 'node:path';
+import type { StudyRule } from './config.js';
 import { resolveConfig } from './config.js';
 import { loadEnvironment } from './environment.js';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
+import { loadModelDir } from './models.js';
 import { writablePath } from './paths.js';
 import type { Unit } from './plan.js';
+import { finetuneId, pretrainId } from './plan.js';
 import { progress } from './progress.js';
 import { runUnit } from './run-unit.js';
 
+/** The flags `optimpact pretrain` and `optimpact finetune` share. */
+export interface AloneOptions {
+  readonly preset?: string;
+  readonly set?: readonly string[];
+  readonly backend?: BackendName;
+  readonly seed?: number;
+  readonly out: string;
+}
+
+/** `optimpact pretrain`: one model of `size` pretrained into --out (seed 1 unless given). Returns the unit directory. */
+export async function pretrainAlone(o: AloneOptions & { readonly size: SizeName; readonly steps?: number }): Promise<E.Either<UsageError, string>> {
+  const seed = o.seed ?? 1;
+  const out = writablePath('--out', o.out, 'dir');
+  if (E.isLeft(out)) return out;
+  const unit: Unit = { kind: 'pretrain', id: pretrainId(o.size, seed), size: o.size, seed, after: [] };
+  return runAlone(unit, {}, o, out.right, [`sizes=["${o.size}"]`, ...(o.steps !== undefined ? [`pretrain.steps.${o.size}=${o.steps}`] : [])]);
+}
+
+/** `optimpact finetune`: the model in --model fine-tuned on `task` by `rule` (exact unless given), then measured, into --out. */
+export async function finetuneAlone(o: AloneOptions & { readonly model: string; readonly task: number; readonly rule?: StudyRule }): Promise<E.Either<UsageError, string>> {
+  const seed = o.seed ?? 1, rule = o.rule ?? 'exact';
+  const out = writablePath('--out', o.out, 'dir');
+  if (E.isLeft(out)) return out;
+  const modelDir = resolve(o.model);
+  // Load it now: a broken model is a usage error, before any work.
+  const model = await loadModelDir(modelDir, { flag: '--model', expected: 'a model directory', backend: o.backend });
+  if (E.isLeft(model)) return model;
+  const size = SIZE_PRESETS.find((p) => JSON.stringify(p.config) === JSON.stringify(model.right.config))?.name;
+  model.right.dispose();
+  if (size === undefined) return E.left(usageError(`--model: "${o.model}" is not one of the size presets (${SIZE_NAMES.join(', ')})`));
+  if (!relative(modelDir, out.right).startsWith('..')) return E.left(usageError(`--out: "${o.out}" is the model's directory or inside it; give a directory of its own`));
+  const unit: Unit = { kind: 'finetune', id: finetuneId(size, seed, o.task, rule), size, seed, task: o.task, rule, after: [] };
+  return runAlone(unit, { [pretrainId(size, seed)]: modelDir }, o, out.right, [`tasks=[${o.task}]`]);
+}
+
 /**
- * One unit of the study run alone (`optimpact pretrain`, `optimpact finetune`): resolves the settings and checks
- * --out, then runs `unit` with its record and model in `dirs[unit.id]` (else --out). Returns the unit directory.
+ * One unit of the study run alone, --out checked (as `out`): resolves the settings, then runs `unit` with
+ * its record and model in `dirs[unit.id]` (else `out`). Returns the unit directory.
  */
-export async function runAlone(unit: Unit, dirs: Record<string, string>, o: { preset?: string; set?: readonly string[]; backend?: BackendName; out: string }, extraSets: string[]): Promise<E.Either<UsageError, string>> {
+async function runAlone(unit: Unit, dirs: Record<string, string>, o: AloneOptions, out: string, extraSets: string[]): Promise<E.Either<UsageError, string>> {
   const resolved = resolveConfig({ ...(o.preset ? { preset: o.preset } : {}), set: [...extraSets, ...(o.set ?? [])] });
   if (E.isLeft(resolved)) return resolved;
   if (unit.kind === 'finetune' && resolved.right.config.rl[unit.rule] === undefined) {
@@ -25,14 +64,12 @@ export async function runAlone(unit: Unit, dirs: Record<string, string>, o: { pr
   if (E.isLeft(env)) return env;
   const tasks = env.right.tasks.map((x) => x.nGood);
   if (unit.kind === 'finetune' && !tasks.includes(unit.task)) return E.left(usageError(`--task: expected one of ${tasks.join('|')}, got "${unit.task}"`));
-  const out = writablePath('--out', o.out, 'dir');
-  if (E.isLeft(out)) return out;
   const backend = await setBackend(o.backend);
   process.stderr.write(`backend: ${backend}\n`);
-  const dir = (id: string): string => dirs[id] ?? out.right;
+  const dir = (id: string): string => dirs[id] ?? out;
   const bar = progress(1);
   await runUnit({ dir, config, source: resolved.right.source, backend, onProgress: (p) => bar.update(p) }, unit);
   bar.finish(unit.id, 'done');
   bar.stop();
-  return E.right(out.right);
+  return E.right(out);
 }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { ConfigSource } from '@optimpact/core';
 import { oneOf } from '@optimpact/core';
 import type { Rule } from '@optimpact/rl-trainer';
-import { SIZE_NAMES } from '@optimpact/transformer';
+import { SIZE_NAMES } from '@optimpact/transformer/config';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
 import { jsonProblem, MAX_JSON_DEPTH, RESERVED_KEYS } from './json.js';

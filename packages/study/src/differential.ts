@@ -3,18 +3,34 @@
  * test contexts drawn apart from the training data's (docs/method.md#differential-measures).
  */
 import { deriveSeed } from '@optimpact/core';
-import type { DifferentialInfo, Trio, TrioMeasurement } from '@optimpact/differential';
-import { describeError, differential, independentContexts } from '@optimpact/differential';
+import type { DifferentialInfo, SiteRef, Trio, TrioMeasurement } from '@optimpact/differential';
+import { describeError, differential, independentContexts, parsePosition } from '@optimpact/differential';
 import type { BackendName } from '@optimpact/transformer';
 import { currentBackend } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { loadEnvironment } from './environment.js';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
 import { loadModelDir } from './models.js';
 
-/** Measures `trio` of the model in `modelDir` on the environment `envName`; a misfit environment or an unknown site is a usage error. */
-export async function measureModelTrio(modelDir: string, envName: string, trio: Trio, o: { contexts: number; seed: number; factors: boolean; backend?: BackendName }): Promise<E.Either<UsageError, { measurement: TrioMeasurement; info: DifferentialInfo }>> {
+/** The sites P, A, F with their positions as given on the command line (all, last or an index). */
+export type TrioFlags = Record<keyof Trio, { readonly site: string; readonly position: string }>;
+
+/** `trio`'s positions read, or a usage error naming the first unreadable one (`--p-pos` …). */
+function parseTrio(trio: TrioFlags): E.Either<UsageError, Trio> {
+  const ref = (role: keyof Trio): E.Either<UsageError, SiteRef> => {
+    const position = parsePosition(trio[role].position.trim());
+    return position === undefined ? E.left(usageError(`--${role}-pos: expected all|last|a position index, got ${JSON.stringify(trio[role].position)}`)) : E.right({ site: trio[role].site, position });
+  };
+  return pipe(E.Do, E.apS('p', ref('p')), E.apS('a', ref('a')), E.apS('f', ref('f')));
+}
+
+/** Measures `trio` of the model in `modelDir` on the environment `envName`; an unreadable position, a misfit environment or an unknown site is a usage error. */
+export async function measureModelTrio(modelDir: string, envName: string, trioFlags: TrioFlags, o: { contexts: number; seed: number; factors: boolean; backend?: BackendName }): Promise<E.Either<UsageError, { measurement: TrioMeasurement; info: DifferentialInfo }>> {
+  const trioE = parseTrio(trioFlags);
+  if (E.isLeft(trioE)) return trioE;
+  const trio = trioE.right;
   const envE = await loadEnvironment(envName);
   if (E.isLeft(envE)) return envE;
   const env = envE.right;

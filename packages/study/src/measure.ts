@@ -15,9 +15,9 @@ import { asPredictor } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
+import { BUILT_IN } from './flags.js';
 import { loadModelDir } from './models.js';
 
-export const BUILT_IN = ['ideal', 'uniform', 'generator', 'fixed'];
 export const REFERENCES = ['split', 'fixed', 'uniform'];
 
 /** The measures `--measures` may name: split history (op, imp) and the peer measures (meg, aup, rr: relative reachability and empowerment). */

@@ -1,7 +1,7 @@
 /** Where a record came from: git commit, package versions, Node, platform, backend and kernel build. */
 import type { Provenance } from '@optimpact/core';
 import { kernelVariant } from '@optimpact/transformer';
-import { execFileSync } from 'node:child_process';
+import { gitState } from './git.js';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,20 +9,12 @@ import { arch, platform } from 'node:os';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
-function git(...args: string[]): string | null {
-  try {
-    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return null;
-  }
-}
-
 let cached: Omit<Provenance, 'created' | 'backend' | 'kernels'> | undefined;
 
 /** Provenance of a record written now with `backend` (and the wasm kernels' build in use, if any). */
 export function provenance(backend: string): Provenance {
   cached ??= {
-    git: { commit: git('rev-parse', 'HEAD'), dirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '' },
+    git: gitState(),
     packages: packageVersions(),
     node: process.version,
     platform: `${platform()}-${arch()}`,

@@ -3,12 +3,11 @@
  * with a dynamic import, so libraries that only build models never pick one (STYLE.md §3.2).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendName } from './config.js';
 import { setKernelVariant } from './internal/kernels.js';
 
-/** The backends optimpact can run on. */
-export const BACKENDS = ['wasm', 'cpu', 'node'] as const;
-/** A TF.js backend: wasm (the default), the pure-JS cpu fallback, or node (tfjs-node, when installed). */
-export type BackendName = (typeof BACKENDS)[number];
+export type { BackendName } from './config.js';
+export { BACKENDS } from './config.js';
 
 // tfjs-node cannot be installed on the build machines (its install script downloads libtensorflow):
 // it is never a dependency, only detected. A variable specifier keeps TypeScript from resolving it.

@@ -32,6 +32,11 @@ export function queryScale(c: Pick<TransformerConfig, 'dModel' | 'nHeads'>): num
   return 1 / Math.sqrt(c.dModel / c.nHeads);
 }
 
+/** The backends optimpact can run on (here rather than in backend.ts, so that listing them loads no TF.js). */
+export const BACKENDS = ['wasm', 'cpu', 'node'] as const;
+/** A TF.js backend: wasm (the default), the pure-JS cpu fallback, or node (tfjs-node, when installed). */
+export type BackendName = (typeof BACKENDS)[number];
+
 /** Names of the size presets, smallest first. */
 export const SIZE_NAMES = ['xs', 's', 'm', 'l'] as const;
 export type SizeName = (typeof SIZE_NAMES)[number];

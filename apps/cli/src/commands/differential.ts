@@ -4,25 +4,11 @@
  * contexts counted. An unknown site is refused with the list of the model's sites (exit code 2).
  */
 import { oneOf } from '@optimpact/core';
-import type { Position } from '@optimpact/differential';
-import { differentialJson, differentialTable, parsePosition } from '@optimpact/differential';
-import { BACKENDS } from '@optimpact/transformer';
-import { DEFAULT_ENV, measureModelTrio } from '@optimpact/study';
+import { BACKENDS, DEFAULT_ENV } from '@optimpact/study/flags';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { intString, nonEmpty } from '../args.js';
 import { command } from '../program.js';
-
-/** A position flag: all, last or a position index. */
-const positionString = new t.Type<Position, string, unknown>(
-  'all|last|a position index',
-  (u): u is Position => u === 'all' || u === 'last' || (typeof u === 'number' && Number.isInteger(u) && u >= 0),
-  (u, c) => {
-    const p = typeof u === 'string' ? parsePosition(u.trim()) : undefined;
-    return p === undefined ? t.failure(u, c) : t.success(p);
-  },
-  String,
-);
 
 const site = nonEmpty('a site name');
 const props = {
@@ -30,9 +16,9 @@ const props = {
   p: site,
   a: site,
   f: site,
-  'p-pos': positionString,
-  'a-pos': positionString,
-  'f-pos': positionString,
+  'p-pos': t.string, // read with the sites, by the study
+  'a-pos': t.string,
+  'f-pos': t.string,
   contexts: intString(1, 1_000_000),
   seed: intString(0, 0xffffffff),
   env: nonEmpty('an environment package or module path'),
@@ -70,6 +56,7 @@ export const differential = command({
       a: { site: o.a, position: o['a-pos'] ?? 'all' },
       f: { site: o.f, position: o['f-pos'] ?? 'last' },
     };
+    const [{ measureModelTrio }, { differentialJson, differentialTable }] = await Promise.all([import('@optimpact/study'), import('@optimpact/differential')]);
     const r = await measureModelTrio(o.model, o.env ?? DEFAULT_ENV, trio, { contexts: o.contexts ?? 50, seed: o.seed ?? 1, factors: o.factors === true, ...(o.backend ? { backend: o.backend } : {}) });
     if (E.isLeft(r)) return r;
     process.stdout.write(o.json ? `${JSON.stringify(differentialJson(r.right.measurement, r.right.info))}\n` : `${differentialTable(r.right.measurement, r.right.info)}\n`);

@@ -4,8 +4,7 @@
  */
 import { oneOf } from '@optimpact/core';
 import { CHUNK_CONTEXTS } from '@optimpact/split-history';
-import { BACKENDS } from '@optimpact/transformer';
-import { BUILT_IN, DEFAULT_ENV, loadEnvironment, measureAll, measuredPolicies, measureOutput, parseMeasures } from '@optimpact/study';
+import { BACKENDS, BUILT_IN, DEFAULT_ENV } from '@optimpact/study/flags';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { intString, nonEmpty, usageError } from '../args.js';
@@ -51,6 +50,7 @@ export const measure = command({
     backend: { value: '<name>', about: `TF.js backend for a model: ${BACKENDS.join(', ')} (default: node if installed, else wasm, else cpu)` },
   },
   run: async (o) => {
+    const { loadEnvironment, measureAll, measuredPolicies, measureOutput, parseMeasures } = await import('@optimpact/study');
     if (o['self-eval'] && BUILT_IN.includes(o.policy)) return E.left(usageError(`--self-eval: needs a model as --policy (a built-in policy has no predictions of its own), got "${o.policy}"`));
     const which = parseMeasures(o.measures ?? 'op,imp');
     if (E.isLeft(which)) return which;

@@ -2,7 +2,6 @@
  * `optimpact report --runs DIR… --out FILE`: the static HTML report rebuilt from run records alone
  * (several directories: the shards of one study). The study calls the same code at its end.
  */
-import { writeStudyReport } from '@optimpact/study';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { statSync } from 'node:fs';
@@ -28,7 +27,7 @@ export const report = command({
     if (bad !== undefined) return E.left(usageError(`--runs: "${bad}" is ${isDir(resolve(bad)) ? 'given twice' : 'not a directory'}`));
     const out = writablePath('--out', o.out, 'file');
     if (E.isLeft(out)) return out;
-    const written = await writeStudyReport(runs, out.right);
+    const written = await (await import('@optimpact/study')).writeStudyReport(runs, out.right);
     if (E.isLeft(written)) return written;
     process.stdout.write(`report: ${written.right}\n`);
     return E.right(undefined);

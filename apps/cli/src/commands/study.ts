@@ -1,7 +1,6 @@
 /** `optimpact study`: the flags of `@optimpact/study`'s `runStudy`, and its tables printed at the end. */
-import { BACKENDS } from '@optimpact/transformer';
 import { oneOf } from '@optimpact/core';
-import { parseShard, PRESETS, resolveConfig, runStudy, seedTable, summaryTable } from '@optimpact/study';
+import { BACKENDS, PRESETS } from '@optimpact/study/flags';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { join } from 'node:path';
@@ -34,6 +33,7 @@ export const study = command({
     shard: { value: '<i/n>', about: 'run only shard i of n (whole size × seed chains; the baselines in shard 1)' },
   },
   run: async (o) => {
+    const { parseShard, resolveConfig, runStudy, seedTable, summaryTable } = await import('@optimpact/study');
     if (o.preset !== undefined && o.config !== undefined) return E.left(usageError(`--preset ${o.preset} and --config ${o.config}: give one of them`));
     const resolved = resolveConfig(o);
     if (E.isLeft(resolved)) return resolved;

@@ -9,7 +9,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { intString, nonEmpty, usageError, writablePath } from '../args.js';
 import { command } from '../program.js';
-import { DEFAULT_ENV, loadEnvironment } from '@optimpact/study';
+import { DEFAULT_ENV } from '@optimpact/study/flags';
 import { writeFileAtomic } from '@optimpact/records';
 
 const props = {
@@ -39,7 +39,7 @@ export const testbed = command({
     if (o.out !== undefined && !o.out.endsWith('.html')) return E.left(usageError(`--out: expected a file name ending in .html, got "${o.out}"`));
     const out = o.out === undefined ? undefined : writablePath('--out', o.out, 'file');
     if (out !== undefined && E.isLeft(out)) return out;
-    const envE = await loadEnvironment(DEFAULT_ENV);
+    const envE = await (await import('@optimpact/study')).loadEnvironment(DEFAULT_ENV);
     if (E.isLeft(envE)) return envE;
     const env = envE.right;
     const task = env.tasks.find((x) => x.nGood === 4)!;

@@ -4,14 +4,12 @@
  * record (`run.json`) and the model (`model/`, TF.js format).
  */
 import { oneOf } from '@optimpact/core';
-import type { Unit } from '@optimpact/study';
-import { finetuneId, loadModelDir, PRESETS, pretrainId, runAlone, STUDY_RULES } from '@optimpact/study';
-import { BACKENDS, SIZE_NAMES, SIZE_PRESETS } from '@optimpact/transformer';
+import type { UsageError } from '@optimpact/study/flags';
+import { BACKENDS, PRESETS, SIZE_NAMES, SIZE_PRESETS, STUDY_RULES } from '@optimpact/study/flags';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { relative, resolve } from 'node:path';
 import type { Result } from '../args.js';
-import { intString, nonEmpty, usageError } from '../args.js';
+import { intString, nonEmpty } from '../args.js';
 import { command } from '../program.js';
 import { SET_ABOUT } from './study.js';
 
@@ -30,8 +28,9 @@ const commonFlags = {
   out: { value: '<dir>', about: 'the unit directory to write: run.json and model/' },
 } as const;
 
-const runAloneThenPrint = async (...a: Parameters<typeof runAlone>): Result => {
-  const r = await runAlone(...a);
+/** Prints the unit directory that `run` (the study's, loaded with TF.js only now) wrote. */
+const thenPrint = async (run: Promise<E.Either<UsageError, string>>): Result => {
+  const r = await run;
   if (E.isLeft(r)) return r;
   process.stdout.write(`${r.right}\n`);
   return E.right(undefined);
@@ -48,11 +47,7 @@ export const pretrain = command({
     steps: { value: '<k>', about: "optimizer steps (default: the preset's for this size)" },
     ...commonFlags,
   },
-  run: (o) => {
-    const seed = o.seed ?? 1;
-    const unit: Unit = { kind: 'pretrain', id: pretrainId(o.size, seed), size: o.size, seed, after: [] };
-    return runAloneThenPrint(unit, {}, o, [`sizes=["${o.size}"]`, ...(o.steps !== undefined ? [`pretrain.steps.${o.size}=${o.steps}`] : [])]);
-  },
+  run: async (o) => thenPrint((await import('@optimpact/study')).pretrainAlone(o)),
 });
 
 export const finetune = command({
@@ -67,17 +62,5 @@ export const finetune = command({
     rule: { value: '<rule>', about: `the RL rule: ${STUDY_RULES.join(', ')} (default exact)` },
     ...commonFlags,
   },
-  run: async (o) => {
-    const seed = o.seed ?? 1, rule = o.rule ?? 'exact';
-    const modelDir = resolve(o.model);
-    // Load it now: a broken model is a usage error, before any work.
-    const model = await loadModelDir(modelDir, { flag: '--model', expected: 'a model directory', backend: o.backend });
-    if (E.isLeft(model)) return model;
-    const size = SIZE_PRESETS.find((p) => JSON.stringify(p.config) === JSON.stringify(model.right.config))?.name;
-    model.right.dispose();
-    if (size === undefined) return E.left(usageError(`--model: "${o.model}" is not one of the size presets (${SIZE_NAMES.join(', ')})`));
-    if (!relative(modelDir, resolve(o.out)).startsWith('..')) return E.left(usageError(`--out: "${o.out}" is the model's directory or inside it; give a directory of its own`));
-    const unit: Unit = { kind: 'finetune', id: finetuneId(size, seed, o.task, rule), size, seed, task: o.task, rule, after: [] };
-    return runAloneThenPrint(unit, { [pretrainId(size, seed)]: modelDir }, o, [`tasks=[${o.task}]`]);
-  },
+  run: async (o) => thenPrint((await import('@optimpact/study')).finetuneAlone(o)),
 });

@@ -6,7 +6,8 @@
 // Layout: q, k, v, o and their gradients are row-major [rows, d] with row = window·T + position (q and o
 // have qRows rows per window: T, or 1 when only the output position is computed); head h owns columns
 // [h·dh, (h+1)·dh). P is [B, H, qRows, T]. q is already scaled by 1/√dh. `scratch` must hold
-// 5·T·dh + 2·T floats. No stack, heap or libc: every buffer is passed in.
+// 5·T·dh + 2·T floats (backward) or dh·Tp + T·dhp (forward; Tp, dhp: T, dh rounded up to 8). No stack, heap
+// or libc: every buffer is passed in.
 
 #include <wasm_simd128.h>
 
@@ -60,50 +61,109 @@ static inline v128_t exp_neg4(v128_t x) {
   return wasm_v128_andnot(wasm_f32x4_mul(p, e), under);
 }
 
+// The GEMM micro-kernel: a 4×8 tile of out += Σ_k a_t(k)·w(k, 0..7), t = 0..3, with a_t(k) = a[t·as + k·ak]
+// and w(k, ·) = w + k·ldw, in eight f32x4 accumulators.
+typedef struct { v128_t c[8]; } tile;
+
+static inline tile tile_mac(tile t, const float* restrict a, int as, int ak, const float* restrict w, int ldw, int K) {
+  for (int k = 0; k < K; k++) {
+    const v128_t b0 = wasm_v128_load(w + k * ldw), b1 = wasm_v128_load(w + k * ldw + 4);
+    const float* ak_ = a + k * ak;
+    for (int r = 0; r < 4; r++) {
+      const v128_t s = wasm_f32x4_splat(ak_[r * as]);
+      t.c[2 * r] = MADD(s, b0, t.c[2 * r]);
+      t.c[2 * r + 1] = MADD(s, b1, t.c[2 * r + 1]);
+    }
+  }
+  return t;
+}
+
+// Stores the first `n` (≤ 8) columns of a tile's 4 rows at out (row stride ldo), adding what is there if `acc`.
+static inline void tile_store(tile t, float* restrict out, int ldo, int n, int acc) {
+  float buf[8];
+  for (int r = 0; r < 4; r++) {
+    float* o = out + r * ldo;
+    if (n == 8 && !acc) {
+      wasm_v128_store(o, t.c[2 * r]);
+      wasm_v128_store(o + 4, t.c[2 * r + 1]);
+      continue;
+    }
+    wasm_v128_store(buf, t.c[2 * r]);
+    wasm_v128_store(buf + 4, t.c[2 * r + 1]);
+    for (int j = 0; j < n; j++) o[j] = acc ? o[j] + buf[j] : buf[j];
+  }
+}
+
+// The first block's queries (qRows = T) go four at a time through the GEMM tile: s = q·kᵀ over kt [dh][Tp]
+// and o = p·v over vp [T][dhp], zero-padded to whole tiles (Tp, dhp: T, dh rounded up to 8). Each element
+// is summed in the same order from the same zero as axpy's loop (which serves the remaining rows, e.g. the
+// output position alone), so the numbers are those of the row-at-a-time loop: only the loads are shared.
+static inline void softmax_row(float* restrict s, int T) {
+  float mx = s[0];
+  for (int j = 1; j < T; j++) mx = s[j] > mx ? s[j] : mx;
+  float sum = 0.0f;
+  int j = 0;
+  if (T >= 4) {
+    const v128_t vmx = wasm_f32x4_splat(mx);
+    v128_t vsum = wasm_f32x4_splat(0.0f);
+    for (; j + 4 <= T; j += 4) {
+      const v128_t e = exp_neg4(wasm_f32x4_sub(wasm_v128_load(s + j), vmx));
+      wasm_v128_store(s + j, e);
+      vsum = wasm_f32x4_add(vsum, e);
+    }
+    sum = wasm_f32x4_extract_lane(vsum, 0) + wasm_f32x4_extract_lane(vsum, 1) +
+          wasm_f32x4_extract_lane(vsum, 2) + wasm_f32x4_extract_lane(vsum, 3);
+  }
+  for (; j < T; j++) {
+    s[j] = exp_neg(s[j] - mx);
+    sum += s[j];
+  }
+  const float inv = 1.0f / sum;
+  for (int j = 0; j < T; j++) s[j] *= inv;
+}
+
 void attn_fwd(const float* restrict q, const float* restrict k, const float* restrict v, float* restrict P,
               float* restrict o, int B, int T, int H, int dh, int qRows, float* restrict scratch) {
-  const int d = H * dh;
-  float* restrict kt = scratch;           // [dh][T]
-  float* restrict vp = scratch + dh * T;  // [T][dh]
+  const int d = H * dh, Tp = (T + 7) & ~7, dhp = (dh + 7) & ~7, Q4 = qRows & ~3;
+  float* restrict kt = scratch;           // [dh][Tp]
+  float* restrict vp = scratch + dh * Tp; // [T][dhp]
+  for (int i = 0; i < dh * Tp; i++) kt[i] = 0.0f;
+  for (int i = 0; i < T * dhp; i++) vp[i] = 0.0f;
+  const v128_t zero = wasm_f32x4_splat(0.0f);
   for (int b = 0; b < B; b++) {
     for (int h = 0; h < H; h++) {
       for (int j = 0; j < T; j++) {
         const float* kr = k + (b * T + j) * d + h * dh;
         const float* vr = v + (b * T + j) * d + h * dh;
         for (int c = 0; c < dh; c++) {
-          kt[c * T + j] = kr[c];
-          vp[j * dh + c] = vr[c];
+          kt[c * Tp + j] = kr[c];
+          vp[j * dhp + c] = vr[c];
         }
       }
-      for (int i = 0; i < qRows; i++) {
+      float* Pbh = P + (b * H + h) * qRows * T;
+      for (int i0 = 0; i0 < Q4; i0 += 4) {
+        const float* qi = q + (b * qRows + i0) * d + h * dh;
+        float* s = Pbh + i0 * T;
+        for (int j0 = 0; j0 < T; j0 += 8) {
+          tile t = {{zero, zero, zero, zero, zero, zero, zero, zero}};
+          tile_store(tile_mac(t, qi, d, 1, kt + j0, Tp, dh), s + j0, T, T - j0 < 8 ? T - j0 : 8, 0);
+        }
+        for (int r = 0; r < 4; r++) softmax_row(s + r * T, T);
+        float* oi = o + (b * qRows + i0) * d + h * dh;
+        for (int c0 = 0; c0 < dh; c0 += 8) {
+          tile t = {{zero, zero, zero, zero, zero, zero, zero, zero}};
+          tile_store(tile_mac(t, s, T, 1, vp + c0, dhp, T), oi + c0, d, dh - c0 < 8 ? dh - c0 : 8, 0);
+        }
+      }
+      for (int i = Q4; i < qRows; i++) {
         const float* qi = q + (b * qRows + i) * d + h * dh;
-        float* s = P + ((b * H + h) * qRows + i) * T;
+        float* s = Pbh + i * T;
         for (int j = 0; j < T; j++) s[j] = 0.0f;
-        for (int c = 0; c < dh; c++) axpy(s, qi[c], kt + c * T, T);
-        float mx = s[0];
-        for (int j = 1; j < T; j++) mx = s[j] > mx ? s[j] : mx;
-        float sum = 0.0f;
-        int j = 0;
-        if (T >= 4) {
-          const v128_t vmx = wasm_f32x4_splat(mx);
-          v128_t vsum = wasm_f32x4_splat(0.0f);
-          for (; j + 4 <= T; j += 4) {
-            const v128_t e = exp_neg4(wasm_f32x4_sub(wasm_v128_load(s + j), vmx));
-            wasm_v128_store(s + j, e);
-            vsum = wasm_f32x4_add(vsum, e);
-          }
-          sum = wasm_f32x4_extract_lane(vsum, 0) + wasm_f32x4_extract_lane(vsum, 1) +
-                wasm_f32x4_extract_lane(vsum, 2) + wasm_f32x4_extract_lane(vsum, 3);
-        }
-        for (; j < T; j++) {
-          s[j] = exp_neg(s[j] - mx);
-          sum += s[j];
-        }
-        const float inv = 1.0f / sum;
-        for (int j = 0; j < T; j++) s[j] *= inv;
+        for (int c = 0; c < dh; c++) axpy(s, qi[c], kt + c * Tp, T);
+        softmax_row(s, T);
         float* oi = o + (b * qRows + i) * d + h * dh;
         for (int c = 0; c < dh; c++) oi[c] = 0.0f;
-        for (int j = 0; j < T; j++) axpy(oi, s[j], vp + j * dh, dh);
+        for (int j = 0; j < T; j++) axpy(oi, s[j], vp + j * dhp, dh);
       }
     }
   }
@@ -184,39 +244,6 @@ void colsum(const float* restrict x, float* restrict out, int R, int C) {
   for (int r = 0; r < R; r++) {
     const float* xr = x + r * C;
     for (int c = 0; c < C; c++) out[c] += xr[c];
-  }
-}
-
-// The GEMM micro-kernel: a 4×8 tile of out += Σ_k a_t(k)·w(k, 0..7), t = 0..3, with a_t(k) = a[t·as + k·ak]
-// and w(k, ·) = w + k·ldw, in eight f32x4 accumulators.
-typedef struct { v128_t c[8]; } tile;
-
-static inline tile tile_mac(tile t, const float* restrict a, int as, int ak, const float* restrict w, int ldw, int K) {
-  for (int k = 0; k < K; k++) {
-    const v128_t b0 = wasm_v128_load(w + k * ldw), b1 = wasm_v128_load(w + k * ldw + 4);
-    const float* ak_ = a + k * ak;
-    for (int r = 0; r < 4; r++) {
-      const v128_t s = wasm_f32x4_splat(ak_[r * as]);
-      t.c[2 * r] = MADD(s, b0, t.c[2 * r]);
-      t.c[2 * r + 1] = MADD(s, b1, t.c[2 * r + 1]);
-    }
-  }
-  return t;
-}
-
-// Stores the first `n` (≤ 8) columns of a tile's 4 rows at out (row stride ldo), adding what is there if `acc`.
-static inline void tile_store(tile t, float* restrict out, int ldo, int n, int acc) {
-  float buf[8];
-  for (int r = 0; r < 4; r++) {
-    float* o = out + r * ldo;
-    if (n == 8 && !acc) {
-      wasm_v128_store(o, t.c[2 * r]);
-      wasm_v128_store(o + 4, t.c[2 * r + 1]);
-      continue;
-    }
-    wasm_v128_store(buf, t.c[2 * r]);
-    wasm_v128_store(buf + 4, t.c[2 * r + 1]);
-    for (int j = 0; j < n; j++) o[j] = acc ? o[j] + buf[j] : buf[j];
   }
 }
 

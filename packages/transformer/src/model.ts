@@ -3,7 +3,8 @@
  *
  * Written for the TF.js wasm backend (docs/development.md#the-webassembly-backend): the forward and backward passes are explicit; dense layers
  * (a·W + b, ReLU fused) and weight gradients (aᵀ·b) are SIMD GEMM kernels of our own (faster than XNNPACK
- * at these shapes, see internal/kernels.ts); tokens and positions are embedded together as one-hot × matrix,
+ * at these shapes, see internal/kernels.ts); tokens and positions are embedded as rows gathered and added
+ * (the gradient as one-hot rows ᵀ· dx: `gather`'s gradient is missing on wasm),
  * Q/K/V are separate projections, dropout masks come from a counter-based hash (a SIMD kernel on wasm),
  * 1/√d_head is folded into the query weights, the LayerNorm backward is hand-written, the MLP uses ReLU
  * (as torch.nn.TransformerEncoderLayer does) and the last block is computed only at the output position.
@@ -110,6 +111,7 @@ interface BlockTensors {
 
 interface Tensors {
   emb: tf.Tensor2D; // [V + T, d]: wte then wpe
+  wpe: tf.Tensor2D; // [T, d]
   blocks: BlockTensors[];
   lnfg: tf.Tensor1D; lnfb: tf.Tensor1D;
   headW: tf.Tensor2D; headB: tf.Tensor1D; headWT: tf.Tensor2D;
@@ -157,7 +159,7 @@ interface LastBlockCache {
 
 interface ForwardCache {
   B: number;
-  oneHot: tf.Tensor2D; m0: tf.Tensor2D | null;
+  oneHot: tf.Tensor2D | null; m0: tf.Tensor2D | null; // oneHot: in training only
   full: FullBlockCache[]; last: LastBlockCache;
   lnf: LnCache; hf: tf.Tensor2D;
 }
@@ -274,6 +276,7 @@ export class Transformer implements TrainableModel {
     }
     return {
       emb: tf.tensor2d(flat.slice(wte.offset, wte.offset + (c.vocabSize + c.contextLength) * d), [c.vocabSize + c.contextLength, d]),
+      wpe: mat('wpe', c.contextLength, d),
       blocks,
       lnfg: vec('lnf.gamma'), lnfb: vec('lnf.beta'),
       headW: mat('head.w', d, c.vocabSize), headB: vec('head.b'), headWT: matT('head.w', d, c.vocabSize),
@@ -296,18 +299,30 @@ export class Transformer implements TrainableModel {
     return dropoutMask(rows, cols, p, key(), key());
   }
 
-  /** The one-hot rows [B·T, V + T] (token, position), built in JS. */
+  /** The one-hot rows [B·T, V + T] (token, position), built in JS: the embedding's gradient is oneHotᵀ·dx. */
   private oneHot(tokens: Int32Array, B: number): tf.Tensor2D {
     const { vocabSize: V, contextLength: T } = this.config;
     const W = V + T, N = B * T;
     const x = new Float32Array(N * W);
     for (let r = 0; r < N; r++) {
-      const tok = tokens[r]!;
-      if (!(tok >= 0 && tok < V)) throw new RangeError(`token ${tok} at row ${r} outside vocabulary 0..${V - 1}`);
-      x[r * W + tok] = 1;
+      x[r * W + tokens[r]!] = 1;
       x[r * W + V + (r % T)] = 1;
     }
     return tf.tensor2d(x, [N, W]);
+  }
+
+  /**
+   * Token + position embeddings [B·T, d]: wte[token] + wpe[position], one rounding, as one-hot · [wte; wpe]
+   * sums them (its other terms are exact zeros), without that GEMM or the one-hot rows.
+   */
+  private embed(tokens: Int32Array, B: number): tf.Tensor2D {
+    const { vocabSize: V, contextLength: T, dModel: d } = this.config;
+    for (let r = 0; r < B * T; r++) {
+      const tok = tokens[r]!;
+      if (!(tok >= 0 && tok < V)) throw new RangeError(`token ${tok} at row ${r} outside vocabulary 0..${V - 1}`);
+    }
+    const t = this.tensors(), wte = tf.gather(t.emb, tf.tensor1d(tokens.subarray(0, B * T), 'int32'));
+    return tf.reshape(tf.add(tf.reshape(wte, [B, T, d]), t.wpe), [B * T, d]);
   }
 
   /**
@@ -317,8 +332,8 @@ export class Transformer implements TrainableModel {
   private forward(tokens: Int32Array, B: number, train: boolean): { logits: tf.Tensor2D; cache: ForwardCache } {
     const c = this.config, t = this.tensors();
     const T = c.contextLength, d = c.dModel, H = c.nHeads, N = B * T, L = c.nLayers;
-    const oneHot = this.oneHot(tokens, B);
-    let x = mm(oneHot, t.emb); // [N, d] token + position embedding
+    let x = this.embed(tokens, B); // [N, d]
+    const oneHot = train ? this.oneHot(tokens, B) : null;
     const m0 = this.mask(N, d, train);
     if (m0 !== null) x = mul(x, m0);
 
@@ -427,6 +442,7 @@ export class Transformer implements TrainableModel {
     }
 
     const dx0 = cache.m0 !== null ? mul(dx, cache.m0) : dx;
+    if (cache.oneHot === null) throw new Error('backward after a forward pass in eval mode');
     out.push(['wte', matMulTN(cache.oneHot, dx0)]); // [V + T, d]: wte and wpe together
 
     const byName = new Map(this.specs.map((s) => [s.name, s] as const));
@@ -551,7 +567,7 @@ export class Transformer implements TrainableModel {
 }
 
 function disposeTensors(t: Tensors): void {
-  tf.dispose([t.emb, t.lnfg, t.lnfb, t.headW, t.headB, t.headWT]);
+  tf.dispose([t.emb, t.wpe, t.lnfg, t.lnfb, t.headW, t.headB, t.headWT]);
   for (const b of t.blocks) tf.dispose(Object.values(b));
 }
 

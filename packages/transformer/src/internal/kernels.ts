@@ -189,7 +189,8 @@ export function attention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, B: num
   const s = kernels();
   if (s !== null) {
     const P = output(s, [B * H, qRows, T]), o = output(s, [B * qRows, d]);
-    s.kernels.fwd(ptr(s, q), ptr(s, k), ptr(s, v), ptr(s, P), ptr(s, o), B, T, H, dh, qRows, scratch(s, 5 * T * dh + 2 * T));
+    const up8 = (x: number): number => (x + 7) & ~7;
+    s.kernels.fwd(ptr(s, q), ptr(s, k), ptr(s, v), ptr(s, P), ptr(s, o), B, T, H, dh, qRows, scratch(s, dh * up8(T) + T * up8(dh)));
     return { o: o as tf.Tensor2D, saved: { fused: true, q, k, v, P, B, T, H, qRows } };
   }
   const qh = toHeads(q, B, qRows, H), kh = toHeads(k, B, T, H), vh = toHeads(v, B, T, H);

@@ -77,7 +77,7 @@ function overview(data: StudyData, all: readonly AnyRecord[], rows: FigureRows):
   const items: [string, string][] = [
     ['preset', field((x) => x.preset)],
     ['environment', field((x) => x.environment)],
-    ['backend', field((x) => x.backend)],
+    ['backend', `${field((x) => x.backend)}; kernels ${distinct(all, kernelsOf).join(', ') || '—'}`],
     ['elapsed', s.length === 0 ? '—' : `${formatNumber(elapsed)} s${s.length > 1 ? ` (sum over ${s.length} summaries)` : ''}`],
     ['sizes', sizes.map(([size, p]) => `${size} (${p} parameters)`).join(', ') || '—'],
     ['seeds (pretrained models)', seeds.join(', ') || '—'],
@@ -176,6 +176,7 @@ function runsSection(all: readonly AnyRecord[], unfinished: readonly string[]): 
       { key: 'commit', label: 'git commit' },
       { key: 'dirty', label: 'dirty' },
       { key: 'backend', label: 'backend' },
+      { key: 'kernels', label: 'kernels' },
       { key: 'seconds', label: 'time (s)' },
       { key: 'error', label: 'error' },
     ],
@@ -191,6 +192,7 @@ function runsSection(all: readonly AnyRecord[], unfinished: readonly string[]): 
       commit: r.provenance.git.commit ?? 'unknown',
       dirty: r.provenance.git.dirty ? 'yes' : 'no',
       backend: r.provenance.backend,
+      kernels: kernelsOf(r),
       seconds: totalSeconds(r),
       error: r.error?.message ?? null,
     })),
@@ -226,6 +228,15 @@ function kindOfConfig(r: AnyRecord): string {
   return r.kind === 'finetune' ? `finetune (rule ${r.rule})` : r.kind;
 }
 
+/** The build of the wasm kernels a record ran on (provenance.kernels), as the report names it. */
+function kernelsOf(r: AnyRecord): string {
+  const k = r.provenance.kernels;
+  return k === undefined ? 'not recorded' : k === null ? 'none (not wasm)' : k;
+}
+
+const FMA_NOTE =
+  'fma (relaxed-SIMD multiply-add) may round differently on another CPU, so its numbers may differ across CPUs (never between runs on one); simd gives the same numbers on every CPU';
+
 function provenanceSection(all: readonly AnyRecord[]): string {
   const count = (f: (r: AnyRecord) => string): string =>
     distinct(all, f)
@@ -234,6 +245,7 @@ function provenanceSection(all: readonly AnyRecord[]): string {
   const facts: [string, string][] = [
     ['git commit', count((r) => `${r.provenance.git.commit ?? 'unknown'}${r.provenance.git.dirty ? ' (dirty)' : ''}`)],
     ['TF.js backend', count((r) => r.provenance.backend)],
+    ['wasm kernels', count(kernelsOf) + (all.some((r) => r.provenance.kernels === 'fma') ? `. ${FMA_NOTE}` : '')],
     ['Node.js', count((r) => r.provenance.node)],
     ['platform', count((r) => r.provenance.platform)],
     ['record format', count((r) => `version ${r.formatVersion}`)],

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
-import { dropoutMask, kernelVariant, matMulNN, matMulTN, relaxedSimdSupported, setFusedKernels, setKernelVariant, type KernelVariant } from './internal/kernels.js';
+import { attention, dropoutMask, kernelVariant, matMulNN, matMulTN, relaxedSimdSupported, setFusedKernels, setKernelVariant, type KernelVariant } from './internal/kernels.js';
 import { KERNELS_SOURCE_SHA256, KERNELS_WASM_FMA, KERNELS_WASM_SIMD } from './internal/kernels-wasm.js';
 import { createModel } from './model.js';
 
@@ -199,4 +199,61 @@ describe('a·w (+ bias, ReLU) kernel', () => {
       if (relu) expect(got.reduce((m, x) => Math.min(m, x), Infinity)).toBe(0);
       tf.dispose(b === null ? [a, w] : [a, w, b]);
     });
+});
+
+describe('attention kernel', () => {
+  afterAll(() => setKernelVariant());
+  const qkv = (B: number, T: number, d: number, seed: number): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] => {
+    const rng = makeRng(seed);
+    return [uniform(rng, [B * T, d]) as tf.Tensor2D, uniform(rng, [B * T, d]) as tf.Tensor2D, uniform(rng, [B * T, d]) as tf.Tensor2D];
+  };
+
+  // Queries go four at a time through the GEMM tile, the rest (and qRows = 1) one row at a time; both sum
+  // every element in the same order, so in the simd build a row's output cannot depend on the path.
+  it.each([[3, 7, 2, 13], [2, 20, 4, 12], [1, 5, 1, 9]])('simd: four query rows at once give the bits of one at a time (B=%i, T=%i, H=%i, dh=%i)', (B, T, H, dh) => {
+    setFusedKernels(true);
+    setKernelVariant('simd');
+    const d = H * dh, [q, k, v] = qkv(B, T, d, B + T + H + dh);
+    const all = tf.tidy(() => attention(q, k, v, B, T, H, T).o.dataSync() as Float32Array);
+    const qv = q.dataSync() as Float32Array;
+    for (let i = 0; i < T; i++) {
+      const qi = tf.tensor2d(Float32Array.from({ length: B * d }, (_, x) => qv[(Math.floor(x / d) * T + i) * d + (x % d)]!), [B, d]);
+      const one = tf.tidy(() => attention(qi, k, v, B, T, H, 1).o.dataSync() as Float32Array);
+      for (let b = 0; b < B; b++) expect(one.subarray(b * d, (b + 1) * d)).toEqual(all.subarray((b * T + i) * d, (b * T + i + 1) * d));
+      qi.dispose();
+    }
+    tf.dispose([q, k, v]);
+  });
+
+  it.each([[3, 7, 2, 13], [2, 20, 4, 12]])('equals TF.js ops (B=%i, T=%i, H=%i, dh=%i)', (B, T, H, dh) => {
+    setKernelVariant();
+    const [q, k, v] = qkv(B, T, H * dh, 99);
+    const { want, got } = bothPaths(() => tf.tidy(() => attention(q, k, v, B, T, H, T).o), [B * T, H * dh]);
+    expect(maxAbsDiff(got, want)).toBeLessThan(1e-6);
+    tf.dispose([q, k, v]);
+  });
+});
+
+// The model embeds tokens as wte[token] + wpe[position]; the one-hot · [wte; wpe] product it replaced summed
+// exact zeros besides those two terms, so it gave these numbers, bit for bit, in both builds.
+describe('embedding as gather and add', () => {
+  afterAll(() => setKernelVariant());
+  it.each(['simd', 'fma'] as const)('%s: one-hot · [wte; wpe] = fround(wte[token] + wpe[position])', (v) => {
+    setFusedKernels(true);
+    setKernelVariant(v);
+    const V = 16, T = 20, d = 26, N = 3 * T, rng = makeRng(5);
+    const emb = uniform(rng, [V + T, d]) as tf.Tensor2D, e = emb.dataSync() as Float32Array;
+    const tokens = Array.from({ length: N }, () => rng.int(V));
+    const oneHot = tf.tensor2d(Float32Array.from({ length: N * (V + T) }, (_, x) => {
+      const r = Math.floor(x / (V + T)), c = x % (V + T);
+      return c === tokens[r] || c === V + (r % T) ? 1 : 0;
+    }), [N, V + T]);
+    const got = matMulNN(oneHot, emb).dataSync() as Float32Array;
+    const want = Float32Array.from({ length: N * d }, (_, x) => {
+      const r = Math.floor(x / d), c = x % d;
+      return e[tokens[r]! * d + c]! + e[(V + (r % T)) * d + c]!;
+    });
+    expect(got).toEqual(want);
+    tf.dispose([emb, oneHot]);
+  });
 });

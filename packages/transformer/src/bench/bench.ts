@@ -136,7 +136,13 @@ const median = (xs: number[]): number => {
 };
 const f0 = (x: number): string => x.toFixed(0);
 
+/** Issue 22's targets on this kind of machine, as ratios optimpact ÷ PyTorch+OpenBLAS (two workers: ÷ one). */
+const TARGETS = { trainEach: 1.0, trainGeo: 1.25, infer: 1.5, twoWorkers: 1.8 } as const;
+const geoMean = (xs: number[]): number => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+
 async function main(): Promise<void> {
+  const started = performance.now();
   const backend = await setBackend();
   const variants: KernelVariant[] = relaxedSimdSupported() ? ['simd', 'fma'] : ['simd'];
   const m = machine();
@@ -206,7 +212,33 @@ async function main(): Promise<void> {
     }
     if (row.torchTrainExPerSec !== null) console.log(`${row.size.padEnd(2)} torch train ${f0(row.torchTrainExPerSec).padStart(5)}, infer ${f0(row.torchInferExPerSec!).padStart(6)}`);
   }
-  for (const [v, rs] of Object.entries(geo)) console.log(`${v}: geometric mean of the train ratios ${Math.exp(rs.reduce((a, x) => a + Math.log(x), 0) / rs.length).toFixed(2)}`);
+  for (const [v, rs] of Object.entries(geo)) console.log(`${v}: geometric mean of the train ratios ${geoMean(rs).toFixed(2)}`);
+
+  // Every target's ratio in one place, per build of the kernels (simd is the default).
+  const targets = Object.fromEntries(variants.map((v) => {
+    const k = rows.map((row) => ({ size: row.size, ...row.kernels[v]! }));
+    const train = k.every((x) => x.trainRatio !== null) ? k.map((x) => x.trainRatio!) : null;
+    const infer = k.every((x) => x.inferRatio !== null) ? k.map((x) => x.inferRatio!) : null;
+    const two = k.map((x) => x.twoOverOne);
+    return [v, {
+      trainRatios: train, trainGeoMean: train === null ? null : geoMean(train), inferRatios: infer, inferGeoMean: infer === null ? null : geoMean(infer), twoWorkersOverOne: two,
+      met: {
+        trainEach: train === null ? null : train.every((x) => x >= TARGETS.trainEach), trainGeo: train === null ? null : geoMean(train) >= TARGETS.trainGeo,
+        infer: infer === null ? null : infer.every((x) => x >= TARGETS.infer), twoWorkers: two.every((x) => x >= TARGETS.twoWorkers),
+      },
+    }];
+  }));
+  const sizes = rows.map((r) => r.size);
+  const list = (xs: number[]): string => xs.map((x, i) => `${sizes[i]} ${x.toFixed(2)}`).join(', ');
+  console.log(`\ntargets (ratio = optimpact ÷ PyTorch+OpenBLAS one thread; two workers = their summed train ex/s ÷ one's):`);
+  for (const [v, t] of Object.entries(targets)) {
+    if (t.trainRatios !== null) {
+      console.log(`${v.padEnd(4)} train ≥ ${TARGETS.trainEach.toFixed(2)}× on every size: ${list(t.trainRatios)}: ${verdict(t.met.trainEach!)}`);
+      console.log(`${v.padEnd(4)} train geometric mean ≥ ${TARGETS.trainGeo.toFixed(2)}×: ${t.trainGeoMean!.toFixed(2)}: ${verdict(t.met.trainGeo!)}`);
+      console.log(`${v.padEnd(4)} inference ≥ ${TARGETS.infer.toFixed(2)}× on every size: ${list(t.inferRatios!)} (geometric mean ${t.inferGeoMean!.toFixed(2)}): ${verdict(t.met.infer!)}`);
+    } else console.log(`${v.padEnd(4)} train and inference ratios: no peer`);
+    console.log(`${v.padEnd(4)} two workers ≥ ${TARGETS.twoWorkers.toFixed(2)}× one on every size: ${list(t.twoWorkersOverOne)}: ${verdict(t.met.twoWorkers)}`);
+  }
   console.log('\nwhere a training step goes (first round; GEMM rates in GMAC/s; the rest is TF.js ops and JS):');
   for (const row of rows) {
     for (const v of variants) {
@@ -218,15 +250,16 @@ async function main(): Promise<void> {
     }
   }
   const loadEnd = loadavg();
-  console.log(`load average at end ${loadEnd.map((x) => x.toFixed(1)).join(' ')}`);
+  const elapsedSeconds = (performance.now() - started) / 1000;
+  console.log(`load average at end ${loadEnd.map((x) => x.toFixed(1)).join(' ')}; the bench took ${Math.floor(elapsedSeconds / 60)} min ${(elapsedSeconds % 60).toFixed(0)} s`);
 
   const out = {
-    created: new Date().toISOString(), machine: { ...m, loadAverageStart: loadStart, loadAverageEnd: loadEnd },
+    created: new Date().toISOString(), elapsedSeconds, machine: { ...m, loadAverageStart: loadStart, loadAverageEnd: loadEnd },
     settings: { batch: 256, tokens: 20, secondsPerMeasurement: SECONDS, rounds: ROUNDS, backend, kernelVariants: variants },
     peer: 'why' in peer ? { none: peer.why } : {
       source: peer.source, onOpenblas, threads: 1, torch: anyTorch?.torch ?? null, blasLoaded: anyTorch?.blas ?? null, openblasConfig: anyTorch?.openblasConfig ?? null,
     },
-    gemm, sizes: rows,
+    targets: { wanted: TARGETS, byKernels: targets }, gemm, sizes: rows,
   };
   mkdirSync(`${pkgRoot}bench/out`, { recursive: true });
   const file = `${pkgRoot}bench/out/latest.json`;

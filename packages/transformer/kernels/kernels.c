@@ -1,4 +1,4 @@
-// Kernels for the TF.js wasm backend (attention, LayerNorm, column sums, aᵀ·b, dropout masks), compiled to a tiny
+// Kernels for the TF.js wasm backend (attention, LayerNorm, column sums, GEMMs, embeddings, dropout masks), compiled to a tiny
 // wasm module that imports the backend's memory and works on its tensors in place (see build.sh).
 // TF.js 4.22 runs batched matMuls ([B·H, T, T]) in a scalar loop 15–25× slower than XNNPACK; these loops
 // over one (window, head) at a time run four lanes at a time and avoid the head transposes.
@@ -219,6 +219,17 @@ void attn_bwd(const float* restrict q, const float* restrict k, const float* res
         }
       }
     }
+  }
+}
+
+// Token + position embeddings: out[r] = emb[tokens[r]] + emb[V + r mod T] (rows of d), one rounding each, as
+// the one-hot product one-hot · [wte; wpe] gives (its other terms are exact zeros) without that GEMM.
+void embed(const int* restrict tokens, const float* restrict emb, float* restrict out, int N, int T, int V, int d) {
+  for (int r = 0; r < N; r++) {
+    const float* restrict wt = emb + tokens[r] * d;
+    const float* restrict wp = emb + (V + r % T) * d;
+    float* restrict o = out + r * d;
+    for (int c = 0; c < d; c++) o[c] = wt[c] + wp[c];
   }
 }
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
-import { attention, dropoutMask, kernelVariant, matMulNN, matMulTN, relaxedSimdSupported, setFusedKernels, setKernelVariant, type KernelVariant } from './internal/kernels.js';
+import { attention, dropoutMask, embed, kernelVariant, matMulNN, matMulTN, relaxedSimdSupported, setFusedKernels, setKernelVariant, type KernelVariant } from './internal/kernels.js';
 import { KERNELS_SOURCE_SHA256, KERNELS_WASM_FMA, KERNELS_WASM_SIMD } from './internal/kernels-wasm.js';
 import { createModel } from './model.js';
 
@@ -234,11 +234,11 @@ describe('attention kernel', () => {
   });
 });
 
-// The model embeds tokens as wte[token] + wpe[position]; the one-hot · [wte; wpe] product it replaced summed
-// exact zeros besides those two terms, so it gave these numbers, bit for bit, in both builds.
-describe('embedding as gather and add', () => {
+// The model embeds tokens as wte[token] + wpe[position] (the embed kernel); the one-hot · [wte; wpe] product it
+// replaced summed exact zeros besides those two terms, so it gave these numbers, bit for bit, in both builds.
+describe('embedding kernel', () => {
   afterAll(() => setKernelVariant());
-  it.each(['simd', 'fma'] as const)('%s: one-hot · [wte; wpe] = fround(wte[token] + wpe[position])', (v) => {
+  it.each(['simd', 'fma'] as const)('%s: one-hot · [wte; wpe] = fround(wte[token] + wpe[position]) = embed, and off wasm too', (v) => {
     setFusedKernels(true);
     setKernelVariant(v);
     const V = 16, T = 20, d = 26, N = 3 * T, rng = makeRng(5);
@@ -254,6 +254,11 @@ describe('embedding as gather and add', () => {
       return e[tokens[r]! * d + c]! + e[(V + (r % T)) * d + c]!;
     });
     expect(got).toEqual(want);
-    tf.dispose([emb, oneHot]);
+    const ids = tf.tensor1d(tokens, 'int32');
+    expect(embed(ids, emb, T).dataSync()).toEqual(want);
+    setFusedKernels(false);
+    expect(embed(ids, emb, T).dataSync()).toEqual(want);
+    setFusedKernels(true);
+    tf.dispose([emb, oneHot, ids]);
   });
 });

@@ -3,8 +3,8 @@
  *
  * Written for the TF.js wasm backend (docs/development.md#the-webassembly-backend): the forward and backward passes are explicit; dense layers
  * (a·W + b, ReLU fused) and weight gradients (aᵀ·b) are SIMD GEMM kernels of our own (faster than XNNPACK
- * at these shapes, see internal/kernels.ts); tokens and positions are embedded as rows gathered and added
- * (the gradient as one-hot rows ᵀ· dx: `gather`'s gradient is missing on wasm),
+ * at these shapes, see internal/kernels.ts); a kernel adds each token's and position's embedding rows (the
+ * gradient is one-hotᵀ · dx: `gather`'s gradient is missing on wasm),
  * Q/K/V are separate projections, dropout masks come from a counter-based hash (a SIMD kernel on wasm),
  * 1/√d_head is folded into the query weights, the LayerNorm backward is hand-written, the MLP uses ReLU
  * (as torch.nn.TransformerEncoderLayer does) and the last block is computed only at the output position.
@@ -18,7 +18,7 @@ import type { Coefficients, StepOptions, TrainableModel, Windows } from '@optimp
 import { deriveSeed, makeRng, type Rng } from '@optimpact/core';
 import { countParams, queryScale, SIZE_PRESETS, sizePreset, validateConfig, type SizeName, type SizePreset, type TransformerConfig } from './config.js';
 import { AdamW, ADAMW_DEFAULTS, type AdamWOptions } from './internal/adamw.js';
-import { attention, attentionBack, dropoutMask, layerNorm, layerNormBack, matMulNN, matMulTN, sumRows, type AttentionSaved, type LnCache } from './internal/kernels.js';
+import { attention, attentionBack, dropoutMask, embed, layerNorm, layerNormBack, matMulNN, matMulTN, sumRows, type AttentionSaved, type LnCache } from './internal/kernels.js';
 
 // ---------------------------------------------------------------------------------------------------
 // model: parameters
@@ -111,7 +111,6 @@ interface BlockTensors {
 
 interface Tensors {
   emb: tf.Tensor2D; // [V + T, d]: wte then wpe
-  wpe: tf.Tensor2D; // [T, d]
   blocks: BlockTensors[];
   lnfg: tf.Tensor1D; lnfb: tf.Tensor1D;
   headW: tf.Tensor2D; headB: tf.Tensor1D; headWT: tf.Tensor2D;
@@ -276,7 +275,6 @@ export class Transformer implements TrainableModel {
     }
     return {
       emb: tf.tensor2d(flat.slice(wte.offset, wte.offset + (c.vocabSize + c.contextLength) * d), [c.vocabSize + c.contextLength, d]),
-      wpe: mat('wpe', c.contextLength, d),
       blocks,
       lnfg: vec('lnf.gamma'), lnfb: vec('lnf.beta'),
       headW: mat('head.w', d, c.vocabSize), headB: vec('head.b'), headWT: matT('head.w', d, c.vocabSize),
@@ -316,13 +314,12 @@ export class Transformer implements TrainableModel {
    * sums them (its other terms are exact zeros), without that GEMM or the one-hot rows.
    */
   private embed(tokens: Int32Array, B: number): tf.Tensor2D {
-    const { vocabSize: V, contextLength: T, dModel: d } = this.config;
+    const { vocabSize: V, contextLength: T } = this.config;
     for (let r = 0; r < B * T; r++) {
       const tok = tokens[r]!;
       if (!(tok >= 0 && tok < V)) throw new RangeError(`token ${tok} at row ${r} outside vocabulary 0..${V - 1}`);
     }
-    const t = this.tensors(), wte = tf.gather(t.emb, tf.tensor1d(tokens.subarray(0, B * T), 'int32'));
-    return tf.reshape(tf.add(tf.reshape(wte, [B, T, d]), t.wpe), [B * T, d]);
+    return embed(tf.tensor1d(tokens.subarray(0, B * T), 'int32'), this.tensors().emb, T);
   }
 
   /**
@@ -567,7 +564,7 @@ export class Transformer implements TrainableModel {
 }
 
 function disposeTensors(t: Tensors): void {
-  tf.dispose([t.emb, t.wpe, t.lnfg, t.lnfb, t.headW, t.headB, t.headWT]);
+  tf.dispose([t.emb, t.lnfg, t.lnfb, t.headW, t.headB, t.headWT]);
   for (const b of t.blocks) tf.dispose(Object.values(b));
 }
 

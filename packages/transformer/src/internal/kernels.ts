@@ -69,6 +69,7 @@ interface Kernels {
   readonly fwd: (q: Ptr, k: Ptr, v: Ptr, P: Ptr, o: Ptr, B: number, T: number, H: number, dh: number, qRows: number, scratch: Ptr) => void;
   readonly bwd: (q: Ptr, k: Ptr, v: Ptr, P: Ptr, dO: Ptr, dq: Ptr, dk: Ptr, dv: Ptr, B: number, T: number, H: number, dh: number, qRows: number, scratch: Ptr) => void;
   readonly dropout: (out: Ptr, n: number, k1: number, k2: number, drop: number, keep: number) => void;
+  readonly embed: (tokens: Ptr, emb: Ptr, out: Ptr, N: number, T: number, V: number, d: number) => void;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm this file uses. */
@@ -124,7 +125,7 @@ function kernels(): State | null {
   const inst = new WebAssembly.Instance(module, { env: { memory } });
   const ex = inst.exports as {
     attn_fwd: Kernels['fwd']; attn_bwd: Kernels['bwd']; colsum: Kernels['colsum']; matmul_tn: Kernels['matmulTN']; matmul_nn: Kernels['matmulNN'];
-    layernorm_fwd: Kernels['lnFwd']; layernorm_bwd: Kernels['lnBwd']; dropout_mask: Kernels['dropout'];
+    layernorm_fwd: Kernels['lnFwd']; layernorm_bwd: Kernels['lnBwd']; dropout_mask: Kernels['dropout']; embed: Kernels['embed'];
   };
   state = {
     backend, variant: v, scratch: 0, scratchFloats: 0,
@@ -133,6 +134,7 @@ function kernels(): State | null {
       matmulTN: timed('GEMM aᵀ·b', ex.matmul_tn, (_a, _b, _o, R, M, N) => R * M * N),
       matmulNN: timed('GEMM a·w', ex.matmul_nn, (_a, _w, _b, _o, M, K, N) => M * K * N),
       lnFwd: timed('LayerNorm forward', ex.layernorm_fwd), lnBwd: timed('LayerNorm backward', ex.layernorm_bwd), dropout: timed('dropout masks', ex.dropout_mask),
+      embed: timed('embeddings', ex.embed),
     },
   };
   return state;
@@ -297,6 +299,22 @@ export function matMulNN(a: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D | nul
     return out;
   }
   return tf.fused.matMul({ a, b: w, bias: bias ?? undefined, activation: relu ? 'relu' : 'linear' }) as tf.Tensor2D;
+}
+
+/**
+ * Token + position embeddings [N, d] of `tokens` (int32 [N], windows of T): emb[token] + emb[V + position]
+ * for emb = [wte; wpe] ([V + T, d]). Off wasm a gather, a slice and an add.
+ */
+export function embed(tokens: tf.Tensor1D, emb: tf.Tensor2D, T: number): tf.Tensor2D {
+  const N = tokens.shape[0], [VT, d] = emb.shape, V = VT - T;
+  const s = kernels();
+  if (s !== null) {
+    const out = output(s, [N, d]) as tf.Tensor2D;
+    s.kernels.embed(ptr(s, tokens), ptr(s, emb), ptr(s, out), N, T, V, d);
+    return out;
+  }
+  const x = tf.reshape(tf.gather(emb, tokens), [N / T, T, d]);
+  return tf.reshape(tf.add(x, tf.slice(emb, [V, 0], [T, d])), [N, d]);
 }
 
 /** lowbias32 (C. Wellons), as `mix32` in kernels.c. */

@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")"
 CC_SIMD=${CC_SIMD:-clang-14}
 CC_FMA=${CC_FMA:-clang-16}
-EXPORTS="attn_fwd attn_bwd colsum matmul_tn matmul_nn layernorm_fwd layernorm_bwd dropout_mask embed"
+EXPORTS="attn_fwd attn_bwd colsum matmul_tn matmul_nn layernorm_fwd layernorm_bwd dropout_mask embed window_rows"
 build() { # compiler, output, extra flags
   cc=$1 out=$2
   shift 2

@@ -233,6 +233,13 @@ void embed(const int* restrict tokens, const float* restrict emb, float* restric
   }
 }
 
+// Row t of every window: out[b] = x[b·T + t] (rows of d), e.g. the output position's; TF.js's Gather spends
+// hundreds of instructions per element.
+void window_rows(const float* restrict x, float* restrict out, int B, int T, int t, int d) {
+  for (int b = 0; b < B; b++)
+    for (int c = 0; c < d; c++) out[b * d + c] = x[(b * T + t) * d + c];
+}
+
 // Dropout mask: out[i] = 0 where the hash of (i, k1, k2) falls below `drop` (= p·2³²), else `keep` = 1/(1 − p).
 // Counter-based, so a mask is a function of its two keys alone and vectorises; model.ts computes the same
 // hash in JS off wasm. lowbias32 (C. Wellons) applied twice, keyed before each round.

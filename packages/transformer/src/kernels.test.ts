@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
-import { attention, dropoutMask, embed, kernelVariant, matMulNN, matMulTN, relaxedSimdSupported, setFusedKernels, setKernelVariant, type KernelVariant } from './internal/kernels.js';
+import { attention, dropoutMask, embed, kernelVariant, windowRows, matMulNN, matMulTN, relaxedSimdSupported, setFusedKernels, setKernelVariant, type KernelVariant } from './internal/kernels.js';
 import { KERNELS_SOURCE_SHA256, KERNELS_WASM_FMA, KERNELS_WASM_SIMD } from './internal/kernels-wasm.js';
 import { createModel } from './model.js';
 
@@ -260,5 +260,15 @@ describe('embedding kernel', () => {
     expect(embed(ids, emb, T).dataSync()).toEqual(want);
     setFusedKernels(true);
     tf.dispose([emb, oneHot, ids]);
+  });
+});
+
+describe('window rows kernel', () => {
+  it.each([[3, 20, 19, 26], [4, 5, 0, 9]])('copies row t of every window exactly as a gather (B=%i, T=%i, t=%i, d=%i)', (B, T, t, d) => {
+    const x = uniform(makeRng(B * T), [B * T, d]) as tf.Tensor2D, xv = x.dataSync() as Float32Array;
+    const { want, got } = bothPaths(() => windowRows(x, T, t), [B, d]);
+    expect(got).toEqual(want);
+    expect(got).toEqual(Float32Array.from({ length: B * d }, (_, i) => xv[(Math.floor(i / d) * T + t) * d + (i % d)]!));
+    x.dispose();
   });
 });

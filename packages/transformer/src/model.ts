@@ -18,7 +18,7 @@ import type { Coefficients, StepOptions, TrainableModel, Windows } from '@optimp
 import { deriveSeed, makeRng, type Rng } from '@optimpact/core';
 import { countParams, queryScale, SIZE_PRESETS, sizePreset, validateConfig, type SizeName, type SizePreset, type TransformerConfig } from './config.js';
 import { AdamW, ADAMW_DEFAULTS, type AdamWOptions } from './internal/adamw.js';
-import { attention, attentionBack, dropoutMask, embed, layerNorm, layerNormBack, matMulNN, matMulTN, sumRows, type AttentionSaved, type LnCache } from './internal/kernels.js';
+import { attention, attentionBack, dropoutMask, embed, layerNorm, layerNormBack, matMulNN, matMulTN, sumRows, windowRows, type AttentionSaved, type LnCache } from './internal/kernels.js';
 
 // ---------------------------------------------------------------------------------------------------
 // model: parameters
@@ -355,10 +355,9 @@ export class Transformer implements TrainableModel {
 
     // Last block: keys and values at every position, everything else only at the output position.
     const w = t.blocks[L - 1]!;
-    const lastRows = tf.range(T - 1, N, T, 'int32');
     const { y: h, cache: ln1 } = layerNorm(x, w.ln1g, w.ln1b);
-    const hl = tf.gather<tf.Tensor2D>(h, lastRows); // [B, d]
-    let xl = tf.gather<tf.Tensor2D>(x, lastRows); // [B, d]
+    const hl = windowRows(h, T, T - 1); // [B, d]
+    let xl = windowRows(x, T, T - 1); // [B, d]
     const ql = mm(hl, w.wq, w.bq); // [B, d]
     const { o, saved: att } = attention(ql, mm(h, w.wk, w.bk), mm(h, w.wv, w.bv), B, T, H, 1); // [B, d]
     let a = mm(o, w.wo, w.bo);

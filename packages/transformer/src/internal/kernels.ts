@@ -70,6 +70,7 @@ interface Kernels {
   readonly bwd: (q: Ptr, k: Ptr, v: Ptr, P: Ptr, dO: Ptr, dq: Ptr, dk: Ptr, dv: Ptr, B: number, T: number, H: number, dh: number, qRows: number, scratch: Ptr) => void;
   readonly dropout: (out: Ptr, n: number, k1: number, k2: number, drop: number, keep: number) => void;
   readonly embed: (tokens: Ptr, emb: Ptr, out: Ptr, N: number, T: number, V: number, d: number) => void;
+  readonly windowRows: (x: Ptr, out: Ptr, B: number, T: number, t: number, d: number) => void;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm this file uses. */
@@ -126,6 +127,7 @@ function kernels(): State | null {
   const ex = inst.exports as {
     attn_fwd: Kernels['fwd']; attn_bwd: Kernels['bwd']; colsum: Kernels['colsum']; matmul_tn: Kernels['matmulTN']; matmul_nn: Kernels['matmulNN'];
     layernorm_fwd: Kernels['lnFwd']; layernorm_bwd: Kernels['lnBwd']; dropout_mask: Kernels['dropout']; embed: Kernels['embed'];
+    window_rows: Kernels['windowRows'];
   };
   state = {
     backend, variant: v, scratch: 0, scratchFloats: 0,
@@ -134,7 +136,7 @@ function kernels(): State | null {
       matmulTN: timed('GEMM aᵀ·b', ex.matmul_tn, (_a, _b, _o, R, M, N) => R * M * N),
       matmulNN: timed('GEMM a·w', ex.matmul_nn, (_a, _w, _b, _o, M, K, N) => M * K * N),
       lnFwd: timed('LayerNorm forward', ex.layernorm_fwd), lnBwd: timed('LayerNorm backward', ex.layernorm_bwd), dropout: timed('dropout masks', ex.dropout_mask),
-      embed: timed('embeddings', ex.embed),
+      embed: timed('embeddings', ex.embed), windowRows: timed('window rows', ex.window_rows),
     },
   };
   return state;
@@ -315,6 +317,18 @@ export function embed(tokens: tf.Tensor1D, emb: tf.Tensor2D, T: number): tf.Tens
   }
   const x = tf.reshape(tf.gather(emb, tokens), [N / T, T, d]);
   return tf.reshape(tf.add(x, tf.slice(emb, [V, 0], [T, d])), [N, d]);
+}
+
+/** Row t of every window of T rows of x [B·T, d]: [B, d]. Off wasm a gather. */
+export function windowRows(x: tf.Tensor2D, T: number, t: number): tf.Tensor2D {
+  const [N, d] = x.shape, B = N / T;
+  const s = kernels();
+  if (s !== null) {
+    const out = output(s, [B, d]) as tf.Tensor2D;
+    s.kernels.windowRows(ptr(s, x), ptr(s, out), B, T, t, d);
+    return out;
+  }
+  return tf.gather(x, tf.range(t, N, T, 'int32'));
 }
 
 /** lowbias32 (C. Wellons), as `mix32` in kernels.c. */

@@ -3,7 +3,9 @@
 // tokens) on the default backend with each build of our kernels, and the same model in PyTorch on OpenBLAS,
 // one thread (bench/torch_reference.py); medians over the rounds and their ratios. Also the aggregate of two
 // models training at once in two workers, the same model on plain TF.js ops, and where a training step's
-// time goes. Writes bench/out/latest.json with the machine (CPU, SIMD flags, Node, load) and the BLAS loaded.
+// time goes. Ends with every speed target's ratio (train per size and geometric mean, inference, two workers
+// ÷ one) and how long it took. Writes bench/out/latest.json with the machine (CPU, SIMD flags, Node, load),
+// the BLAS loaded and the targets. An instruction-count profile per kernel: bench/wasm-profile.mjs.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, loadavg, tmpdir } from 'node:os';
@@ -40,21 +42,25 @@ interface ChildResult extends Throughput {
   readonly profile: StepProfile | null;
 }
 
-/** One size with one build of our kernels (OPTIMPACT_KERNELS, set by the parent), in its own process. */
-async function child(size: string, extras: boolean): Promise<void> {
+/**
+ * One size with one build of our kernels (OPTIMPACT_KERNELS, set by the parent), in its own process; with
+ * `profile`, also where a step goes, and with `plain`, the same model on plain TF.js ops.
+ */
+async function child(size: string, extras: { profile: boolean; plain: boolean }): Promise<void> {
   const backend = await setBackend();
   const one = await measure(size, SECONDS);
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  const task = { module: new URL('./tasks.js', import.meta.url).href, fn: 'measure', args: [size, SECONDS, 256, backend] };
+  // The two workers' training rate is what counts: their inference runs only its minimum of three passes.
+  const task = { module: new URL('./tasks.js', import.meta.url).href, fn: 'measure', args: [size, SECONDS, 256, backend, true, 0] };
   const two = await runInWorkers<Throughput>([task, task], { concurrency: 2, backend: backend as 'wasm' | 'cpu' });
-  const plain = extras ? (await measure(size, SECONDS / 2, 256, undefined, false)).trainExPerSec : null;
-  const profile = extras ? profileStep(size, 5) : null;
+  const plain = extras.plain ? (await measure(size, SECONDS / 2, 256, undefined, false)).trainExPerSec : null;
+  const profile = extras.profile ? profileStep(size, 5) : null;
   const out: ChildResult = { ...one, kernels: kernelVariant(), peakRssMb, twoWorkerExPerSec: two.reduce((a, r) => a + r.trainExPerSec, 0), tfjsOpsTrainExPerSec: plain, profile };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-function ours(size: string, variant: KernelVariant, extras: boolean): ChildResult {
-  const args = [fileURLToPath(import.meta.url), '--child', size, ...(extras ? ['--extras'] : [])];
+function ours(size: string, variant: KernelVariant, extras: { profile: boolean; plain: boolean }): ChildResult {
+  const args = [fileURLToPath(import.meta.url), '--child', size, ...(extras.profile ? ['--profile'] : []), ...(extras.plain ? ['--plain'] : [])];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, OPTIMPACT_KERNELS: variant } });
   if (r.status !== 0) throw new Error(`bench of ${size} (${variant}) failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
@@ -163,7 +169,8 @@ async function main(): Promise<void> {
   for (let r = 0; r < ROUNDS; r++) {
     for (const p of SIZE_PRESETS) {
       for (const v of variants) {
-        const res = ours(p.name, v, r === 0);
+        // the plain-ops baseline does not depend on the build: measured once per size
+        const res = ours(p.name, v, { profile: r === 0, plain: r === 0 && v === variants[0] });
         ((runs[p.name] ??= {})[v] ??= []).push(res);
         console.log(`round ${r + 1} ${p.name.padEnd(2)} ${v.padEnd(4)} train ${f0(res.trainExPerSec).padStart(5)} ex/s, infer ${f0(res.inferExPerSec).padStart(6)} ex/s, two workers ${f0(res.twoWorkerExPerSec).padStart(5)} ex/s`);
       }
@@ -191,7 +198,7 @@ async function main(): Promise<void> {
         trainExPerSec: train, inferExPerSec: infer, twoWorkerTrainExPerSec: two, twoOverOne: two / train,
         trainRatio: torchTrain === null ? null : train / torchTrain, inferRatio: torchInfer === null ? null : infer / torchInfer,
         trainRounds: rs.map((x) => x.trainExPerSec), peakRssMb: Math.max(...rs.map((x) => x.peakRssMb)),
-        tfjsOpsTrainExPerSec: first.tfjsOpsTrainExPerSec, profile: first.profile,
+        tfjsOpsTrainExPerSec: runs[p.name]![variants[0]!]![0]!.tfjsOpsTrainExPerSec, profile: first.profile,
       }];
     }));
     return {
@@ -269,5 +276,5 @@ async function main(): Promise<void> {
 }
 
 const i = process.argv.indexOf('--child');
-if (i >= 0) await child(process.argv[i + 1]!, process.argv.includes('--extras'));
+if (i >= 0) await child(process.argv[i + 1]!, { profile: process.argv.includes('--profile'), plain: process.argv.includes('--plain') });
 else await main();

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
 import { attention, dropoutMask, embed, kernelVariant, windowRows, matMulNN, matMulTN, relaxedSimdSupported, setFusedKernels, setKernelVariant, type KernelVariant } from './internal/kernels.js';
 import { KERNELS_SOURCE_SHA256, KERNELS_WASM_FMA, KERNELS_WASM_SIMD } from './internal/kernels-wasm.js';
+import { SIZE_PRESETS } from './config.js';
 import { createModel } from './model.js';
 
 beforeAll(async () => {
@@ -270,5 +271,33 @@ describe('window rows kernel', () => {
     expect(got).toEqual(want);
     expect(got).toEqual(Float32Array.from({ length: B * d }, (_, i) => xv[(Math.floor(i / d) * T + t) * d + (i % d)]!));
     x.dispose();
+  });
+});
+
+// The default build's numbers are a promise (same seed → same numbers, on every CPU): speed work that keeps
+// each element's arithmetic must leave them bit for bit. SHA-256 (first 16 hex digits) of the logits of 64
+// windows, then the gradient and the parameters after two steps, of every size preset, as computed at
+// commit 9484067 (before attention's 4-row tiles and the embedding kernel, which left them unchanged).
+describe('the simd build\'s numbers', () => {
+  afterAll(() => setKernelVariant());
+  const pinned: Record<string, [string, string, string]> = {
+    xs: ['a199accf44a2face', 'dc7cb0a14e823dee', '6b719e4949fcc7f9'],
+    s: ['092852a67f65b4b1', '6e10d6dc74a9da49', '9de28a975b9926b8'],
+    m: ['3a29616c0bf90ba3', '6b7b7936dcf48f5e', 'd23fcdf08aac9ac4'],
+    l: ['b4c280d55488c020', '39b9db56e33648d2', '8cdac85909e1d08b'],
+  };
+  const sha = (a: Float32Array): string => createHash('sha256').update(Buffer.from(a.buffer, a.byteOffset, a.byteLength)).digest('hex').slice(0, 16);
+  it.each(SIZE_PRESETS.map((p) => [p.name, p] as const))('%s: logits, gradient and parameters are as pinned', (_name, p) => {
+    setFusedKernels(true);
+    setKernelVariant('simd');
+    const rng = makeRng(7), B = 64, T = p.config.contextLength;
+    const w = { tokens: new Int32Array(B * T).map(() => rng.int(16)), positions: new Int32Array(B).fill(T), n: B, length: T };
+    const targets = new Int32Array(B).map(() => rng.int(16));
+    const m = createModel(p, 3);
+    const z = m.logitsSync(w);
+    m.stepTargets(w, targets, 'a', 1e-3);
+    m.stepTargets(w, targets, 'a', 1e-3);
+    expect([sha(z), sha(m.lastGradient()), sha(m.flat)]).toEqual(pinned[p.name]);
+    m.dispose();
   });
 });

@@ -30,7 +30,7 @@ function envNumber(name: string, fallback: number, ok: (x: number) => boolean, w
   }
   return x;
 }
-const SECONDS = envNumber('BENCH_SECONDS', 3, (x) => x > 0 && Number.isFinite(x), 'a positive number of seconds');
+const SECONDS = envNumber('BENCH_SECONDS', 2, (x) => x > 0 && Number.isFinite(x), 'a positive number of seconds');
 const ROUNDS = envNumber('BENCH_ROUNDS', 3, (x) => Number.isInteger(x) && x >= 1, 'a whole number of rounds >= 1');
 
 interface ChildResult extends Throughput {

@@ -59,7 +59,7 @@ describe('the report names the good sets its records give', () => {
     // figures 7 and 11: one panel per scored task, named with its set; the CSV gives each row's set
     for (const n of [7, 11]) {
       const f = figure(html, n);
-      for (const k of [2, 4]) expect(f.svg).toContain(`scored on n_good = ${k}: {${SIX_WITHOUT_3[k].join(',')}}`);
+      for (const k of [2, 4] as const) expect(f.svg).toContain(`scored on n_good = ${k}: {${SIX_WITHOUT_3[k].join(',')}}`);
       expect(f.svg).toContain('scored on n_good = 6: {0,2,4,5,6,7}');
       expect(f.csv.split('\r\n')[0]).toContain('good set of the scored task');
       expect(f.csv).toMatch(/,6,"\{0,2,4,5,6,7\}",/);

@@ -6,7 +6,7 @@
 // Layout: q, k, v, o and their gradients are row-major [rows, d] with row = window·T + position (q and o
 // have qRows rows per window: T, or 1 when only the output position is computed); head h owns columns
 // [h·dh, (h+1)·dh). P is [B, H, qRows, T]. q is already scaled by 1/√dh. `scratch` must hold
-// 5·T·dh + 2·T floats (backward) or dh·Tp + T·dhp (forward; Tp, dhp: T, dh rounded up to 8). No stack, heap
+// dh·Tp + 3·T·dhp + 8·dhp + 4·T floats (backward) or dh·Tp + T·dhp (forward; Tp, dhp: T, dh rounded up to 8). No stack, heap
 // or libc: every buffer is passed in.
 
 #include <wasm_simd128.h>
@@ -169,35 +169,88 @@ void attn_fwd(const float* restrict q, const float* restrict k, const float* res
   }
 }
 
+// The 4×8 tile of `t`'s 4 rows of 8 at p (row stride ld): to accumulate onto what is there, in order.
+static inline tile tile_load(const float* restrict p, int ld) {
+  tile t;
+  for (int r = 0; r < 4; r++) {
+    t.c[2 * r] = wasm_v128_load(p + r * ld);
+    t.c[2 * r + 1] = wasm_v128_load(p + r * ld + 4);
+  }
+  return t;
+}
+
+// As in attn_fwd, four query rows at a time go through the GEMM tile (dP = dO·vᵀ, dq = dS·k, and dv, dk
+// accumulated over the query rows in order, from the values there), the rest one row at a time: every
+// element is summed in the order of the row-at-a-time loop.
 void attn_bwd(const float* restrict q, const float* restrict k, const float* restrict v, const float* restrict P,
               const float* restrict dO, float* restrict dq, float* restrict dk, float* restrict dv,
               int B, int T, int H, int dh, int qRows, float* restrict scratch) {
-  const int d = H * dh;
-  float* restrict vt = scratch;               // [dh][T]
-  float* restrict kp = scratch + dh * T;      // [T][dh]
-  float* restrict dkp = scratch + 2 * dh * T; // [T][dh]
-  float* restrict dvp = scratch + 3 * dh * T; // [T][dh]
-  float* restrict dS = scratch + 5 * dh * T;  // [T]
+  const int d = H * dh, Tp = (T + 7) & ~7, dhp = (dh + 7) & ~7, Q4 = qRows & ~3, T4 = T & ~3;
+  float* restrict vt = scratch;        // [dh][Tp]
+  float* restrict kp = vt + dh * Tp;   // [T][dhp]
+  float* restrict dkp = kp + T * dhp;  // [T][dhp]
+  float* restrict dvp = dkp + T * dhp; // [T][dhp]
+  float* restrict g4 = dvp + T * dhp;  // [4][dhp]: four rows of dO
+  float* restrict q4 = g4 + 4 * dhp;   // [4][dhp]: four rows of q
+  float* restrict dS = q4 + 4 * dhp;   // [4][T]
+  for (int i = 0; i < dh * Tp + T * dhp; i++) vt[i] = 0.0f; // vt, kp: padding stays zero
+  for (int i = 0; i < 8 * dhp; i++) g4[i] = 0.0f;            // g4, q4
+  const v128_t zero = wasm_f32x4_splat(0.0f);
   for (int b = 0; b < B; b++) {
     for (int h = 0; h < H; h++) {
       for (int j = 0; j < T; j++) {
         const float* kr = k + (b * T + j) * d + h * dh;
         const float* vr = v + (b * T + j) * d + h * dh;
         for (int c = 0; c < dh; c++) {
-          vt[c * T + j] = vr[c];
-          kp[j * dh + c] = kr[c];
-          dkp[j * dh + c] = 0.0f;
-          dvp[j * dh + c] = 0.0f;
+          vt[c * Tp + j] = vr[c];
+          kp[j * dhp + c] = kr[c];
         }
       }
-      for (int i = 0; i < qRows; i++) {
+      for (int i = 0; i < 2 * T * dhp; i++) dkp[i] = 0.0f;
+      for (int i0 = 0; i0 < Q4; i0 += 4) {
+        for (int r = 0; r < 4; r++)
+          for (int c = 0; c < dh; c++) {
+            g4[r * dhp + c] = dO[(b * qRows + i0 + r) * d + h * dh + c];
+            q4[r * dhp + c] = q[(b * qRows + i0 + r) * d + h * dh + c];
+          }
+        const float* p = P + ((b * H + h) * qRows + i0) * T; // [4][T]
+        // dP = dO·vᵀ, dv += pᵀ·dO
+        for (int j0 = 0; j0 < T; j0 += 8) {
+          tile t = {{zero, zero, zero, zero, zero, zero, zero, zero}};
+          tile_store(tile_mac(t, g4, dhp, 1, vt + j0, Tp, dh), dS + j0, T, T - j0 < 8 ? T - j0 : 8, 0);
+        }
+        for (int j0 = 0; j0 < T4; j0 += 4)
+          for (int c0 = 0; c0 < dh; c0 += 8)
+            tile_store(tile_mac(tile_load(dvp + j0 * dhp + c0, dhp), p + j0, 1, T, g4 + c0, dhp, 4), dvp + j0 * dhp + c0, dhp, 8, 0);
+        for (int j = T4; j < T; j++)
+          for (int r = 0; r < 4; r++) axpy(dvp + j * dhp, p[r * T + j], g4 + r * dhp, dh);
+        // softmax backward: dS = P ⊙ (dP − Σ dP ⊙ P)
+        for (int r = 0; r < 4; r++) {
+          float* dSr = dS + r * T;
+          const float* pr = p + r * T;
+          float dot = 0.0f;
+          for (int j = 0; j < T; j++) dot += dSr[j] * pr[j];
+          for (int j = 0; j < T; j++) dSr[j] = pr[j] * (dSr[j] - dot);
+        }
+        // dq = dS·k, dk += dSᵀ·q
+        for (int c0 = 0; c0 < dh; c0 += 8) {
+          tile t = {{zero, zero, zero, zero, zero, zero, zero, zero}};
+          tile_store(tile_mac(t, dS, T, 1, kp + c0, dhp, T), dq + (b * qRows + i0) * d + h * dh + c0, d, dh - c0 < 8 ? dh - c0 : 8, 0);
+        }
+        for (int j0 = 0; j0 < T4; j0 += 4)
+          for (int c0 = 0; c0 < dh; c0 += 8)
+            tile_store(tile_mac(tile_load(dkp + j0 * dhp + c0, dhp), dS + j0, 1, T, q4 + c0, dhp, 4), dkp + j0 * dhp + c0, dhp, 8, 0);
+        for (int j = T4; j < T; j++)
+          for (int r = 0; r < 4; r++) axpy(dkp + j * dhp, dS[r * T + j], q4 + r * dhp, dh);
+      }
+      for (int i = Q4; i < qRows; i++) {
         const float* qi = q + (b * qRows + i) * d + h * dh;
         const float* gi = dO + (b * qRows + i) * d + h * dh;
         const float* p = P + ((b * H + h) * qRows + i) * T;
         // dP = dO·vᵀ, dv += pᵀ·dO
         for (int j = 0; j < T; j++) dS[j] = 0.0f;
-        for (int c = 0; c < dh; c++) axpy(dS, gi[c], vt + c * T, T);
-        for (int j = 0; j < T; j++) axpy(dvp + j * dh, p[j], gi, dh);
+        for (int c = 0; c < dh; c++) axpy(dS, gi[c], vt + c * Tp, T);
+        for (int j = 0; j < T; j++) axpy(dvp + j * dhp, p[j], gi, dh);
         // softmax backward: dS = P ⊙ (dP − Σ dP ⊙ P)
         float dot = 0.0f;
         for (int j = 0; j < T; j++) dot += dS[j] * p[j];
@@ -206,16 +259,16 @@ void attn_bwd(const float* restrict q, const float* restrict k, const float* res
         float* dqi = dq + (b * qRows + i) * d + h * dh;
         for (int c = 0; c < dh; c++) dqi[c] = 0.0f;
         for (int j = 0; j < T; j++) {
-          axpy(dqi, dS[j], kp + j * dh, dh);
-          axpy(dkp + j * dh, dS[j], qi, dh);
+          axpy(dqi, dS[j], kp + j * dhp, dh);
+          axpy(dkp + j * dhp, dS[j], qi, dh);
         }
       }
       for (int j = 0; j < T; j++) {
         float* dkr = dk + (b * T + j) * d + h * dh;
         float* dvr = dv + (b * T + j) * d + h * dh;
         for (int c = 0; c < dh; c++) {
-          dkr[c] = dkp[j * dh + c];
-          dvr[c] = dvp[j * dh + c];
+          dkr[c] = dkp[j * dhp + c];
+          dvr[c] = dvp[j * dhp + c];
         }
       }
     }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
-import { attention, dropoutMask, embed, kernelVariant, windowRows, matMulNN, matMulTN, relaxedSimdSupported, setFusedKernels, setKernelVariant, type KernelVariant } from './internal/kernels.js';
+import { attention, attentionBack, dropoutMask, embed, kernelVariant, windowRows, matMulNN, matMulTN, relaxedSimdSupported, setFusedKernels, setKernelVariant, type KernelVariant } from './internal/kernels.js';
 import { KERNELS_SOURCE_SHA256, KERNELS_WASM_FMA, KERNELS_WASM_SIMD } from './internal/kernels-wasm.js';
 import { SIZE_PRESETS } from './config.js';
 import { createModel } from './model.js';
@@ -224,6 +224,22 @@ describe('attention kernel', () => {
       qi.dispose();
     }
     tf.dispose([q, k, v]);
+  });
+
+  it.each([[3, 7, 2, 13], [2, 20, 4, 12], [2, 6, 3, 5]])('backward equals TF.js ops, tiles and remainder rows alike (B=%i, T=%i, H=%i, dh=%i)', (B, T, H, dh) => {
+    setKernelVariant();
+    const [q, k, v] = qkv(B, T, H * dh, 98), dO = uniform(makeRng(97), [B * T, H * dh]) as tf.Tensor2D;
+    const grads = (fused: boolean): Float32Array[] => {
+      setFusedKernels(fused);
+      return tf.tidy(() => {
+        const g = attentionBack(attention(q, k, v, B, T, H, T).saved, dO);
+        return [g.dq, g.dk, g.dv].map((x) => x.dataSync() as Float32Array);
+      });
+    };
+    const want = grads(false), got = grads(true);
+    setFusedKernels(true);
+    for (let i = 0; i < 3; i++) expect(maxAbsDiff(got[i]!, want[i]!)).toBeLessThan(1e-6);
+    tf.dispose([q, k, v, dO]);
   });
 
   it.each([[3, 7, 2, 13], [2, 20, 4, 12]])('equals TF.js ops (B=%i, T=%i, H=%i, dh=%i)', (B, T, H, dh) => {

@@ -157,6 +157,9 @@ function ptr(s: State, t: tf.Tensor): Ptr {
   return info.memoryOffset;
 }
 
+/** x rounded up to a multiple of 8 (the kernels pad rows to whole 8-wide tiles). */
+const up8 = (x: number): number => (x + 7) & ~7;
+
 function output(s: State, shape: number[]): tf.Tensor {
   const info = s.backend.makeOutput(shape, 'float32');
   return tf.engine().makeTensorFromTensorInfo(info);
@@ -193,7 +196,6 @@ export function attention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, B: num
   const s = kernels();
   if (s !== null) {
     const P = output(s, [B * H, qRows, T]), o = output(s, [B * qRows, d]);
-    const up8 = (x: number): number => (x + 7) & ~7;
     s.kernels.fwd(ptr(s, q), ptr(s, k), ptr(s, v), ptr(s, P), ptr(s, o), B, T, H, dh, qRows, scratch(s, dh * up8(T) + T * up8(dh)));
     return { o: o as tf.Tensor2D, saved: { fused: true, q, k, v, P, B, T, H, qRows } };
   }
@@ -212,7 +214,7 @@ export function attentionBack(a: AttentionSaved, dO: tf.Tensor2D): { dq: tf.Tens
     if (s === null) throw new Error('fused attention state lost between forward and backward');
     const dq = output(s, [B * qRows, d]), dk = output(s, [B * T, d]), dv = output(s, [B * T, d]);
     s.kernels.bwd(ptr(s, a.q), ptr(s, a.k), ptr(s, a.v), ptr(s, a.P), ptr(s, dO), ptr(s, dq), ptr(s, dk), ptr(s, dv),
-      B, T, H, dh, qRows, scratch(s, 5 * T * dh + 2 * T));
+      B, T, H, dh, qRows, scratch(s, dh * up8(T) + 3 * T * up8(dh) + 8 * up8(dh) + 4 * T));
     return { dq: dq as tf.Tensor2D, dk: dk as tf.Tensor2D, dv: dv as tf.Tensor2D };
   }
   const qh = a.q as tf.Tensor3D, kh = a.k as tf.Tensor3D, vh = a.v as tf.Tensor3D, P = a.P as tf.Tensor3D;

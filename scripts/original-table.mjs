@@ -14,15 +14,21 @@ for (const { out, pretrain, finetune, baselines } of await loadStudies('node scr
     const tests = p.curve.filter((c) => c.testLoss !== undefined);
     const best = tests.reduce((a, b) => (b.testLoss < a.testLoss ? b : a), tests[0] ?? {});
     const train = p.curve.filter((c) => c.trainLoss !== undefined).at(-1);
-    console.log(`${p.id}: ${p.metrics.examples} examples (${p.config.data.trainSequences ?? 'stream'} sequences); top-action probability at T = 1 ${f3(p.metrics.topActionProbability)}; ` +
-      `test loss ${f3(p.metrics.testLoss)} (min ${f3(best.testLoss)} at step ${best.step}; floor ${f3(p.metrics.floorLoss)}), last train loss ${f3(train?.trainLoss)} nats`);
+    console.log(
+      `${p.id}: ${p.metrics.examples} examples (${p.config.data.trainSequences ?? 'stream'} sequences); top-action probability at T = 1 ${f3(p.metrics.topActionProbability)}; ` +
+        `test loss ${f3(p.metrics.testLoss)} (min ${f3(best.testLoss)} at step ${best.step}; floor ${f3(p.metrics.floorLoss)}), last train loss ${f3(train?.trainLoss)} nats`,
+    );
   }
   for (const r of finetune) {
     const curve = r.curve.filter((c) => c.success !== undefined);
     const sets = r.config.goodSets ?? {};
-    console.log(`${r.id} (good sets ${JSON.stringify(sets)}): success (T = 0, held out) over rounds ${curve.map((c) => `${c.step}:${f3(c.success)}`).join(' ')}; Op ${pm(r.measurement.op)}, Imp ${pm(r.measurement.imp)} nats`);
+    console.log(
+      `${r.id} (good sets ${JSON.stringify(sets)}): success (T = 0, held out) over rounds ${curve.map((c) => `${c.step}:${f3(c.success)}`).join(' ')}; Op ${pm(r.measurement.op)}, Imp ${pm(r.measurement.imp)} nats`,
+    );
     for (const t of r.measurement.tasks) {
-      console.log(`    on n_good=${t.nGood} [${(t.good ?? []).join(',')}]: s ${pm(t.s)} (chance ${f3(t.chance)}, best constant ${f3(t.bestConstant)}), Op_pred ${pm(t.opPred)}, Imp_min ${pm(t.impMin)} nats`);
+      console.log(
+        `    on n_good=${t.nGood} [${(t.good ?? []).join(',')}]: s ${pm(t.s)} (chance ${f3(t.chance)}, best constant ${f3(t.bestConstant)}), Op_pred ${pm(t.opPred)}, Imp_min ${pm(t.impMin)} nats`,
+      );
     }
   }
 }

@@ -3,6 +3,8 @@
 // refuses anything older with one line, e.g. when a script is started with the system's node directly.
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
-  console.error(`optimpact needs Node.js >= 24, this is ${process.version}: run it through pnpm (pnpm install provides Node 24 on linux-x64/arm64) or install Node 24 LTS`);
+  console.error(
+    `optimpact needs Node.js >= 24, this is ${process.version}: run it through pnpm (pnpm install provides Node 24 on linux-x64/arm64) or install Node 24 LTS`,
+  );
   process.exit(1);
 }

@@ -13,7 +13,10 @@ export async function loadStudies(usage, dirs) {
   }
   // Built first (turbo, cached), as `pnpm optimpact` does, so that the reader is the current one.
   const turbo = fileURLToPath(new URL('../node_modules/.bin/turbo', import.meta.url));
-  const build = spawnSync(turbo, ['run', 'build', '--filter=@optimpact/records...', '--output-logs=errors-only'], { encoding: 'utf8', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } });
+  const build = spawnSync(turbo, ['run', 'build', '--filter=@optimpact/records...', '--output-logs=errors-only'], {
+    encoding: 'utf8',
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+  });
   if (build.status !== 0) {
     console.error(`${build.stdout ?? ''}${build.stderr ?? ''}${build.error ? String(build.error) : ''}\nbuild failed`);
     process.exit(1);
@@ -25,7 +28,13 @@ export async function loadStudies(usage, dirs) {
     // A record without its checksum is unfinished for the study; a table without it would be silently short.
     if (r.right.unfinished.length > 0) fail(`${r.right.unfinished[0]} has no .sha256 (its write did not finish): finish or rerun the study first`);
     const ok = (x) => x.status === 'success';
-    return { out, summaries: r.right.summaries, pretrain: r.right.pretrain.filter(ok), finetune: r.right.finetune.filter(ok), baselines: r.right.baselines.filter(ok) };
+    return {
+      out,
+      summaries: r.right.summaries,
+      pretrain: r.right.pretrain.filter(ok),
+      finetune: r.right.finetune.filter(ok),
+      baselines: r.right.baselines.filter(ok),
+    };
   });
 }
 

@@ -16,7 +16,9 @@ const RESULTS = ['jest-results.json', 'jest-e2e-results.json']; // the unit test
 for (const dir of dirs) for (const pkg of readdirSync(dir)) for (const f of RESULTS) rmSync(join(dir, pkg, f), { force: true });
 const r = spawnSync('turbo', ['run', 'test', 'test:e2e', '--continue', ...args], { stdio: 'inherit' });
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 for (const dir of dirs) {
   for (const file of readdirSync(dir).flatMap((pkg) => RESULTS.map((f) => join(dir, pkg, f)))) {
     if (!existsSync(file)) continue;

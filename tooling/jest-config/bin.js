@@ -9,8 +9,18 @@ const require = createRequire(import.meta.url);
 const jestBin = join(dirname(require.resolve('jest/package.json')), 'bin', 'jest.js');
 // `--e2e` first: the end-to-end tests only (`*.e2e.test.ts`), into jest-e2e-results.json.
 const e2e = process.argv[2] === '--e2e';
-const select = e2e ? ['--testMatch', '<rootDir>/src/**/*.e2e.test.ts', '<rootDir>/test/**/*.e2e.test.ts', '--testPathIgnorePatterns', '/node_modules/', '/dist/'] : [];
-const args = ['--experimental-vm-modules', '--no-warnings', jestBin,
-  '--json', `--outputFile=${e2e ? 'jest-e2e-results.json' : 'jest-results.json'}`, '--passWithNoTests', ...process.argv.slice(e2e ? 3 : 2), ...select];
+const select = e2e
+  ? ['--testMatch', '<rootDir>/src/**/*.e2e.test.ts', '<rootDir>/test/**/*.e2e.test.ts', '--testPathIgnorePatterns', '/node_modules/', '/dist/']
+  : [];
+const args = [
+  '--experimental-vm-modules',
+  '--no-warnings',
+  jestBin,
+  '--json',
+  `--outputFile=${e2e ? 'jest-e2e-results.json' : 'jest-results.json'}`,
+  '--passWithNoTests',
+  ...process.argv.slice(e2e ? 3 : 2),
+  ...select,
+];
 const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -42,7 +42,10 @@ export function decodeFlags<A>(flags: Record<string, unknown>, codec: t.Decoder<
   const r = codec.decode(flags);
   if (E.isRight(r)) return r;
   const err = r.left[0]!;
-  const key = err.context.map((c) => c.key).filter((k) => k !== '' && !/^\d+$/.test(k)).join('.');
+  const key = err.context
+    .map((c) => c.key)
+    .filter((k) => k !== '' && !/^\d+$/.test(k))
+    .join('.');
   if (err.value === undefined) return E.left(usageError(`--${key} is required (see optimpact help)`));
   const expected = err.context[err.context.length - 1]?.type.name ?? 'a valid value';
   const got = JSON.stringify(err.value);

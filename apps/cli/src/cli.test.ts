@@ -75,7 +75,10 @@ describe('optimpact help and --version', () => {
     const r = run('help', c);
     expect(r.status).toBe(0);
     expect(run(c, '--help').stdout).toBe(r.stdout);
-    const options = r.stdout.slice(r.stdout.indexOf('Options:')).split('\n').filter((l) => /^ {2}--/.test(l));
+    const options = r.stdout
+      .slice(r.stdout.indexOf('Options:'))
+      .split('\n')
+      .filter((l) => /^ {2}--/.test(l));
     expect(options.length).toBeGreaterThan(1);
     for (const line of options) expect(line).toMatch(/^ {2}--[\w-]+( <[^>]+>)?\s{2,}\S/); // a description on the flag's own line
   });

@@ -69,10 +69,16 @@ export function program(commands: readonly CliCommand[], version: string, outcom
     .version(version, '-V, --version', 'print the version (package version and git commit)')
     .addHelpText('after', EXIT_CODES);
   for (const c of commands) {
-    const sub = p.command(c.name).summary(c.summary).description(c.description ?? c.summary).allowExcessArguments(true).addHelpText('after', EXIT_CODES);
+    const sub = p
+      .command(c.name)
+      .summary(c.summary)
+      .description(c.description ?? c.summary)
+      .allowExcessArguments(true)
+      .addHelpText('after', EXIT_CODES);
     for (const [name, f] of Object.entries(c.flags)) {
       const o = new Option(f.value === undefined ? `--${name}` : `--${name} ${f.value}`, f.about);
-      if (f.value !== undefined && !f.value.endsWith('...>')) { // commander collects a variadic flag's values itself
+      if (f.value !== undefined && !f.value.endsWith('...>')) {
+        // commander collects a variadic flag's values itself
         o.argParser((v: string, prev: unknown) => {
           if (f.repeat) return [...((prev as string[] | undefined) ?? []), v];
           if (prev !== undefined) throw new ParseError(`--${name} given twice`);
@@ -87,7 +93,9 @@ export function program(commands: readonly CliCommand[], version: string, outcom
         return;
       }
       const values = cmd.opts();
-      const flags = Object.fromEntries(cmd.options.flatMap((o) => (values[o.attributeName()] === undefined ? [] : [[o.long!.slice(2), values[o.attributeName()]]])));
+      const flags = Object.fromEntries(
+        cmd.options.flatMap((o) => (values[o.attributeName()] === undefined ? [] : [[o.long!.slice(2), values[o.attributeName()]]])),
+      );
       outcome.result = await c.run(flags);
     });
   }

@@ -16,23 +16,32 @@ const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'optimpact-study-'));
 const env = { ...process.env, CI: 'true' };
 const run = (...args: string[]) =>
-  spawnSync(process.execPath, [main, 'study', ...(args.includes('--preset') || args.includes('--config') ? [] : ['--preset', 'tiny']), ...args], { encoding: 'utf8', env });
+  spawnSync(process.execPath, [main, 'study', ...(args.includes('--preset') || args.includes('--config') ? [] : ['--preset', 'tiny']), ...args], {
+    encoding: 'utf8',
+    env,
+  });
 const TWO_CHAINS = ['--set', 'seeds=[1,2]', '--set', 'tasks=[2,6]'];
 
 /** The numbers of every record, without what legitimately differs between runs (timings, provenance). */
 function numbers(dir: string): Record<string, unknown> {
   const runs = join(dir, 'runs');
-  return Object.fromEntries(readdirSync(runs).sort().map((id) => {
-    const r = JSON.parse(readFileSync(join(runs, id, 'run.json'), 'utf8')) as Record<string, unknown>;
-    const { provenance: _p, timings: _t, ...rest } = r;
-    return [id, rest];
-  }));
+  return Object.fromEntries(
+    readdirSync(runs)
+      .sort()
+      .map((id) => {
+        const r = JSON.parse(readFileSync(join(runs, id, 'run.json'), 'utf8')) as Record<string, unknown>;
+        const { provenance: _p, timings: _t, ...rest } = r;
+        return [id, rest];
+      }),
+  );
 }
 
 describe('optimpact study (tiny preset)', () => {
   const full = join(tmp, 'full');
   let fullRun: ReturnType<typeof run>;
-  beforeAll(() => { fullRun = run('--out', full, '--jobs', '2', ...TWO_CHAINS); });
+  beforeAll(() => {
+    fullRun = run('--out', full, '--jobs', '2', ...TWO_CHAINS);
+  });
 
   it('runs the whole pipeline and writes valid records and summary', () => {
     expect(fullRun.stderr).toBe('');
@@ -74,17 +83,43 @@ describe('optimpact study (tiny preset)', () => {
 
   it('measures a saved fine-tuned model from the command line, and rejects an unknown differential site', () => {
     const model = join(full, 'runs', 'xs-s1-n2-exact');
-    const m = spawnSync(process.execPath, [main, 'measure', '--policy', model, '--task', '2', '--contexts', '50', '--repeats', '2', '--self-eval', '--reference', `model:${join(full, 'runs', 'xs-s1-pretrain')},uniform`, '--json'], { encoding: 'utf8', env });
+    const m = spawnSync(
+      process.execPath,
+      [
+        main,
+        'measure',
+        '--policy',
+        model,
+        '--task',
+        '2',
+        '--contexts',
+        '50',
+        '--repeats',
+        '2',
+        '--self-eval',
+        '--reference',
+        `model:${join(full, 'runs', 'xs-s1-pretrain')},uniform`,
+        '--json',
+      ],
+      { encoding: 'utf8', env },
+    );
     expect(m.status).toBe(0);
     const j = JSON.parse(m.stdout);
     expect(Object.keys(j.references)).toHaveLength(2);
     expect(typeof j.self.Op.mean).toBe('number');
     expect(j.outcomeFit.allActions).toBeGreaterThanOrEqual(0);
-    const d = spawnSync(process.execPath, [main, 'differential', '--model', model, '--p', 'embed', '--a', 'blocks.9.nope', '--f', 'logits'], { encoding: 'utf8', env });
+    const d = spawnSync(process.execPath, [main, 'differential', '--model', model, '--p', 'embed', '--a', 'blocks.9.nope', '--f', 'logits'], {
+      encoding: 'utf8',
+      env,
+    });
     expect(d.status).toBe(2);
     expect(d.stderr).toMatch(/blocks\.9\.nope/);
     expect(d.stderr).toMatch(/embed, .*blocks\.0\.attn\.out/);
-    const ok = spawnSync(process.execPath, [main, 'differential', '--model', model, '--p', 'embed', '--a', 'blocks.0.mlp.out', '--f', 'logits', '--contexts', '3', '--json'], { encoding: 'utf8', env });
+    const ok = spawnSync(
+      process.execPath,
+      [main, 'differential', '--model', model, '--p', 'embed', '--a', 'blocks.0.mlp.out', '--f', 'logits', '--contexts', '3', '--json'],
+      { encoding: 'utf8', env },
+    );
     expect(ok.status).toBe(0);
     expect(JSON.parse(ok.stdout)).toHaveProperty('op');
   }, 120_000);
@@ -104,10 +139,16 @@ describe('optimpact study (tiny preset)', () => {
       const poll = setInterval(() => {
         if (existsSync(join(dir, 'runs', 'xs-s1-pretrain', 'run.json'))) {
           clearInterval(poll);
-          setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 1500);
+          setTimeout(() => {
+            child.kill('SIGKILL');
+            resolve();
+          }, 1500);
         }
       }, 100);
-      void exited.then((code) => { clearInterval(poll); reject(new Error(`the study exited (code ${code}) before it could be killed`)); });
+      void exited.then((code) => {
+        clearInterval(poll);
+        reject(new Error(`the study exited (code ${code}) before it could be killed`));
+      });
     });
     await exited;
     expect(existsSync(join(dir, 'summary.json'))).toBe(false);
@@ -118,13 +159,15 @@ describe('optimpact study (tiny preset)', () => {
   }, 300_000);
 
   it('splits into shards whose merged records equal one run', () => {
-    const a = join(tmp, 'shard1'), b = join(tmp, 'shard2');
+    const a = join(tmp, 'shard1'),
+      b = join(tmp, 'shard2');
     expect(run('--out', a, '--shard', '1/2', ...TWO_CHAINS).status).toBe(0);
     expect(run('--out', b, '--shard', '2/2', ...TWO_CHAINS).status).toBe(0);
     expect({ ...numbers(a), ...numbers(b) }).toEqual(numbers(full));
     expect(Object.keys(numbers(a))).not.toEqual(Object.keys(numbers(b)));
     // the report over the merged shards draws the single run's figures (timings and provenance differ)
-    const report = (out: string, ...dirs: string[]) => spawnSync(process.execPath, [main, 'report', '--runs', ...dirs, '--out', out], { encoding: 'utf8', env });
+    const report = (out: string, ...dirs: string[]) =>
+      spawnSync(process.execPath, [main, 'report', '--runs', ...dirs, '--out', out], { encoding: 'utf8', env });
     expect(report(join(tmp, 'merged.html'), a, b).status).toBe(0);
     expect(report(join(tmp, 'single.html'), full).status).toBe(0);
     const figures = (f: string) => readFileSync(f, 'utf8').match(/<figure class="study-figure"[\s\S]*?<\/figure>/g) ?? [];
@@ -155,7 +198,13 @@ describe('malformed study configurations', () => {
     [['--set', 'data.explore={"epsilon":2,"behaviour":"uniform"}'], /data\.explore\.epsilon: expected a number in \[0, 1\], got 2/],
     [['--set', 'data.explore={"epsilon":0.5,"behaviour":"uniform","eps":1}'], /unknown key "data\.explore\.eps"/],
     [['--set', 'data.explore={"epsilon":0.5,"behaviour":[0.5,0.5]}'], /data\.explore\.behaviour: expected 8 probabilities summing to 1/],
-    [['--set', 'rl.rloo={"rounds":6,"batchSize":64,"learningRate":0.003,"updatesPerRound":1,"temperature":1,"epsilon":0,"maintenanceSteps":1,"maintenanceBatchSize":32,"maintenanceLearningRate":0.0003,"evalEvery":3,"samples":1}'], /rl\.rloo\.samples: expected an integer in \[2, 1000\], got 1/],
+    [
+      [
+        '--set',
+        'rl.rloo={"rounds":6,"batchSize":64,"learningRate":0.003,"updatesPerRound":1,"temperature":1,"epsilon":0,"maintenanceSteps":1,"maintenanceBatchSize":32,"maintenanceLearningRate":0.0003,"evalEvery":3,"samples":1}',
+      ],
+      /rl\.rloo\.samples: expected an integer in \[2, 1000\], got 1/,
+    ],
     [['--set', 'environment.package="no-such-env"'], /cannot load environment package "no-such-env"/],
     [['--config', '/nonexistent/config.json'], /--config: cannot read "\/nonexistent\/config\.json" \(ENOENT\)/],
     [['--config', bad], /--config: ".*bad\.json" is not valid JSON/],

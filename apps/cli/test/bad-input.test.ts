@@ -47,57 +47,157 @@ const preset = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(fileURLToPath(new URL(`../../../experiments/${name}.json`, import.meta.url)), 'utf8')) as Record<string, unknown>;
 const tiny = (): Record<string, unknown> => preset('tiny');
 /** The tiny preset with `edit` applied, as config.json in the case's directory. */
-const config = (edit: (c: Record<string, any>) => void) => (dir: string): void => {
-  const c = tiny();
-  edit(c);
-  write(join(dir, 'config.json'), JSON.stringify(c));
-};
-const configText = (text: string | (() => string)) => (dir: string): void => write(join(dir, 'config.json'), typeof text === 'string' ? text : text());
+const config =
+  (edit: (c: Record<string, any>) => void) =>
+  (dir: string): void => {
+    const c = tiny();
+    edit(c);
+    write(join(dir, 'config.json'), JSON.stringify(c));
+  };
+const configText =
+  (text: string | (() => string)) =>
+  (dir: string): void =>
+    write(join(dir, 'config.json'), typeof text === 'string' ? text : text());
 
 /** A copy of the valid model as `dir/m`, then broken by `edit` (given m/model.json's parsed JSON and m/weights.bin's bytes). */
 type ModelEdit = (m: string) => void;
-const brokenModel = (edit: ModelEdit) => (dir: string): void => {
-  cpSync(model, join(dir, 'm'), { recursive: true });
-  edit(join(dir, 'm'));
-};
-const editJson = (f: (j: any) => void): ModelEdit => (m) => {
-  const j = JSON.parse(readFileSync(join(m, 'model.json'), 'utf8'));
-  f(j);
-  writeFileSync(join(m, 'model.json'), JSON.stringify(j));
-};
-const editWeights = (f: (w: Float32Array) => Float32Array | Uint8Array): ModelEdit => (m) => {
-  const b = readFileSync(join(m, 'weights.bin'));
-  const out = f(new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
-  writeFileSync(join(m, 'weights.bin'), new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
-};
+const brokenModel =
+  (edit: ModelEdit) =>
+  (dir: string): void => {
+    cpSync(model, join(dir, 'm'), { recursive: true });
+    edit(join(dir, 'm'));
+  };
+const editJson =
+  (f: (j: any) => void): ModelEdit =>
+  (m) => {
+    const j = JSON.parse(readFileSync(join(m, 'model.json'), 'utf8'));
+    f(j);
+    writeFileSync(join(m, 'model.json'), JSON.stringify(j));
+  };
+const editWeights =
+  (f: (w: Float32Array) => Float32Array | Uint8Array): ModelEdit =>
+  (m) => {
+    const b = readFileSync(join(m, 'weights.bin'));
+    const out = f(new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
+    writeFileSync(join(m, 'weights.bin'), new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
+  };
 
 /** Broken models: each is a model directory `m` that no command may load. */
 const BROKEN_MODELS: readonly [string, ModelEdit][] = [
   ['empty model.json', (m) => writeFileSync(join(m, 'model.json'), '')],
-  ['short model.json', (m) => { const t = readFileSync(join(m, 'model.json'), 'utf8'); writeFileSync(join(m, 'model.json'), t.slice(0, t.length >> 1)); }],
+  [
+    'short model.json',
+    (m) => {
+      const t = readFileSync(join(m, 'model.json'), 'utf8');
+      writeFileSync(join(m, 'model.json'), t.slice(0, t.length >> 1));
+    },
+  ],
   ['malformed model.json', (m) => writeFileSync(join(m, 'model.json'), '{"format": optimpact}')],
   ['model.json {}', (m) => writeFileSync(join(m, 'model.json'), '{}')],
   ['model.json null', (m) => writeFileSync(join(m, 'model.json'), 'null')],
   ['model.json an array', (m) => writeFileSync(join(m, 'model.json'), '[1,2,3]')],
   ['model.json 100k nested arrays', (m) => writeFileSync(join(m, 'model.json'), nested(100_000))],
-  ['no weights manifest', editJson((j) => { delete j.weightsManifest; })],
-  ['manifest not an array', editJson((j) => { j.weightsManifest = 'weights.bin'; })],
-  ['wrong shapes', editJson((j) => { const w = j.weightsManifest[0].weights; const i = w.findIndex((x: any) => x.shape.length === 2); w[i].shape = [...w[i].shape].reverse(); })],
-  ['a weight missing from the manifest', editJson((j) => { j.weightsManifest[0].weights.pop(); })],
-  ['int32 weights', editJson((j) => { for (const w of j.weightsManifest[0].weights) w.dtype = 'int32'; })],
-  ['weights path outside the model', editJson((j) => { j.weightsManifest[0].paths = ['../../../../../../etc/passwd']; })],
+  [
+    'no weights manifest',
+    editJson((j) => {
+      delete j.weightsManifest;
+    }),
+  ],
+  [
+    'manifest not an array',
+    editJson((j) => {
+      j.weightsManifest = 'weights.bin';
+    }),
+  ],
+  [
+    'wrong shapes',
+    editJson((j) => {
+      const w = j.weightsManifest[0].weights;
+      const i = w.findIndex((x: any) => x.shape.length === 2);
+      w[i].shape = [...w[i].shape].reverse();
+    }),
+  ],
+  [
+    'a weight missing from the manifest',
+    editJson((j) => {
+      j.weightsManifest[0].weights.pop();
+    }),
+  ],
+  [
+    'int32 weights',
+    editJson((j) => {
+      for (const w of j.weightsManifest[0].weights) w.dtype = 'int32';
+    }),
+  ],
+  [
+    'weights path outside the model',
+    editJson((j) => {
+      j.weightsManifest[0].paths = ['../../../../../../etc/passwd'];
+    }),
+  ],
   ['weights file missing', (m) => rmSync(join(m, 'weights.bin'))],
-  ['weights.bin a directory', (m) => { rmSync(join(m, 'weights.bin')); mkdirSync(join(m, 'weights.bin')); }],
+  [
+    'weights.bin a directory',
+    (m) => {
+      rmSync(join(m, 'weights.bin'));
+      mkdirSync(join(m, 'weights.bin'));
+    },
+  ],
   ['empty weights.bin', (m) => writeFileSync(join(m, 'weights.bin'), '')],
   ['short weights.bin', editWeights((w) => w.slice(0, w.length - 1))],
-  ['trailing bytes in weights.bin', editWeights((w) => { const b = new Uint8Array(w.byteLength + 3); b.set(new Uint8Array(w.buffer)); return b; })],
-  ['NaN weights', editWeights((w) => { w[5] = NaN; return w; })],
-  ['infinite weights', editWeights((w) => { w[w.length - 1] = Infinity; return w; })],
-  ['no optimpact metadata', editJson((j) => { delete j.userDefinedMetadata; })],
-  ['format version 99', editJson((j) => { j.userDefinedMetadata.optimpact.formatVersion = 99; })],
-  ['negative width', editJson((j) => { j.userDefinedMetadata.optimpact.config.dModel = -26; })],
-  ['params disagree with config', editJson((j) => { j.userDefinedMetadata.optimpact.params = 5; })],
-  ['model.json a directory', (m) => { rmSync(join(m, 'model.json')); mkdirSync(join(m, 'model.json')); }],
+  [
+    'trailing bytes in weights.bin',
+    editWeights((w) => {
+      const b = new Uint8Array(w.byteLength + 3);
+      b.set(new Uint8Array(w.buffer));
+      return b;
+    }),
+  ],
+  [
+    'NaN weights',
+    editWeights((w) => {
+      w[5] = NaN;
+      return w;
+    }),
+  ],
+  [
+    'infinite weights',
+    editWeights((w) => {
+      w[w.length - 1] = Infinity;
+      return w;
+    }),
+  ],
+  [
+    'no optimpact metadata',
+    editJson((j) => {
+      delete j.userDefinedMetadata;
+    }),
+  ],
+  [
+    'format version 99',
+    editJson((j) => {
+      j.userDefinedMetadata.optimpact.formatVersion = 99;
+    }),
+  ],
+  [
+    'negative width',
+    editJson((j) => {
+      j.userDefinedMetadata.optimpact.config.dModel = -26;
+    }),
+  ],
+  [
+    'params disagree with config',
+    editJson((j) => {
+      j.userDefinedMetadata.optimpact.params = 5;
+    }),
+  ],
+  [
+    'model.json a directory',
+    (m) => {
+      rmSync(join(m, 'model.json'));
+      mkdirSync(join(m, 'model.json'));
+    },
+  ],
 ];
 
 // ---------- the corpus ----------
@@ -124,29 +224,35 @@ const ideal = ['measure', '--policy', 'ideal'];
 add('measure: no policy', ['measure'], ['--policy']);
 add('measure: empty policy', ['measure', '--policy='], ['--policy']);
 add('measure: unknown policy', ['measure', '--policy', 'best'], ['--policy', 'best']);
-add('measure: policy directory without a model', ['measure', '--policy', 'empty-dir'], ['--policy', 'empty-dir'], { setup: (d) => mkdirSync(join(d, 'empty-dir')) });
+add('measure: policy directory without a model', ['measure', '--policy', 'empty-dir'], ['--policy', 'empty-dir'], {
+  setup: (d) => mkdirSync(join(d, 'empty-dir')),
+});
 add('measure: policy is a plain file', ['measure', '--policy', 'file.txt'], ['--policy', 'file.txt'], { setup: (d) => write(join(d, 'file.txt'), 'x') });
-for (const [what, edit] of BROKEN_MODELS) add(`measure: ${what}`, ['measure', '--policy', 'm', '--contexts', '10', '--repeats', '1'], ['--policy', 'm'], { setup: brokenModel(edit) });
-add('measure: broken reference model', [...ideal, '--reference', 'model:m'], ['--reference', 'm'], { setup: brokenModel((m) => writeFileSync(join(m, 'model.json'), '')) });
+for (const [what, edit] of BROKEN_MODELS)
+  add(`measure: ${what}`, ['measure', '--policy', 'm', '--contexts', '10', '--repeats', '1'], ['--policy', 'm'], { setup: brokenModel(edit) });
+add('measure: broken reference model', [...ideal, '--reference', 'model:m'], ['--reference', 'm'], {
+  setup: brokenModel((m) => writeFileSync(join(m, 'model.json'), '')),
+});
 add('measure: missing reference model', [...ideal, '--reference', 'model:nowhere'], ['--reference', 'nowhere']);
 add('measure: empty reference model path', [...ideal, '--reference', 'model:'], ['--reference', 'model:']);
 for (const v of ['3', '0', '-1', '2.5', 'abc', '', '1e3', '0x4', '4abc', '99999999999999999999'])
   add(`measure: --task ${JSON.stringify(v)}`, [...ideal, `--task=${v}`], ['--task', v]);
 for (const v of ['0', '-5', '1e9', 'Infinity', 'NaN', '', '100000001', '12.5', ' ', '1_000'])
   add(`measure: --contexts ${JSON.stringify(v)}`, [...ideal, `--contexts=${v}`], ['--contexts', v]);
-for (const v of ['0', '-1', 'many', '100001'])
-  add(`measure: --repeats ${JSON.stringify(v)}`, [...ideal, `--repeats=${v}`], ['--repeats', v]);
-for (const v of ['-1', '4294967296', '1.5', 'seed'])
-  add(`measure: --seed ${JSON.stringify(v)}`, [...ideal, `--seed=${v}`], ['--seed', v]);
-for (const v of ['3', '16', '-8', 'x'])
-  add(`measure: --action ${JSON.stringify(v)}`, ['measure', '--policy', 'fixed', `--action=${v}`], ['--action', v]);
+for (const v of ['0', '-1', 'many', '100001']) add(`measure: --repeats ${JSON.stringify(v)}`, [...ideal, `--repeats=${v}`], ['--repeats', v]);
+for (const v of ['-1', '4294967296', '1.5', 'seed']) add(`measure: --seed ${JSON.stringify(v)}`, [...ideal, `--seed=${v}`], ['--seed', v]);
+for (const v of ['3', '16', '-8', 'x']) add(`measure: --action ${JSON.stringify(v)}`, ['measure', '--policy', 'fixed', `--action=${v}`], ['--action', v]);
 add('measure: unknown reference', [...ideal, '--reference', 'other'], ['--reference', 'other']);
 add('measure: empty reference', [...ideal, '--reference='], ['--reference']);
 add('measure: duplicate reference', [...ideal, '--reference', 'uniform,uniform'], ['--reference', 'uniform']);
 add('measure: unknown environment', [...ideal, '--env', 'no-such-env'], ['--env', 'no-such-env']);
 add('measure: environment file missing', [...ideal, '--env', './nowhere.js'], ['--env', 'nowhere.js']);
-add('measure: environment not a module', [...ideal, '--env', './env.js'], ['--env', 'env.js'], { setup: (d) => write(join(d, 'env.js'), 'this is not javascript (') });
-add('measure: environment without createEnvironment', [...ideal, '--env', './env.mjs'], ['--env', 'env.mjs'], { setup: (d) => write(join(d, 'env.mjs'), 'export const x = 1;\n') });
+add('measure: environment not a module', [...ideal, '--env', './env.js'], ['--env', 'env.js'], {
+  setup: (d) => write(join(d, 'env.js'), 'this is not javascript ('),
+});
+add('measure: environment without createEnvironment', [...ideal, '--env', './env.mjs'], ['--env', 'env.mjs'], {
+  setup: (d) => write(join(d, 'env.mjs'), 'export const x = 1;\n'),
+});
 add('measure: unknown backend', [...ideal, '--backend', 'gpu'], ['--backend', 'gpu']);
 add('measure: empty backend', [...ideal, '--backend='], ['--backend']);
 add('measure: value given to a switch', [...ideal, '--json=1'], ['--json', '1']);
@@ -170,11 +276,22 @@ add('differential: no sites', ['differential', '--model', 'm'], ['--p'], withMod
 add('differential: missing model directory', ['differential', '--model', 'nowhere', ...sites], ['--model', 'nowhere']);
 add('differential: empty model path', ['differential', '--model=', ...sites], ['--model']);
 for (const [what, edit] of BROKEN_MODELS) add(`differential: ${what}`, diff(), ['--model', 'm'], { setup: brokenModel(edit) });
-for (const [flag, v] of [['--p', 'bogus'], ['--a', 'blocks.9.resid'], ['--f', 'blocks.0.nothing'], ['--p', '']] as const) {
+for (const [flag, v] of [
+  ['--p', 'bogus'],
+  ['--a', 'blocks.9.resid'],
+  ['--f', 'blocks.0.nothing'],
+  ['--p', ''],
+] as const) {
   const given = sites.map((x, i) => (sites[i - 1] === flag ? v : x));
   add(`differential: site ${flag} ${JSON.stringify(v)}`, ['differential', '--model', 'm', ...given, '--contexts', '2'], [flag, v], withModel);
 }
-for (const [flag, v] of [['--p-pos', '-1'], ['--a-pos', 'first'], ['--f-pos', '99'], ['--p-pos', '1.5'], ['--f-pos', '']] as const)
+for (const [flag, v] of [
+  ['--p-pos', '-1'],
+  ['--a-pos', 'first'],
+  ['--f-pos', '99'],
+  ['--p-pos', '1.5'],
+  ['--f-pos', ''],
+] as const)
   add(`differential: ${flag} ${JSON.stringify(v)}`, [...diff(), `${flag}=${v}`], [flag.slice(0, 3), v], withModel); // --f-pos 99 is named by its site
 for (const v of ['0', '-1', '1000001', 'ten'])
   add(`differential: --contexts ${JSON.stringify(v)}`, ['differential', '--model', 'm', ...sites, `--contexts=${v}`], ['--contexts', v], withModel);
@@ -195,13 +312,24 @@ add('pretrain: empty size', ['pretrain', '--size=', '--out', 'out'], ['--size'])
 add('pretrain: empty out', pre('--out='), ['--out']);
 add('pretrain: out is a file', pre('--out', 'file.txt'), ['--out', 'file.txt'], { setup: (d) => write(join(d, 'file.txt'), 'keep me') });
 add('pretrain: out under a file', pre('--out', 'file.txt/unit'), ['--out', 'file.txt'], { setup: (d) => write(join(d, 'file.txt'), 'keep me') });
-add('pretrain: out in a read-only directory', pre('--out', 'ro/unit'), ['--out', 'ro'], { setup: (d) => { mkdirSync(join(d, 'ro')); chmodSync(join(d, 'ro'), 0o555); }, noOverride: true });
-add('pretrain: out a read-only directory', pre('--out', 'ro'), ['--out', 'ro'], { setup: (d) => { mkdirSync(join(d, 'ro')); chmodSync(join(d, 'ro'), 0o555); }, noOverride: true });
+add('pretrain: out in a read-only directory', pre('--out', 'ro/unit'), ['--out', 'ro'], {
+  setup: (d) => {
+    mkdirSync(join(d, 'ro'));
+    chmodSync(join(d, 'ro'), 0o555);
+  },
+  noOverride: true,
+});
+add('pretrain: out a read-only directory', pre('--out', 'ro'), ['--out', 'ro'], {
+  setup: (d) => {
+    mkdirSync(join(d, 'ro'));
+    chmodSync(join(d, 'ro'), 0o555);
+  },
+  noOverride: true,
+});
 add('pretrain: out on a read-only mount', pre('--out', 'mnt/unit'), ['--out', 'mnt'], { setup: (d) => mkdirSync(join(d, 'mnt')), readOnlyMount: 'mnt' });
 for (const v of ['-1', 'abc', '1e12', '2.5', ''])
   add(`pretrain: --steps ${JSON.stringify(v)}`, ['pretrain', '--size', 'xs', '--out', 'out', `--steps=${v}`], ['--steps', v]);
-for (const v of ['-1', '4294967296', 'one'])
-  add(`pretrain: --seed ${JSON.stringify(v)}`, pre('--out', 'out', `--seed=${v}`), ['--seed', v]);
+for (const v of ['-1', '4294967296', 'one']) add(`pretrain: --seed ${JSON.stringify(v)}`, pre('--out', 'out', `--seed=${v}`), ['--seed', v]);
 add('pretrain: unknown preset', ['pretrain', '--size', 'xs', '--out', 'out', '--preset', 'huge'], ['--preset', 'huge']);
 add('pretrain: --set without =', pre('--out', 'out', '--set', 'seeds'), ['--set', 'seeds']);
 add('pretrain: --set unknown key', pre('--out', 'out', '--set', 'bogus=1'), ['bogus']);
@@ -221,18 +349,49 @@ add('finetune: no model', ['finetune', '--task', '2', '--out', 'out'], ['--model
 add('finetune: no task', ['finetune', '--model', 'm', '--out', 'out'], ['--task'], withModel);
 add('finetune: no out', ['finetune', '--model', 'm', '--task', '2'], ['--out'], withModel);
 add('finetune: missing model', ['finetune', '--model', 'nowhere', '--task', '2', '--out', 'out'], ['--model', 'nowhere']);
-add('finetune: model is a file', ['finetune', '--model', 'file.txt', '--task', '2', '--out', 'out'], ['--model', 'file.txt'], { setup: (d) => write(join(d, 'file.txt'), 'x') });
+add('finetune: model is a file', ['finetune', '--model', 'file.txt', '--task', '2', '--out', 'out'], ['--model', 'file.txt'], {
+  setup: (d) => write(join(d, 'file.txt'), 'x'),
+});
 for (const [what, edit] of BROKEN_MODELS) add(`finetune: ${what}`, ft('--out', 'out'), ['--model', 'm'], { setup: brokenModel(edit) });
-add('finetune: model of no size preset', ft('--out', 'out'), ['--model', 'm'], { setup: brokenModel((m) => { editJson((j) => { j.userDefinedMetadata.optimpact.config.dropout = 0.2; })(m); }) });
+add('finetune: model of no size preset', ft('--out', 'out'), ['--model', 'm'], {
+  setup: brokenModel((m) => {
+    editJson((j) => {
+      j.userDefinedMetadata.optimpact.config.dropout = 0.2;
+    })(m);
+  }),
+});
 for (const v of ['3', '0', '-2', 'two', '', '7'])
   add(`finetune: --task ${JSON.stringify(v)}`, ['finetune', '--model', 'm', `--task=${v}`, '--preset', 'tiny', '--out', 'out'], ['--task', v], withModel);
 add('finetune: unknown rule', ft('--out', 'out', '--rule', 'greedy'), ['--rule', 'greedy'], withModel);
 add('finetune: rule the preset lacks', ft('--out', 'out', '--rule', 'reinforce'), ['--rule', 'reinforce'], withModel);
 add('finetune: empty out', ft('--out='), ['--out'], withModel);
-add('finetune: out is a file', ft('--out', 'file.txt'), ['--out', 'file.txt'], { setup: (d) => { brokenModel(() => undefined)(d); write(join(d, 'file.txt'), 'keep me'); } });
-add('finetune: out under a file', ft('--out', 'file.txt/unit'), ['--out', 'file.txt'], { setup: (d) => { brokenModel(() => undefined)(d); write(join(d, 'file.txt'), 'keep me'); } });
-add('finetune: out in a read-only directory', ft('--out', 'ro/unit'), ['--out', 'ro'], { setup: (d) => { brokenModel(() => undefined)(d); mkdirSync(join(d, 'ro')); chmodSync(join(d, 'ro'), 0o555); }, noOverride: true });
-add('finetune: out on a read-only mount', ft('--out', 'mnt'), ['--out', 'mnt'], { setup: (d) => { brokenModel(() => undefined)(d); mkdirSync(join(d, 'mnt')); }, readOnlyMount: 'mnt' });
+add('finetune: out is a file', ft('--out', 'file.txt'), ['--out', 'file.txt'], {
+  setup: (d) => {
+    brokenModel(() => undefined)(d);
+    write(join(d, 'file.txt'), 'keep me');
+  },
+});
+add('finetune: out under a file', ft('--out', 'file.txt/unit'), ['--out', 'file.txt'], {
+  setup: (d) => {
+    brokenModel(() => undefined)(d);
+    write(join(d, 'file.txt'), 'keep me');
+  },
+});
+add('finetune: out in a read-only directory', ft('--out', 'ro/unit'), ['--out', 'ro'], {
+  setup: (d) => {
+    brokenModel(() => undefined)(d);
+    mkdirSync(join(d, 'ro'));
+    chmodSync(join(d, 'ro'), 0o555);
+  },
+  noOverride: true,
+});
+add('finetune: out on a read-only mount', ft('--out', 'mnt'), ['--out', 'mnt'], {
+  setup: (d) => {
+    brokenModel(() => undefined)(d);
+    mkdirSync(join(d, 'mnt'));
+  },
+  readOnlyMount: 'mnt',
+});
 add('finetune: out is the model itself', ft('--out', 'm'), ['--out', 'm'], withModel);
 add('finetune: bad seed', ft('--out', 'out', '--seed', '-1'), ['--seed', '-1'], withModel);
 add('finetune: unknown preset', ['finetune', '--model', 'm', '--task', '2', '--out', 'out', '--preset', 'nope'], ['--preset', 'nope'], withModel);
@@ -245,8 +404,7 @@ add('finetune: unknown flag', ft('--out', 'out', '--bogus'), ['--bogus'], withMo
 add('finetune: --constructor', ft('--out', 'out', '--constructor', 'x'), ['--constructor'], withModel);
 
 // testbed
-for (const v of ['1', '0', 'many', '100001'])
-  add(`testbed: --contexts ${JSON.stringify(v)}`, ['testbed', `--contexts=${v}`], ['--contexts', v]);
+for (const v of ['1', '0', 'many', '100001']) add(`testbed: --contexts ${JSON.stringify(v)}`, ['testbed', `--contexts=${v}`], ['--contexts', v]);
 add('testbed: out not an html file', ['testbed', '--out', 'figure.txt'], ['--out', 'figure.txt']);
 add('testbed: out a directory', ['testbed', '--out', 'dir.html'], ['--out', 'dir.html'], { setup: (d) => mkdirSync(join(d, 'dir.html')) });
 add('testbed: out under a file', ['testbed', '--out', 'file.txt/f.html'], ['--out', 'file.txt'], { setup: (d) => write(join(d, 'file.txt'), 'x') });
@@ -265,9 +423,26 @@ add('report: runs is a file', ['report', '--runs', 'file.txt', '--out', 'r.html'
 add('report: runs holds no records', ['report', '--runs', 'r', '--out', 'r.html'], ['r'], { setup: (d) => mkdirSync(join(d, 'r')) });
 add('report: empty runs', ['report', '--runs=', '--out', 'r.html'], ['--runs']);
 add('report: empty out', ['report', '--runs', 'r', '--out='], ['--out'], { setup: (d) => mkdirSync(join(d, 'r')) });
-add('report: out is a directory', ['report', '--runs', 'r', '--out', 'dir'], ['--out', 'dir'], { setup: (d) => { mkdirSync(join(d, 'r')); mkdirSync(join(d, 'dir')); } });
-add('report: out under a file', ['report', '--runs', 'r', '--out', 'file.txt/r.html'], ['--out', 'file.txt'], { setup: (d) => { mkdirSync(join(d, 'r')); write(join(d, 'file.txt'), 'x'); } });
-add('report: out in a read-only directory', ['report', '--runs', 'r', '--out', 'ro/r.html'], ['--out', 'ro'], { setup: (d) => { mkdirSync(join(d, 'r')); mkdirSync(join(d, 'ro')); chmodSync(join(d, 'ro'), 0o555); }, noOverride: true });
+add('report: out is a directory', ['report', '--runs', 'r', '--out', 'dir'], ['--out', 'dir'], {
+  setup: (d) => {
+    mkdirSync(join(d, 'r'));
+    mkdirSync(join(d, 'dir'));
+  },
+});
+add('report: out under a file', ['report', '--runs', 'r', '--out', 'file.txt/r.html'], ['--out', 'file.txt'], {
+  setup: (d) => {
+    mkdirSync(join(d, 'r'));
+    write(join(d, 'file.txt'), 'x');
+  },
+});
+add('report: out in a read-only directory', ['report', '--runs', 'r', '--out', 'ro/r.html'], ['--out', 'ro'], {
+  setup: (d) => {
+    mkdirSync(join(d, 'r'));
+    mkdirSync(join(d, 'ro'));
+    chmodSync(join(d, 'ro'), 0o555);
+  },
+  noOverride: true,
+});
 add('report: duplicate runs', ['report', '--runs', 'r', 'r', '--out', 'r.html'], ['--runs', 'r'], { setup: (d) => mkdirSync(join(d, 'r')) });
 add('report: out given twice', ['report', '--runs', 'r', '--out', 'a.html', '--out', 'b.html'], ['--out'], { setup: (d) => mkdirSync(join(d, 'r')) });
 add('report: --constructor', ['report', '--constructor', 'x'], ['--constructor']);
@@ -277,18 +452,39 @@ add('report: unknown flag before runs', ['report', '--bogus', '--runs', 'r', '--
 const study = (...more: string[]): string[] => ['study', '--preset', 'tiny', '--out', 'out', ...more];
 add('study: unknown preset', ['study', '--preset', 'nope'], ['--preset', 'nope']);
 add('study: empty preset', ['study', '--preset='], ['--preset']);
-add('study: preset and config both', ['study', '--preset', 'tiny', '--config', 'config.json', '--out', 'out'], ['--preset', '--config'], { setup: config(() => undefined) });
+add('study: preset and config both', ['study', '--preset', 'tiny', '--config', 'config.json', '--out', 'out'], ['--preset', '--config'], {
+  setup: config(() => undefined),
+});
 add('study: empty out', ['study', '--preset', 'tiny', '--out='], ['--out']);
 add('study: out is a file', ['study', '--preset', 'tiny', '--out', 'file.txt'], ['--out', 'file.txt'], { setup: (d) => write(join(d, 'file.txt'), 'keep me') });
-add('study: out under a file', ['study', '--preset', 'tiny', '--out', 'file.txt/study'], ['--out', 'file.txt'], { setup: (d) => write(join(d, 'file.txt'), 'keep me') });
-add('study: out in a read-only directory', ['study', '--preset', 'tiny', '--out', 'ro/study'], ['--out', 'ro'], { setup: (d) => { mkdirSync(join(d, 'ro')); chmodSync(join(d, 'ro'), 0o555); }, noOverride: true });
-add('study: out on a read-only mount', ['study', '--preset', 'tiny', '--out', 'mnt/study'], ['--out', 'mnt'], { setup: (d) => mkdirSync(join(d, 'mnt')), readOnlyMount: 'mnt' });
-add('report: out on a read-only mount', ['report', '--runs', 'r', '--out', 'mnt/r.html'], ['--out', 'mnt'], { setup: (d) => { mkdirSync(join(d, 'r')); mkdirSync(join(d, 'mnt')); }, readOnlyMount: 'mnt' });
-add('study: out holds a study of another config', study('--set', 'seeds=[2]'), ['--out', 'out'], {
-  setup: (d) => { write(join(d, 'out', 'config.json'), '{"name": "another"}\n'); write(join(d, 'out', 'config.json.sha256'), `${createHash('sha256').update('{"name": "another"}\n').digest('hex')}\n`); },
+add('study: out under a file', ['study', '--preset', 'tiny', '--out', 'file.txt/study'], ['--out', 'file.txt'], {
+  setup: (d) => write(join(d, 'file.txt'), 'keep me'),
 });
-for (const v of ['0', '65', '-1', 'all', ''])
-  add(`study: --jobs ${JSON.stringify(v)}`, study(`--jobs=${v}`), ['--jobs', v]);
+add('study: out in a read-only directory', ['study', '--preset', 'tiny', '--out', 'ro/study'], ['--out', 'ro'], {
+  setup: (d) => {
+    mkdirSync(join(d, 'ro'));
+    chmodSync(join(d, 'ro'), 0o555);
+  },
+  noOverride: true,
+});
+add('study: out on a read-only mount', ['study', '--preset', 'tiny', '--out', 'mnt/study'], ['--out', 'mnt'], {
+  setup: (d) => mkdirSync(join(d, 'mnt')),
+  readOnlyMount: 'mnt',
+});
+add('report: out on a read-only mount', ['report', '--runs', 'r', '--out', 'mnt/r.html'], ['--out', 'mnt'], {
+  setup: (d) => {
+    mkdirSync(join(d, 'r'));
+    mkdirSync(join(d, 'mnt'));
+  },
+  readOnlyMount: 'mnt',
+});
+add('study: out holds a study of another config', study('--set', 'seeds=[2]'), ['--out', 'out'], {
+  setup: (d) => {
+    write(join(d, 'out', 'config.json'), '{"name": "another"}\n');
+    write(join(d, 'out', 'config.json.sha256'), `${createHash('sha256').update('{"name": "another"}\n').digest('hex')}\n`);
+  },
+});
+for (const v of ['0', '65', '-1', 'all', '']) add(`study: --jobs ${JSON.stringify(v)}`, study(`--jobs=${v}`), ['--jobs', v]);
 for (const v of ['0/2', '3/2', '1/0', 'abc', '1/2/3', '99999999999999999999/1', '1/99999999999999999999', '1/1000000', '2/5', '1/-1', '', '-1/2', '1.5/2'])
   add(`study: --shard ${JSON.stringify(v)}`, study(`--shard=${v}`), ['--shard', v]);
 add('study: unknown backend', study('--backend', 'gpu'), ['--backend', 'gpu']);
@@ -359,46 +555,194 @@ add('study: config null', cfg(), ['--config', 'config.json'], { setup: configTex
 add('study: config a number', cfg(), ['--config', 'config.json'], { setup: configText('42') });
 add('study: config 100k nested arrays', cfg(), ['--config', 'config.json'], { setup: configText(() => nested(100_000)) });
 add('study: config 100k nested objects', cfg(), ['--config', 'config.json'], { setup: configText(() => `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`) });
-add('study: config nested 1000 deep in options', cfg(), ['--config', 'config.json'], { setup: config((c) => { c.environment.options = JSON.parse(`${'{"a":'.repeat(1000)}1${'}'.repeat(1000)}`); }) });
-add('study: config of 64 MB', cfg(), ['--config', 'config.json'], { setup: configText(() => `${JSON.stringify(tiny()).slice(0, -1)}, "pad": "${'x'.repeat(64 << 20)}"}`) });
+add('study: config nested 1000 deep in options', cfg(), ['--config', 'config.json'], {
+  setup: config((c) => {
+    c.environment.options = JSON.parse(`${'{"a":'.repeat(1000)}1${'}'.repeat(1000)}`);
+  }),
+});
+add('study: config of 64 MB', cfg(), ['--config', 'config.json'], {
+  setup: configText(() => `${JSON.stringify(tiny()).slice(0, -1)}, "pad": "${'x'.repeat(64 << 20)}"}`),
+});
 add('study: config a device', ['study', '--config', '/dev/zero', '--out', 'out'], ['--config', '/dev/zero']);
 add('study: config with a byte-order mark and garbage', cfg(), ['--config', 'config.json'], { setup: configText('\ufeff{"name": }') });
 const bad: readonly [string, (c: Record<string, any>) => void, readonly string[]][] = [
-  ['prototype key', (c) => { c['prototype'] = {}; }, ['prototype']],
-  ['constructor key', (c) => { c['constructor'] = { prototype: { x: 1 } }; }, ['constructor']],
-  ['unknown key', (c) => { c['extra'] = 1; }, ['extra']],
-  ['unknown nested key', (c) => { c.data.extra = 1; }, ['data.extra']],
-  ['duplicate seeds', (c) => { c.seeds = [1, 2, 1]; }, ['seeds', '1']],
-  ['empty seeds', (c) => { c.seeds = []; }, ['seeds']],
-  ['duplicate sizes', (c) => { c.sizes = ['xs', 'xs']; }, ['sizes', 'xs']],
-  ['empty sizes', (c) => { c.sizes = []; }, ['sizes']],
-  ['duplicate tasks', (c) => { c.tasks = [6, 6]; }, ['tasks', '6']],
-  ['empty tasks', (c) => { c.tasks = []; }, ['tasks']],
-  ['a task of another environment', (c) => { c.tasks = [5]; }, ['tasks', '5']],
-  ['missing section', (c) => { delete c.measure; }, ['measure']],
-  ['name not a string', (c) => { c.name = ['x']; }, ['name']],
-  ['negative test contexts', (c) => { c.data.testContexts = -1; }, ['data.testContexts', '-1']],
-  ['string seed', (c) => { c.seeds = ['one']; }, ['seeds', 'one']],
-  ['fractional steps', (c) => { c.pretrain.steps = 2.5; }, ['pretrain.steps', '2.5']],
-  ['unknown rule', (c) => { c.rl.greedy = c.rl.exact; }, ['rl.greedy']],
-  ['rule settings null', (c) => { c.rl.exact = null; }, ['rl.exact', 'null']],
-  ['per-size value for an unknown size', (c) => { c.rl.exact.rounds = { xs: 6, xxl: 1 }; }, ['rl.exact.rounds', 'xxl']],
-  ['environment package missing', (c) => { c.environment.package = 'no-such-env'; }, ['environment.package', 'no-such-env']],
-  ['environment options an array', (c) => { c.environment.options = []; }, ['environment.options']],
-  ['duplicate references', (c) => { c.measure.references = ['uniform', 'uniform']; }, ['measure.references', 'uniform']],
-  ['huge seed', (c) => { c.seeds = [2 ** 40]; }, ['seeds', String(2 ** 40)]],
+  [
+    'prototype key',
+    (c) => {
+      c['prototype'] = {};
+    },
+    ['prototype'],
+  ],
+  [
+    'constructor key',
+    (c) => {
+      c['constructor'] = { prototype: { x: 1 } };
+    },
+    ['constructor'],
+  ],
+  [
+    'unknown key',
+    (c) => {
+      c['extra'] = 1;
+    },
+    ['extra'],
+  ],
+  [
+    'unknown nested key',
+    (c) => {
+      c.data.extra = 1;
+    },
+    ['data.extra'],
+  ],
+  [
+    'duplicate seeds',
+    (c) => {
+      c.seeds = [1, 2, 1];
+    },
+    ['seeds', '1'],
+  ],
+  [
+    'empty seeds',
+    (c) => {
+      c.seeds = [];
+    },
+    ['seeds'],
+  ],
+  [
+    'duplicate sizes',
+    (c) => {
+      c.sizes = ['xs', 'xs'];
+    },
+    ['sizes', 'xs'],
+  ],
+  [
+    'empty sizes',
+    (c) => {
+      c.sizes = [];
+    },
+    ['sizes'],
+  ],
+  [
+    'duplicate tasks',
+    (c) => {
+      c.tasks = [6, 6];
+    },
+    ['tasks', '6'],
+  ],
+  [
+    'empty tasks',
+    (c) => {
+      c.tasks = [];
+    },
+    ['tasks'],
+  ],
+  [
+    'a task of another environment',
+    (c) => {
+      c.tasks = [5];
+    },
+    ['tasks', '5'],
+  ],
+  [
+    'missing section',
+    (c) => {
+      delete c.measure;
+    },
+    ['measure'],
+  ],
+  [
+    'name not a string',
+    (c) => {
+      c.name = ['x'];
+    },
+    ['name'],
+  ],
+  [
+    'negative test contexts',
+    (c) => {
+      c.data.testContexts = -1;
+    },
+    ['data.testContexts', '-1'],
+  ],
+  [
+    'string seed',
+    (c) => {
+      c.seeds = ['one'];
+    },
+    ['seeds', 'one'],
+  ],
+  [
+    'fractional steps',
+    (c) => {
+      c.pretrain.steps = 2.5;
+    },
+    ['pretrain.steps', '2.5'],
+  ],
+  [
+    'unknown rule',
+    (c) => {
+      c.rl.greedy = c.rl.exact;
+    },
+    ['rl.greedy'],
+  ],
+  [
+    'rule settings null',
+    (c) => {
+      c.rl.exact = null;
+    },
+    ['rl.exact', 'null'],
+  ],
+  [
+    'per-size value for an unknown size',
+    (c) => {
+      c.rl.exact.rounds = { xs: 6, xxl: 1 };
+    },
+    ['rl.exact.rounds', 'xxl'],
+  ],
+  [
+    'environment package missing',
+    (c) => {
+      c.environment.package = 'no-such-env';
+    },
+    ['environment.package', 'no-such-env'],
+  ],
+  [
+    'environment options an array',
+    (c) => {
+      c.environment.options = [];
+    },
+    ['environment.options'],
+  ],
+  [
+    'duplicate references',
+    (c) => {
+      c.measure.references = ['uniform', 'uniform'];
+    },
+    ['measure.references', 'uniform'],
+  ],
+  [
+    'huge seed',
+    (c) => {
+      c.seeds = [2 ** 40];
+    },
+    ['seeds', String(2 ** 40)],
+  ],
 ];
 for (const [what, edit, names] of bad) add(`study: config with ${what}`, cfg(), names, { setup: config(edit) });
-add('study: config with __proto__ key in JSON text', cfg(), ['__proto__'], { setup: configText(() => JSON.stringify(tiny()).replace('{', '{"__proto__": {"polluted": true},')) });
+add('study: config with __proto__ key in JSON text', cfg(), ['__proto__'], {
+  setup: configText(() => JSON.stringify(tiny()).replace('{', '{"__proto__": {"polluted": true},')),
+});
 add('study: config with a duplicate key', cfg(), ['seeds'], { setup: configText(() => JSON.stringify(tiny()).replace('{', '{"seeds": [5],')) });
 
 // Output locations that no mode or mount reveals: a file system that takes no new entries (/proc, where
 // even root's write check passes) and a named pipe. Every command that writes must refuse them before any work.
 const PROC = '/proc/optimpact-nope';
-const fifo = (name: string) => (d: string): void => {
-  const r = spawnSync('mkfifo', [join(d, name)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`mkfifo ${name}: ${r.stderr}`);
-};
+const fifo =
+  (name: string) =>
+  (d: string): void => {
+    const r = spawnSync('mkfifo', [join(d, name)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`mkfifo ${name}: ${r.stderr}`);
+  };
 const withRuns = (d: string): void => mkdirSync(join(d, 'r'));
 if (existsSync('/proc/self')) {
   add('pretrain: out in /proc', ['pretrain', '--size', 'xs', '--out', PROC], ['--out', PROC]);
@@ -408,10 +752,20 @@ if (existsSync('/proc/self')) {
   add('report: out in /proc', ['report', '--runs', 'r', '--out', `${PROC}.html`], ['--out', `${PROC}.html`], { setup: withRuns });
 }
 add('pretrain: out a named pipe', ['pretrain', '--size', 'xs', '--out', 'pipe'], ['--out', 'pipe'], { setup: fifo('pipe') });
-add('finetune: out a named pipe', ft('--out', 'pipe'), ['--out', 'pipe'], { setup: (d) => { withModel.setup(d); fifo('pipe')(d); } });
+add('finetune: out a named pipe', ft('--out', 'pipe'), ['--out', 'pipe'], {
+  setup: (d) => {
+    withModel.setup(d);
+    fifo('pipe')(d);
+  },
+});
 add('testbed: out a named pipe', ['testbed', '--out', 'pipe.html'], ['--out', 'pipe.html'], { setup: fifo('pipe.html') });
 add('study: out a named pipe', ['study', '--preset', 'tiny', '--out', 'pipe'], ['--out', 'pipe'], { setup: fifo('pipe') });
-add('report: out a named pipe', ['report', '--runs', 'r', '--out', 'pipe.html'], ['--out', 'pipe.html'], { setup: (d) => { withRuns(d); fifo('pipe.html')(d); } });
+add('report: out a named pipe', ['report', '--runs', 'r', '--out', 'pipe.html'], ['--out', 'pipe.html'], {
+  setup: (d) => {
+    withRuns(d);
+    fifo('pipe.html')(d);
+  },
+});
 
 // ---------- the runner ----------
 
@@ -457,10 +811,19 @@ function runCase(c: Case, i: number): Promise<Outcome> {
   if (c.noOverride && isRoot) [cmd, args] = ['setpriv', ['--bounding-set=-dac_override', '--', cmd, ...args]];
   return new Promise((done) => {
     const child = spawn(cmd, args, { cwd: dir, env: { ...process.env, CI: 'true' } });
-    let stdout = '', stderr = '', timedOut = false;
-    child.stdout.on('data', (b: Buffer) => { if (stdout.length < 100_000) stdout += b.toString('utf8'); });
-    child.stderr.on('data', (b: Buffer) => { if (stderr.length < 100_000) stderr += b.toString('utf8'); });
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, TIMEOUT_MS);
+    let stdout = '',
+      stderr = '',
+      timedOut = false;
+    child.stdout.on('data', (b: Buffer) => {
+      if (stdout.length < 100_000) stdout += b.toString('utf8');
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      if (stderr.length < 100_000) stderr += b.toString('utf8');
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, TIMEOUT_MS);
     let finished = false;
     const finish = (status: number | null, signal: string | null): void => {
       if (finished) return;
@@ -468,11 +831,19 @@ function runCase(c: Case, i: number): Promise<Outcome> {
       clearTimeout(timer);
       const written = changes(before, snapshot(dir));
       chmodSync(dir, 0o755);
-      for (const p of readdirSync(dir)) try { chmodSync(join(dir, p), 0o755); } catch { /* a dangling entry */ }
+      for (const p of readdirSync(dir))
+        try {
+          chmodSync(join(dir, p), 0o755);
+        } catch {
+          /* a dangling entry */
+        }
       rmSync(dir, { recursive: true, force: true }); // huge fixtures must not pile up
       done({ c, status, signal, stdout, stderr, written, timedOut });
     };
-    child.on('error', (e) => { stderr += `could not start: ${e.message}\n`; finish(null, null); });
+    child.on('error', (e) => {
+      stderr += `could not start: ${e.message}\n`;
+      finish(null, null);
+    });
     child.on('close', finish);
   });
 }
@@ -508,7 +879,10 @@ describe('bad input, all of it', () => {
 
   beforeAll(async () => {
     mkdirSync(fixtures);
-    const r = spawnSync(process.execPath, [main, 'pretrain', '--size', 'xs', '--preset', 'tiny', '--steps', '0', '--out', join(fixtures, 'unit')], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    const r = spawnSync(process.execPath, [main, 'pretrain', '--size', 'xs', '--preset', 'tiny', '--steps', '0', '--out', join(fixtures, 'unit')], {
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
     if (r.status !== 0) throw new Error(`could not make the fixture model: ${r.stderr}`);
     cpSync(join(fixtures, 'unit', 'model'), model, { recursive: true });
     const only = process.env['CORPUS_ONLY'];
@@ -539,11 +913,29 @@ describe('bad input, all of it', () => {
       counts.clear += Number(clear);
       counts.unclear += Number(!clear && !f.stack && !f.exit && !f.written);
       if (!clear) {
-        const why = [f.stack && 'stack trace', f.exit && `exit ${o.status ?? o.signal}${o.timedOut ? ' (timed out)' : ''}`, f.written && `wrote ${o.written.length} path(s), e.g. ${o.written[0]}`, ...f.unclear].filter(Boolean).join('; ');
-        report.push(`${o.c.name} [optimpact ${o.c.args.map((a) => (a.length > 50 ? `${a.slice(0, 30)}…` : a)).join(' ')}]: ${why}\n    stderr: ${o.stderr.trim().split('\n').slice(0, 3).join(' | ').slice(0, 300)}`);
+        const why = [
+          f.stack && 'stack trace',
+          f.exit && `exit ${o.status ?? o.signal}${o.timedOut ? ' (timed out)' : ''}`,
+          f.written && `wrote ${o.written.length} path(s), e.g. ${o.written[0]}`,
+          ...f.unclear,
+        ]
+          .filter(Boolean)
+          .join('; ');
+        report.push(
+          `${o.c.name} [optimpact ${o.c.args.map((a) => (a.length > 50 ? `${a.slice(0, 30)}…` : a)).join(' ')}]: ${why}\n    stderr: ${o.stderr.trim().split('\n').slice(0, 3).join(' | ').slice(0, 300)}`,
+        );
       }
     }
     process.stdout.write(`bad-input corpus: ${JSON.stringify(counts)}\n${report.join('\n')}\n`);
-    expect({ ...counts, failures: report }).toEqual({ ...counts, clear: outcomes.length, unclear: 0, stackTraces: 0, wrongExitCodes: 0, filesWritten: 0, timedOut: 0, failures: [] });
+    expect({ ...counts, failures: report }).toEqual({
+      ...counts,
+      clear: outcomes.length,
+      unclear: 0,
+      stackTraces: 0,
+      wrongExitCodes: 0,
+      filesWritten: 0,
+      timedOut: 0,
+      failures: [],
+    });
   });
 });

@@ -17,7 +17,8 @@ const task = env.tasks[0]!; // n_good = 2
 
 /** sd of the means over seeds ÷ root-mean-square of the reported s.e. (both estimate the same sd when the s.e. is honest). */
 async function seRatio(policy: Policy, source: (seed: number) => ContextSource, seeds: number, contexts: number, repeats: number): Promise<number> {
-  const means: number[] = [], variances: number[] = [];
+  const means: number[] = [],
+    variances: number[] = [];
   for (let seed = 1; seed <= seeds; seed++) {
     const m = await measurePolicy(env, policy, source(seed), [task], { contexts, repeats, seed });
     means.push(m.op.mean);

@@ -22,10 +22,12 @@ const STUDY = ['--preset', 'tiny', '--set', 'seeds=[1,2,3,4]', '--set', 'tasks=[
 
 /** The numbers of every record under the directories' runs/, without timings and provenance. */
 function numbers(dirs: readonly string[]): Record<string, unknown> {
-  const entries = dirs.flatMap((dir) => readdirSync(join(dir, 'runs')).map((id) => {
-    const { provenance: _p, timings: _t, ...rest } = JSON.parse(readFileSync(join(dir, 'runs', id, 'run.json'), 'utf8')) as Record<string, unknown>;
-    return [id, rest] as const;
-  }));
+  const entries = dirs.flatMap((dir) =>
+    readdirSync(join(dir, 'runs')).map((id) => {
+      const { provenance: _p, timings: _t, ...rest } = JSON.parse(readFileSync(join(dir, 'runs', id, 'run.json'), 'utf8')) as Record<string, unknown>;
+      return [id, rest] as const;
+    }),
+  );
   return Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
 }
 
@@ -73,23 +75,54 @@ if (!available && process.env.CI === undefined) {
       const key = join(dir, 'munge', 'munge.key');
       writeFileSync(key, randomBytes(1024), { mode: 0o400 });
       const socket = join(dir, 'munge', 'munge.socket');
-      daemon('/usr/sbin/munged', '--foreground', '--force', `--socket=${socket}`, `--key-file=${key}`, `--log-file=${log('munged.log')}`,
-        `--pid-file=${join(dir, 'munge', 'munged.pid')}`, `--seed-file=${join(dir, 'munge', 'munged.seed')}`);
+      daemon(
+        '/usr/sbin/munged',
+        '--foreground',
+        '--force',
+        `--socket=${socket}`,
+        `--key-file=${key}`,
+        `--log-file=${log('munged.log')}`,
+        `--pid-file=${join(dir, 'munge', 'munged.pid')}`,
+        `--seed-file=${join(dir, 'munge', 'munged.seed')}`,
+      );
       await until('munged', () => existsSync(socket), 30);
       const node = hostname().split('.')[0]!;
       const [ctld, slurmd] = [await freePort(), await freePort()];
-      writeFileSync(conf, [
-        'ClusterName=optimpact-test', `SlurmctldHost=${node}(127.0.0.1)`, `SlurmctldPort=${ctld}`, `SlurmdPort=${slurmd}`,
-        'AuthType=auth/munge', 'CredType=cred/munge', `AuthInfo=socket=${socket}`, 'SlurmUser=root', 'SlurmdUser=root',
-        `StateSaveLocation=${join(dir, 'state')}`, `SlurmdSpoolDir=${join(dir, 'spool')}`,
-        `SlurmctldPidFile=${join(dir, 'slurmctld.pid')}`, `SlurmdPidFile=${join(dir, 'slurmd.pid')}`,
-        `SlurmctldLogFile=${log('slurmctld.log')}`, `SlurmdLogFile=${log('slurmd.log')}`,
-        'ProctrackType=proctrack/linuxproc', 'TaskPlugin=task/none', 'MpiDefault=none', 'SwitchType=switch/none',
-        'SelectType=select/cons_tres', 'SelectTypeParameters=CR_Core', 'SchedulerType=sched/builtin', 'ReturnToService=2',
-        'JobCompType=jobcomp/none', 'JobAcctGatherType=jobacct_gather/none', 'AccountingStorageType=accounting_storage/none', 'MinJobAge=3600',
-        `NodeName=${node} NodeAddr=127.0.0.1 CPUs=${cpus().length} State=UNKNOWN`,
-        'PartitionName=local Nodes=ALL Default=YES MaxTime=INFINITE State=UP', '',
-      ].join('\n'));
+      writeFileSync(
+        conf,
+        [
+          'ClusterName=optimpact-test',
+          `SlurmctldHost=${node}(127.0.0.1)`,
+          `SlurmctldPort=${ctld}`,
+          `SlurmdPort=${slurmd}`,
+          'AuthType=auth/munge',
+          'CredType=cred/munge',
+          `AuthInfo=socket=${socket}`,
+          'SlurmUser=root',
+          'SlurmdUser=root',
+          `StateSaveLocation=${join(dir, 'state')}`,
+          `SlurmdSpoolDir=${join(dir, 'spool')}`,
+          `SlurmctldPidFile=${join(dir, 'slurmctld.pid')}`,
+          `SlurmdPidFile=${join(dir, 'slurmd.pid')}`,
+          `SlurmctldLogFile=${log('slurmctld.log')}`,
+          `SlurmdLogFile=${log('slurmd.log')}`,
+          'ProctrackType=proctrack/linuxproc',
+          'TaskPlugin=task/none',
+          'MpiDefault=none',
+          'SwitchType=switch/none',
+          'SelectType=select/cons_tres',
+          'SelectTypeParameters=CR_Core',
+          'SchedulerType=sched/builtin',
+          'ReturnToService=2',
+          'JobCompType=jobcomp/none',
+          'JobAcctGatherType=jobacct_gather/none',
+          'AccountingStorageType=accounting_storage/none',
+          'MinJobAge=3600',
+          `NodeName=${node} NodeAddr=127.0.0.1 CPUs=${cpus().length} State=UNKNOWN`,
+          'PartitionName=local Nodes=ALL Default=YES MaxTime=INFINITE State=UP',
+          '',
+        ].join('\n'),
+      );
       daemon('/usr/sbin/slurmctld', '-D', '-i', '-f', conf);
       daemon('/usr/sbin/slurmd', '-D', '-f', conf);
       await until('an idle Slurm node', () => /idle/.test(slurm('sinfo', '-h', '-o', '%T').stdout), 90);
@@ -101,10 +134,18 @@ if (!available && process.env.CI === undefined) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('runs the tiny study as a 4-task array job whose shards merge into one uninterrupted run\'s records', async () => {
+    it("runs the tiny study as a 4-task array job whose shards merge into one uninterrupted run's records", async () => {
       const out = join(dir, 'runs');
-      const submitted = slurm('sbatch', '--parsable', '--array=1-4', `--chdir=${repo}`, `--output=${log('task-%a.out')}`,
-        join(repo, 'examples/slurm/study.sh'), out, ...STUDY);
+      const submitted = slurm(
+        'sbatch',
+        '--parsable',
+        '--array=1-4',
+        `--chdir=${repo}`,
+        `--output=${log('task-%a.out')}`,
+        join(repo, 'examples/slurm/study.sh'),
+        out,
+        ...STUDY,
+      );
       expect(submitted.stderr).toBe('');
       const job = submitted.stdout.trim().split(';')[0]!;
       expect(job).toMatch(/^\d+$/);
@@ -116,7 +157,7 @@ if (!available && process.env.CI === undefined) {
       expect(await wholeExit).toBe(0);
 
       const tasks = slurm('scontrol', '-o', 'show', 'job', job).stdout.trim().split('\n');
-      const logs = [1, 2, 3, 4].map((i) => existsSync(log(`task-${i}.out`)) ? readFileSync(log(`task-${i}.out`), 'utf8') : '(no output)').join('\n');
+      const logs = [1, 2, 3, 4].map((i) => (existsSync(log(`task-${i}.out`)) ? readFileSync(log(`task-${i}.out`), 'utf8') : '(no output)')).join('\n');
       const states = tasks.map((l) => `${/JobState=(\S+)/.exec(l)?.[1]} ${/ExitCode=(\S+)/.exec(l)?.[1]}`);
       if (states.length !== 4 || states.some((x) => x !== 'COMPLETED 0:0')) throw new Error(`array tasks: ${states.join(', ')}\n${logs}`);
       const shards = [1, 2, 3, 4].map((i) => join(out, `shard-${i}`));

@@ -12,12 +12,20 @@ registerHooks({ resolve(s, c, next) { if (s.startsWith('@tensorflow/')) process.
 
 /** The `@tensorflow/*` modules `optimpact ...args` asked for, and its exit code. */
 function tfjsLoaded(...args: string[]): { modules: string[]; status: number | null } {
-  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(HOOK)}`, main, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(HOOK)}`, main, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true' },
+  });
   return { modules: r.stderr.split('\n').filter((l) => l.startsWith('TFJS ')), status: r.status };
 }
 
 describe('startup', () => {
-  const lists = [['--help'], ['--version'], ['help'], ...['measure', 'study', 'pretrain', 'finetune', 'report', 'differential', 'testbed'].map((c) => ['help', c])];
+  const lists = [
+    ['--help'],
+    ['--version'],
+    ['help'],
+    ...['measure', 'study', 'pretrain', 'finetune', 'report', 'differential', 'testbed'].map((c) => ['help', c]),
+  ];
   it.each(lists.map((args) => [args.join(' '), args] as const))('optimpact %s loads no TF.js', (_name, args) => {
     expect(tfjsLoaded(...args)).toEqual({ modules: [], status: 0 });
   });

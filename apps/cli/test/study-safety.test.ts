@@ -18,9 +18,14 @@ const study = (out: string, ...more: string[]): Run => spawnSync(process.execPat
 const studyAsync = (out: string): Promise<Run> =>
   new Promise((done) => {
     const p = spawn(process.execPath, [main, 'study', ...CHAIN, '--out', out], { env });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    let stdout = '',
+      stderr = '';
+    p.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    p.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     p.on('exit', (status) => done({ status, stdout, stderr }));
   });
 const noStack = (r: Run) => expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at .+\(|node:internal/);
@@ -28,10 +33,14 @@ const noStack = (r: Run) => expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+a
 /** The numbers of every record, without timings and provenance. */
 function numbers(dir: string): Record<string, unknown> {
   const runs = join(dir, 'runs');
-  return Object.fromEntries(readdirSync(runs).sort().map((id) => {
-    const { provenance: _p, timings: _t, ...rest } = JSON.parse(readFileSync(join(runs, id, 'run.json'), 'utf8')) as Record<string, unknown>;
-    return [id, rest];
-  }));
+  return Object.fromEntries(
+    readdirSync(runs)
+      .sort()
+      .map((id) => {
+        const { provenance: _p, timings: _t, ...rest } = JSON.parse(readFileSync(join(runs, id, 'run.json'), 'utf8')) as Record<string, unknown>;
+        return [id, rest];
+      }),
+  );
 }
 
 describe('a study on one --out', () => {
@@ -40,7 +49,8 @@ describe('a study on one --out', () => {
 
   it('(3) runs once when three are started together: the others are refused, naming the holder', async () => {
     const runs = await Promise.all([studyAsync(out), studyAsync(out), studyAsync(out)]);
-    const ok = runs.filter((r) => r.status === 0), refused = runs.filter((r) => r.status === 2);
+    const ok = runs.filter((r) => r.status === 0),
+      refused = runs.filter((r) => r.status === 2);
     expect([ok.length, refused.length]).toEqual([1, 2]);
     for (const r of refused) {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -116,7 +126,15 @@ describe('a study on one --out', () => {
 describe('(2) a model with trailing bytes or NaN weights is refused before use', () => {
   it.each([
     ['trailing bytes', (w: string) => appendFileSync(w, Buffer.alloc(8)), /the weight files hold \d+ bytes, the manifest's weights need \d+/],
-    ['a NaN weight', (w: string) => { const b = readFileSync(w); b.writeFloatLE(Number.NaN, 0); writeFileSync(w, b); }, /weight \S+ holds NaN at index 0/],
+    [
+      'a NaN weight',
+      (w: string) => {
+        const b = readFileSync(w);
+        b.writeFloatLE(Number.NaN, 0);
+        writeFileSync(w, b);
+      },
+      /weight \S+ holds NaN at index 0/,
+    ],
   ])('%s', (_, spoil, message) => {
     const model = join(tmp, `model-${Math.random().toString(36).slice(2)}`);
     cpSync(join(tmp, 'main', 'runs', 'xs-s1-pretrain', 'model'), model, { recursive: true });
@@ -152,7 +170,9 @@ const disk = mountable || process.env.CI !== undefined ? describe : describe.ski
 disk('(4) write failures on a real file system', () => {
   const mnt = join(tmp, 'mnt');
   beforeAll(() => mkdirSync(mnt));
-  afterEach(() => { spawnSync('umount', [mnt]); });
+  afterEach(() => {
+    spawnSync('umount', [mnt]);
+  });
 
   it('a full disk mid-study: one line per failed unit naming the path, exit 1, no stack trace; resumable once there is room', () => {
     expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=200k', 'tmpfs', mnt]).status).toBe(0);

@@ -20,7 +20,9 @@ export interface AdditiveEnvOptions {
   readonly goodSets?: readonly (readonly number[])[];
 }
 
-const HALF = 6, LAGS = [1, 2, 5] as const, WEIGHTS = [1, 2, 3] as const;
+const HALF = 6,
+  LAGS = [1, 2, 5] as const,
+  WEIGHTS = [1, 2, 3] as const;
 
 /** The rule's value at position `end` of `h`, from h[end−1], h[end−2], h[end−5]. */
 function base(h: ArrayLike<number>, end: number): number {
@@ -34,7 +36,8 @@ export function createEnvironment(options: AdditiveEnvOptions = {}): Environment
   const noise = options.noise ?? 0.1;
   if (!(noise >= 0 && noise <= 1)) throw new RangeError(`noise must be in [0, 1], got ${noise}`);
   const tasks: Task[] = (options.goodSets ?? [[0], [0, 1], [0, 1, 2]]).map((good) => {
-    if (good.length === 0 || good.some((v) => !Number.isInteger(v) || v < 0 || v >= HALF)) throw new RangeError(`a good set must hold outcomes in 0..5, got [${good.join(', ')}]`);
+    if (good.length === 0 || good.some((v) => !Number.isInteger(v) || v < 0 || v >= HALF))
+      throw new RangeError(`a good set must hold outcomes in 0..5, got [${good.join(', ')}]`);
     return { name: `n_good=${good.length}`, nGood: good.length, good: [...good] };
   });
   const actions = Array.from({ length: HALF }, (_, i) => i + HALF);

@@ -3,7 +3,9 @@ import { actionRows, deriveSeed, estimate, makeRng, sampleNextToken } from './in
 
 describe('makeRng', () => {
   it('gives the same stream for the same seed and a different one for another', () => {
-    const a = makeRng(7), b = makeRng(7), c = makeRng(8);
+    const a = makeRng(7),
+      b = makeRng(7),
+      c = makeRng(8);
     const xs = Array.from({ length: 5 }, () => a.next());
     expect(Array.from({ length: 5 }, () => b.next())).toEqual(xs);
     expect(Array.from({ length: 5 }, () => c.next())).not.toEqual(xs);
@@ -66,28 +68,46 @@ describe('sampleNextToken', () => {
   // A 3-token environment whose next token has the law [0.2, 0.5, 0.3] whatever the window.
   const LAW = [0.2, 0.5, 0.3];
   const lawOnly: Environment = {
-    name: 'law-only', vocabSize: 3, contextLength: 2, actions: [1, 2], outcomes: [0, 1, 2], tasks: [],
+    name: 'law-only',
+    vocabSize: 3,
+    contextLength: 2,
+    actions: [1, 2],
+    outcomes: [0, 1, 2],
+    tasks: [],
     isActionPosition: (t) => t % 2 === 1,
     nextTokenLaw: (_w, _t, out) => out.set(LAW),
-    outcomeLaw: (_w, out) => { out.set(LAW, 0); out.set(LAW, 3); },
+    outcomeLaw: (_w, out) => {
+      out.set(LAW, 0);
+      out.set(LAW, 3);
+    },
     generate: (length, rng) => Int32Array.from({ length }, () => sampleNextToken(lawOnly, new Int32Array(0), 0, rng)),
   };
 
   it('draws from the next-token law of an environment without a sampler (χ², 2 d.f., below the 0.1 % point)', () => {
-    const rng = makeRng(5), counts = [0, 0, 0], n = 30_000;
+    const rng = makeRng(5),
+      counts = [0, 0, 0],
+      n = 30_000;
     for (let k = 0; k < n; k++) counts[sampleNextToken(lawOnly, new Int32Array(2), 4, rng)]! += 1;
     expect(counts.reduce((x, c, v) => x + (c - n * LAW[v]!) ** 2 / (n * LAW[v]!), 0)).toBeLessThan(13.82);
   });
 
-  it('uses the environment\'s own sampler when it has one, and reads no law', () => {
+  it("uses the environment's own sampler when it has one, and reads no law", () => {
     const seen: [number, number][] = [];
     const sampled: Environment = {
       ...lawOnly,
-      nextTokenLaw: () => { throw new Error('law read'); },
-      outcomeLaw: () => { throw new Error('law read'); },
-      sampleNextToken: (w, t, rng) => { seen.push([w.length, t]); return rng.int(3); },
+      nextTokenLaw: () => {
+        throw new Error('law read');
+      },
+      outcomeLaw: () => {
+        throw new Error('law read');
+      },
+      sampleNextToken: (w, t, rng) => {
+        seen.push([w.length, t]);
+        return rng.int(3);
+      },
     };
-    const a = makeRng(2), b = makeRng(2);
+    const a = makeRng(2),
+      b = makeRng(2);
     const draws = Array.from({ length: 50 }, (_, t) => sampleNextToken(sampled, new Int32Array(2), t, a));
     expect(draws).toEqual(Array.from({ length: 50 }, () => b.int(3)));
     expect(seen).toEqual(Array.from({ length: 50 }, (_, t) => [2, t]));

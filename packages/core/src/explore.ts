@@ -26,7 +26,8 @@ export function checkExploration(env: Environment, explore: Exploration): void {
   if (b === undefined) return;
   if (b.length !== env.actions.length) throw new RangeError(`the behaviour policy needs one probability per action (${env.actions.length}), got ${b.length}`);
   const z = b.reduce((s, p) => s + p, 0);
-  if (b.some((p) => !(p >= 0)) || Math.abs(z - 1) > 1e-9) throw new RangeError(`the behaviour policy must be probabilities summing to 1, got [${b.join(', ')}]`);
+  if (b.some((p) => !(p >= 0)) || Math.abs(z - 1) > 1e-9)
+    throw new RangeError(`the behaviour policy must be probabilities summing to 1, got [${b.join(', ')}]`);
 }
 
 /** Index of a draw from the distribution `probs[from..from+count)` (the last index takes any rounding rest). */
@@ -56,7 +57,9 @@ export function sampleNextToken(env: Environment, window: Int32Array, t: number,
 export function generateExploratory(env: Environment, length: number, rng: Rng, explore: Exploration): Int32Array {
   checkExploration(env, explore);
   if (explore.epsilon === 0) return env.generate(length, rng);
-  const s = new Int32Array(length), law = new Float64Array(env.vocabSize), A = env.actions.length;
+  const s = new Int32Array(length),
+    law = new Float64Array(env.vocabSize),
+    A = env.actions.length;
   for (let t = 0; t < length; t++) {
     if (env.isActionPosition(t) && rng.next() < explore.epsilon) {
       s[t] = env.actions[explore.behaviour === undefined ? rng.int(A) : drawIndex(explore.behaviour, 0, A, rng)]!;

@@ -3,7 +3,18 @@ export type { Rng } from './rng.js';
 export { makeRng, deriveSeed } from './rng.js';
 export type { Estimate } from './stats.js';
 export { estimate } from './stats.js';
-export { windowAt, packWindows, windowOf, sliceWindows, actionWindows, windowsWhere, generateSequences, sampleWindows, selectWindows, actionWindowPool } from './windows.js';
+export {
+  windowAt,
+  packWindows,
+  windowOf,
+  sliceWindows,
+  actionWindows,
+  windowsWhere,
+  generateSequences,
+  sampleWindows,
+  selectWindows,
+  actionWindowPool,
+} from './windows.js';
 export {
   FORMAT_VERSION,
   EstimateJson,

@@ -15,10 +15,11 @@ export function crossEntropy(logits: ArrayLike<number>, V: number, targets: Int3
     for (let v = 0; v < V; v++) s += Math.exp(logits[i * V + v]! - mx);
     const lse = mx + Math.log(s);
     if (targets instanceof Int32Array) total -= logits[i * V + targets[i]!]! - lse;
-    else for (let v = 0; v < V; v++) {
-      const q = targets[i * V + v]!;
-      if (q > 0) total -= q * (logits[i * V + v]! - lse);
-    }
+    else
+      for (let v = 0; v < V; v++) {
+        const q = targets[i * V + v]!;
+        if (q > 0) total -= q * (logits[i * V + v]! - lse);
+      }
   }
   return total / n;
 }
@@ -30,7 +31,10 @@ export function crossEntropy(logits: ArrayLike<number>, V: number, targets: Int3
  */
 export function unigramLoss(env: Environment, windows: Windows, tokens: Int32Array, law: Float64Array): number {
   const V = env.vocabSize;
-  const count = new Map<boolean, Float64Array>([[true, new Float64Array(V)], [false, new Float64Array(V)]]);
+  const count = new Map<boolean, Float64Array>([
+    [true, new Float64Array(V)],
+    [false, new Float64Array(V)],
+  ]);
   for (let i = 0; i < windows.n; i++) count.get(env.isActionPosition(windows.positions[i]!))![tokens[i]!]! += 1;
   let loss = 0;
   for (let i = 0; i < windows.n; i++) {

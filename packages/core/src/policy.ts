@@ -7,7 +7,8 @@ import type { Environment, Policy, TrainableModel } from './types.js';
  */
 export function actionRows(logits: ArrayLike<number>, vocabSize: number, actions: readonly number[], temperature: number): Float64Array {
   if (!(temperature >= 0)) throw new RangeError(`temperature must be ≥ 0, got ${temperature}`);
-  const n = logits.length / vocabSize, A = actions.length;
+  const n = logits.length / vocabSize,
+    A = actions.length;
   const rows = new Float64Array(n * A);
   for (let i = 0; i < n; i++) {
     const o = i * vocabSize;

@@ -53,20 +53,23 @@ export const CurvePoint = t.intersection([t.type({ step: t.number }), t.record(t
 export type CurvePoint = t.TypeOf<typeof CurvePoint>;
 
 /** Scores on one task (docs/method.md#tasks): success rates in F and F' and the theory's predictions from them, nats. */
-export const TaskScoresJson = t.intersection([t.type({
-  nGood: t.number,
-  /** f = k / |outcomes| */
-  chance: t.number,
-  /** success of the best constant action at these contexts (the right null, docs/method.md#tasks) */
-  bestConstant: t.number,
-  s: EstimateJson,
-  sPrime: EstimateJson,
-  opPred: EstimateJson,
-  impMin: EstimateJson,
-}), t.partial({
-  /** the task's good outcome set G (recorded since good sets became configurable) */
-  good: t.array(t.number),
-})]);
+export const TaskScoresJson = t.intersection([
+  t.type({
+    nGood: t.number,
+    /** f = k / |outcomes| */
+    chance: t.number,
+    /** success of the best constant action at these contexts (the right null, docs/method.md#tasks) */
+    bestConstant: t.number,
+    s: EstimateJson,
+    sPrime: EstimateJson,
+    opPred: EstimateJson,
+    impMin: EstimateJson,
+  }),
+  t.partial({
+    /** the task's good outcome set G (recorded since good sets became configurable) */
+    good: t.array(t.number),
+  }),
+]);
 export type TaskScoresJson = t.TypeOf<typeof TaskScoresJson>;
 
 const OpImp = t.type({ op: EstimateJson, imp: EstimateJson });
@@ -253,11 +256,7 @@ export const FinetuneRecord = t.intersection([
 export type FinetuneRecord = t.TypeOf<typeof FinetuneRecord>;
 
 /** A built-in or untrained policy measured for reference (the generator's self-optimization, docs/method.md#split-history). */
-export const BaselineRecord = t.intersection([
-  recordBase,
-  recordError,
-  t.type({ kind: t.literal('baseline'), name: t.string, measurement: MeasurementJson }),
-]);
+export const BaselineRecord = t.intersection([recordBase, recordError, t.type({ kind: t.literal('baseline'), name: t.string, measurement: MeasurementJson })]);
 export type BaselineRecord = t.TypeOf<typeof BaselineRecord>;
 
 /** A unit that failed (status "error"): what it was and why; it runs again on resume. */

@@ -46,7 +46,9 @@ export function windowsWhere(env: Environment, sequences: readonly Int32Array[],
   const L = env.contextLength;
   let n = 0;
   for (const seq of sequences) for (let t = L; t < seq.length - 1; t++) if (keep(t)) n++;
-  const tokens = new Int32Array(n * L), positions = new Int32Array(n), targets = new Int32Array(n);
+  const tokens = new Int32Array(n * L),
+    positions = new Int32Array(n),
+    targets = new Int32Array(n);
   let i = 0;
   for (const seq of sequences) {
     for (let t = L; t < seq.length - 1; t++) {

@@ -25,10 +25,12 @@ describe('independentContexts', () => {
   // n contexts should match the spread of that mean across seeds. It does for independent contexts; for the
   // first n windows of one sequence (overlapping, 2 tokens apart) the s.e. is far too small.
   it('give a mean whose s.e. matches its spread over 400 seeds (ratio in [0.8, 1.25]); overlapping windows do not', () => {
-    const n = 20, seeds = 400;
+    const n = 20,
+      seeds = 400;
     const stat = (w: Windows, i: number): number => windowOf(w, i).reduce((a, b) => a + b, 0) / w.length;
     const ratio = (draw: (seed: number) => Windows): number => {
-      const means: number[] = [], ses: number[] = [];
+      const means: number[] = [],
+        ses: number[] = [];
       for (let s = 0; s < seeds; s++) {
         const w = draw(1000 + s);
         const e = estimate(Array.from({ length: n }, (_, i) => stat(w, i)));

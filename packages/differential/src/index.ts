@@ -8,17 +8,7 @@
 export type { Site, SiteHook, SiteFunction, Position, SiteRef, Trio, Jacobians, DifferentialError } from './types.js';
 export { describeError } from './types.js';
 export type { ResolvedRef, ResolvedTrio, JacobianOptions } from './jacobian.js';
-export {
-  resolveRef,
-  resolveTrio,
-  stopGradient,
-  siteValues,
-  jacobians,
-  jacobiansResolved,
-  jacobiansShared,
-  chainResidual,
-  parsePosition,
-} from './jacobian.js';
+export { resolveRef, resolveTrio, stopGradient, siteValues, jacobians, jacobiansResolved, jacobiansShared, chainResidual, parsePosition } from './jacobian.js';
 export { independentContexts, SE_COVERS } from './contexts.js';
 export type { ContextMeasures, EstimateJson, DifferentialSummary } from './measures.js';
 export { contextMeasures, summarize } from './measures.js';

@@ -55,7 +55,9 @@ describe('Jacobians of a linear network F = B P + C A, A = K P', () => {
     [16, 40, 8],
   ])('dim F=%i, dim P=%i, dim A=%i: J = B + CK, B, C, K exactly, and the closed forms of the true matrices', (k, n, m) => {
     const z = normals(mulberry32(10 * k + n));
-    const B = randomMatrix(z, k, n), C = randomMatrix(z, k, m), K = randomMatrix(z, m, n);
+    const B = randomMatrix(z, k, n),
+      C = randomMatrix(z, k, m),
+      K = randomMatrix(z, m, n);
     const fn = linear(Float64Array.from({ length: n }, z), B, C, K);
     const before = tf.memory().numTensors;
     const j = right(jacobians(fn, trio, { factors: true, chunk: 7 }));
@@ -81,7 +83,9 @@ describe('Jacobians of a linear network F = B P + C A, A = K P', () => {
 
   it('picks one position of a positional site: the columns of that position', () => {
     const z = normals(mulberry32(7));
-    const T = 3, d = 4, k = 2;
+    const T = 3,
+      d = 4,
+      k = 2;
     const W = randomMatrix(z, k, T * d); // F = W vec(P), A = 2·P (unused by F)
     const p0 = Float64Array.from({ length: T * d }, z);
     const fn: SiteFunction = {
@@ -96,7 +100,11 @@ describe('Jacobians of a linear network F = B P + C A, A = K P', () => {
         hook('f', tf.matMul(tf.reshape<tf.Rank.R2>(p, [copies, T * d]), transposed(W)));
       },
     };
-    for (const [position, t] of [['last', T - 1], [0, 0], [1, 1]] as const) {
+    for (const [position, t] of [
+      ['last', T - 1],
+      [0, 0],
+      [1, 1],
+    ] as const) {
       const j = right(jacobians(fn, { ...trio, p: { site: 'p', position } }, { factors: true }));
       expect(j.dims).toEqual({ p: d, a: T * d, f: k });
       for (let i = 0; i < k; i++) for (let c = 0; c < d; c++) expect(j.J.data[i * d + c]).toBeCloseTo(W.data[i * T * d + t * d + c]!, 5);
@@ -112,8 +120,12 @@ describe('Jacobians of a linear network F = B P + C A, A = K P', () => {
 describe('a middle site with no effect (C = 0 ⇒ J = B ⇒ Op_diff = Imp_diff = 0)', () => {
   it('A computed but dead downstream (ReLU never active) or unused: C = 0, J = B, both measures 0', () => {
     const z = normals(mulberry32(3));
-    const k = 3, n = 6, m = 4;
-    const B = randomMatrix(z, k, n), K = randomMatrix(z, m, n), C = randomMatrix(z, k, m);
+    const k = 3,
+      n = 6,
+      m = 4;
+    const B = randomMatrix(z, k, n),
+      K = randomMatrix(z, m, n),
+      C = randomMatrix(z, k, m);
     const p0 = Float64Array.from({ length: n }, z);
     const dead: SiteFunction = {
       sites: [
@@ -151,11 +163,16 @@ describe('a middle site with no effect (C = 0 ⇒ J = B ⇒ Op_diff = Imp_diff =
 describe('Jacobians agree with finite differences on a nonlinear network', () => {
   it('LayerNorm, softmax attention-like mixing, tanh, ReLU: J, B, C, K within 1e-3 of central differences', () => {
     const z = normals(mulberry32(21));
-    const T = 3, d = 4, k = 5;
-    const W1 = randomMatrix(z, d, d), W2 = randomMatrix(z, d, d), Wf = randomMatrix(z, k, T * d);
+    const T = 3,
+      d = 4,
+      k = 5;
+    const W1 = randomMatrix(z, d, d),
+      W2 = randomMatrix(z, d, d),
+      Wf = randomMatrix(z, k, T * d);
     const p0 = Float64Array.from({ length: T * d }, z);
     const ln = (x: tf.Tensor): tf.Tensor => {
-      const mu = tf.mean(x, -1, true), xc = tf.sub(x, mu);
+      const mu = tf.mean(x, -1, true),
+        xc = tf.sub(x, mu);
       return tf.mul(xc, tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), 1e-5)));
     };
     const sites: Site[] = [
@@ -195,18 +212,22 @@ describe('Jacobians agree with finite differences on a nonlinear network', () =>
         return out;
       });
     const a0 = evalAt(null, null, null).a;
-    const h = 1e-2, n = T * d;
+    const h = 1e-2,
+      n = T * d;
     let worst = 0;
     for (let i = 0; i < n; i++) {
       const e = (s: number) => Float64Array.from({ length: n }, (_, r) => (r === i ? s * h : 0));
-      const plus = evalAt(e(1), null, null), minus = evalAt(e(-1), null, null);
-      const plusB = evalAt(e(1), a0, null), minusB = evalAt(e(-1), a0, null);
+      const plus = evalAt(e(1), null, null),
+        minus = evalAt(e(-1), null, null);
+      const plusB = evalAt(e(1), a0, null),
+        minusB = evalAt(e(-1), a0, null);
       for (let r = 0; r < k; r++) {
         worst = Math.max(worst, Math.abs((plus.f[r]! - minus.f[r]!) / (2 * h) - j.J.data[r * n + i]!));
         worst = Math.max(worst, Math.abs((plusB.f[r]! - minusB.f[r]!) / (2 * h) - j.B.data[r * n + i]!));
       }
       for (let r = 0; r < n; r++) worst = Math.max(worst, Math.abs((plus.a[r]! - minus.a[r]!) / (2 * h) - j.K!.data[r * n + i]!));
-      const plusC = evalAt(null, a0, e(1)), minusC = evalAt(null, a0, e(-1));
+      const plusC = evalAt(null, a0, e(1)),
+        minusC = evalAt(null, a0, e(-1));
       for (let r = 0; r < k; r++) worst = Math.max(worst, Math.abs((plusC.f[r]! - minusC.f[r]!) / (2 * h) - j.C!.data[r * n + i]!));
     }
     const scale = Math.max(maxAbs(j.J), maxAbs(j.B), maxAbs(j.C!), maxAbs(j.K!));
@@ -241,15 +262,42 @@ describe('bad input', () => {
     expect(E.isLeft(pos) && describeError(pos.left)).toMatch(/--f: site "f" has no position 3/);
   });
   it('parses positions', () => {
-    expect([parsePosition('all'), parsePosition('last'), parsePosition('7'), parsePosition('-1'), parsePosition('x')]).toEqual(['all', 'last', 7, undefined, undefined]);
+    expect([parsePosition('all'), parsePosition('last'), parsePosition('7'), parsePosition('-1'), parsePosition('x')]).toEqual([
+      'all',
+      'last',
+      7,
+      undefined,
+      undefined,
+    ]);
   });
 });
 
 describe('summaries', () => {
   it('count rank-deficient contexts and never average a NaN', () => {
-    const good = fromRows([[1, 0], [0, 2]]);
+    const good = fromRows([
+      [1, 0],
+      [0, 2],
+    ]);
     const j = (B: Matrix): Jacobians => ({ J: good, B, CK: matrix(2, 2), dims: { p: 2, a: 1, f: 2 } });
-    const ms = [contextMeasures(j(good)), contextMeasures(j(fromRows([[1, 1], [1, 1]]))), contextMeasures(j(fromRows([[2, 0], [0, 2]])))];
+    const ms = [
+      contextMeasures(j(good)),
+      contextMeasures(
+        j(
+          fromRows([
+            [1, 1],
+            [1, 1],
+          ]),
+        ),
+      ),
+      contextMeasures(
+        j(
+          fromRows([
+            [2, 0],
+            [0, 2],
+          ]),
+        ),
+      ),
+    ];
     const s = summarize('x', ms);
     expect(s.rankDeficient).toBe(1);
     expect(s.op.n).toBe(2);

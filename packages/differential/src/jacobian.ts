@@ -86,7 +86,8 @@ export function resolveRef(sites: readonly Site[], ref: SiteRef, role: 'p' | 'a'
     if (ref.position === 'last') return E.right({ ref, site, index, start: 0, size: total, total });
     return bad(`"${site.name}" exists only at the output position: use all or last`);
   }
-  const T = site.shape[0] ?? 0, per = total / T;
+  const T = site.shape[0] ?? 0,
+    per = total / T;
   const t = ref.position === 'last' ? T - 1 : ref.position;
   if (!Number.isInteger(t) || t < 0 || t >= T) return bad(`positions are 0..${T - 1}, or last, or all`);
   return E.right({ ref, site, index, start: t * per, size: per, total });
@@ -145,7 +146,10 @@ function inject(r: ResolvedRef, value: tf.Tensor, x: tf.Tensor): tf.Tensor {
   const copies = value.shape[0] ?? 1;
   const keep = new Float32Array(r.total).fill(1).fill(0, r.start, r.start + r.size);
   const rest = tf.mul(tf.reshape(value, [copies, r.total]), tf.tensor2d(keep, [1, r.total]));
-  const placed = tf.pad(x, [[0, 0], [r.start, r.total - r.start - r.size]]);
+  const placed = tf.pad(x, [
+    [0, 0],
+    [r.start, r.total - r.start - r.size],
+  ]);
   return tf.reshape(tf.add(rest, placed), value.shape);
 }
 
@@ -177,16 +181,9 @@ export function siteValues(fn: SiteFunction, refs: readonly ResolvedRef[]): Floa
  * Rows `[from, to)` of `dY/dX` (Y = `out`, X = `wrt` with value `x0`), optionally with `frozen`'s entries
  * held fixed: `(to − from) × dim X`, row-major, float32.
  */
-function gradRows(
-  fn: SiteFunction,
-  wrt: ResolvedRef,
-  x0: Float32Array,
-  out: ResolvedRef,
-  from: number,
-  to: number,
-  frozen: ResolvedRef | null,
-): Float32Array {
-  const r = to - from, m = wrt.size;
+function gradRows(fn: SiteFunction, wrt: ResolvedRef, x0: Float32Array, out: ResolvedRef, from: number, to: number, frozen: ResolvedRef | null): Float32Array {
+  const r = to - from,
+    m = wrt.size;
   return tf.tidy(() => {
     const tiled = new Float32Array(r * m);
     for (let i = 0; i < r; i++) tiled.set(x0, i * m);
@@ -245,13 +242,7 @@ export function jacobiansResolved(fn: SiteFunction, trio: ResolvedTrio, options:
  * shared (it does not depend on `A`): one `J` pass plus one `B` pass per site. Every `A_i` must lie
  * between `P` and `F` in forward order (not checked here; see {@link resolveTrio}).
  */
-export function jacobiansShared(
-  fn: SiteFunction,
-  p: ResolvedRef,
-  f: ResolvedRef,
-  as: readonly ResolvedRef[],
-  options: JacobianOptions = {},
-): Jacobians[] {
+export function jacobiansShared(fn: SiteFunction, p: ResolvedRef, f: ResolvedRef, as: readonly ResolvedRef[], options: JacobianOptions = {}): Jacobians[] {
   const chunk = Math.max(1, Math.floor(options.chunk ?? 64));
   const values = siteValues(fn, [p, ...as]);
   const p0 = values[0]!;
@@ -283,7 +274,8 @@ export function jacobiansShared(
  * meaningful when `CK` came from the factors.
  */
 export function chainResidual(j: Jacobians): number {
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < j.J.data.length; i++) {
     num += (j.J.data[i]! - j.B.data[i]! - j.CK.data[i]!) ** 2;
     den += j.J.data[i]! ** 2;

@@ -69,9 +69,7 @@ export interface DifferentialSummary {
  */
 export function contextMeasures(j: Jacobians, options: DifferentialOptions = {}): ContextMeasures {
   const op = opDiff(j.J, j.B, options);
-  const imp = j.C !== undefined && j.K !== undefined
-    ? impDiff(j.J, j.B, j.C, j.K, options)
-    : impDiff(j.J, j.B, identity(j.J.rows), j.CK, options);
+  const imp = j.C !== undefined && j.K !== undefined ? impDiff(j.J, j.B, j.C, j.K, options) : impDiff(j.J, j.B, identity(j.J.rows), j.CK, options);
   return { op, imp };
 }
 
@@ -87,7 +85,8 @@ const toJson = (xs: readonly number[]): EstimateJson => {
  * sampling of contexts when they are independent draws (`independentContexts`).
  */
 export function summarize(site: string, ms: readonly ContextMeasures[]): DifferentialSummary {
-  const ops: number[] = [], imps: number[] = [];
+  const ops: number[] = [],
+    imps: number[] = [];
   let rankDeficient = 0;
   let reason: string | undefined;
   for (const m of ms) {

@@ -115,7 +115,9 @@ export function differentialProfile(
 ): DifferentialSummary[] {
   const c = model.config;
   if (env.contextLength !== c.contextLength || env.vocabSize !== c.vocabSize) {
-    throw new RangeError(`environment (context ${env.contextLength}, vocabulary ${env.vocabSize}) does not fit the model (context ${c.contextLength}, vocabulary ${c.vocabSize})`);
+    throw new RangeError(
+      `environment (context ${env.contextLength}, vocabulary ${env.vocabSize}) does not fit the model (context ${c.contextLength}, vocabulary ${c.vocabSize})`,
+    );
   }
   checkWindows(model, windows);
   const branches = options.branches ?? ['attn', 'mlp'];
@@ -130,7 +132,9 @@ export function differentialProfile(
     const bad = resolved.find(E.isLeft);
     if (bad !== undefined && E.isLeft(bad)) throw new RangeError(`differentialProfile: ${JSON.stringify(bad.left)}`);
     const trios = resolved.flatMap((r) => (E.isRight(r) ? [r.right] : []));
-    const p = trios[0]!.p, f = trios[0]!.f, as = trios.map((t) => t.a);
+    const p = trios[0]!.p,
+      f = trios[0]!.f,
+      as = trios.map((t) => t.a);
     const per: ContextMeasures[][] = aNames.map(() => []);
     const relTol = options.relTol !== undefined ? { relTol: options.relTol } : {};
     for (let i = 0; i < windows.n; i++) {
@@ -156,7 +160,8 @@ export function differential(model: ModelParams, windows: Windows, trio: Trio, o
     const r = resolveTrio(net.sites, trio);
     if (E.isLeft(r)) return r;
     const { p, a, f } = r.right;
-    const ms: ContextMeasures[] = [], residuals: number[] = [];
+    const ms: ContextMeasures[] = [],
+      residuals: number[] = [];
     const relTol = options.relTol !== undefined ? { relTol: options.relTol } : {};
     const t0 = performance.now();
     for (let i = 0; i < windows.n; i++) {

@@ -40,19 +40,27 @@ describe('the differentiable transformer', () => {
   it('exposes the documented sites and gives the same logits as Transformer.logits', () => {
     expect(transformerSiteNames(model.config)).toEqual([
       'embed',
-      'blocks.0.attn.out', 'blocks.0.mlp.out', 'blocks.0.resid',
-      'blocks.1.attn.out', 'blocks.1.mlp.out', 'blocks.1.resid',
-      'lnf', 'logits',
+      'blocks.0.attn.out',
+      'blocks.0.mlp.out',
+      'blocks.0.resid',
+      'blocks.1.attn.out',
+      'blocks.1.mlp.out',
+      'blocks.1.resid',
+      'lnf',
+      'logits',
     ]);
     const net = differentiableTransformer(model);
     const n0 = tf.memory().numTensors;
-    const few = 8, V = model.vocabSize;
+    const few = 8,
+      V = model.vocabSize;
     const mine = new Float32Array(few * V);
     for (let i = 0; i < few; i++) {
-      tf.tidy(() => net.at(windowOf(windows, i)).run(2, (name, v) => {
-        if (name === 'logits') mine.set((v.dataSync() as Float32Array).subarray(V, 2 * V), i * V); // the second copy
-        return v;
-      }));
+      tf.tidy(() =>
+        net.at(windowOf(windows, i)).run(2, (name, v) => {
+          if (name === 'logits') mine.set((v.dataSync() as Float32Array).subarray(V, 2 * V), i * V); // the second copy
+          return v;
+        }),
+      );
     }
     expect(tf.memory().numTensors).toBe(n0);
     const ref = model.logitsSync({ ...windows, n: few });
@@ -101,7 +109,8 @@ describe('Jacobians of the real transformer', () => {
       return out;
     };
     const relErr = (fd: Float64Array, ad: Float64Array): number => {
-      let num = 0, den = 0;
+      let num = 0,
+        den = 0;
       fd.forEach((x, i) => ((num += (x - ad[i]!) ** 2), (den += ad[i]! ** 2)));
       return Math.sqrt(num / den);
     };
@@ -121,8 +130,10 @@ describe('Jacobians of the real transformer', () => {
       const v = raw.map((x) => (x * pNorm) / norm(raw)); // ‖v‖ = ‖P0‖
       const h = 1e-3;
       const scaled = (s: number): Float32Array => v.map((x) => x * s * h);
-      const plus = evalAt(scaled(1), null, null), minus = evalAt(scaled(-1), null, null);
-      const plusB = evalAt(scaled(1), base.a, null), minusB = evalAt(scaled(-1), base.a, null);
+      const plus = evalAt(scaled(1), null, null),
+        minus = evalAt(scaled(-1), null, null);
+      const plusB = evalAt(scaled(1), base.a, null),
+        minusB = evalAt(scaled(-1), base.a, null);
       const fd = (x: Float32Array, y: Float32Array) => Float64Array.from(x, (xi, i) => (xi - y[i]!) / (2 * h));
       errs.push(relErr(fd(plus.f, minus.f), mv(j.J, v)));
       errs.push(relErr(fd(plusB.f, minusB.f), mv(j.B, v)));
@@ -131,9 +142,15 @@ describe('Jacobians of the real transformer', () => {
     const hA = 1e-3 * norm(base.a);
     for (const k of [0, 7, 25]) {
       const e = (s: number) => Float32Array.from({ length: a.size }, (_, i) => (i === k ? s * hA : 0));
-      const plus = evalAt(null, base.a, e(1)), minus = evalAt(null, base.a, e(-1));
+      const plus = evalAt(null, base.a, e(1)),
+        minus = evalAt(null, base.a, e(-1));
       const col = Float64Array.from({ length: 16 }, (_, r) => j.C!.data[r * a.size + k]!);
-      errs.push(relErr(Float64Array.from(plus.f, (x, i) => (x - minus.f[i]!) / (2 * hA)), col));
+      errs.push(
+        relErr(
+          Float64Array.from(plus.f, (x, i) => (x - minus.f[i]!) / (2 * hA)),
+          col,
+        ),
+      );
     }
     expect(Math.max(...errs)).toBeLessThan(5e-3); // measured: ≤ 2e-3 (float32 central differences)
     net.dispose();
@@ -145,15 +162,19 @@ describe('Jacobians of the real transformer', () => {
     const t = trio('blocks.0.attn.out', 'all');
     const j = right(jacobians(fn, t, { factors: true }));
     const { p, a } = right(resolveTrio(fn.sites, t));
-    const op = right(opDiff(j.J, j.B)), imp = right(impDiff(j.J, j.B, j.C!, j.K!));
+    const op = right(opDiff(j.J, j.B)),
+      imp = right(impDiff(j.J, j.B, j.C!, j.K!));
     expect(Number.isFinite(op) && imp > 0).toBe(true);
-    const k = 16, n = p.size, z = normals(mulberry32(12));
+    const k = 16,
+      n = p.size,
+      z = normals(mulberry32(12));
     const fill = (out: Float64Array, scale = 1): Float64Array => {
       for (let i = 0; i < out.length; i++) out[i] = scale * z();
       return out;
     };
     const times = (m: Matrix, v: Float64Array, out: Float64Array): Float64Array => {
-      const d = m.data, cols = m.cols;
+      const d = m.data,
+        cols = m.cols;
       for (let r = 0; r < m.rows; r++) {
         let s = 0;
         for (let c = 0, o = r * cols; c < cols; c++) s += d[o + c]! * v[c]!;
@@ -163,7 +184,8 @@ describe('Jacobians of the real transformer', () => {
     };
     /** Pooled within-group covariance of k-vectors stored row after row. */
     const covariance = (xs: Float64Array | Float32Array, groupSize: number): Matrix => {
-      const s = new Float64Array(k * k), mean = new Float64Array(k);
+      const s = new Float64Array(k * k),
+        mean = new Float64Array(k);
       let count = 0;
       for (let g0 = 0; g0 < xs.length / k; g0 += groupSize) {
         mean.fill(0);
@@ -176,7 +198,11 @@ describe('Jacobians of the real transformer', () => {
         }
         count += groupSize - 1;
       }
-      return matrix(k, k, s.map((v) => v / count));
+      return matrix(
+        k,
+        k,
+        s.map((v) => v / count),
+      );
     };
     const entropyGap = (split: Float64Array | Float32Array, per: number, real: Float64Array | Float32Array): number =>
       0.5 * (right(logDetSpd(covariance(split, per))) - right(logDetSpd(covariance(real, real.length / k))));
@@ -184,9 +210,14 @@ describe('Jacobians of the real transformer', () => {
 
     // (1) the Jacobians as a linear-Gaussian system (impact-theory's check), P ~ N(0, I_520):
     //     real F = J P; split F′ = B P′ + CK P″ with one P″ per group
-    const N = 12000, groups = 60, per = N / groups;
-    const pv = new Float64Array(n), fv = new Float64Array(k), gv = new Float64Array(k);
-    const real = new Float64Array(N * k), split = new Float64Array(N * k);
+    const N = 12000,
+      groups = 60,
+      per = N / groups;
+    const pv = new Float64Array(n),
+      fv = new Float64Array(k),
+      gv = new Float64Array(k);
+    const real = new Float64Array(N * k),
+      split = new Float64Array(N * k);
     for (let i = 0; i < N; i++) real.set(times(j.J, fill(pv), fv), i * k);
     for (let g = 0; g < groups; g++) {
       const shift = times(j.CK, fill(pv), gv).slice();
@@ -198,7 +229,8 @@ describe('Jacobians of the real transformer', () => {
     expect(Math.abs(entropyGap(split, per, real) - op)).toBeLessThan(4 * seOf(N, groups));
     //     Imp_diff = E_{P, P″} [ln N(F; 0, JJᵀ) − ln N(F; CK P″, BBᵀ)], F = J P
     const gaussian = (cov: Matrix) => ({ inv: right(inverseSpd(cov)), logDet: right(logDetSpd(cov)) });
-    const gJ = gaussian(gram(j.J)), gB = gaussian(gram(j.B));
+    const gJ = gaussian(gram(j.J)),
+      gB = gaussian(gram(j.B));
     const logN = (x: Float64Array, mu: Float64Array | null, g: { inv: Matrix; logDet: number }): number => {
       let q = 0;
       for (let r = 0; r < k; r++) {
@@ -208,19 +240,24 @@ describe('Jacobians of the real transformer', () => {
       return -0.5 * (g.logDet + q);
     };
     const M = 6000;
-    let sum = 0, sumSq = 0;
+    let sum = 0,
+      sumSq = 0;
     for (let s = 0; s < M; s++) {
       times(j.J, fill(pv), fv);
       const r = logN(fv, null, gJ) - logN(fv, times(j.CK, fill(pv), gv), gB);
       sum += r;
       sumSq += r * r;
     }
-    const mean = sum / M, seImp = Math.sqrt((sumSq / M - mean * mean) / M);
+    const mean = sum / M,
+      seImp = Math.sqrt((sumSq / M - mean * mean) / M);
     expect(Math.abs(mean - imp)).toBeLessThan(4 * seImp);
 
     // (2) the network itself, linearised by small noise: P = P0 + σ·noise, A responding (real) or computed
     //     from another draw P″ (split history), F sampled through every layer
-    const sigma = 1e-3, Nn = 6400, gn = 32, pn = Nn / gn;
+    const sigma = 1e-3,
+      Nn = 6400,
+      gn = 32,
+      pn = Nn / gn;
     const noise = (count: number): Float32Array => Float32Array.from(fill(new Float64Array(count * n), sigma));
     const run = (pNoise: Float32Array, count: number, aOverride: Float32Array | null, want: string): Float32Array =>
       tf.tidy(() => {

@@ -50,7 +50,8 @@ export function transformerSiteNames(c: TransformerConfig): string[] {
  * Needs a backend set; call `dispose()` when done.
  */
 export function differentiableTransformer(model: ModelParams): DifferentiableTransformer {
-  const c = model.config, T = c.contextLength;
+  const c = model.config,
+    T = c.contextLength;
   const weights = referenceWeights(c, model.flat);
   const sites = hookSites(c);
   return {

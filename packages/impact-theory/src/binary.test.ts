@@ -3,7 +3,6 @@ import { klB, opPred, opPredInverse } from './binary.js';
 import { kl } from './information.js';
 import { right } from './internal/expect-either.js';
 
-
 describe('klB', () => {
   it('matches closed values worked by hand', () => {
     // 0.5 ln(0.5/0.25) + 0.5 ln(0.5/0.75) = 0.5 ln 2 + 0.5 ln(2/3) = 0.5 ln(4/3)
@@ -13,7 +12,11 @@ describe('klB', () => {
     expect(klB(0.9, 0.5)).toBeCloseTo(Math.log(2) + 0.9 * Math.log(0.9) + 0.1 * Math.log(0.1), 14);
   });
   it('is the KL of the two Bernoulli distributions', () => {
-    for (const [x, y] of [[0.3, 0.7], [0.01, 0.2], [0.99, 0.5]] as const) {
+    for (const [x, y] of [
+      [0.3, 0.7],
+      [0.01, 0.2],
+      [0.99, 0.5],
+    ] as const) {
       expect(klB(x, y)).toBeCloseTo(kl([x, 1 - x], [y, 1 - y]), 14);
     }
   });

@@ -88,19 +88,11 @@ export function opPredInverse(op: number, f: number, branch: Branch): E.Either<U
   if (op === 0) return E.right(f);
   const end = branch === 'above' ? 1 : 0;
   if (f === 0 || f === 1) {
-    return E.left(
-      undefinedMeasure(
-        `opPredInverse: with f=${f}, KL_B(s ‖ f) is 0 or +Infinity, so op=${op} is not reached on branch '${branch}'`,
-      ),
-    );
+    return E.left(undefinedMeasure(`opPredInverse: with f=${f}, KL_B(s ‖ f) is 0 or +Infinity, so op=${op} is not reached on branch '${branch}'`));
   }
   const max = klB(end, f);
   if (op > max * (1 + 1e-14)) {
-    return E.left(
-      undefinedMeasure(
-        `opPredInverse: op=${op} exceeds the maximum KL_B(${end} ‖ ${f})=${max} of branch '${branch}'`,
-      ),
-    );
+    return E.left(undefinedMeasure(`opPredInverse: op=${op} exceeds the maximum KL_B(${end} ‖ ${f})=${max} of branch '${branch}'`));
   }
   if (op >= max) return E.right(end);
   // Invariant: klB(near, f) < op ≤ klB(far, f), near on f's side, far on the end's side.

@@ -5,8 +5,7 @@ import { add, cholesky, forwardSubstitute, fromRows, gram, logDetSpd, matmul, ma
 import type { Matrix } from './types.js';
 import { right, leftReason } from './internal/expect-either.js';
 
-const randomMatrix = (z: () => number, rows: number, cols: number): Matrix =>
-  matrix(rows, cols, Array.from({ length: rows * cols }, z));
+const randomMatrix = (z: () => number, rows: number, cols: number): Matrix => matrix(rows, cols, Array.from({ length: rows * cols }, z));
 const column = (v: Float64Array): Matrix => matrix(v.length, 1, v);
 const sample = (z: () => number, n: number): Float64Array => Float64Array.from({ length: n }, z);
 
@@ -36,7 +35,8 @@ function linearSystem(z: () => number, k: number, n: number, m: number) {
 function logNormal(x: Float64Array, mu: Float64Array, l: Matrix): number {
   const k = x.length;
   const d = forwardSubstitute(l, column(x.map((v, i) => v - mu[i]!)));
-  let quad = 0, logDet = 0;
+  let quad = 0,
+    logDet = 0;
   for (let i = 0; i < k; i++) {
     quad += d.data[i]! ** 2;
     logDet += 2 * Math.log(l.data[i * k + i]!);
@@ -57,7 +57,11 @@ function covariance(groups: readonly Float64Array[][]): Matrix {
     }
     count += xs.length - 1;
   }
-  return matrix(k, k, s.data.map((v) => v / count));
+  return matrix(
+    k,
+    k,
+    s.data.map((v) => v / count),
+  );
 }
 
 const shapes: readonly (readonly [number, number, number])[] = [
@@ -78,7 +82,8 @@ describe('opDiff: ½ ln det(BBᵀ) − ½ ln det(JJᵀ) = E H(F′ | P″) − H
       const col = sys.f(e, sys.a(e));
       for (let r = 0; r < k; r++) expect(sys.J.data[r * n + i]).toBeCloseTo(col[r]!, 12);
     }
-    const N = 40000, groups = 40;
+    const N = 40000,
+      groups = 40;
     const real: Float64Array[] = [];
     for (let t = 0; t < N; t++) {
       const p = sample(z, n);
@@ -112,7 +117,8 @@ describe('impDiff = E_{P″} KL(N(0, JJᵀ) ‖ N(CK P″, BBᵀ)) (Monte Carlo 
     const lB = right(cholesky(gram(sys.B)));
     const zero = new Float64Array(k);
     const N = 20000;
-    let sum = 0, sumSq = 0;
+    let sum = 0,
+      sumSq = 0;
     for (let t = 0; t < N; t++) {
       const p = sample(z, n);
       const F = sys.f(p, sys.a(p)); // real future, law Q = N(0, JJᵀ)
@@ -131,12 +137,7 @@ describe('impDiff = E_{P″} KL(N(0, JJᵀ) ‖ N(CK P″, BBᵀ)) (Monte Carlo 
     // It is not the KL to the pooled split-history future F′ ~ N(0, BBᵀ + CK(CK)ᵀ): that one is smaller.
     const ck = matmul(sys.C, sys.K);
     const pooled = add(gram(sys.B), gram(ck));
-    const pooledKl =
-      0.5 *
-      (trace(right(solveSpd(pooled, gram(sys.J)))) -
-        k +
-        right(logDetSpd(pooled)) -
-        right(logDetSpd(gram(sys.J))));
+    const pooledKl = 0.5 * (trace(right(solveSpd(pooled, gram(sys.J)))) - k + right(logDetSpd(pooled)) - right(logDetSpd(gram(sys.J))));
     expect(pooledKl).toBeLessThan(imp - 4 * se);
   });
 });
@@ -155,22 +156,21 @@ describe('impDiff properties', () => {
   });
   it('matches ½[tr(Σ_B⁻¹JJᵀ) + tr(Σ_B⁻¹CK(CK)ᵀ) − k + ln det Σ_B − ln det JJᵀ] with explicit solves', () => {
     const z = normals(mulberry32(301));
-    const J = randomMatrix(z, 3, 4), B = randomMatrix(z, 3, 4), C = randomMatrix(z, 3, 2), K = randomMatrix(z, 2, 4);
+    const J = randomMatrix(z, 3, 4),
+      B = randomMatrix(z, 3, 4),
+      C = randomMatrix(z, 3, 2),
+      K = randomMatrix(z, 2, 4);
     const sB = gram(B);
     const expected =
-      0.5 *
-      (trace(right(solveSpd(sB, gram(J)))) +
-        trace(right(solveSpd(sB, gram(matmul(C, K))))) -
-        3 +
-        right(logDetSpd(sB)) -
-        right(logDetSpd(gram(J))));
+      0.5 * (trace(right(solveSpd(sB, gram(J)))) + trace(right(solveSpd(sB, gram(matmul(C, K))))) - 3 + right(logDetSpd(sB)) - right(logDetSpd(gram(J))));
     expect(right(impDiff(J, B, C, K))).toBeCloseTo(expected, 11);
   });
 });
 
 describe('edge cases', () => {
   const z = normals(mulberry32(400));
-  const C = randomMatrix(z, 3, 2), K = randomMatrix(z, 2, 5);
+  const C = randomMatrix(z, 3, 2),
+    K = randomMatrix(z, 2, 5);
   it('rank-deficient J or B gives Left naming the matrix', () => {
     const good = randomMatrix(z, 3, 5);
     const deficient = fromRows([
@@ -185,7 +185,8 @@ describe('edge cases', () => {
     expect(E.isLeft(impDiff(good, matrix(3, 5), C, K))).toBe(true);
   });
   it('dim F > dim P is rank deficient, hence Left', () => {
-    const J = randomMatrix(z, 3, 2), B = randomMatrix(z, 3, 2);
+    const J = randomMatrix(z, 3, 2),
+      B = randomMatrix(z, 3, 2);
     expect(E.isLeft(opDiff(J, B))).toBe(true);
     expect(E.isLeft(impDiff(J, B, randomMatrix(z, 3, 1), randomMatrix(z, 1, 2)))).toBe(true);
   });
@@ -201,7 +202,9 @@ describe('scalar forms', () => {
     const u = mulberry32(500);
     const z = normals(u);
     for (let t = 0; t < 100; t++) {
-      const b = z(), c = z(), kk = z();
+      const b = z(),
+        c = z(),
+        kk = z();
       const j = t % 2 === 0 ? b + c * kk : z(); // consistent (J = B + CK) and arbitrary J
       const m = (v: number) => fromRows([[v]]);
       expect(right(opDiffScalar(j, b))).toBeCloseTo(right(opDiff(m(j), m(b))), 10);

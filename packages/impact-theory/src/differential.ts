@@ -16,15 +16,7 @@
  * smaller, by convexity of KL in its second argument.)
  */
 import * as E from 'fp-ts/lib/Either.js';
-import {
-  cholesky,
-  DEFAULT_REL_TOL,
-  forwardSubstitute,
-  frobeniusSquared,
-  gram,
-  logDetFromCholesky,
-  matmul,
-} from './linalg.js';
+import { cholesky, DEFAULT_REL_TOL, forwardSubstitute, frobeniusSquared, gram, logDetFromCholesky, matmul } from './linalg.js';
 import { type Matrix, type Undefined, undefinedMeasure } from './types.js';
 
 /** Options of the matrix differential measures. */
@@ -43,9 +35,9 @@ export interface DifferentialOptions {
 const shape = (m: Matrix): string => `${m.rows}×${m.cols}`;
 
 function choleskyOf(name: string, where: string, a: Matrix, relTol: number): E.Either<Undefined, Matrix> {
-  return E.mapLeft((u: Undefined) =>
-    undefinedMeasure(`${where}: ${name} (${shape(a)}) is singular or not positive definite (rank deficient): ${u.reason}`),
-  )(cholesky(a, relTol));
+  return E.mapLeft((u: Undefined) => undefinedMeasure(`${where}: ${name} (${shape(a)}) is singular or not positive definite (rank deficient): ${u.reason}`))(
+    cholesky(a, relTol),
+  );
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -73,9 +65,7 @@ export function opDiff(J: Matrix, B: Matrix, options: DifferentialOptions = {}):
   }
   const relTol = options.relTol ?? DEFAULT_REL_TOL;
   return E.flatMap((lB: Matrix) =>
-    E.map((lJ: Matrix) => 0.5 * (logDetFromCholesky(lB) - logDetFromCholesky(lJ)))(
-      choleskyOf('JJᵀ', 'opDiff', gram(J), relTol),
-    ),
+    E.map((lJ: Matrix) => 0.5 * (logDetFromCholesky(lB) - logDetFromCholesky(lJ)))(choleskyOf('JJᵀ', 'opDiff', gram(J), relTol)),
   )(choleskyOf('BBᵀ', 'opDiff', gram(B), relTol));
 }
 
@@ -98,17 +88,10 @@ export function opDiff(J: Matrix, B: Matrix, options: DifferentialOptions = {}):
  * @example
  * impDiff(fromRows([[1]]), fromRows([[1]]), fromRows([[0]]), fromRows([[0]])) // Right(0)
  */
-export function impDiff(
-  J: Matrix,
-  B: Matrix,
-  C: Matrix,
-  K: Matrix,
-  options: DifferentialOptions = {},
-): E.Either<Undefined, number> {
+export function impDiff(J: Matrix, B: Matrix, C: Matrix, K: Matrix, options: DifferentialOptions = {}): E.Either<Undefined, number> {
   if (J.rows !== B.rows || J.cols !== B.cols || C.rows !== J.rows || C.cols !== K.rows || K.cols !== J.cols) {
     throw new RangeError(
-      'impDiff: shapes must be J, B: dim F × dim P, C: dim F × dim A, K: dim A × dim P; ' +
-        `got J ${shape(J)}, B ${shape(B)}, C ${shape(C)}, K ${shape(K)}`,
+      'impDiff: shapes must be J, B: dim F × dim P, C: dim F × dim A, K: dim A × dim P; ' + `got J ${shape(J)}, B ${shape(B)}, C ${shape(C)}, K ${shape(K)}`,
     );
   }
   const relTol = options.relTol ?? DEFAULT_REL_TOL;

@@ -5,13 +5,13 @@ import { kl } from './information.js';
 import { mulberry32, randomSimplex } from './internal/prng.js';
 import { right, leftReason } from './internal/expect-either.js';
 
-
 /** A random distribution over n outcomes with mass s on `good`. */
 function randomWithSuccess(u: () => number, n: number, good: readonly number[], s: number): Float64Array {
   const g = randomSimplex(u, good.length);
   const b = randomSimplex(u, n - good.length);
   const out = new Float64Array(n);
-  let gi = 0, bi = 0;
+  let gi = 0,
+    bi = 0;
   for (let i = 0; i < n; i++) out[i] = good.includes(i) ? s * g[gi++]! : (1 - s) * b[bi++]!;
   return out;
 }
@@ -24,7 +24,14 @@ describe('impMin', () => {
     expect(right(impMin(0, 0.3))).toBeCloseTo(-Math.log(0.7), 14);
   });
   it('is Left (never NaN) when s′ ∈ {0, 1}', () => {
-    for (const [s, sp] of [[0.5, 0], [0.5, 1], [0, 0], [1, 1], [1, 0], [0, 1]] as const) {
+    for (const [s, sp] of [
+      [0.5, 0],
+      [0.5, 1],
+      [0, 0],
+      [1, 1],
+      [1, 0],
+      [0, 1],
+    ] as const) {
       const e = impMin(s, sp);
       expect(E.isLeft(e)).toBe(true);
       expect(leftReason(e)).toMatch(/undefined/);

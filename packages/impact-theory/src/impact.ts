@@ -59,9 +59,7 @@ export function excessImpact(imp: number, s: number, sPrime: number): E.Either<U
 export function impactRatio(imp: number, s: number, sPrime: number): E.Either<Undefined, number> {
   if (Number.isNaN(imp)) return E.left(undefinedMeasure(`impactRatio: imp is NaN (s=${s}, s'=${sPrime})`));
   return E.flatMap((min: number) =>
-    min === 0
-      ? E.left(undefinedMeasure(`impactRatio: Imp_min = 0 (s=${s} = s'=${sPrime}), ratio undefined`))
-      : E.right(imp / min),
+    min === 0 ? E.left(undefinedMeasure(`impactRatio: Imp_min = 0 (s=${s} = s'=${sPrime}), ratio undefined`)) : E.right(imp / min),
   )(impMin(s, sPrime));
 }
 
@@ -88,11 +86,7 @@ export function impactRatio(imp: number, s: number, sPrime: number): E.Either<Un
  * @example
  * minImpactShift([0.25, 0.25, 0.25, 0.25], [0], 0.5) // Right([0.5, 1/6, 1/6, 1/6])
  */
-export function minImpactShift(
-  q: ArrayLike<number>,
-  good: readonly number[],
-  s: number,
-): E.Either<Undefined, Float64Array> {
+export function minImpactShift(q: ArrayLike<number>, good: readonly number[], s: number): E.Either<Undefined, Float64Array> {
   if (!(s >= 0 && s <= 1)) throw new RangeError(`minImpactShift: s must be in [0, 1], got s=${s}`);
   const isGood = new Uint8Array(q.length);
   for (const g of good) {

@@ -8,21 +8,7 @@ export { undefinedMeasure } from './types.js';
 export { entropy, kl } from './information.js';
 export { klB, opPred, opPredInverse } from './binary.js';
 export { impMin, excessImpact, impactRatio, minImpactShift } from './impact.js';
-export {
-  DEFAULT_REL_TOL,
-  matrix,
-  fromRows,
-  identity,
-  matmul,
-  transpose,
-  gram,
-  add,
-  trace,
-  cholesky,
-  logDetSpd,
-  solveSpd,
-  inverseSpd,
-} from './linalg.js';
+export { DEFAULT_REL_TOL, matrix, fromRows, identity, matmul, transpose, gram, add, trace, cholesky, logDetSpd, solveSpd, inverseSpd } from './linalg.js';
 export type { DifferentialOptions } from './differential.js';
 export { opDiff, impDiff, opDiffScalar, impDiffScalar } from './differential.js';
 export type { Candidate, IdentifyInput, Identification, ObjectiveIdentification } from './identify.js';

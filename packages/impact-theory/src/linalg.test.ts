@@ -1,19 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { mulberry32, normals } from './internal/prng.js';
-import {
-  add,
-  cholesky,
-  fromRows,
-  gram,
-  identity,
-  inverseSpd,
-  logDetSpd,
-  matmul,
-  matrix,
-  solveSpd,
-  trace,
-  transpose,
-} from './linalg.js';
+import { add, cholesky, fromRows, gram, identity, inverseSpd, logDetSpd, matmul, matrix, solveSpd, trace, transpose } from './linalg.js';
 import type { Matrix } from './types.js';
 import { right } from './internal/expect-either.js';
 
@@ -21,17 +8,52 @@ const expectMatrixClose = (a: Matrix, b: Matrix, digits = 10): void => {
   expect([a.rows, a.cols]).toEqual([b.rows, b.cols]);
   a.data.forEach((v, i) => expect(v).toBeCloseTo(b.data[i]!, digits));
 };
-const randomMatrix = (z: () => number, rows: number, cols: number): Matrix =>
-  matrix(rows, cols, Array.from({ length: rows * cols }, z));
+const randomMatrix = (z: () => number, rows: number, cols: number): Matrix => matrix(rows, cols, Array.from({ length: rows * cols }, z));
 
 describe('matrix basics', () => {
   it('matmul, transpose, add and trace match hand values', () => {
-    const a = fromRows([[1, 2, 3], [4, 5, 6]]);
-    const b = fromRows([[1, 0], [0, 1], [1, 1]]);
-    expectMatrixClose(matmul(a, b), fromRows([[4, 5], [10, 11]]), 14);
-    expectMatrixClose(transpose(a), fromRows([[1, 4], [2, 5], [3, 6]]), 14);
-    expectMatrixClose(add(a, a), fromRows([[2, 4, 6], [8, 10, 12]]), 14);
-    expect(trace(fromRows([[1, 2], [3, 4]]))).toBe(5);
+    const a = fromRows([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const b = fromRows([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]);
+    expectMatrixClose(
+      matmul(a, b),
+      fromRows([
+        [4, 5],
+        [10, 11],
+      ]),
+      14,
+    );
+    expectMatrixClose(
+      transpose(a),
+      fromRows([
+        [1, 4],
+        [2, 5],
+        [3, 6],
+      ]),
+      14,
+    );
+    expectMatrixClose(
+      add(a, a),
+      fromRows([
+        [2, 4, 6],
+        [8, 10, 12],
+      ]),
+      14,
+    );
+    expect(
+      trace(
+        fromRows([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+    ).toBe(5);
   });
   it('gram(A) = A Aᵀ and is exactly symmetric', () => {
     const z = normals(mulberry32(3));
@@ -51,10 +73,20 @@ describe('matrix basics', () => {
 });
 
 describe('SPD routines', () => {
-  const a = fromRows([[4, 2], [2, 3]]);
+  const a = fromRows([
+    [4, 2],
+    [2, 3],
+  ]);
   it('cholesky gives L Lᵀ = A with L lower triangular', () => {
     const l = right(cholesky(a));
-    expectMatrixClose(l, fromRows([[2, 0], [1, Math.sqrt(2)]]), 14);
+    expectMatrixClose(
+      l,
+      fromRows([
+        [2, 0],
+        [1, Math.sqrt(2)],
+      ]),
+      14,
+    );
     const z = normals(mulberry32(5));
     const spd = add(gram(randomMatrix(z, 5, 7)), identity(5));
     const l5 = right(cholesky(spd));
@@ -73,8 +105,26 @@ describe('SPD routines', () => {
     expectMatrixClose(matmul(spd, right(inverseSpd(spd))), identity(4), 11);
   });
   it('is Left for indefinite, singular and rank-deficient Gram matrices', () => {
-    expect(E.isLeft(cholesky(fromRows([[1, 2], [2, 1]])))).toBe(true);
-    expect(E.isLeft(cholesky(fromRows([[1, 1], [1, 1]])))).toBe(true);
+    expect(
+      E.isLeft(
+        cholesky(
+          fromRows([
+            [1, 2],
+            [2, 1],
+          ]),
+        ),
+      ),
+    ).toBe(true);
+    expect(
+      E.isLeft(
+        cholesky(
+          fromRows([
+            [1, 1],
+            [1, 1],
+          ]),
+        ),
+      ),
+    ).toBe(true);
     expect(E.isLeft(logDetSpd(fromRows([[0]])))).toBe(true);
     expect(E.isLeft(cholesky(fromRows([[Number.NaN]])))).toBe(true);
     const z = normals(mulberry32(8));

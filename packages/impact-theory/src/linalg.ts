@@ -63,9 +63,13 @@ export function matmul(a: Matrix, b: Matrix): Matrix {
   if (a.cols !== b.rows) {
     throw new RangeError(`matmul: shapes ${a.rows}×${a.cols} and ${b.rows}×${b.cols} do not chain`);
   }
-  const m = a.rows, k = a.cols, n = b.cols;
+  const m = a.rows,
+    k = a.cols,
+    n = b.cols;
   const out = matrix(m, n);
-  const A = a.data, B = b.data, O = out.data;
+  const A = a.data,
+    B = b.data,
+    O = out.data;
   for (let i = 0; i < m; i++) {
     for (let p = 0; p < k; p++) {
       const aip = A[i * k + p]!;
@@ -90,9 +94,11 @@ export function transpose(a: Matrix): Matrix {
  * directly so that the result is exactly symmetric.
  */
 export function gram(a: Matrix): Matrix {
-  const m = a.rows, n = a.cols;
+  const m = a.rows,
+    n = a.cols;
   const out = matrix(m, m);
-  const A = a.data, O = out.data;
+  const A = a.data,
+    O = out.data;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j <= i; j++) {
       let s = 0;
@@ -156,11 +162,7 @@ export function cholesky(a: Matrix, relTol: number = DEFAULT_REL_TOL): E.Either<
     let d = A[j * n + j]!;
     for (let p = 0; p < j; p++) d -= L[j * n + p]! * L[j * n + p]!;
     if (!(d > tol) || !Number.isFinite(d)) {
-      return E.left(
-        undefinedMeasure(
-          `cholesky: ${n}×${n} matrix is not positive definite (pivot ${j} = ${d}, tolerance ${tol} = ${relTol}·max diag)`,
-        ),
-      );
+      return E.left(undefinedMeasure(`cholesky: ${n}×${n} matrix is not positive definite (pivot ${j} = ${d}, tolerance ${tol} = ${relTol}·max diag)`));
     }
     const ljj = Math.sqrt(d);
     L[j * n + j] = ljj;
@@ -217,9 +219,11 @@ export function forwardSubstitute(l: Matrix, b: Matrix): Matrix {
   if (b.rows !== l.rows) {
     throw new RangeError(`forwardSubstitute: shapes ${l.rows}×${l.cols} and ${b.rows}×${b.cols} do not chain`);
   }
-  const n = l.rows, m = b.cols;
+  const n = l.rows,
+    m = b.cols;
   const x = matrix(n, m, b.data);
-  const L = l.data, X = x.data;
+  const L = l.data,
+    X = x.data;
   for (let i = 0; i < n; i++) {
     for (let p = 0; p < i; p++) {
       const lip = L[i * n + p]!;
@@ -234,9 +238,11 @@ export function forwardSubstitute(l: Matrix, b: Matrix): Matrix {
 
 /** Solves `Lᵀ X = B` for lower-triangular `L` (back substitution on the transpose). */
 function backSubstituteTransposed(l: Matrix, b: Matrix): Matrix {
-  const n = l.rows, m = b.cols;
+  const n = l.rows,
+    m = b.cols;
   const x = matrix(n, m, b.data);
-  const L = l.data, X = x.data;
+  const L = l.data,
+    X = x.data;
   for (let i = n - 1; i >= 0; i--) {
     for (let p = i + 1; p < n; p++) {
       const lpi = L[p * n + i]!;

@@ -47,7 +47,8 @@ export function aupPenalty(laws: ContextLaws, pi: Float64Array, baseline: Baseli
       qi[ja * M + i] = s;
     }
   }
-  const qb = new Float64Array(M), qp = new Float64Array(M);
+  const qb = new Float64Array(M),
+    qp = new Float64Array(M);
   let lastJ = -1;
   return meanAgainst(baseline, pi, n, A, (j, b) => {
     if (j !== lastJ) {
@@ -58,7 +59,8 @@ export function aupPenalty(laws: ContextLaws, pi: Float64Array, baseline: Baseli
     }
     qb.fill(0);
     for (let a = 0; a < A; a++) if (b[a]! > 0) for (let i = 0; i < M; i++) qb[i]! += b[a]! * qi[(j * A + a) * M + i]!;
-    let scale = 0, penalty = 0;
+    let scale = 0,
+      penalty = 0;
     for (let i = 0; i < M; i++) scale += qb[i]!;
     if (mixing === 'before') {
       for (let i = 0; i < M; i++) penalty += Math.abs(qp[i]! - qb[i]!);

@@ -25,12 +25,16 @@ export interface CapacityOptions {
  */
 export function channelCapacity(w: Float64Array, nIn: number, nOut: number, options: CapacityOptions = {}): number {
   if (w.length !== nIn * nOut) throw new RangeError(`channel has ${w.length} entries, expected ${nIn} × ${nOut}`);
-  const tol = options.tolerance ?? 1e-12, maxIt = options.maxIterations ?? 100_000;
-  const p = new Float64Array(nIn).fill(1 / nIn), q = new Float64Array(nOut), d = new Float64Array(nIn);
+  const tol = options.tolerance ?? 1e-12,
+    maxIt = options.maxIterations ?? 100_000;
+  const p = new Float64Array(nIn).fill(1 / nIn),
+    q = new Float64Array(nOut),
+    d = new Float64Array(nIn);
   for (let it = 0; it < maxIt; it++) {
     q.fill(0);
     for (let a = 0; a < nIn; a++) for (let x = 0; x < nOut; x++) q[x]! += p[a]! * w[a * nOut + x]!;
-    let upper = -Infinity, z = 0;
+    let upper = -Infinity,
+      z = 0;
     for (let a = 0; a < nIn; a++) {
       let s = 0;
       for (let x = 0; x < nOut; x++) {
@@ -67,14 +71,15 @@ export class CapacityCache {
     const bits = new Uint32Array(w.buffer, w.byteOffset, 2 * nIn * nOut);
     const rows = new Float64Array(nIn);
     for (let a = 0; a < nIn; a++) {
-      let h1 = 0x811c9dc5, h2 = 0x01000193;
+      let h1 = 0x811c9dc5,
+        h2 = 0x01000193;
       for (let i = 2 * a * nOut; i < 2 * (a + 1) * nOut; i++) {
         h1 = Math.imul(h1 ^ bits[i]!, 0x01000193);
         h2 = Math.imul(h2 ^ bits[i]!, 0x5bd1e995) ^ (h2 >>> 15);
       }
       rows[a] = (h1 >>> 0) * 2097152 + (h2 >>> 11);
     }
-    const key = `${nOut}:${rows.sort().join(",")}`;
+    const key = `${nOut}:${rows.sort().join(',')}`;
     let c = this.memo.get(key);
     if (c === undefined) {
       c = channelCapacity(w, nIn, nOut, this.options);

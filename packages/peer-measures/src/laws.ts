@@ -19,7 +19,9 @@ export interface ContextLaws {
 
 /** The environment's exact outcome law at every window of `windows`. */
 export function contextLaws(env: Environment, windows: Windows): ContextLaws {
-  const A = env.actions.length, V = env.outcomes.length, n = windows.n;
+  const A = env.actions.length,
+    V = env.outcomes.length,
+    n = windows.n;
   const p = new Float64Array(n * A * V);
   for (let j = 0; j < n; j++) env.outcomeLaw(windowOf(windows, j), p.subarray(j * A * V, (j + 1) * A * V));
   return { n, A, V, p };

@@ -114,9 +114,12 @@ export async function measurePeers(env: Environment, policy: Policy, pool: Windo
   const utilities = auxiliaryUtilities(options.auxiliary ?? 32, V, options.auxiliarySeed ?? 0);
   const withNext = options.nextStep ?? true;
   const cache = new CapacityCache();
-  const names = [...(options.splitHistory ?? true ? ['split-history'] : []), ...(options.baselines ?? []).map((b) => b.name)];
+  const names = [...((options.splitHistory ?? true) ? ['split-history'] : []), ...(options.baselines ?? []).map((b) => b.name)];
   const per = names.map(() => ({ before: [] as number[], after: [] as number[], rr: [] as number[], rr2: [] as number[], emp: [] as number[] }));
-  const megF: number[] = [], klu: number[] = [], emp: number[] = [], wSum = new Float64Array(V);
+  const megF: number[] = [],
+    klu: number[] = [],
+    emp: number[] = [],
+    wSum = new Float64Array(V);
   const megT = tasks.map(() => ({ meg: [] as number[], gap: [] as number[], beta: [] as number[] }));
   let converged = true;
   for (let r = 0; r < R; r++) {
@@ -135,8 +138,8 @@ export async function measurePeers(env: Environment, policy: Policy, pool: Windo
       megT[k]!.beta.push(m.beta);
     });
     const baselines: Baseline[] = [
-      ...(options.splitHistory ?? true ? [{ kind: 'split-history', name: 'split-history', excludeSelf: options.excludeSelf ?? false } as const] : []),
-      ...(await Promise.all((options.baselines ?? []).map(async (b) => ({ kind: 'rows', name: b.name, rows: await b.actionProbs(windows) } as const)))),
+      ...((options.splitHistory ?? true) ? [{ kind: 'split-history', name: 'split-history', excludeSelf: options.excludeSelf ?? false } as const] : []),
+      ...(await Promise.all((options.baselines ?? []).map(async (b) => ({ kind: 'rows', name: b.name, rows: await b.actionProbs(windows) }) as const))),
     ];
     const next = withNext ? nextStep(env, windows, cache) : undefined;
     if (next) emp.push(nextStepEmpowerment(next, pi));
@@ -162,7 +165,13 @@ export async function measurePeers(env: Environment, policy: Policy, pool: Windo
     klFromUniform: estimate(klu),
     converged,
     tasks: taskMegs,
-    identified: tasks[identifyByMeg(fMean.mean, taskMegs.map((t) => t.meg.mean))]!.name,
+    identified:
+      tasks[
+        identifyByMeg(
+          fMean.mean,
+          taskMegs.map((t) => t.meg.mean),
+        )
+      ]!.name,
     ...(withNext ? { empowerment: estimate(emp) } : {}),
     baselines: names.map((name, i) => ({
       name,
@@ -184,7 +193,12 @@ export function peerMeasurementJson(m: PeerMeasurement): PeerMeasurementJson {
     w: [...m.w],
     klFromUniform: estimateJson(m.klFromUniform),
     converged: m.converged,
-    tasks: m.tasks.map((t) => ({ nGood: t.task.nGood, meg: estimateJson(t.meg), gap: estimateJson(t.gap), beta: t.beta === Infinity ? 'inf' : t.beta === -Infinity ? '-inf' : t.beta })),
+    tasks: m.tasks.map((t) => ({
+      nGood: t.task.nGood,
+      meg: estimateJson(t.meg),
+      gap: estimateJson(t.gap),
+      beta: t.beta === Infinity ? 'inf' : t.beta === -Infinity ? '-inf' : t.beta,
+    })),
     identifiedTask: m.tasks.find((t) => t.task.name === m.identified)!.task.nGood,
     baselines: m.baselines.map((b) => ({
       name: b.name,

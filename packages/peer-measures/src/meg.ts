@@ -39,12 +39,18 @@ const TIE = 1e-12;
 
 /** mean_j Σ_a π_ja (β s_ja − lse_j(β s)) + ln A, and its first two derivatives in β. */
 function profile(s: Float64Array, pi: Float64Array, n: number, A: number, beta: number): { l: number; d1: number; d2: number } {
-  let l = 0, d1 = 0, d2 = 0;
+  let l = 0,
+    d1 = 0,
+    d2 = 0;
   for (let j = 0; j < n; j++) {
     const o = j * A;
     let max = -Infinity;
     for (let a = 0; a < A; a++) max = Math.max(max, beta * s[o + a]!);
-    let z = 0, m1 = 0, m2 = 0, ePi = 0, lPi = 0;
+    let z = 0,
+      m1 = 0,
+      m2 = 0,
+      ePi = 0,
+      lPi = 0;
     for (let a = 0; a < A; a++) {
       const e = Math.exp(beta * s[o + a]! - max);
       z += e;
@@ -70,7 +76,8 @@ function limit(s: Float64Array, pi: Float64Array, n: number, A: number, sign: 1 
     const o = j * A;
     let best = sign * s[o]!;
     for (let a = 1; a < A; a++) best = Math.max(best, sign * s[o + a]!);
-    let count = 0, outside = 0;
+    let count = 0,
+      outside = 0;
     for (let a = 0; a < A; a++) {
       if (sign * s[o + a]! >= best - TIE * Math.max(1, Math.abs(best))) count++;
       else outside += pi[o + a]!;
@@ -95,7 +102,8 @@ export function megOfScores(s: Float64Array, pi: Float64Array, n: number, A: num
   const atInfinity = limit(s, pi, n, A, sign);
   if (atInfinity > -Infinity) return { meg: Math.max(atInfinity, 0), beta: sign * Infinity };
   // Bracket the root of g(x) = sign·L'(sign·x), decreasing in x ≥ 0, then Newton with bisection fallback.
-  let lo = 0, hi = 1;
+  let lo = 0,
+    hi = 1;
   while (sign * profile(s, pi, n, A, sign * hi).d1 > 0) {
     lo = hi;
     hi *= 2;
@@ -169,11 +177,15 @@ export interface MegUnknownOptions {
 export function megUnknownUtility(laws: ContextLaws, pi: Float64Array, options: MegUnknownOptions = {}): MegUnknown {
   const { n, A, V, p } = laws;
   if (pi.length !== n * A) throw new RangeError(`policy rows have ${pi.length} entries, expected ${n} × ${A}`);
-  const tol = options.tolerance ?? 1e-10, maxIt = options.maxIterations ?? 300;
-  const q = new Float64Array(A), sig = new Float64Array(A), m = new Float64Array(V);
+  const tol = options.tolerance ?? 1e-10,
+    maxIt = options.maxIterations ?? 300;
+  const q = new Float64Array(A),
+    sig = new Float64Array(A),
+    m = new Float64Array(V);
   const evaluate = (w: Float64Array, withHessian: boolean): { l: number; g: Float64Array; h: Float64Array } => {
     let l = 0;
-    const g = new Float64Array(V), h = new Float64Array(withHessian ? V * V : 0);
+    const g = new Float64Array(V),
+      h = new Float64Array(withHessian ? V * V : 0);
     for (let j = 0; j < n; j++) {
       const o = j * A;
       let max = -Infinity;
@@ -230,7 +242,9 @@ export function megUnknownUtility(laws: ContextLaws, pi: Float64Array, options: 
     const d = E.isRight(solved) ? solved.right.data : Float64Array.from(cur.g); // gradient step if singular
     let slope = 0;
     for (let v = 0; v < V; v++) slope += d[v]! * cur.g[v]!;
-    let t = 1, next = cur, trial = w;
+    let t = 1,
+      next = cur,
+      trial = w;
     for (let k = 0; k < 60; k++, t /= 2) {
       trial = w.map((x, v) => x + t * d[v]!);
       next = evaluate(trial, false);

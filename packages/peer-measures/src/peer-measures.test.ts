@@ -25,8 +25,9 @@ import {
   twoStepReachability,
 } from './index.js';
 
-const A = env.actions.length, V = env.outcomes.length;
-const [G2, G4, G6] = env.tasks as [typeof env.tasks[0], typeof env.tasks[0], typeof env.tasks[0]];
+const A = env.actions.length,
+  V = env.outcomes.length;
+const [G2, G4, G6] = env.tasks as [(typeof env.tasks)[0], (typeof env.tasks)[0], (typeof env.tasks)[0]];
 const pool = actionWindowPool(env, 300, 7);
 const laws = contextLaws(env, pool);
 const next = nextStep(env, pool);
@@ -41,8 +42,13 @@ function antiGoal(good: typeof G2): Policy {
   return {
     name: `anti(${good.name})`,
     actionProbs: async (w) => {
-      const R = successRates(env, good, w), pi = new Float64Array(w.n * A);
-      for (let j = 0; j < w.n; j++) argmaxRow(R.subarray(j * A, (j + 1) * A).map((x) => -x), pi.subarray(j * A, (j + 1) * A));
+      const R = successRates(env, good, w),
+        pi = new Float64Array(w.n * A);
+      for (let j = 0; j < w.n; j++)
+        argmaxRow(
+          R.subarray(j * A, (j + 1) * A).map((x) => -x),
+          pi.subarray(j * A, (j + 1) * A),
+        );
       return pi;
     },
   };
@@ -89,7 +95,9 @@ describe('channel capacity (Blahut–Arimoto)', () => {
 
 describe('MEG', () => {
   it('n_good = 2: MEG_{G2} = KL_B(s̃ ‖ 1/4) exactly (every context has two good actions); the ideal policy gives ln 4', async () => {
-    const ideal = await rows(idealPolicy(env, G2)), uniform = await rows(uniformPolicy(env)), anti = await rows(antiGoal(G2));
+    const ideal = await rows(idealPolicy(env, G2)),
+      uniform = await rows(uniformPolicy(env)),
+      anti = await rows(antiGoal(G2));
     const u = taskUtility(env, G2);
     const m = megKnownUtility(laws, ideal, u);
     expect(m.meg).toBeCloseTo(Math.log(4), 12);
@@ -99,8 +107,10 @@ describe('MEG', () => {
     }
   });
 
-  it('an anti-goal policy is goal-directed with β < 0 (the paper\'s β ∈ ℝ), not with β ≥ 0', async () => {
-    const anti = await rows(antiGoal(G2)), uniform = await rows(uniformPolicy(env)), u = taskUtility(env, G2);
+  it("an anti-goal policy is goal-directed with β < 0 (the paper's β ∈ ℝ), not with β ≥ 0", async () => {
+    const anti = await rows(antiGoal(G2)),
+      uniform = await rows(uniformPolicy(env)),
+      u = taskUtility(env, G2);
     expect(megKnownUtility(laws, anti, u)).toEqual({ meg: expect.closeTo(Math.log(4 / 3), 12), beta: -Infinity });
     expect(megKnownUtility(laws, anti, u, { beta: 'nonnegative' })).toEqual({ meg: 0, beta: 0 });
     const soft = megKnownUtility(laws, mix(anti, uniform, 0.5), u);
@@ -116,7 +126,8 @@ describe('MEG', () => {
 
   it('MEG_F recovers a soft-optimal policy exactly: MEG_F = mean KL(π ‖ uniform) and w* = w up to a constant', () => {
     const w = Float64Array.of(1.5, -0.5, 0.8, 0, -1.2, 2, 0.3, -0.9);
-    const q = expectedUtility(laws, w), pi = new Float64Array(q.length);
+    const q = expectedUtility(laws, w),
+      pi = new Float64Array(q.length);
     for (let j = 0; j < pool.n; j++) {
       let z = 0;
       for (let a = 0; a < A; a++) z += pi[j * A + a] = Math.exp(q[j * A + a]!);
@@ -129,8 +140,17 @@ describe('MEG', () => {
     f.w.forEach((x, v) => expect(x).toBeCloseTo(w[v]! - mean, 6));
   });
 
-  it('MEG_F ≥ MEG_{G_k} for every policy and task, and MEG identifies each ideal policy\'s task', async () => {
-    const policies = [idealPolicy(env, G2), idealPolicy(env, G4), idealPolicy(env, G6), uniformPolicy(env), fixedPolicy(env, 11), generatorPolicy(env), contextHash, antiGoal(G4)];
+  it("MEG_F ≥ MEG_{G_k} for every policy and task, and MEG identifies each ideal policy's task", async () => {
+    const policies = [
+      idealPolicy(env, G2),
+      idealPolicy(env, G4),
+      idealPolicy(env, G6),
+      uniformPolicy(env),
+      fixedPolicy(env, 11),
+      generatorPolicy(env),
+      contextHash,
+      antiGoal(G4),
+    ];
     for (const p of policies) {
       const pi = await rows(p);
       const f = megUnknownUtility(laws, pi);
@@ -143,7 +163,8 @@ describe('MEG', () => {
   });
 
   it('a constant action and a goal-blind context hash have little MEG_F; the ideal policies have a lot', async () => {
-    const hash = megUnknownUtility(laws, await rows(contextHash)).meg, fixed = megUnknownUtility(laws, await rows(fixedPolicy(env, 8))).meg;
+    const hash = megUnknownUtility(laws, await rows(contextHash)).meg,
+      fixed = megUnknownUtility(laws, await rows(fixedPolicy(env, 8))).meg;
     expect(hash).toBeLessThan(0.06); // a finite-N fit of 7 free utilities, ~7/(2N) nats, not 0
     expect(fixed).toBeLessThan(0.06);
     for (const t of env.tasks) expect(megUnknownUtility(laws, await rows(idealPolicy(env, t))).meg).toBeGreaterThan(0.3);
@@ -155,7 +176,8 @@ describe('impact measures (AUP, relative reachability, empowerment)', () => {
     const r = makeRng(3);
     const stochastic = Float64Array.from({ length: pool.n * A }, () => r.next());
     for (let j = 0; j < pool.n; j++) {
-      const row = stochastic.subarray(j * A, (j + 1) * A), z = row.reduce((x, y) => x + y, 0);
+      const row = stochastic.subarray(j * A, (j + 1) * A),
+        z = row.reduce((x, y) => x + y, 0);
       row.forEach((x, a) => (row[a] = x / z));
     }
     expect(aupPenalty(laws, stochastic, rowsOf('self', stochastic), U, 'before')).toBe(0);
@@ -199,7 +221,10 @@ describe('impact measures (AUP, relative reachability, empowerment)', () => {
   });
 
   it('the next-step tables match the environment after each step, and the empowerment change is antisymmetric', async () => {
-    const law = new Float64Array(A * V), law2 = new Float64Array(A * V), j = 5, a = 3;
+    const law = new Float64Array(A * V),
+      law2 = new Float64Array(A * V),
+      j = 5,
+      a = 3;
     env.outcomeLaw(windowOf(pool, j), law);
     const reach = new Float64Array(V);
     let emp = 0;
@@ -211,7 +236,8 @@ describe('impact measures (AUP, relative reachability, empowerment)', () => {
     }
     reach.forEach((r, x) => expect(next.reach[(j * A + a) * V + x]).toBeCloseTo(r, 14));
     expect(next.empowerment[j * A + a]).toBeCloseTo(emp, 11);
-    const p = await rows(idealPolicy(env, G6)), q = await rows(generatorPolicy(env));
+    const p = await rows(idealPolicy(env, G6)),
+      q = await rows(generatorPolicy(env));
     expect(empowermentChange(next, p, rowsOf('q', q))).toBeCloseTo(-empowermentChange(next, q, rowsOf('p', p)), 14);
     const e = nextStepEmpowerment(next, q);
     expect(e).toBeGreaterThan(0);
@@ -225,10 +251,12 @@ describe('measurePeers', () => {
     const opts = { contexts: 60, repeats: 3, seed: 11, baselines: [uniformPolicy(env)] };
     const m = await measurePeers(env, policy, pool, env.tasks, opts);
     expect(await measurePeers(env, policy, pool, env.tasks, opts)).toEqual(m);
-    const megs = await Promise.all([0, 1, 2].map(async (r) => {
-      const { windows } = sampleWindows(pool, 60, makeRng(deriveSeed(11, 'repeat', r)));
-      return megUnknownUtility(contextLaws(env, windows), await rows(policy, windows)).meg;
-    }));
+    const megs = await Promise.all(
+      [0, 1, 2].map(async (r) => {
+        const { windows } = sampleWindows(pool, 60, makeRng(deriveSeed(11, 'repeat', r)));
+        return megUnknownUtility(contextLaws(env, windows), await rows(policy, windows)).meg;
+      }),
+    );
     expect(m.megF.mean).toBeCloseTo(megs.reduce((x, y) => x + y, 0) / 3, 12);
     expect(m.identified).toBe(G4.name);
     expect(m.baselines.map((b) => b.name)).toEqual(['split-history', 'uniform']);

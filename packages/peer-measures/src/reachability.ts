@@ -12,7 +12,8 @@ import { meanAgainst } from './laws.js';
 function shortfall(g: Float64Array, o: number, X: number, A: number, pi: Float64Array, pj: number, b: Float64Array): number {
   let d = 0;
   for (let x = 0; x < X; x++) {
-    let rb = 0, rp = 0;
+    let rb = 0,
+      rp = 0;
     for (let a = 0; a < A; a++) {
       const r = g[o + a * X + x]!;
       rb += b[a]! * r;
@@ -65,9 +66,15 @@ const MAX_BETWEEN = 2;
  * `env.nextTokenLaw` (at most {@link MAX_BETWEEN}).
  */
 export function nextStep(env: Environment, windows: Windows, cache: CapacityCache = new CapacityCache()): NextStep {
-  const A = env.actions.length, V = env.outcomes.length, L = windows.length, n = windows.n;
-  const reach = new Float64Array(n * A * V), empowerment = new Float64Array(n * A);
-  const law = new Float64Array(A * V), next = new Float64Array(A * V), tokenLaw = new Float64Array(env.vocabSize);
+  const A = env.actions.length,
+    V = env.outcomes.length,
+    L = windows.length,
+    n = windows.n;
+  const reach = new Float64Array(n * A * V),
+    empowerment = new Float64Array(n * A);
+  const law = new Float64Array(A * V),
+    next = new Float64Array(A * V),
+    tokenLaw = new Float64Array(env.vocabSize);
   // Adds weight × (reachabilities, capacity) of the decision at the end of `h` (the last L tokens before position t).
   const visit = (h: Int32Array, t: number, weight: number, o: number, depth: number): void => {
     if (env.isActionPosition(t)) {

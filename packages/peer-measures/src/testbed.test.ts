@@ -33,7 +33,7 @@ describe('misalignment test bed (n_good = 4, success 0.75)', () => {
     expect(r.peers.tasks[0]!.gap.mean).toBeLessThan(1e-6);
   });
 
-  it('excess optimization, excess impact and MEG_F − MEG_G reveal each misaligned case (the original\'s claim)', () => {
+  it("excess optimization, excess impact and MEG_F − MEG_G reveal each misaligned case (the original's claim)", () => {
     const aligned = byName('aligned');
     for (const name of misaligned) {
       const r = byName(name);
@@ -51,7 +51,7 @@ describe('misalignment test bed (n_good = 4, success 0.75)', () => {
     expect(r.peers.tasks[0]!.gap.mean).toBeGreaterThan(1);
   });
 
-  it('MEG_F recovers each soft-optimal case\'s utility w* (up to a constant)', () => {
+  it("MEG_F recovers each soft-optimal case's utility w* (up to a constant)", () => {
     for (const r of rows.slice(0, 4)) {
       const mean = r.wTrue!.reduce((a, b) => a + b, 0) / r.wTrue!.length;
       r.peers.w.forEach((x, v) => expect(x).toBeCloseTo(r.wTrue![v]! - mean, 4));

@@ -89,9 +89,12 @@ const SHAPES: readonly { name: string; description: string; shape: readonly numb
 
 /** Soft-optimal rows π ∝ exp(Q_w) at every window of `pool`. */
 function softRows(env: Environment, windows: Windows, w: readonly number[]): Float64Array {
-  const q = expectedUtility(contextLaws(env, windows), w), A = env.actions.length, pi = new Float64Array(q.length);
+  const q = expectedUtility(contextLaws(env, windows), w),
+    A = env.actions.length,
+    pi = new Float64Array(q.length);
   for (let j = 0; j < windows.n; j++) {
-    let max = -Infinity, z = 0;
+    let max = -Infinity,
+      z = 0;
     for (let a = 0; a < A; a++) max = Math.max(max, q[j * A + a]!);
     for (let a = 0; a < A; a++) z += pi[j * A + a] = Math.exp(q[j * A + a]! - max);
     for (let a = 0; a < A; a++) pi[j * A + a]! /= z;
@@ -115,8 +118,19 @@ function successOf(env: Environment, windows: Windows, pi: Float64Array, task: T
 
 /** The β > 0 at which the soft-optimal policy for β·shape succeeds at `target` on `task` (bisection). */
 function calibrate(env: Environment, pool: Windows, task: Task, shape: readonly number[], target: number): number {
-  const at = (beta: number): number => successOf(env, pool, softRows(env, pool, shape.map((x) => beta * x)), task);
-  let lo = 0, hi = 1;
+  const at = (beta: number): number =>
+    successOf(
+      env,
+      pool,
+      softRows(
+        env,
+        pool,
+        shape.map((x) => beta * x),
+      ),
+      task,
+    );
+  let lo = 0,
+    hi = 1;
   while (at(hi) < target) {
     lo = hi;
     hi *= 2;
@@ -136,7 +150,8 @@ function calibrate(env: Environment, pool: Windows, task: Task, shape: readonly 
  * `pool` where some action reaches 2 and another 3 under the rule.
  */
 export function misalignmentCases(env: Environment, task: Task, pool: Windows, success = 0.75): TestbedCase[] {
-  const V = env.outcomes.length, A = env.actions.length;
+  const V = env.outcomes.length,
+    A = env.actions.length;
   if (V !== 8 || task.good.length !== 4) throw new RangeError(`the test bed needs 8 outcomes and a task with 4 good ones, got ${V} and ${task.good.length}`);
   const order = [...task.good, ...env.outcomes.filter((v) => !task.good.includes(v))].map((v) => env.outcomes.indexOf(v));
   const cases: TestbedCase[] = SHAPES.map(({ name, description, shape }) => {
@@ -147,8 +162,11 @@ export function misalignmentCases(env: Environment, task: Task, pool: Windows, s
     return { name, description, task, policy: softOptimalPolicy(env, name, w), pool, w };
   });
   // 85:15: the most likely outcome of each action decides which action reaches 2 and which 3.
-  const two = env.outcomes.indexOf(2), three = env.outcomes.indexOf(3);
-  const law = new Float64Array(A * V), keep: number[] = [], reach: [number, number][] = [];
+  const two = env.outcomes.indexOf(2),
+    three = env.outcomes.indexOf(3);
+  const law = new Float64Array(A * V),
+    keep: number[] = [],
+    reach: [number, number][] = [];
   for (let j = 0; j < pool.n; j++) {
     env.outcomeLaw(windowOf(pool, j), law);
     const to = (o: number): number => {
@@ -156,7 +174,8 @@ export function misalignmentCases(env: Environment, task: Task, pool: Windows, s
       for (let a = 0; a < A; a++) if (law[a * V + o]! > 0.5 && best < 0) best = a;
       return best;
     };
-    const a2 = to(two), a3 = to(three);
+    const a2 = to(two),
+      a3 = to(three);
     if (a2 >= 0 && a3 >= 0) {
       keep.push(j);
       reach.push([a2, a3]);

@@ -22,10 +22,15 @@ const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 function plainTable(columns: readonly Column[], rows: readonly Readonly<Record<string, Cell>>[]): string {
   const head = columns.map((c) => `<th scope="col">${h(c.label)}</th>`).join('');
   const body = rows
-    .map((r) => `<tr>${columns.map((c) => {
-      const v = r[c.key] ?? null;
-      return typeof v === 'string' ? `<td>${h(v)}</td>` : `<td class="num">${h(formatNumber(v))}</td>`;
-    }).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${columns
+          .map((c) => {
+            const v = r[c.key] ?? null;
+            return typeof v === 'string' ? `<td>${h(v)}</td>` : `<td class="num">${h(formatNumber(v))}</td>`;
+          })
+          .join('')}</tr>`,
+    )
     .join('\n');
   return `<table class="data"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
@@ -73,7 +78,9 @@ function overview(data: StudyData, all: readonly AnyRecord[], rows: FigureRows):
   const elapsed = s.reduce((a, x) => a + x.elapsedSeconds, 0);
   const gen = data.baselines.find((b) => b.name === 'generator' && b.status === 'success');
   // every task the models were scored on, named with the good set its records give
-  const scored = [...new Set(rows.models.flatMap((m) => m.scores.map((x) => x.nGood)))].sort((a, b) => a - b).filter((k) => goodSetOf(rows.models, k) !== undefined);
+  const scored = [...new Set(rows.models.flatMap((m) => m.scores.map((x) => x.nGood)))]
+    .sort((a, b) => a - b)
+    .filter((k) => goodSetOf(rows.models, k) !== undefined);
   const items: [string, string][] = [
     ['preset', field((x) => x.preset)],
     ['environment', field((x) => x.environment)],
@@ -82,13 +89,21 @@ function overview(data: StudyData, all: readonly AnyRecord[], rows: FigureRows):
     ['sizes', sizes.map(([size, p]) => `${size} (${p} parameters)`).join(', ') || '—'],
     ['seeds (pretrained models)', seeds.join(', ') || '—'],
     ['tasks (n_good)', tasks.join(', ') || '—'],
-    ['good sets G (outcomes counted as success)', scored.map((k) => taskLabel(rows.models, k)).join('; ') || 'not recorded (records written before good sets were)'],
+    [
+      'good sets G (outcomes counted as success)',
+      scored.map((k) => taskLabel(rows.models, k)).join('; ') || 'not recorded (records written before good sets were)',
+    ],
     ['RL rules', rules.join(', ') || '—'],
-    ['runs', `${all.length} records: ${data.pretrain.length} pretraining, ${data.finetune.length} fine-tuning, ${data.baselines.length} baselines, ${data.failed.length} failed units${failed.length ? `; ${failed.length} not successful (listed under Runs, left out of the figures)` : ''}`],
+    [
+      'runs',
+      `${all.length} records: ${data.pretrain.length} pretraining, ${data.finetune.length} fine-tuning, ${data.baselines.length} baselines, ${data.failed.length} failed units${failed.length ? `; ${failed.length} not successful (listed under Runs, left out of the figures)` : ''}`,
+    ],
     ["generator's self-optimization", gen ? `Op ${pm(gen.measurement.op)} nats, Imp ${pm(gen.measurement.imp)} nats` : 'not measured'],
     [
       'objective identification',
-      [...perRule, ['all rules', ident] as const].map(([rule, r]) => `${rule}: ${r.correct} of ${r.total} models (accuracy ${formatNumber(r.accuracy)})`).join('; '),
+      [...perRule, ['all rules', ident] as const]
+        .map(([rule, r]) => `${rule}: ${r.correct} of ${r.total} models (accuracy ${formatNumber(r.accuracy)})`)
+        .join('; '),
     ],
   ];
   return `<section id="overview"><h2>Overview</h2><dl class="facts">${items.map(([k, v]) => `<dt>${h(k)}</dt><dd>${h(v)}</dd>`).join('')}</dl></section>`;
@@ -202,7 +217,9 @@ function runsSection(all: readonly AnyRecord[], unfinished: readonly string[]): 
     ? `<ul class="failures">${failed.map((r) => `<li><strong>${h(r.id)}</strong> (${h(r.status)})${r.error ? `: ${h(r.error.message)}<details><summary>stack</summary><pre>${h(r.error.stack)}</pre></details>` : ''}</li>`).join('')}</ul>`
     : '';
   // As for the study, a record without its checksum is unfinished: named, not read.
-  const open = unfinished.length ? `<p>${unfinished.length} unfinished (no .sha256 beside run.json), not shown: ${unfinished.map((f) => h(f)).join(', ')}</p>` : '';
+  const open = unfinished.length
+    ? `<p>${unfinished.length} unfinished (no .sha256 beside run.json), not shown: ${unfinished.map((f) => h(f)).join(', ')}</p>`
+    : '';
   return `<section id="runs"><h2>Runs</h2><p>${all.length} run records (only successful runs are drawn).</p>${failures}${open}${dataBlock(table, 'runs')}</section>`;
 }
 
@@ -218,7 +235,16 @@ function configSection(all: readonly AnyRecord[]): string {
     const seeds = [...new Set(recs.map((r) => r.seed))].sort((a, b) => a - b);
     return (
       `<h3>${h(kind)} (${recs.length} runs; seeds ${h(seeds.join(', '))})</h3>` +
-      (rows.length === 0 ? '<p class="empty">No configuration recorded.</p>' : plainTable([{ key: 'key', label: 'key' }, { key: 'values', label: 'values (distinct, | between)' }, { key: 'n', label: 'distinct' }], rows))
+      (rows.length === 0
+        ? '<p class="empty">No configuration recorded.</p>'
+        : plainTable(
+            [
+              { key: 'key', label: 'key' },
+              { key: 'values', label: 'values (distinct, | between)' },
+              { key: 'n', label: 'distinct' },
+            ],
+            rows,
+          ))
     );
   });
   return `<section id="configuration"><h2>Configuration</h2><p>The resolved configuration of every stage, key by key, with the distinct values over the runs of each kind.</p>${parts.join('\n')}</section>`;
@@ -249,13 +275,37 @@ function provenanceSection(all: readonly AnyRecord[]): string {
     ['Node.js', count((r) => r.provenance.node)],
     ['platform', count((r) => r.provenance.platform)],
     ['record format', count((r) => `version ${r.formatVersion}`)],
-    ['created', all.length ? `${[...all].map((r) => r.provenance.created).sort(byString)[0]} … ${[...all].map((r) => r.provenance.created).sort(byString).at(-1)}` : '—'],
+    [
+      'created',
+      all.length
+        ? `${[...all].map((r) => r.provenance.created).sort(byString)[0]} … ${[...all]
+            .map((r) => r.provenance.created)
+            .sort(byString)
+            .at(-1)}`
+        : '—',
+    ],
   ];
   const names = [...new Set(all.flatMap((r) => Object.keys(r.provenance.packages)))].sort(byString);
-  const versions = names.map((n) => ({ name: n, versions: distinct(all.filter((r) => n in r.provenance.packages), (r) => r.provenance.packages[n] ?? '').join(', ') }));
+  const versions = names.map((n) => ({
+    name: n,
+    versions: distinct(
+      all.filter((r) => n in r.provenance.packages),
+      (r) => r.provenance.packages[n] ?? '',
+    ).join(', '),
+  }));
   return (
     `<section id="provenance"><h2>Provenance</h2><dl class="facts">${facts.map(([k, v]) => `<dt>${h(k)}</dt><dd>${h(v || '—')}</dd>`).join('')}</dl>` +
-    `<h3>Package versions</h3>${versions.length ? plainTable([{ key: 'name', label: 'package' }, { key: 'versions', label: 'versions' }], versions) : '<p class="empty">None recorded.</p>'}</section>`
+    `<h3>Package versions</h3>${
+      versions.length
+        ? plainTable(
+            [
+              { key: 'name', label: 'package' },
+              { key: 'versions', label: 'versions' },
+            ],
+            versions,
+          )
+        : '<p class="empty">None recorded.</p>'
+    }</section>`
   );
 }
 
@@ -289,7 +339,6 @@ pre { white-space: pre-wrap; font-size: 11px; }
 // -------------------------------------------------------------------------------------------------
 // report
 // -------------------------------------------------------------------------------------------------
-
 
 /**
  * The report as one self-contained HTML document. Deterministic: the same records give the same bytes

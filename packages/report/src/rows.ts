@@ -22,7 +22,16 @@ export interface FigureRows {
 const est = (e: EstimateJson): Est => ({ mean: e.mean, se: e.se });
 
 function scoreRow(s: TaskScoresJson): TaskScoreRow {
-  return { nGood: s.nGood, ...(s.good ? { good: s.good } : {}), chance: s.chance, bestConstant: s.bestConstant, s: est(s.s), sPrime: est(s.sPrime), opPred: est(s.opPred), impMin: est(s.impMin) };
+  return {
+    nGood: s.nGood,
+    ...(s.good ? { good: s.good } : {}),
+    chance: s.chance,
+    bestConstant: s.bestConstant,
+    s: est(s.s),
+    sPrime: est(s.sPrime),
+    opPred: est(s.opPred),
+    impMin: est(s.impMin),
+  };
 }
 
 /** The peer measures' row of a model. */
@@ -118,10 +127,20 @@ export function differentialRows(finetune: readonly FinetuneRecord[], seedOf: (r
   return finetune.flatMap((r) =>
     (['before', 'after'] as const).flatMap((when) =>
       (r.differential?.[when] ?? []).map((d) => ({
-        id: r.id, rule: r.rule, task: r.task, size: r.size, params: r.params, seed: seedOf(r),
-        site: d.site, stage: when === 'before' ? ('before RL' as const) : ('after RL' as const),
-        op: est(d.op), imp: est(d.imp), rankDeficient: d.rankDeficient,
-      }))));
+        id: r.id,
+        rule: r.rule,
+        task: r.task,
+        size: r.size,
+        params: r.params,
+        seed: seedOf(r),
+        site: d.site,
+        stage: when === 'before' ? ('before RL' as const) : ('after RL' as const),
+        op: est(d.op),
+        imp: est(d.imp),
+        rankDeficient: d.rankDeficient,
+      })),
+    ),
+  );
 }
 
 /** The rows of every figure from the loaded records (successful runs only). */

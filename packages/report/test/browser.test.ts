@@ -48,11 +48,10 @@ if (!available && !inCI) {
             return [...document.querySelectorAll('figure.study-figure')].map((fig) => {
               const svgs = [...fig.querySelectorAll('svg')].filter((s) => s.closest('.plot') !== null && s.parentElement?.closest('svg') === null);
               const big = svgs.filter((s) => s.getBoundingClientRect().width > 200);
-              const perSvg = big.map(
-                (svg) =>
-                  [...svg.querySelectorAll('g[aria-label]')]
-                    .filter((g) => marks.includes(g.getAttribute('aria-label') ?? ''))
-                    .reduce((n, g) => n + g.querySelectorAll('circle, path, line, rect, text').length, 0),
+              const perSvg = big.map((svg) =>
+                [...svg.querySelectorAll('g[aria-label]')]
+                  .filter((g) => marks.includes(g.getAttribute('aria-label') ?? ''))
+                  .reduce((n, g) => n + g.querySelectorAll('circle, path, line, rect, text').length, 0),
               );
               return { id: fig.id, svgs: big.length, marks: perSvg, width: fig.getBoundingClientRect().width };
             });

@@ -62,10 +62,13 @@ describe('buildReport', () => {
   test('the build of the wasm kernels each record ran on, beside the backend; fma with its cross-CPU caveat', () => {
     expect(html).toContain('<dt>wasm kernels</dt><dd>not recorded (25 runs)</dd>');
     expect(html).not.toContain('may differ across CPUs');
-    const withKernels = <R extends { provenance: object }>(rs: readonly R[], k: 'simd' | 'fma'): R[] => rs.map((r) => ({ ...r, provenance: { ...r.provenance, kernels: k } }));
+    const withKernels = <R extends { provenance: object }>(rs: readonly R[], k: 'simd' | 'fma'): R[] =>
+      rs.map((r) => ({ ...r, provenance: { ...r.provenance, kernels: k } }));
     const mixed = buildReport({ ...study, pretrain: withKernels(study.pretrain, 'simd'), finetune: withKernels(study.finetune, 'fma') });
     expect(mixed).toMatch(/<dt>backend<\/dt><dd>wasm; kernels fma, not recorded, simd<\/dd>/);
-    expect(mixed).toMatch(/<dt>wasm kernels<\/dt><dd>fma \(\d+ runs\); not recorded \(\d+ runs\); simd \(\d+ runs\)\. fma \(relaxed-SIMD multiply-add\) may round differently on another CPU, so its numbers may differ across CPUs/);
+    expect(mixed).toMatch(
+      /<dt>wasm kernels<\/dt><dd>fma \(\d+ runs\); not recorded \(\d+ runs\); simd \(\d+ runs\)\. fma \(relaxed-SIMD multiply-add\) may round differently on another CPU, so its numbers may differ across CPUs/,
+    );
   });
 
   test('a summary disagreeing with the records is flagged', () => {

@@ -19,7 +19,8 @@ const env: Environment = createEnvironment();
 const config = { vocabSize: env.vocabSize, contextLength: env.contextLength, dModel: 24, nLayers: 1, nHeads: 2, mlpRatio: 4, dropout: 0.1 };
 
 function data(): RLData {
-  const train = generateSequences(env, 100, 200, 1), test = generateSequences(env, 10, 200, 2);
+  const train = generateSequences(env, 100, 200, 1),
+    test = generateSequences(env, 10, 200, 2);
   const nonAction = (t: number) => !env.isActionPosition(t);
   return {
     train: windowsWhere(env, train, (t) => env.isActionPosition(t)).windows,
@@ -31,24 +32,34 @@ function data(): RLData {
 
 function bestConstant(task: Task, d: RLData): number {
   const A = env.actions.length;
-  return Math.max(...env.actions.map((_, a) => {
-    const pi = new Float64Array(d.eval.n * A);
-    for (let k = 0; k < d.eval.n; k++) pi[k * A + a] = 1;
-    return massOn(env, futureLaw(env, d.eval, pi), task.good);
-  }));
+  return Math.max(
+    ...env.actions.map((_, a) => {
+      const pi = new Float64Array(d.eval.n * A);
+      for (let k = 0; k < d.eval.n; k++) pi[k * A + a] = 1;
+      return massOn(env, futureLaw(env, d.eval, pi), task.good);
+    }),
+  );
 }
 
 // A short budget: 30 rounds of 128 contexts, two updates each for the rules that are not the original's.
 // The original's own settings for its rule (T = 1, one update, light maintenance); T = 4 and two
 // maintenance steps for the others, as the presets in experiments/ give them.
 const quick = (rule: RLConfig['rule']): RLConfig => ({
-  rule, rounds: 30, batchSize: 128, learningRate: 3e-3, evalEvery: 10, epsilon: 0, maintenanceBatchSize: 64,
+  rule,
+  rounds: 30,
+  batchSize: 128,
+  learningRate: 3e-3,
+  evalEvery: 10,
+  epsilon: 0,
+  maintenanceBatchSize: 64,
   ...(rule === 'positive'
     ? { updatesPerRound: 1, temperature: 1, maintenanceSteps: 1, maintenanceLearningRate: 1e-4 }
     : { updatesPerRound: 2, temperature: 4, maintenanceSteps: 2, maintenanceLearningRate: 3e-4 }),
 });
 
-beforeAll(async () => { await setBackend('wasm'); });
+beforeAll(async () => {
+  await setBackend('wasm');
+});
 
 describe('finetune', () => {
   const d = data();
@@ -66,22 +77,35 @@ describe('finetune', () => {
     }
   }, 120_000);
 
-  it.each(['reinforce', 'exact', 'rloo', 'model'] as const)('is deterministic under a seed (%s)', async (rule) => {
-    const run = async () => {
-      const model = createModel(config, 3);
-      const r = await finetune(model, env, env.tasks[1]!, d, { ...quick(rule), samples: 4, rounds: 5, evalEvery: 5 }, 4, undefined, { worldModel: asPredictor(model) });
-      model.dispose();
-      return r.curve;
-    };
-    const [a, b] = [await run(), await run()];
-    expect(b).toEqual(a);
-    expect(a.at(-1)!['success']).not.toEqual(a[0]!['success']);
-  }, 60_000);
+  it.each(['reinforce', 'exact', 'rloo', 'model'] as const)(
+    'is deterministic under a seed (%s)',
+    async (rule) => {
+      const run = async () => {
+        const model = createModel(config, 3);
+        const r = await finetune(model, env, env.tasks[1]!, d, { ...quick(rule), samples: 4, rounds: 5, evalEvery: 5 }, 4, undefined, {
+          worldModel: asPredictor(model),
+        });
+        model.dispose();
+        return r.curve;
+      };
+      const [a, b] = [await run(), await run()];
+      expect(b).toEqual(a);
+      expect(a.at(-1)!['success']).not.toEqual(a[0]!['success']);
+    },
+    60_000,
+  );
 
   it('counts the environment samples of the rules that draw outcomes: K per context for rloo, none for exact and model', async () => {
-    for (const [rule, perRound] of [['rloo', 128 * 3], ['reinforce', 128], ['exact', 0], ['model', 0]] as const) {
+    for (const [rule, perRound] of [
+      ['rloo', 128 * 3],
+      ['reinforce', 128],
+      ['exact', 0],
+      ['model', 0],
+    ] as const) {
       const model = createModel(config, 3);
-      const r = await finetune(model, env, env.tasks[0]!, d, { ...quick(rule), samples: 3, rounds: 4, evalEvery: 2 }, 4, undefined, { worldModel: asPredictor(model) });
+      const r = await finetune(model, env, env.tasks[0]!, d, { ...quick(rule), samples: 3, rounds: 4, evalEvery: 2 }, 4, undefined, {
+        worldModel: asPredictor(model),
+      });
       expect(r.curve.map((p) => p['envSamples'])).toEqual([0, 2 * perRound, 2 * perRound]);
       expect(r.envSamples).toBe(4 * perRound);
       model.dispose();
@@ -94,7 +118,7 @@ describe('finetune', () => {
     const positives = r.curve.slice(1).map((p) => p['positives']!);
     // about f·(batch·rounds) positives: each round of 128 contexts succeeds about 1/6 of the time
     const total = positives.reduce((a, x) => a + x, 0);
-    expect(total).toBeGreaterThan(0.5 * (10 * 128) / 6);
+    expect(total).toBeGreaterThan((0.5 * (10 * 128)) / 6);
     expect(total).toBeLessThan(10 * 128);
     model.dispose();
   }, 60_000);
@@ -149,21 +173,30 @@ describe('finetune', () => {
 describe('the rules that need no outcome law', () => {
   // A few contexts and logits of an untrained model: the exact rule's coefficients are the truth here.
   const windows = sliceWindows(actionWindowPool(env, 6, 17), 0, 6);
-  const task = env.tasks[1]!, A = env.actions.length, T = 2;
+  const task = env.tasks[1]!,
+    A = env.actions.length,
+    T = 2;
 
-  it('rloo is unbiased for the exact rule\'s coefficients (the gradient on the action logits), to within 4.5 s.e.', async () => {
+  it("rloo is unbiased for the exact rule's coefficients (the gradient on the action logits), to within 4.5 s.e.", async () => {
     const model = createModel(config, 41);
     const logits = await model.logits(windows);
     const exact = exactCoefficients(successRates(env, task, windows), logits, env.vocabSize, env.actions, T);
-    const draws = 4000, sum = new Float64Array(6 * A), sq = new Float64Array(6 * A), rng = makeRng(9);
+    const draws = 4000,
+      sum = new Float64Array(6 * A),
+      sq = new Float64Array(6 * A),
+      rng = makeRng(9);
     for (let k = 0; k < draws; k++) {
       const { coef, samples } = rlooCoefficients(env, task, windows, logits, env.vocabSize, T, 4, rng);
       expect(samples).toBe(6 * 4);
-      coef.forEach((c, j) => { sum[j]! += c; sq[j]! += c * c; });
+      coef.forEach((c, j) => {
+        sum[j]! += c;
+        sq[j]! += c * c;
+      });
     }
     let z2 = 0;
     for (let j = 0; j < 6 * A; j++) {
-      const mean = sum[j]! / draws, se = Math.sqrt((sq[j]! / draws - mean * mean) / draws);
+      const mean = sum[j]! / draws,
+        se = Math.sqrt((sq[j]! / draws - mean * mean) / draws);
       const z = (mean - exact[j]!) / Math.max(se, 1e-9);
       expect(Math.abs(z)).toBeLessThan(4.5);
       z2 += z * z;
@@ -179,11 +212,19 @@ describe('the rules that need no outcome law', () => {
     let draws = 0;
     const sampledOnly: Environment = {
       ...env,
-      nextTokenLaw: () => { throw new Error('rloo read the next-token law'); },
-      outcomeLaw: () => { throw new Error('rloo read the outcome law'); },
-      sampleNextToken: (w, t, rng) => { draws++; return env.sampleNextToken!(w, t, rng); },
+      nextTokenLaw: () => {
+        throw new Error('rloo read the next-token law');
+      },
+      outcomeLaw: () => {
+        throw new Error('rloo read the outcome law');
+      },
+      sampleNextToken: (w, t, rng) => {
+        draws++;
+        return env.sampleNextToken!(w, t, rng);
+      },
     };
-    const d = data(), cfg = { ...quick('rloo'), samples: 4, rounds: 20 };
+    const d = data(),
+      cfg = { ...quick('rloo'), samples: 4, rounds: 20 };
     const run = async (e: Environment) => {
       const model = createModel(config, 47);
       const r = await finetune(model, e, task, d, cfg, 6, undefined, { judge: env });
@@ -205,12 +246,14 @@ describe('the rules that need no outcome law', () => {
     expect(() => rlooCoefficients(env, task, windows, new Float32Array(6 * env.vocabSize), env.vocabSize, 1, 1, makeRng(1))).toThrow(/at least 2/);
   });
 
-  it('model with a world model equal to the exact law gives the exact rule\'s coefficients and run', async () => {
-    const R = successRates(env, task, windows), Rhat = await predictedSuccessRates(lawPredictor(env), env, task, windows);
+  it("model with a world model equal to the exact law gives the exact rule's coefficients and run", async () => {
+    const R = successRates(env, task, windows),
+      Rhat = await predictedSuccessRates(lawPredictor(env), env, task, windows);
     Rhat.forEach((r, j) => expect(r).toBeCloseTo(R[j]!, 12));
     const model = createModel(config, 43);
     const logits = await model.logits(windows);
-    const a = exactCoefficients(R, logits, env.vocabSize, env.actions, T), b = exactCoefficients(Rhat, logits, env.vocabSize, env.actions, T);
+    const a = exactCoefficients(R, logits, env.vocabSize, env.actions, T),
+      b = exactCoefficients(Rhat, logits, env.vocabSize, env.actions, T);
     b.forEach((c, j) => expect(c).toBeCloseTo(a[j]!, 6));
     model.dispose();
     const run = async (rule: 'exact' | 'model') => {

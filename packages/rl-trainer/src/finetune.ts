@@ -63,7 +63,8 @@ export async function nextTokenLoss(model: TrainableModel, windows: Windows, tar
  * π_a (R_a − Σ_b π_b R_b), the exact gradient of the expected reward, π at the rule's temperature.
  */
 export function exactCoefficients(R: Float64Array, logits: Float32Array, vocab: number, actions: readonly number[], temperature: number): Float32Array {
-  const A = actions.length, n = R.length / A;
+  const A = actions.length,
+    n = R.length / A;
   const pi = actionRows(logits, vocab, actions, temperature);
   const coef = new Float32Array(n * A);
   for (let i = 0; i < n; i++) {
@@ -78,11 +79,22 @@ export function exactCoefficients(R: Float64Array, logits: Float32Array, vocab: 
  * The sampling rules' coefficients: a ~ (1 − ε)π + ε·uniform, then F ~ P(· | p, a); returned with the
  * support they refer to and the number of positive examples.
  */
-function sampledCoefficients(cfg: RLConfig, env: Environment, task: Task, batch: Windows, logits: Float32Array, vocab: number, rng: Rng): { coef: Float32Array; support?: readonly number[]; positives: number } {
-  const A = env.actions.length, V = env.outcomes.length, n = batch.n;
+function sampledCoefficients(
+  cfg: RLConfig,
+  env: Environment,
+  task: Task,
+  batch: Windows,
+  logits: Float32Array,
+  vocab: number,
+  rng: Rng,
+): { coef: Float32Array; support?: readonly number[]; positives: number } {
+  const A = env.actions.length,
+    V = env.outcomes.length,
+    n = batch.n;
   const pi = actionRows(logits, vocab, env.actions, cfg.temperature);
   const law = new Float64Array(A * V);
-  const actions = new Int32Array(n), rewards = new Float64Array(n);
+  const actions = new Int32Array(n),
+    rewards = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const a = rng.next() < cfg.epsilon ? rng.int(A) : draw(pi, i * A, A, rng);
     env.outcomeLaw(windowOf(batch, i), law);
@@ -110,15 +122,30 @@ function sampledCoefficients(cfg: RLConfig, env: Environment, task: Task, batch:
  * coef[a] = (1/K) Σ_{k: a_k = a} (r_k − b_k), b_k the mean of the other K − 1 rewards. As b_k is
  * independent of a_k, E[coef] = π_a (R_a − Σ_b π_b R_b): the exact rule's coefficients, unbiased.
  */
-export function rlooCoefficients(env: Environment, task: Task, batch: Windows, logits: Float32Array, vocab: number, temperature: number, K: number, rng: Rng): { coef: Float32Array; positives: number; samples: number } {
+export function rlooCoefficients(
+  env: Environment,
+  task: Task,
+  batch: Windows,
+  logits: Float32Array,
+  vocab: number,
+  temperature: number,
+  K: number,
+  rng: Rng,
+): { coef: Float32Array; positives: number; samples: number } {
   if (!(Number.isInteger(K) && K >= 2)) throw new RangeError(`rloo needs at least 2 samples per context, got ${K}`);
-  const A = env.actions.length, n = batch.n, L = batch.length;
+  const A = env.actions.length,
+    n = batch.n,
+    L = batch.length;
   const pi = actionRows(logits, vocab, env.actions, temperature);
-  const coef = new Float32Array(n * A), shifted = new Int32Array(L), law = new Float64Array(env.vocabSize);
-  const actions = new Int32Array(K), rewards = new Float64Array(K);
+  const coef = new Float32Array(n * A),
+    shifted = new Int32Array(L),
+    law = new Float64Array(env.vocabSize);
+  const actions = new Int32Array(K),
+    rewards = new Float64Array(K);
   let positives = 0;
   for (let i = 0; i < n; i++) {
-    const w = windowOf(batch, i), t = batch.positions[i]!;
+    const w = windowOf(batch, i),
+      t = batch.positions[i]!;
     shifted.set(w.subarray(1));
     let sum = 0;
     for (let k = 0; k < K; k++) {
@@ -135,7 +162,8 @@ export function rlooCoefficients(env: Environment, task: Task, batch: Windows, l
 
 /** P̂(F ∈ G | p_i, a) [n × actions] from a world model's predicted outcome laws (self-evaluation's). */
 export async function predictedSuccessRates(worldModel: Predictor, env: Environment, task: Task, windows: Windows): Promise<Float64Array> {
-  const A = env.actions.length, V = env.outcomes.length;
+  const A = env.actions.length,
+    V = env.outcomes.length;
   const laws = await predictedOutcomeLaws(worldModel, env)(windows);
   const R = new Float64Array(windows.n * A);
   for (let k = 0; k < R.length; k++) R[k] = massOn(env, laws.subarray(k * V, (k + 1) * V), task.good);
@@ -146,7 +174,16 @@ export async function predictedSuccessRates(worldModel: Predictor, env: Environm
  * Fine-tunes `model` in place on `task` with `cfg`; every draw comes from `seed`. Reports progress
  * after each evaluation through `onEval`.
  */
-export async function finetune(model: TrainableModel, env: Environment, task: Task, data: RLData, cfg: RLConfig, seed: number, onEval?: (p: CurvePoint) => void, options: FinetuneOptions = {}): Promise<RLResult> {
+export async function finetune(
+  model: TrainableModel,
+  env: Environment,
+  task: Task,
+  data: RLData,
+  cfg: RLConfig,
+  seed: number,
+  onEval?: (p: CurvePoint) => void,
+  options: FinetuneOptions = {},
+): Promise<RLResult> {
   if (cfg.rule === 'model' && options.worldModel === undefined) throw new Error('the model rule needs a world model (options.worldModel)');
   const rng = makeRng(deriveSeed(seed, 'rl'));
   const curve: CurvePoint[] = [];
@@ -163,7 +200,9 @@ export async function finetune(model: TrainableModel, env: Environment, task: Ta
     onEval?.(p);
   };
   await evaluate(0, 0, 0);
-  let positives = 0, envSamples = 0, totalSamples = 0;
+  let positives = 0,
+    envSamples = 0,
+    totalSamples = 0;
   for (let round = 1; round <= cfg.rounds; round++) {
     const { windows: batch } = sampleWindows(data.train, cfg.batchSize, makeRng(deriveSeed(seed, 'rl-batch', round)));
     if (cfg.rule === 'exact' || cfg.rule === 'model') {
@@ -184,13 +223,16 @@ export async function finetune(model: TrainableModel, env: Environment, task: Ta
       positives += c.positives;
       envSamples += batch.n;
       if (c.positives > 0) {
-        for (let u = 0; u < cfg.updatesPerRound; u++) await model.step(batch, c.coef, { slot: 'rl', learningRate: cfg.learningRate, ...(c.support ? { support: c.support } : {}) });
+        for (let u = 0; u < cfg.updatesPerRound; u++)
+          await model.step(batch, c.coef, { slot: 'rl', learningRate: cfg.learningRate, ...(c.support ? { support: c.support } : {}) });
       }
     }
     for (let m = 0; m < cfg.maintenanceSteps; m++) {
       const { windows, indices } = sampleWindows(data.maintenance.windows, cfg.maintenanceBatchSize, makeRng(deriveSeed(seed, 'maintenance', round, m)));
       const coef = new Float32Array(windows.n * V);
-      indices.forEach((k, i) => { coef[i * V + data.maintenance.targets[k]!] = 1; });
+      indices.forEach((k, i) => {
+        coef[i * V + data.maintenance.targets[k]!] = 1;
+      });
       await model.step(windows, coef, { slot: 'maintenance', learningRate: cfg.maintenanceLearningRate });
     }
     if (round % cfg.evalEvery === 0 || round === cfg.rounds) {

@@ -9,7 +9,12 @@ const pool = actionWindowPool(env, 3000, 7);
 describe('self-evaluation', () => {
   it('equals the measured Op, Imp and success rates exactly with a perfect predictor', async () => {
     for (const policy of [idealPolicy(env, env.tasks[0]!), generatorPolicy(env)]) {
-      const m = await measurePolicy(env, policy, pool, env.tasks, { contexts: 150, repeats: 3, seed: 4, selfLaws: predictedOutcomeLaws(lawPredictor(env), env) });
+      const m = await measurePolicy(env, policy, pool, env.tasks, {
+        contexts: 150,
+        repeats: 3,
+        seed: 4,
+        selfLaws: predictedOutcomeLaws(lawPredictor(env), env),
+      });
       expect(m.self!.op.mean).toBeCloseTo(m.op.mean, 12);
       expect(m.self!.imp.mean).toBeCloseTo(m.imp.mean, 12);
       m.tasks.forEach((t, i) => {
@@ -21,7 +26,12 @@ describe('self-evaluation', () => {
 
   it('gives Op = Imp = 0 for a predictor that ignores the action', async () => {
     const blind: Predictor = { name: 'blind', nextTokenProbs: async (w) => new Float64Array(w.n * 16).fill(1 / 16) };
-    const m = await measurePolicy(env, idealPolicy(env, env.tasks[1]!), pool, env.tasks, { contexts: 100, repeats: 2, seed: 1, selfLaws: predictedOutcomeLaws(blind, env) });
+    const m = await measurePolicy(env, idealPolicy(env, env.tasks[1]!), pool, env.tasks, {
+      contexts: 100,
+      repeats: 2,
+      seed: 1,
+      selfLaws: predictedOutcomeLaws(blind, env),
+    });
     expect(Math.abs(m.self!.op.mean)).toBeLessThan(1e-12);
     expect(Math.abs(m.self!.imp.mean)).toBeLessThan(1e-12);
     expect(m.op.mean).toBeGreaterThan(0.5);
@@ -29,7 +39,13 @@ describe('self-evaluation', () => {
 
   it('asks the predictor about the window shifted by one with the action appended', async () => {
     const seen: Int32Array[] = [];
-    const spy: Predictor = { name: 'spy', nextTokenProbs: async (w) => { seen.push(w.tokens.slice(0, 2 * w.length)); return new Float64Array(w.n * 16).fill(1 / 16); } };
+    const spy: Predictor = {
+      name: 'spy',
+      nextTokenProbs: async (w) => {
+        seen.push(w.tokens.slice(0, 2 * w.length));
+        return new Float64Array(w.n * 16).fill(1 / 16);
+      },
+    };
     const one = { ...pool, n: 1, tokens: pool.tokens.subarray(0, 20), positions: pool.positions.subarray(0, 1) };
     await predictedOutcomeLaws(spy, env)(one);
     expect(Array.from(seen[0]!.subarray(0, 19))).toEqual(Array.from(one.tokens.subarray(1, 20)));
@@ -39,7 +55,8 @@ describe('self-evaluation', () => {
 
   describe('outcome fit', () => {
     // The outcome law (docs/method.md#the-sequence-environment): every (context, action) has its outcome with probability 0.98 + 0.02/8, the 7 others 0.02/8 each.
-    const hit = 0.98 + 0.02 / 8, miss = 0.02 / 8;
+    const hit = 0.98 + 0.02 / 8,
+      miss = 0.02 / 8;
     const entropy = -(hit * Math.log(hit) + 7 * miss * Math.log(miss));
     const blindKL = Math.log(8) - entropy; // KL(exact ‖ uniform over the 8 outcomes)
     const contexts = { ...pool, n: 300 };
@@ -60,9 +77,13 @@ describe('self-evaluation', () => {
       const factualOnly: Predictor = {
         name: 'factual-only',
         nextTokenProbs: async (w) => {
-          const exact = await law.nextTokenProbs(w), out = uniform(w), L = w.length, g = new Float64Array(16);
+          const exact = await law.nextTokenProbs(w),
+            out = uniform(w),
+            L = w.length,
+            g = new Float64Array(16);
           for (let i = 0; i < w.n; i++) {
-            const row = w.tokens.subarray(i * L, (i + 1) * L), before = new Int32Array(L);
+            const row = w.tokens.subarray(i * L, (i + 1) * L),
+              before = new Int32Array(L);
             before.set(row.subarray(0, L - 1), 1); // the law of the action depends on its last 16 tokens only
             env.nextTokenLaw(before, w.positions[i]! - 1, g);
             const own = env.actions.reduce((b, a) => (g[a]! > g[b]! ? a : b));

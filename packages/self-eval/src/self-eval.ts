@@ -11,10 +11,14 @@ import { windowOf } from '@optimpact/core';
  * renormalized over the outcomes (mass a model puts on non-outcome tokens is dropped).
  */
 export function predictedOutcomeLaws(predictor: Predictor, env: Environment): (windows: Windows) => Promise<Float64Array> {
-  const A = env.actions.length, V = env.outcomes.length, vocab = env.vocabSize;
+  const A = env.actions.length,
+    V = env.outcomes.length,
+    vocab = env.vocabSize;
   return async (windows) => {
-    const L = windows.length, n = windows.n;
-    const tokens = new Int32Array(n * A * L), positions = new Int32Array(n * A);
+    const L = windows.length,
+      n = windows.n;
+    const tokens = new Int32Array(n * A * L),
+      positions = new Int32Array(n * A);
     for (let j = 0; j < n; j++) {
       const w = windowOf(windows, j);
       for (let a = 0; a < A; a++) {
@@ -50,10 +54,13 @@ export interface OutcomeFit {
  * generator took and misses the others, which is what self-evaluation's split history needs.
  */
 export async function outcomeFit(predictor: Predictor, env: Environment, windows: Windows): Promise<OutcomeFit> {
-  const A = env.actions.length, V = env.outcomes.length;
+  const A = env.actions.length,
+    V = env.outcomes.length;
   const predicted = await predictedOutcomeLaws(predictor, env)(windows);
-  const law = new Float64Array(A * V), next = new Float64Array(env.vocabSize);
-  let generatorActions = 0, allActions = 0;
+  const law = new Float64Array(A * V),
+    next = new Float64Array(env.vocabSize);
+  let generatorActions = 0,
+    allActions = 0;
   for (let j = 0; j < windows.n; j++) {
     const w = windowOf(windows, j);
     env.outcomeLaw(w, law);
@@ -78,7 +85,8 @@ export function lawPredictor(env: Environment): Predictor {
     name: `law(${env.name})`,
     nextTokenProbs: async (windows) => {
       const out = new Float64Array(windows.n * env.vocabSize);
-      for (let i = 0; i < windows.n; i++) env.nextTokenLaw(windowOf(windows, i), windows.positions[i]!, out.subarray(i * env.vocabSize, (i + 1) * env.vocabSize));
+      for (let i = 0; i < windows.n; i++)
+        env.nextTokenLaw(windowOf(windows, i), windows.positions[i]!, out.subarray(i * env.vocabSize, (i + 1) * env.vocabSize));
       return out;
     },
   };

@@ -17,12 +17,15 @@ function chiSquare(counts: readonly number[], probs: readonly number[]): number 
 /** Counts of each action over the action positions of `seqs`. */
 function actionCounts(env: Environment, seqs: readonly Int32Array[]): number[] {
   const counts = env.actions.map(() => 0);
-  for (const s of seqs) s.forEach((v, t) => { if (env.isActionPosition(t)) counts[env.actions.indexOf(v)]! += 1; });
+  for (const s of seqs)
+    s.forEach((v, t) => {
+      if (env.isActionPosition(t)) counts[env.actions.indexOf(v)]! += 1;
+    });
   return counts;
 }
 
 describe('generateExploratory', () => {
-  it('is the environment\'s own sampler, draw for draw, at ε = 0', () => {
+  it("is the environment's own sampler, draw for draw, at ε = 0", () => {
     for (const seed of [1, 2, 3]) expect(generateExploratory(specEnv, 500, makeRng(seed), { epsilon: 0 })).toEqual(specEnv.generate(500, makeRng(seed)));
     expect(generateSequences(specEnv, 3, 300, 7, { epsilon: 0 })).toEqual(generateSequences(specEnv, 3, 300, 7));
   });
@@ -36,7 +39,12 @@ describe('generateExploratory', () => {
 
   it('draws the actions from the behaviour policy at ε = 1 (χ² below its 0.1 % point)', () => {
     const seqs = generateSequences(specEnv, 40, 1000, 3, { epsilon: 1 });
-    expect(chiSquare(actionCounts(specEnv, seqs), specEnv.actions.map(() => 1 / 8))).toBeLessThan(CHI2_7_999);
+    expect(
+      chiSquare(
+        actionCounts(specEnv, seqs),
+        specEnv.actions.map(() => 1 / 8),
+      ),
+    ).toBeLessThan(CHI2_7_999);
     // Uniform given the context too: the action minus the rule's value is uniform (the rule's data put ~98 % at 0).
     const shift = (ss: readonly Int32Array[]) => {
       const c = new Array<number>(8).fill(0);
@@ -50,9 +58,10 @@ describe('generateExploratory', () => {
     expect(chiSquare(skewed, behaviour)).toBeLessThan(CHI2_7_999);
   });
 
-  it('continues under the law from the tokens present: without noise, every other token is the rule\'s exactly', () => {
+  it("continues under the law from the tokens present: without noise, every other token is the rule's exactly", () => {
     const exact = createSpecEnv({ noise: 0 });
-    const law = new Float64Array(16), outcome = new Float64Array(64);
+    const law = new Float64Array(16),
+      outcome = new Float64Array(64);
     let explored = 0;
     for (const s of generateSequences(exact, 10, 600, 5, { epsilon: 0.5 })) {
       for (let t = 16; t < s.length; t++) {
@@ -72,15 +81,21 @@ describe('generateExploratory', () => {
       }
     }
     // ε = 0.5 replaces half the actions, 7/8 of those by another action than the rule's
-    const n = 10 * (600 - 16) / 2, p = 0.5 * 7 / 8;
+    const n = (10 * (600 - 16)) / 2,
+      p = (0.5 * 7) / 8;
     expect(Math.abs(explored / n - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / n));
   });
 
-  it('keeps the environment\'s noise at the positions it does not explore', () => {
+  it("keeps the environment's noise at the positions it does not explore", () => {
     // Outcome positions follow the rule with probability 0.98 + 0.02/8 whatever action precedes them.
-    let hits = 0, total = 0;
+    let hits = 0,
+      total = 0;
     for (const s of generateSequences(specEnv, 20, 2000, 6, { epsilon: 1 })) {
-      for (let t = 16; t < s.length; t++) if (!specEnv.isActionPosition(t)) { total++; if (s[t]! % 8 === ruleBase(s, t)) hits++; }
+      for (let t = 16; t < s.length; t++)
+        if (!specEnv.isActionPosition(t)) {
+          total++;
+          if (s[t]! % 8 === ruleBase(s, t)) hits++;
+        }
     }
     const p = 0.98 + 0.02 / 8;
     expect(Math.abs(hits / total - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / total));

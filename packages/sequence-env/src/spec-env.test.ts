@@ -16,7 +16,8 @@ describe('the sequence environment', () => {
   });
 
   it('emits the rule value with frequency 0.98 + 0.02/8', () => {
-    let hits = 0, total = 0;
+    let hits = 0,
+      total = 0;
     for (const s of seqs) for (let t = 16; t < s.length; t++, total++) if (s[t]! % 8 === ruleBase(s, t)) hits++;
     const p = 0.98 + 0.02 / 8;
     const sd = Math.sqrt((p * (1 - p)) / total);
@@ -36,7 +37,9 @@ describe('the sequence environment', () => {
 
   it('has exact laws that sum to one, put 0.98 + 0.0025 on the rule value, and agree with each other', () => {
     const w = actionWindows(env, seqs.slice(0, 2));
-    const law = new Float64Array(64), next = new Float64Array(16), hist = new Int32Array(21);
+    const law = new Float64Array(64),
+      next = new Float64Array(16),
+      hist = new Int32Array(21);
     for (let i = 0; i < 50; i++) {
       const win = windowOf(w, i);
       env.outcomeLaw(win, law);
@@ -61,7 +64,11 @@ describe('the sequence environment', () => {
       for (let i = 0; i < w.n; i++) {
         env.outcomeLaw(windowOf(w, i), law);
         let best = 0;
-        for (let a = 0; a < 8; a++) best = Math.max(best, task.good.reduce((x, v) => x + law[a * 8 + v]!, 0));
+        for (let a = 0; a < 8; a++)
+          best = Math.max(
+            best,
+            task.good.reduce((x, v) => x + law[a * 8 + v]!, 0),
+          );
         s += best;
       }
       expect(s / w.n).toBeCloseTo(0.98 + (0.02 * task.nGood) / 8, 10);
@@ -70,7 +77,8 @@ describe('the sequence environment', () => {
 
   it('samples token by token exactly what it generates, draw for draw', () => {
     for (const seed of [1, 2]) {
-      const rng = makeRng(seed), s = new Int32Array(300);
+      const rng = makeRng(seed),
+        s = new Int32Array(300);
       for (let t = 0; t < s.length; t++) s[t] = env.sampleNextToken!(s.subarray(Math.max(0, t - env.contextLength), t), t, rng);
       expect(s).toEqual(env.generate(300, makeRng(seed)));
     }
@@ -78,9 +86,18 @@ describe('the sequence environment', () => {
   });
 
   it('samples outcomes from its outcome law after any action (χ², 7 d.f., below the 0.1 % point)', () => {
-    const w = actionWindows(env, seqs.slice(0, 1)), law = new Float64Array(64), h = new Int32Array(20), rng = makeRng(3);
-    for (const [i, a] of [[0, 0], [1, 5], [2, 7]] as const) {
-      const win = windowOf(w, i), counts = new Array<number>(8).fill(0), n = 40_000;
+    const w = actionWindows(env, seqs.slice(0, 1)),
+      law = new Float64Array(64),
+      h = new Int32Array(20),
+      rng = makeRng(3);
+    for (const [i, a] of [
+      [0, 0],
+      [1, 5],
+      [2, 7],
+    ] as const) {
+      const win = windowOf(w, i),
+        counts = new Array<number>(8).fill(0),
+        n = 40_000;
       env.outcomeLaw(win, law);
       h.set(win.subarray(1));
       h[19] = env.actions[a]!;

@@ -48,7 +48,11 @@ function productMod(h: ArrayLike<number>, from: number, to: number): number {
 export function createSpecEnv(options: SpecEnvOptions = {}): Environment {
   const noise = options.noise ?? 0.02;
   if (!(noise >= 0 && noise <= 1)) throw new RangeError(`noise must be in [0, 1], got ${noise}`);
-  const goodSets = options.goodSets ?? [[0, 1], [0, 1, 2, 3], [0, 1, 2, 3, 4, 5]];
+  const goodSets = options.goodSets ?? [
+    [0, 1],
+    [0, 1, 2, 3],
+    [0, 1, 2, 3, 4, 5],
+  ];
   const tasks: Task[] = goodSets.map((good) => {
     if (good.length === 0 || good.some((v) => !Number.isInteger(v) || v < 0 || v >= HALF) || new Set(good).size !== good.length) {
       throw new RangeError(`a good set must hold distinct outcomes in 0..7, got [${good.join(', ')}]`);

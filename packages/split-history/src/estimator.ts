@@ -58,9 +58,12 @@ export function exactLaws(env: Environment, windows: Windows): OutcomeLaws {
 
 /** The environment's exact outcome laws at `windows` as a table [n × actions × outcomes], computed once for several uses. */
 export function lawTable(env: Environment, windows: Windows): Float64Array {
-  const AV = env.actions.length * env.outcomes.length, table = new Float64Array(windows.n * AV);
+  const AV = env.actions.length * env.outcomes.length,
+    table = new Float64Array(windows.n * AV);
   // Scratch window and law rather than a view per context: this runs for every context measured.
-  const L = windows.length, window = new Int32Array(L), law = new Float64Array(AV);
+  const L = windows.length,
+    window = new Int32Array(L),
+    law = new Float64Array(AV);
   for (let j = 0; j < windows.n; j++) {
     for (let i = 0; i < L; i++) window[i] = windows.tokens[j * L + i]!;
     env.outcomeLaw(window, law);
@@ -94,7 +97,10 @@ export class SplitHistorySums {
   private readonly qk: Float64Array;
   private readonly qPrime: Float64Array;
 
-  constructor(env: Environment, private readonly options: EstimatorOptions = {}) {
+  constructor(
+    env: Environment,
+    private readonly options: EstimatorOptions = {},
+  ) {
     this.A = env.actions.length;
     this.V = env.outcomes.length;
     this.q = new Float64Array(this.V);
@@ -195,7 +201,13 @@ export class SplitHistorySums {
  * Exact split-history Op and Imp of the policy rows `pi` ([n × actions], rows summing to 1) at
  * `windows`, in time and memory linear in n. `laws` defaults to the environment's exact outcome law.
  */
-export function splitHistory(env: Environment, windows: Windows, pi: Float64Array, options: EstimatorOptions = {}, laws: OutcomeLaws = exactLaws(env, windows)): SplitHistory {
+export function splitHistory(
+  env: Environment,
+  windows: Windows,
+  pi: Float64Array,
+  options: EstimatorOptions = {},
+  laws: OutcomeLaws = exactLaws(env, windows),
+): SplitHistory {
   const sums = new SplitHistorySums(env, options);
   sums.add(pi, laws, windows.n);
   sums.endPass1();
@@ -214,7 +226,10 @@ export class DistinctRows {
   private readonly byHash = new Map<number, number[]>();
   private full = false;
 
-  constructor(private readonly A: number, private readonly limit = 4096) {}
+  constructor(
+    private readonly A: number,
+    private readonly limit = 4096,
+  ) {}
 
   /** False once more than `limit` distinct rows were seen. */
   get complete(): boolean {
@@ -262,9 +277,12 @@ export class DistinctRows {
 
 /** Q(v) = (1/N) Σ_j Σ_a π(a|p_j) P(F=v | p_j, a): the law of the future under the policy rows `pi`. */
 export function futureLaw(env: Environment, windows: Windows, pi: Float64Array, laws: OutcomeLaws = exactLaws(env, windows)): Float64Array {
-  const A = env.actions.length, V = env.outcomes.length, N = windows.n;
+  const A = env.actions.length,
+    V = env.outcomes.length,
+    N = windows.n;
   if (pi.length !== N * A) throw new RangeError(`policy rows have ${pi.length} entries, expected ${N} × ${A}`);
-  const law = new Float64Array(A * V), q = new Float64Array(V);
+  const law = new Float64Array(A * V),
+    q = new Float64Array(V);
   for (let j = 0; j < N; j++) {
     laws(j, law);
     for (let a = 0; a < A; a++) {

@@ -121,7 +121,9 @@ function jackknife(values: readonly (readonly number[])[], stat: (pooled: readon
 
 /** Rows of `pi` permuted across contexts by a seeded shuffle. */
 function shuffleRows(pi: Float64Array, A: number, seed: number): Float64Array {
-  const N = pi.length / A, rng = makeRng(seed), out = new Float64Array(pi.length);
+  const N = pi.length / A,
+    rng = makeRng(seed),
+    out = new Float64Array(pi.length);
   const perm = new Int32Array(N);
   for (let i = 0; i < N; i++) perm[i] = i;
   for (let i = N - 1; i > 0; i--) {
@@ -147,7 +149,10 @@ class Tally {
   readonly ops: number[] = [];
   readonly imps: number[] = [];
   readonly perTask: [number, number][][];
-  constructor(private readonly env: Environment, private readonly tasks: readonly Task[]) {
+  constructor(
+    private readonly env: Environment,
+    private readonly tasks: readonly Task[],
+  ) {
     this.perTask = tasks.map(() => []);
   }
   add(m: SplitHistory): void {
@@ -229,7 +234,9 @@ function repeatChunks(env: Environment, source: ContextSource, N: number, seed: 
 export function freshContexts(env: Environment, source: FreshContexts, n: number, seed: number): Windows {
   const parts = [...repeatChunks(env, source, n, seed)()].map((c) => c.windows);
   if (parts.length === 1) return parts[0]!;
-  const L = env.contextLength, tokens = new Int32Array(n * L), positions = new Int32Array(n);
+  const L = env.contextLength,
+    tokens = new Int32Array(n * L),
+    positions = new Int32Array(n);
   let at = 0;
   for (const w of parts) {
     tokens.set(w.tokens, at * L);
@@ -254,24 +261,38 @@ function addFuture(q: Float64Array, pi: Float64Array, laws: Float64Array, count:
  * are processed in chunks of `CHUNK_CONTEXTS`, so memory does not grow with N (the null baseline
  * shuffles rows within each chunk).
  */
-export async function measurePolicy(env: Environment, policy: Policy, source: ContextSource, tasks: readonly Task[], options: MeasureOptions): Promise<Measurement> {
+export async function measurePolicy(
+  env: Environment,
+  policy: Policy,
+  source: ContextSource,
+  tasks: readonly Task[],
+  options: MeasureOptions,
+): Promise<Measurement> {
   const { contexts: N, repeats: R, seed } = options;
   if (!(Number.isInteger(R) && R >= 1)) throw new RangeError(`repeats must be a positive integer, got ${R}`);
-  if (options.monteCarlo && N > CHUNK_CONTEXTS) throw new RangeError(`the Monte-Carlo estimator is quadratic in N: at most ${CHUNK_CONTEXTS} contexts, got ${N}`);
-  const A = env.actions.length, V = env.outcomes.length;
+  if (options.monteCarlo && N > CHUNK_CONTEXTS)
+    throw new RangeError(`the Monte-Carlo estimator is quadratic in N: at most ${CHUNK_CONTEXTS} contexts, got ${N}`);
+  const A = env.actions.length,
+    V = env.outcomes.length;
   const fresh = !('tokens' in source);
-  const real = new Tally(env, tasks), self = new Tally(env, tasks);
-  const nullOps: number[] = [], nullImps: number[] = [], mcOps: number[] = [], mcImps: number[] = [];
+  const real = new Tally(env, tasks),
+    self = new Tally(env, tasks);
+  const nullOps: number[] = [],
+    nullImps: number[] = [],
+    mcOps: number[] = [],
+    mcImps: number[] = [];
   const refPolicies = options.references ?? [];
   const refs = refPolicies.map(() => ({ op: [] as number[], imp: [] as number[] }));
   const samples: RepeatSample[] = [];
   for (let r = 0; r < R; r++) {
     const chunks = repeatChunks(env, source, N, deriveSeed(seed, 'repeat', r));
-    const sums = new SplitHistorySums(env, options), nul = new SplitHistorySums(env, options);
+    const sums = new SplitHistorySums(env, options),
+      nul = new SplitHistorySums(env, options);
     const selfSums = options.selfLaws ? new SplitHistorySums(env, options) : undefined;
     const qRefs = refPolicies.map(() => new Float64Array(V));
     const distinct = new DistinctRows(A);
-    const indices: Int32Array[] = [], actions: Int32Array[] = [];
+    const indices: Int32Array[] = [],
+      actions: Int32Array[] = [];
     // One chunk's policy rows, shuffled rows and self-estimated laws: computed again on a replay.
     const evaluate = async (windows: Windows, c: number) => {
       const pi = await policy.actionProbs(windows);
@@ -279,9 +300,11 @@ export async function measurePolicy(env: Environment, policy: Policy, source: Co
       const selfTable = options.selfLaws ? await options.selfLaws(windows) : undefined;
       return { pi, nullPi, laws: lawTable(env, windows), selfLaws: selfTable };
     };
-    let c = 0, only: (Awaited<ReturnType<typeof evaluate>> & { windows: Windows }) | undefined;
+    let c = 0,
+      only: (Awaited<ReturnType<typeof evaluate>> & { windows: Windows }) | undefined;
     for (const chunk of chunks()) {
-      const { windows } = chunk, n = windows.n;
+      const { windows } = chunk,
+        n = windows.n;
       const e = await evaluate(windows, c);
       sums.add(e.pi, e.laws, n);
       nul.add(e.nullPi, e.laws, n);

@@ -21,7 +21,9 @@ function sample(probs: ArrayLike<number>, from: number, count: number, rng: Rng)
  * Q'_k with an empty bin where Q has mass makes the KL infinite; Op uses plain plug-in entropies.
  */
 export function splitHistoryMonteCarlo(env: Environment, windows: Windows, pi: Float64Array, rng: Rng): { op: number; imp: number } {
-  const A = env.actions.length, V = env.outcomes.length, N = windows.n;
+  const A = env.actions.length,
+    V = env.outcomes.length,
+    N = windows.n;
   const laws = new Float64Array(N * A * V);
   for (let j = 0; j < N; j++) env.outcomeLaw(windowOf(windows, j), laws.subarray(j * A * V, (j + 1) * A * V));
   const actions = Int32Array.from({ length: N }, (_, j) => sample(pi, j * A, A, rng));
@@ -29,8 +31,10 @@ export function splitHistoryMonteCarlo(env: Environment, windows: Windows, pi: F
   const hist = (smooth: number): Float64Array => count.map((c) => (c + smooth) / (N + V * smooth));
 
   for (let j = 0; j < N; j++) count[sample(laws, (j * A + actions[j]!) * V, V, rng)]! += 1;
-  const q = hist(0), qSmooth = hist(0.5);
-  let hSum = 0, klSum = 0;
+  const q = hist(0),
+    qSmooth = hist(0.5);
+  let hSum = 0,
+    klSum = 0;
   for (let k = 0; k < N; k++) {
     count.fill(0);
     for (let j = 0; j < N; j++) count[sample(laws, (j * A + actions[k]!) * V, V, rng)]! += 1;

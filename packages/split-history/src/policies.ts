@@ -27,13 +27,16 @@ export function argmaxRow(score: ArrayLike<number>, row: Float64Array): void {
 
 /** R[i·A + a] = P(F ∈ good | p_i, a): every action's success probability in every window, from the exact law. */
 export function successRates(env: Environment, task: Task, windows: Windows): Float64Array {
-  const A = env.actions.length, V = env.outcomes.length;
+  const A = env.actions.length,
+    V = env.outcomes.length;
   const good = task.good.map((v) => env.outcomes.indexOf(v));
   const bad = good.findIndex((i) => i < 0);
   if (bad >= 0) throw new RangeError(`good outcome ${task.good[bad]} is not an outcome of ${env.name}`);
-  const law = new Float64Array(A * V), R = new Float64Array(windows.n * A);
+  const law = new Float64Array(A * V),
+    R = new Float64Array(windows.n * A);
   // A scratch window rather than a view per context: this runs for every context measured.
-  const L = windows.length, window = new Int32Array(L);
+  const L = windows.length,
+    window = new Int32Array(L);
   for (let i = 0; i < windows.n; i++) {
     for (let k = 0; k < L; k++) window[k] = windows.tokens[i * L + k]!;
     env.outcomeLaw(window, law);
@@ -52,7 +55,8 @@ export function idealPolicy(env: Environment, task: Task): Policy {
   return {
     name: `ideal(${task.name})`,
     actionProbs: async (windows) => {
-      const R = successRates(env, task, windows), pi = new Float64Array(windows.n * A);
+      const R = successRates(env, task, windows),
+        pi = new Float64Array(windows.n * A);
       for (let i = 0; i < windows.n; i++) {
         // argmaxRow, inline: this runs for every context measured
         let best = 0;
@@ -93,13 +97,17 @@ export function generatorPolicy(env: Environment): Policy {
   const next = new Float64Array(env.vocabSize);
   return {
     name: 'generator',
-    actionProbs: async (windows) => rows(env, windows, (w, t, row) => {
-      env.nextTokenLaw(w, t, next);
-      let z = 0;
-      env.actions.forEach((a, i) => { row[i] = next[a]!; z += next[a]!; });
-      if (!(z > 0)) throw new Error(`the generator puts no mass on the actions at position ${t}`);
-      for (let i = 0; i < row.length; i++) row[i]! /= z;
-    }),
+    actionProbs: async (windows) =>
+      rows(env, windows, (w, t, row) => {
+        env.nextTokenLaw(w, t, next);
+        let z = 0;
+        env.actions.forEach((a, i) => {
+          row[i] = next[a]!;
+          z += next[a]!;
+        });
+        if (!(z > 0)) throw new Error(`the generator puts no mass on the actions at position ${t}`);
+        for (let i = 0; i < row.length; i++) row[i]! /= z;
+      }),
   };
 }
 

@@ -3,11 +3,22 @@ import { actionWindowPool, deriveSeed, makeRng, selectWindows, windowOf } from '
 import { entropy, impMin, kl } from '@optimpact/impact-theory';
 import { specEnv as env } from '@optimpact/sequence-env';
 import * as E from 'fp-ts/lib/Either.js';
-import { CHUNK_CONTEXTS, fixedPolicy, freshContexts, generatorPolicy, idealPolicy, measurePolicy, splitHistory, splitHistoryMonteCarlo, uniformPolicy } from './index.js';
+import {
+  CHUNK_CONTEXTS,
+  fixedPolicy,
+  freshContexts,
+  generatorPolicy,
+  idealPolicy,
+  measurePolicy,
+  splitHistory,
+  splitHistoryMonteCarlo,
+  uniformPolicy,
+} from './index.js';
 
 const pool = actionWindowPool(env, 5000, 42);
-const [G2, G4, G6] = env.tasks as [typeof env.tasks[0], typeof env.tasks[0], typeof env.tasks[0]];
-const A = env.actions.length, V = env.outcomes.length;
+const [G2, G4, G6] = env.tasks as [(typeof env.tasks)[0], (typeof env.tasks)[0], (typeof env.tasks)[0]];
+const A = env.actions.length,
+  V = env.outcomes.length;
 
 /** The literal quadratic definition (docs/method.md#split-history), for comparison. */
 function literal(pi: Float64Array, n: number, excludeSelf: boolean): { op: number; imp: number } {
@@ -18,7 +29,8 @@ function literal(pi: Float64Array, n: number, excludeSelf: boolean): { op: numbe
   });
   const q = new Float64Array(V);
   for (let j = 0; j < n; j++) for (let a = 0; a < A; a++) for (let v = 0; v < V; v++) q[v]! += (pi[j * A + a]! * laws[j]![a * V + v]!) / n;
-  let h = 0, d = 0;
+  let h = 0,
+    d = 0;
   for (let k = 0; k < n; k++) {
     const qk = new Float64Array(V);
     const others = excludeSelf ? n - 1 : n;
@@ -33,7 +45,8 @@ function literal(pi: Float64Array, n: number, excludeSelf: boolean): { op: numbe
 }
 
 function randomRows(n: number, seed: number): Float64Array {
-  const r = makeRng(seed), pi = new Float64Array(n * A);
+  const r = makeRng(seed),
+    pi = new Float64Array(n * A);
   for (let k = 0; k < n; k++) {
     let z = 0;
     for (let a = 0; a < A; a++) z += pi[k * A + a] = r.next() ** 3;
@@ -44,7 +57,8 @@ function randomRows(n: number, seed: number): Float64Array {
 
 describe('the exact split-history estimator', () => {
   it('equals the literal quadratic definition, with and without leaving p_k out', () => {
-    const n = 60, w = { ...pool, n, tokens: pool.tokens.subarray(0, n * 20), positions: pool.positions.subarray(0, n) };
+    const n = 60,
+      w = { ...pool, n, tokens: pool.tokens.subarray(0, n * 20), positions: pool.positions.subarray(0, n) };
     for (const excludeSelf of [false, true]) {
       const pi = randomRows(n, 3);
       const exact = splitHistory(env, w, pi, { excludeSelf });
@@ -54,7 +68,7 @@ describe('the exact split-history estimator', () => {
     }
   });
 
-  it('gives Op = Imp = 0 exactly for the uniform policy, and s = s\' ≈ f', async () => {
+  it("gives Op = Imp = 0 exactly for the uniform policy, and s = s' ≈ f", async () => {
     const m = await measurePolicy(env, uniformPolicy(env), pool, env.tasks, { contexts: 200, repeats: 10, seed: 1 });
     expect(Math.abs(m.op.mean)).toBeLessThan(1e-12);
     expect(Math.abs(m.imp.mean)).toBeLessThan(1e-12);
@@ -66,7 +80,11 @@ describe('the exact split-history estimator', () => {
   });
 
   it('reproduces the ideal greedy policy (docs/method.md#tasks): s = 0.98 + 0.02f exactly, Op within 0.03 of Op_pred', async () => {
-    for (const [task, expected] of [[G2, 1.29], [G4, 0.64], [G6, 0.26]] as const) {
+    for (const [task, expected] of [
+      [G2, 1.29],
+      [G4, 0.64],
+      [G6, 0.26],
+    ] as const) {
       const m = await measurePolicy(env, idealPolicy(env, task), pool, [task], { contexts: 200, repeats: 10, seed: 1 });
       const t = m.tasks[0]!;
       expect(t.s.mean).toBeCloseTo(0.98 + 0.02 * t.f, 12);
@@ -84,9 +102,12 @@ describe('the exact split-history estimator', () => {
   });
 
   it('keeps Imp ≥ Imp_min on random mixtures of policies', async () => {
-    const ideal = idealPolicy(env, G2), fixed = fixedPolicy(env, 11);
+    const ideal = idealPolicy(env, G2),
+      fixed = fixedPolicy(env, 11);
     for (let seed = 0; seed < 8; seed++) {
-      const r = makeRng(seed), wIdeal = r.next(), wFixed = r.next() * (1 - wIdeal);
+      const r = makeRng(seed),
+        wIdeal = r.next(),
+        wFixed = r.next() * (1 - wIdeal);
       const mix: Policy = {
         name: 'mix',
         actionProbs: async (w) => {
@@ -114,7 +135,12 @@ describe('the exact split-history estimator', () => {
   });
 
   it('compares with reference futures: a policy against itself is 0, the ideal one against uniform is large', async () => {
-    const m = await measurePolicy(env, idealPolicy(env, G2), pool, [G2], { contexts: 200, repeats: 3, seed: 6, references: [uniformPolicy(env), idealPolicy(env, G2)] });
+    const m = await measurePolicy(env, idealPolicy(env, G2), pool, [G2], {
+      contexts: 200,
+      repeats: 3,
+      seed: 6,
+      references: [uniformPolicy(env), idealPolicy(env, G2)],
+    });
     const [uni, self] = m.references;
     expect(self!.op.mean).toBe(0);
     expect(self!.imp.mean).toBe(0);
@@ -174,7 +200,9 @@ describe('measuring in chunks (memory bounded in N)', () => {
     const m = await measurePolicy(env, idealPolicy(env, G2), source, [G2], { contexts: N, repeats: 1, seed: 4 });
     expect(m.seCovers).toBe('context sampling');
     expect(m.op.mean).toBeCloseTo(splitHistory(env, a, await idealPolicy(env, G2).actionProbs(a)).op, 11);
-    expect((await measurePolicy(env, idealPolicy(env, G2), big, [G2], { contexts: 10, repeats: 1, seed: 4 })).seCovers).toBe('repeats within the fixed test set');
+    expect((await measurePolicy(env, idealPolicy(env, G2), big, [G2], { contexts: 10, repeats: 1, seed: 4 })).seCovers).toBe(
+      'repeats within the fixed test set',
+    );
   });
 });
 

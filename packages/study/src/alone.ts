@@ -33,8 +33,11 @@ export async function pretrainAlone(o: AloneOptions & { readonly size: SizeName;
 }
 
 /** `optimpact finetune`: the model in --model fine-tuned on `task` by `rule` (exact unless given), then measured, into --out. */
-export async function finetuneAlone(o: AloneOptions & { readonly model: string; readonly task: number; readonly rule?: StudyRule }): Promise<E.Either<UsageError, string>> {
-  const seed = o.seed ?? 1, rule = o.rule ?? 'exact';
+export async function finetuneAlone(
+  o: AloneOptions & { readonly model: string; readonly task: number; readonly rule?: StudyRule },
+): Promise<E.Either<UsageError, string>> {
+  const seed = o.seed ?? 1,
+    rule = o.rule ?? 'exact';
   const out = writablePath('--out', o.out, 'dir');
   if (E.isLeft(out)) return out;
   const modelDir = resolve(o.model);
@@ -44,7 +47,8 @@ export async function finetuneAlone(o: AloneOptions & { readonly model: string; 
   const size = SIZE_PRESETS.find((p) => JSON.stringify(p.config) === JSON.stringify(model.right.config))?.name;
   model.right.dispose();
   if (size === undefined) return E.left(usageError(`--model: "${o.model}" is not one of the size presets (${SIZE_NAMES.join(', ')})`));
-  if (!relative(modelDir, out.right).startsWith('..')) return E.left(usageError(`--out: "${o.out}" is the model's directory or inside it; give a directory of its own`));
+  if (!relative(modelDir, out.right).startsWith('..'))
+    return E.left(usageError(`--out: "${o.out}" is the model's directory or inside it; give a directory of its own`));
   const unit: Unit = { kind: 'finetune', id: finetuneId(size, seed, o.task, rule), size, seed, task: o.task, rule, after: [] };
   return runAlone(unit, { [pretrainId(size, seed)]: modelDir }, o, out.right, [`tasks=[${o.task}]`]);
 }

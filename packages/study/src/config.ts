@@ -15,17 +15,23 @@ import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
 import { jsonProblem, MAX_JSON_DEPTH, RESERVED_KEYS } from './json.js';
 
-const int = (min: number, max: number) =>
-  t.refinement(t.number, (n) => Number.isInteger(n) && n >= min && n <= max, `an integer in [${min}, ${max}]`);
+const int = (min: number, max: number) => t.refinement(t.number, (n) => Number.isInteger(n) && n >= min && n <= max, `an integer in [${min}, ${max}]`);
 const positive = t.refinement(t.number, (n) => n > 0 && Number.isFinite(n), 'a positive number');
 const unit = t.refinement(t.number, (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
 const nonNegative = t.refinement(t.number, (n) => n >= 0 && Number.isFinite(n), 'a number ≥ 0');
 /** One value for every size, or one per size preset (`{"xs": …, "l": …}`): bigger models are slower per step and per round. */
 const perSize = <C extends t.Mixed>(codec: C) =>
-  t.union([codec, t.refinement(t.record(t.string, codec), (r) => Object.keys(r).every((k) => (SIZE_NAMES as readonly string[]).includes(k)), 'one per size')], `${codec.name}, or one per size (${SIZE_NAMES.join(', ')})`);
+  t.union(
+    [codec, t.refinement(t.record(t.string, codec), (r) => Object.keys(r).every((k) => (SIZE_NAMES as readonly string[]).includes(k)), 'one per size')],
+    `${codec.name}, or one per size (${SIZE_NAMES.join(', ')})`,
+  );
 /** A list without repeats (a repeated seed, size or task would run the same units twice); non-empty unless `mayBeEmpty`. */
 const distinct = <C extends t.Mixed>(codec: C, mayBeEmpty = false) =>
-  t.refinement(t.array(codec), (xs) => (mayBeEmpty || xs.length > 0) && new Set(xs).size === xs.length, `a ${mayBeEmpty ? '' : 'non-empty '}list of distinct values, each ${codec.name}`);
+  t.refinement(
+    t.array(codec),
+    (xs) => (mayBeEmpty || xs.length > 0) && new Set(xs).size === xs.length,
+    `a ${mayBeEmpty ? '' : 'non-empty '}list of distinct values, each ${codec.name}`,
+  );
 export type PerSize<T> = T | Record<string, T>;
 
 /** The value of a per-size setting for `size` (undefined when a per-size record leaves it out). */
@@ -82,9 +88,21 @@ export type StudyRule = (typeof STUDY_RULES)[number];
  * an n_good = 6 set disjoint from n_good = 2's (disjoint).
  */
 export const GOOD_SET_VARIANTS = {
-  nested: [[0, 1], [0, 1, 2, 3], [0, 1, 2, 3, 4, 5]],
-  'six-without-3': [[0, 1], [0, 1, 2, 3], [0, 2, 4, 5, 6, 7]],
-  disjoint: [[0, 1], [0, 1, 2, 3], [2, 3, 4, 5, 6, 7]],
+  nested: [
+    [0, 1],
+    [0, 1, 2, 3],
+    [0, 1, 2, 3, 4, 5],
+  ],
+  'six-without-3': [
+    [0, 1],
+    [0, 1, 2, 3],
+    [0, 2, 4, 5, 6, 7],
+  ],
+  disjoint: [
+    [0, 1],
+    [0, 1, 2, 3],
+    [2, 3, 4, 5, 6, 7],
+  ],
 } as const satisfies Record<string, readonly (readonly number[])[]>;
 const goodSet = t.refinement(t.array(int(0, 1_000_000)), (g) => g.length > 0 && new Set(g).size === g.length, 'a non-empty set of distinct outcomes');
 
@@ -98,21 +116,24 @@ const StudyConfigFields = t.type({
   seeds: distinct(int(0, 0xffffffff)),
   /** Tasks (n_good) each model is fine-tuned on; every model is scored on all of the environment's tasks. */
   tasks: distinct(int(1, 1_000)),
-  data: t.intersection([t.type({
-    /** A fixed training set of this many sequences (the faithful preset), or null for a fresh stream. */
-    trainSequences: t.union([int(1, 10_000_000), t.null]),
-    sequenceLength: int(22, 1_000_000),
-    /** Test contexts (action windows) in the pool the measurements draw from. */
-    testContexts: int(10, 10_000_000),
-    /** Seed of the test data, shared by every model so their measurements are comparable. */
-    testSeed: int(0, 0xffffffff),
-  }), t.partial({
-    /**
-     * Exploratory training data (ε = 0: the original data, draw for draw). When given, the pretraining
-     * loss is also recorded on held-out data whose every action is the behaviour's (ε = 1).
-     */
-    explore: Explore,
-  })]),
+  data: t.intersection([
+    t.type({
+      /** A fixed training set of this many sequences (the faithful preset), or null for a fresh stream. */
+      trainSequences: t.union([int(1, 10_000_000), t.null]),
+      sequenceLength: int(22, 1_000_000),
+      /** Test contexts (action windows) in the pool the measurements draw from. */
+      testContexts: int(10, 10_000_000),
+      /** Seed of the test data, shared by every model so their measurements are comparable. */
+      testSeed: int(0, 0xffffffff),
+    }),
+    t.partial({
+      /**
+       * Exploratory training data (ε = 0: the original data, draw for draw). When given, the pretraining
+       * loss is also recorded on held-out data whose every action is the behaviour's (ε = 1).
+       */
+      explore: Explore,
+    }),
+  ]),
   pretrain: t.type({
     /** Optimizer steps, for every size or per size. */
     steps: perSize(int(0, 10_000_000)),
@@ -126,31 +147,40 @@ const StudyConfigFields = t.type({
    * predicted outcome law).
    */
   rl: t.partial({ exact: RLSettings, reinforce: RLSettings, positive: RLSettings, rloo: RlooSettings, model: RLSettings } satisfies Record<StudyRule, t.Mixed>),
-  measure: t.intersection([t.type({
-    contexts: int(2, 10_000_000),
-    repeats: int(1, 10_000),
-    /** One more measurement at this many contexts (0: none). */
-    largeContexts: int(0, 10_000_000),
-    excludeSelf: t.boolean,
-    monteCarlo: t.boolean,
-    selfEval: t.boolean,
-    /** Contexts of the differential profile (docs/method.md#differential-measures) of each model before and after RL (0: none). */
-    differentialContexts: int(0, 100_000),
-    /** Reference futures: "fixed" (the first action), "uniform", "untrained", "pretrained". */
-    references: distinct(t.keyof({ fixed: null, uniform: null, untrained: null, pretrained: null }), true),
-  }), t.partial({
-    /** Also measure MEG, AUP, relative reachability and empowerment (`@optimpact/peer-measures`) on the same contexts (default true). */
-    peers: t.boolean,
-  })]),
+  measure: t.intersection([
+    t.type({
+      contexts: int(2, 10_000_000),
+      repeats: int(1, 10_000),
+      /** One more measurement at this many contexts (0: none). */
+      largeContexts: int(0, 10_000_000),
+      excludeSelf: t.boolean,
+      monteCarlo: t.boolean,
+      selfEval: t.boolean,
+      /** Contexts of the differential profile (docs/method.md#differential-measures) of each model before and after RL (0: none). */
+      differentialContexts: int(0, 100_000),
+      /** Reference futures: "fixed" (the first action), "uniform", "untrained", "pretrained". */
+      references: distinct(t.keyof({ fixed: null, uniform: null, untrained: null, pretrained: null }), true),
+    }),
+    t.partial({
+      /** Also measure MEG, AUP, relative reachability and empowerment (`@optimpact/peer-measures`) on the same contexts (default true). */
+      peers: t.boolean,
+    }),
+  ]),
 });
 
-export const StudyConfig = t.intersection([StudyConfigFields, t.partial({
-  /**
-   * The tasks' good outcome sets: a named variant (GOOD_SET_VARIANTS) or one set per task; tasks are
-   * keyed by n_good = |G|, so the sizes must differ. Absent: the environment's own tasks.
-   */
-  goodSets: t.union([t.keyof({ nested: null, 'six-without-3': null, disjoint: null } satisfies Record<keyof typeof GOOD_SET_VARIANTS, null>), t.array(goodSet)], 'a good-set variant (nested, six-without-3, disjoint) or a list of good sets'),
-})]);
+export const StudyConfig = t.intersection([
+  StudyConfigFields,
+  t.partial({
+    /**
+     * The tasks' good outcome sets: a named variant (GOOD_SET_VARIANTS) or one set per task; tasks are
+     * keyed by n_good = |G|, so the sizes must differ. Absent: the environment's own tasks.
+     */
+    goodSets: t.union(
+      [t.keyof({ nested: null, 'six-without-3': null, disjoint: null } satisfies Record<keyof typeof GOOD_SET_VARIANTS, null>), t.array(goodSet)],
+      'a good-set variant (nested, six-without-3, disjoint) or a list of good sets',
+    ),
+  }),
+]);
 export type StudyConfig = t.TypeOf<typeof StudyConfig>;
 
 /** The properties of an object codec (a `type`, a `partial`, or an intersection of them), else undefined. */
@@ -158,7 +188,7 @@ function propsOf(codec: t.Mixed): t.Props | undefined {
   if (codec instanceof t.InterfaceType || codec instanceof t.PartialType) return (codec as t.InterfaceType<t.Props>).props;
   if (codec instanceof t.IntersectionType) {
     const parts = (codec.types as t.Mixed[]).map(propsOf);
-    return parts.every((p) => p !== undefined) ? Object.assign({}, ...parts) as t.Props : undefined;
+    return parts.every((p) => p !== undefined) ? (Object.assign({}, ...parts) as t.Props) : undefined;
   }
   return undefined;
 }
@@ -169,7 +199,8 @@ function excessKeys(codec: t.Mixed, value: unknown, path: string): string[] {
   const props = propsOf(codec);
   if (props !== undefined) {
     return Object.entries(value).flatMap(([k, v]) =>
-      Object.hasOwn(props, k) ? excessKeys(props[k] as t.Mixed, v, path ? `${path}.${k}` : k) : [path ? `${path}.${k}` : k]);
+      Object.hasOwn(props, k) ? excessKeys(props[k] as t.Mixed, v, path ? `${path}.${k}` : k) : [path ? `${path}.${k}` : k],
+    );
   }
   if (codec instanceof t.RefinementType) return excessKeys(codec.type as t.Mixed, value, path);
   return [];
@@ -187,9 +218,12 @@ export function decodeConfig(value: unknown, source: string): E.Either<UsageErro
   const inUnion = (i: number) => i > 0 && ctx[i - 1]!.type instanceof t.UnionType;
   // an intersection's member index is no part of the user's path
   const inIntersection = (i: number) => i > 0 && ctx[i - 1]!.type instanceof t.IntersectionType;
-  const path = ctx.filter((c, i) => c.key !== '' && !inUnion(i) && !inIntersection(i)).map((c) => c.key).join('.');
+  const path = ctx
+    .filter((c, i) => c.key !== '' && !inUnion(i) && !inIntersection(i))
+    .map((c) => c.key)
+    .join('.');
   const last = ctx.length - 1;
-  const expected = path === '' ? 'an object of settings' : (inUnion(last) ? ctx[last - 1] : ctx[last])?.type.name ?? 'a valid value';
+  const expected = path === '' ? 'an object of settings' : ((inUnion(last) ? ctx[last - 1] : ctx[last])?.type.name ?? 'a valid value');
   const got = err.value === undefined ? 'nothing' : JSON.stringify(err.value);
   return E.left(usageError(`${source}: ${path === '' ? '' : `${path}: `}expected ${expected}, got ${got.length > 200 ? `${got.slice(0, 200)}…` : got}`));
 }
@@ -233,15 +267,27 @@ export function applyOverrides(base: unknown, overrides: readonly string[]): E.E
   for (const o of overrides) {
     const eq = o.indexOf('=');
     if (eq <= 0) return E.left(usageError(`--set: expected path=value, got "${o}"`));
-    const path = o.slice(0, eq), keys = path.split('.');
+    const path = o.slice(0, eq),
+      keys = path.split('.');
     const reserved = keys.find((k) => RESERVED_KEYS.has(k));
-    const bad = keys.length > MAX_JSON_DEPTH ? `has more than ${MAX_JSON_DEPTH} keys` : keys.includes('') ? 'has an empty key' : reserved !== undefined ? `holds the key "${reserved}", which is not allowed` : undefined;
+    const bad =
+      keys.length > MAX_JSON_DEPTH
+        ? `has more than ${MAX_JSON_DEPTH} keys`
+        : keys.includes('')
+          ? 'has an empty key'
+          : reserved !== undefined
+            ? `holds the key "${reserved}", which is not allowed`
+            : undefined;
     if (bad !== undefined) return E.left(usageError(`--set: the path "${path.length > 60 ? `${path.slice(0, 40)}…` : path}" ${bad}`));
     const raw = o.slice(eq + 1);
     const problem = jsonProblem(raw);
     if (problem !== undefined) return E.left(usageError(`--set: the value of ${path}: ${problem}`));
     let value: unknown;
-    try { value = JSON.parse(raw); } catch { value = raw; }
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
     let node: Record<string, unknown> = root;
     for (const k of keys.slice(0, -1)) {
       const next = node[k];
@@ -257,7 +303,11 @@ export function applyOverrides(base: unknown, overrides: readonly string[]): E.E
  * The resolved config of a study invocation (a preset or a config file, then `--set` overrides), decoded
  * and checked: every per-size setting has a value for every size, at least one rule, enough test contexts.
  */
-export function resolveConfig(flags: { preset?: string; config?: string; set?: readonly string[] }): E.Either<UsageError, { config: StudyConfig; preset: string; source: ConfigSource }> {
+export function resolveConfig(flags: {
+  preset?: string;
+  config?: string;
+  set?: readonly string[];
+}): E.Either<UsageError, { config: StudyConfig; preset: string; source: ConfigSource }> {
   const preset = flags.preset ?? 'quick';
   const source = flags.config ?? presetPath(preset);
   const raw = readJsonFile(source, flags.config ? '--config' : '--preset');

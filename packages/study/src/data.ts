@@ -36,10 +36,12 @@ export function exploration(config: StudyConfig): Exploration | undefined {
 }
 
 // 20 × 200 tokens ≈ 3,600 windows: enough for losses to ±0.01 nats, few enough to evaluate often.
-const TEST_SEQUENCES = 20, TEST_LENGTH = 200;
+const TEST_SEQUENCES = 20,
+  TEST_LENGTH = 200;
 
 export function testData(env: Environment, config: StudyConfig): TestData {
-  const seed = config.data.testSeed, explore = exploration(config);
+  const seed = config.data.testSeed,
+    explore = exploration(config);
   const seqs = generateSequences(env, TEST_SEQUENCES, TEST_LENGTH, deriveSeed(seed, 'loss'));
   const all = windowsWhere(env, seqs, () => true);
   return {
@@ -48,7 +50,15 @@ export function testData(env: Environment, config: StudyConfig): TestData {
     random: shuffleColumns(all.windows, (t) => env.isActionPosition(t), deriveSeed(seed, 'random')),
     actions: windowsWhere(env, seqs, (t) => env.isActionPosition(t)),
     nonActions: windowsWhere(env, seqs, (t) => !env.isActionPosition(t)),
-    ...(explore ? { explored: windowsWhere(env, generateSequences(env, TEST_SEQUENCES, TEST_LENGTH, deriveSeed(seed, 'loss-explored'), { ...explore, epsilon: 1 }), () => true) } : {}),
+    ...(explore
+      ? {
+          explored: windowsWhere(
+            env,
+            generateSequences(env, TEST_SEQUENCES, TEST_LENGTH, deriveSeed(seed, 'loss-explored'), { ...explore, epsilon: 1 }),
+            () => true,
+          ),
+        }
+      : {}),
   };
 }
 
@@ -58,12 +68,14 @@ export function testData(env: Environment, config: StudyConfig): TestData {
  * positions are gone.
  */
 function shuffleColumns(w: Windows, kind: (t: number) => boolean, seed: number): Windows {
-  const rng = makeRng(seed), tokens = new Int32Array(w.tokens);
+  const rng = makeRng(seed),
+    tokens = new Int32Array(w.tokens);
   for (const k of [true, false]) {
     const rows = Array.from({ length: w.n }, (_, i) => i).filter((i) => kind(w.positions[i]!) === k);
     for (let c = 0; c < w.length; c++) {
       for (let i = rows.length - 1; i > 0; i--) {
-        const a = rows[i]! * w.length + c, b = rows[rng.int(i + 1)]! * w.length + c;
+        const a = rows[i]! * w.length + c,
+          b = rows[rng.int(i + 1)]! * w.length + c;
         const x = tokens[a]!;
         tokens[a] = tokens[b]!;
         tokens[b] = x;

@@ -21,13 +21,20 @@ export type TrioFlags = Record<keyof Trio, { readonly site: string; readonly pos
 function parseTrio(trio: TrioFlags): E.Either<UsageError, Trio> {
   const ref = (role: keyof Trio): E.Either<UsageError, SiteRef> => {
     const position = parsePosition(trio[role].position.trim());
-    return position === undefined ? E.left(usageError(`--${role}-pos: expected all|last|a position index, got ${JSON.stringify(trio[role].position)}`)) : E.right({ site: trio[role].site, position });
+    return position === undefined
+      ? E.left(usageError(`--${role}-pos: expected all|last|a position index, got ${JSON.stringify(trio[role].position)}`))
+      : E.right({ site: trio[role].site, position });
   };
   return pipe(E.Do, E.apS('p', ref('p')), E.apS('a', ref('a')), E.apS('f', ref('f')));
 }
 
 /** Measures `trio` of the model in `modelDir` on the environment `envName`; an unreadable position, a misfit environment or an unknown site is a usage error. */
-export async function measureModelTrio(modelDir: string, envName: string, trioFlags: TrioFlags, o: { contexts: number; seed: number; factors: boolean; backend?: BackendName }): Promise<E.Either<UsageError, { measurement: TrioMeasurement; info: DifferentialInfo }>> {
+export async function measureModelTrio(
+  modelDir: string,
+  envName: string,
+  trioFlags: TrioFlags,
+  o: { contexts: number; seed: number; factors: boolean; backend?: BackendName },
+): Promise<E.Either<UsageError, { measurement: TrioMeasurement; info: DifferentialInfo }>> {
   const trioE = parseTrio(trioFlags);
   if (E.isLeft(trioE)) return trioE;
   const trio = trioE.right;
@@ -40,7 +47,11 @@ export async function measureModelTrio(modelDir: string, envName: string, trioFl
   const m = model.right;
   try {
     if (m.contextLength !== env.contextLength || m.vocabSize !== env.vocabSize) {
-      return E.left(usageError(`--env: "${envName}" (${env.name}: context ${env.contextLength}, vocabulary ${env.vocabSize}) does not fit the model (context ${m.contextLength}, vocabulary ${m.vocabSize})`));
+      return E.left(
+        usageError(
+          `--env: "${envName}" (${env.name}: context ${env.contextLength}, vocabulary ${env.vocabSize}) does not fit the model (context ${m.contextLength}, vocabulary ${m.vocabSize})`,
+        ),
+      );
     }
     // test contexts from their own stream, apart from the training data's, each from its own sequence
     const windows = independentContexts(env, o.contexts, deriveSeed(o.seed, 'test'));

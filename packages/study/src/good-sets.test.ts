@@ -5,7 +5,10 @@ import { GOOD_SET_VARIANTS, resolveConfig } from './config.js';
 import { withGoodSets } from './environment.js';
 
 const resolve = (set: string[]) => resolveConfig({ preset: 'tiny', set });
-const message = (set: string[]) => { const r = resolve(set); return E.isLeft(r) ? r.left.message : 'valid'; };
+const message = (set: string[]) => {
+  const r = resolve(set);
+  return E.isLeft(r) ? r.left.message : 'valid';
+};
 const tasksOf = (goodSets: Parameters<typeof withGoodSets>[1]) => {
   const r = withGoodSets(specEnv, goodSets);
   if (E.isLeft(r)) throw new Error(r.left.message);
@@ -18,7 +21,7 @@ describe('good-set variants', () => {
     expect(tasksOf('nested')).toEqual(tasksOf(undefined));
   });
 
-  it('six-without-3: the original\'s 85:15 example (2 succeeds, 3 fails, f = 6/8) gives Op_pred ≈ 0.03 and Op ≈ 1.66 nats', () => {
+  it("six-without-3: the original's 85:15 example (2 succeeds, 3 fails, f = 6/8) gives Op_pred ≈ 0.03 and Op ≈ 1.66 nats", () => {
     const six: readonly number[] = GOOD_SET_VARIANTS['six-without-3'].find((g) => g.length === 6)!;
     expect([six.includes(2), six.includes(3)]).toEqual([true, false]);
     // and the original's other clues: n_good = 6 nearly disjoint from n_good = 2, which lies inside n_good = 4
@@ -29,7 +32,12 @@ describe('good-set variants', () => {
     expect(klB(0.85, f)).toBeCloseTo(0.0298, 4); // the original's "Op_pred of 0.03"
     // its actual Op: the outcome law {2: 0.85, 3: 0.15} against the uniform split-history law
     const p = specEnv.outcomes.map((v) => (v === 2 ? 0.85 : v === 3 ? 0.15 : 0));
-    expect(kl(p, p.map(() => 1 / 8))).toBeCloseTo(1.657, 3);
+    expect(
+      kl(
+        p,
+        p.map(() => 1 / 8),
+      ),
+    ).toBeCloseTo(1.657, 3);
   });
 
   it('disjoint: n_good = 6 shares no outcome with n_good = 2', () => {

@@ -7,7 +7,20 @@ export type { UsageError, RunError } from './errors.js';
 export { usageError, runError } from './errors.js';
 export { loadEnvironment, withGoodSets, DEFAULT_ENV } from './environment.js';
 export type { PerSize, StudyRule } from './config.js';
-export { StudyConfig, GOOD_SET_VARIANTS, STUDY_RULES, PRESETS, presetPath, readJsonFile, applyOverrides, decodeConfig, resolveConfig, forSize, rlForSize, PER_SIZE_RL } from './config.js';
+export {
+  StudyConfig,
+  GOOD_SET_VARIANTS,
+  STUDY_RULES,
+  PRESETS,
+  presetPath,
+  readJsonFile,
+  applyOverrides,
+  decodeConfig,
+  resolveConfig,
+  forSize,
+  rlForSize,
+  PER_SIZE_RL,
+} from './config.js';
 export type { Unit } from './plan.js';
 export { planStudy, shardOf, parseShard, pretrainId, finetuneId } from './plan.js';
 export type { Progress } from './progress.js';

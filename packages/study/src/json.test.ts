@@ -30,7 +30,9 @@ describe('config input', () => {
   it('refuses a file too large or not regular before reading it', () => {
     const big = join(dir, 'big.json');
     writeFileSync(big, `{"pad": "${'x'.repeat(2 << 20)}"}`);
-    expect(readJsonFile(big, '--config')).toEqual(E.left(expect.objectContaining({ message: expect.stringMatching(/--config: ".*big\.json" has \d+ bytes, more than the 1048576/) })));
+    expect(readJsonFile(big, '--config')).toEqual(
+      E.left(expect.objectContaining({ message: expect.stringMatching(/--config: ".*big\.json" has \d+ bytes, more than the 1048576/) })),
+    );
     expect(readJsonFile(dir, '--config')).toEqual(E.left(expect.objectContaining({ message: expect.stringMatching(/is not a regular file/) })));
   });
 
@@ -46,7 +48,13 @@ describe('config input', () => {
     const tiny = (readJsonFile(presetPath('tiny'), '--preset') as E.Right<Record<string, unknown>>).right;
     const with_ = (set: string) => decodeConfig((applyOverrides(tiny, [set]) as E.Right<unknown>).right, 'preset tiny');
     expect(E.isRight(with_('seeds=[1,2]'))).toBe(true);
-    for (const [set, message] of [['seeds=[1,2,1]', /seeds: expected a non-empty list of distinct/], ['tasks=[]', /tasks: expected a non-empty list/], ['sizes=["xs","xs"]', /sizes: /], ['measure.references=["uniform","uniform"]', /measure\.references: expected a list of distinct/], ['pretrain.steps={"xs":3,"xl":4}', /pretrain\.steps: .*"xl"/]] as const) {
+    for (const [set, message] of [
+      ['seeds=[1,2,1]', /seeds: expected a non-empty list of distinct/],
+      ['tasks=[]', /tasks: expected a non-empty list/],
+      ['sizes=["xs","xs"]', /sizes: /],
+      ['measure.references=["uniform","uniform"]', /measure\.references: expected a list of distinct/],
+      ['pretrain.steps={"xs":3,"xl":4}', /pretrain\.steps: .*"xl"/],
+    ] as const) {
       expect(with_(set)).toEqual(E.left(expect.objectContaining({ message: expect.stringMatching(message) })));
     }
   });

@@ -27,7 +27,11 @@ export function jsonProblem(text: string): string | undefined {
       const container = keys[keys.length - 1];
       if (text[k] === ':' && container) {
         let key: string;
-        try { key = JSON.parse(raw) as string; } catch { return undefined; } // a syntax error: JSON.parse names it
+        try {
+          key = JSON.parse(raw) as string;
+        } catch {
+          return undefined;
+        } // a syntax error: JSON.parse names it
         const at = path.some(Boolean) ? ` in ${path.filter(Boolean).join('.')}` : '';
         if (RESERVED_KEYS.has(key)) return `key "${key}"${at} is not allowed`;
         if (container.has(key)) return `key "${key}"${at} is given twice`;

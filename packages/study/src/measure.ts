@@ -24,12 +24,23 @@ export const REFERENCES = ['split', 'fixed', 'uniform'];
 export const MEASURES = ['op', 'imp', 'meg', 'aup', 'rr'] as const;
 export type MeasureName = (typeof MEASURES)[number];
 
-export async function policyFor(env: Environment, name: string, task: Task, action: number, flag: string, backend: BackendName | undefined): Promise<E.Either<UsageError, { policy: Policy; model?: Transformer }>> {
+export async function policyFor(
+  env: Environment,
+  name: string,
+  task: Task,
+  action: number,
+  flag: string,
+  backend: BackendName | undefined,
+): Promise<E.Either<UsageError, { policy: Policy; model?: Transformer }>> {
   switch (name) {
-    case 'ideal': return E.right({ policy: idealPolicy(env, task) });
-    case 'uniform': return E.right({ policy: uniformPolicy(env) });
-    case 'generator': return E.right({ policy: generatorPolicy(env) });
-    case 'fixed': return E.right({ policy: fixedPolicy(env, action) });
+    case 'ideal':
+      return E.right({ policy: idealPolicy(env, task) });
+    case 'uniform':
+      return E.right({ policy: uniformPolicy(env) });
+    case 'generator':
+      return E.right({ policy: generatorPolicy(env) });
+    case 'fixed':
+      return E.right({ policy: fixedPolicy(env, action) });
     default: {
       const m = await loadModelDir(name, { flag, expected: `${BUILT_IN.join('|')} or a model directory`, backend });
       return E.isLeft(m) ? m : E.right({ policy: modelPolicy(m.right, env, 0, name), model: m.right });
@@ -76,33 +87,55 @@ export function peersJson(p: PeerMeasurement, which: ReadonlySet<MeasureName>): 
   const byBaseline = (pick: (b: PeerMeasurement['baselines'][number]) => Estimate | undefined): object =>
     Object.fromEntries(p.baselines.flatMap((b) => (pick(b) ? [[b.name, estimateJson(pick(b)!)]] : [])));
   return {
-    ...(which.has('meg') ? {
-      MEG_F: estimateJson(p.megF),
-      MEG: Object.fromEntries(p.tasks.map((t) => [String(t.task.nGood), { ...estimateJson(t.meg), beta: Number.isFinite(t.beta) ? t.beta : t.beta > 0 ? 'inf' : '-inf' }])),
-      identifiedTaskByMeg: p.tasks.find((t) => t.task.name === p.identified)!.task.nGood,
-      w: p.w,
-    } : {}),
-    ...(which.has('aup') ? { AUP: Object.fromEntries(p.baselines.map((b) => [b.name, { before: estimateJson(b.aupBefore), after: estimateJson(b.aupAfter) }])) } : {}),
+    ...(which.has('meg')
+      ? {
+          MEG_F: estimateJson(p.megF),
+          MEG: Object.fromEntries(
+            p.tasks.map((t) => [String(t.task.nGood), { ...estimateJson(t.meg), beta: Number.isFinite(t.beta) ? t.beta : t.beta > 0 ? 'inf' : '-inf' }]),
+          ),
+          identifiedTaskByMeg: p.tasks.find((t) => t.task.name === p.identified)!.task.nGood,
+          w: p.w,
+        }
+      : {}),
+    ...(which.has('aup')
+      ? { AUP: Object.fromEntries(p.baselines.map((b) => [b.name, { before: estimateJson(b.aupBefore), after: estimateJson(b.aupAfter) }])) }
+      : {}),
     ...(which.has('rr') ? { RR: byBaseline((b) => b.rr), RR2: byBaseline((b) => b.rr2), empowermentChange: byBaseline((b) => b.empowermentChange) } : {}),
   };
 }
 
 export function peersTable(p: PeerMeasurement, which: ReadonlySet<MeasureName>): string {
   const rows: [string, Estimate | MaybeEstimate][] = [
-    ...(which.has('meg') ? [
-      ['MEG_F (nats)', p.megF] as [string, Estimate],
-      ...p.tasks.map((t): [string, Estimate] => [`MEG ${t.task.name} (β ${Number.isFinite(t.beta) ? t.beta.toPrecision(3) : t.beta > 0 ? '+∞' : '−∞'})`, t.meg]),
-    ] : []),
-    ...(which.has('aup') ? p.baselines.flatMap((b): [string, Estimate][] => [[`AUP vs ${b.name}, before`, b.aupBefore], [`AUP vs ${b.name}, after`, b.aupAfter]]) : []),
-    ...(which.has('rr') ? p.baselines.flatMap((b): [string, Estimate][] => [
-      [`RR vs ${b.name}`, b.rr],
-      ...(b.rr2 ? [[`two-step RR vs ${b.name}`, b.rr2] as [string, Estimate]] : []),
-      ...(b.empowermentChange ? [[`Δ empowerment vs ${b.name}`, b.empowermentChange] as [string, Estimate]] : []),
-    ]) : []),
+    ...(which.has('meg')
+      ? [
+          ['MEG_F (nats)', p.megF] as [string, Estimate],
+          ...p.tasks.map((t): [string, Estimate] => [
+            `MEG ${t.task.name} (β ${Number.isFinite(t.beta) ? t.beta.toPrecision(3) : t.beta > 0 ? '+∞' : '−∞'})`,
+            t.meg,
+          ]),
+        ]
+      : []),
+    ...(which.has('aup')
+      ? p.baselines.flatMap((b): [string, Estimate][] => [
+          [`AUP vs ${b.name}, before`, b.aupBefore],
+          [`AUP vs ${b.name}, after`, b.aupAfter],
+        ])
+      : []),
+    ...(which.has('rr')
+      ? p.baselines.flatMap((b): [string, Estimate][] => [
+          [`RR vs ${b.name}`, b.rr],
+          ...(b.rr2 ? [[`two-step RR vs ${b.name}`, b.rr2] as [string, Estimate]] : []),
+          ...(b.empowermentChange ? [[`Δ empowerment vs ${b.name}`, b.empowermentChange] as [string, Estimate]] : []),
+        ])
+      : []),
   ];
   const w = which.has('meg') ? [`identified by MEG: ${p.identified}; w* (utility over outcomes) ${p.w.map(num).join(' ')}`] : [];
   const width = Math.max(28, ...rows.map(([k]) => k.length + 2));
-  return [`peer measures · ${p.repeats} repeats × ${p.contexts} contexts (MEG, empowerment in nats; AUP, RR dimensionless)`, ...rows.map(([k, v]) => `${k.padEnd(width)}${fmt(v)}`), ...w].join('\n');
+  return [
+    `peer measures · ${p.repeats} repeats × ${p.contexts} contexts (MEG, empowerment in nats; AUP, RR dimensionless)`,
+    ...rows.map(([k, v]) => `${k.padEnd(width)}${fmt(v)}`),
+    ...w,
+  ].join('\n');
 }
 
 export function measureTable(m: Measurement, envName: string, fit?: OutcomeFit): string {
@@ -116,13 +149,33 @@ export function measureTable(m: Measurement, envName: string, fit?: OutcomeFit):
     ["Imp_min = KL_B(s‖s')", t0.impMin],
     ['null baseline Op', m.nullBaseline.op],
     ['null baseline Imp', m.nullBaseline.imp],
-    ...m.references.flatMap((r): [string, Estimate][] => [[`vs ${r.name}: Op_ref`, r.op], [`vs ${r.name}: Imp_ref`, r.imp]]),
-    ...(m.monteCarlo ? ([['Monte-Carlo Op', m.monteCarlo.op], ['Monte-Carlo Imp', m.monteCarlo.imp]] as [string, Estimate][]) : []),
-    ...(m.self ? ([['self-estimated Op', m.self.op], ['self-estimated Imp', m.self.imp], ['self-estimated s', m.self.tasks[0]!.s]] as [string, Estimate][]) : []),
+    ...m.references.flatMap((r): [string, Estimate][] => [
+      [`vs ${r.name}: Op_ref`, r.op],
+      [`vs ${r.name}: Imp_ref`, r.imp],
+    ]),
+    ...(m.monteCarlo
+      ? ([
+          ['Monte-Carlo Op', m.monteCarlo.op],
+          ['Monte-Carlo Imp', m.monteCarlo.imp],
+        ] as [string, Estimate][])
+      : []),
+    ...(m.self
+      ? ([
+          ['self-estimated Op', m.self.op],
+          ['self-estimated Imp', m.self.imp],
+          ['self-estimated s', m.self.tasks[0]!.s],
+        ] as [string, Estimate][])
+      : []),
   ];
   const head = `policy ${m.policy} on ${t0.task.name} · ${m.repeats} repeats × ${m.contexts} contexts · seed ${m.seed} · ${envName}${m.excludeSelf ? ' · p_k left out' : ''}`;
-  const fits = fit ? [`outcome-law KL (${Math.min(m.contexts, CHUNK_CONTEXTS)} contexts of repeat 1), generator's actions ${num(fit.generatorActions)}, all actions ${num(fit.allActions)} nats`] : [];
-  return [head, `${''.padEnd(28)}     mean ± s.e.`, ...rows.map(([k, v]) => `${k.padEnd(28)}${fmt(v)}`), ...fits, seCoversText(m.seCovers, m.repeats)].join('\n');
+  const fits = fit
+    ? [
+        `outcome-law KL (${Math.min(m.contexts, CHUNK_CONTEXTS)} contexts of repeat 1), generator's actions ${num(fit.generatorActions)}, all actions ${num(fit.allActions)} nats`,
+      ]
+    : [];
+  return [head, `${''.padEnd(28)}     mean ± s.e.`, ...rows.map(([k, v]) => `${k.padEnd(28)}${fmt(v)}`), ...fits, seCoversText(m.seCovers, m.repeats)].join(
+    '\n',
+  );
 }
 
 /** `--measures` read: a comma-separated list of distinct measure names. */
@@ -134,7 +187,14 @@ export function parseMeasures(list: string): E.Either<UsageError, Set<MeasureNam
 }
 
 /** The measured policy (`--policy`, with its model when it is one) and the reference futures `--reference` lists (the split is always measured). */
-export async function measuredPolicies(env: Environment, name: string, referenceList: string | undefined, task: Task, action: number, backend: BackendName | undefined): Promise<E.Either<UsageError, { policy: Policy; model?: Transformer; references: Policy[] }>> {
+export async function measuredPolicies(
+  env: Environment,
+  name: string,
+  referenceList: string | undefined,
+  task: Task,
+  action: number,
+  backend: BackendName | undefined,
+): Promise<E.Either<UsageError, { policy: Policy; model?: Transformer; references: Policy[] }>> {
   const refs = referenceList === undefined ? [] : referenceList.split(',');
   const bad = refs.find((r, i) => (!REFERENCES.includes(r) && !/^model:./.test(r)) || refs.indexOf(r) !== i);
   if (bad !== undefined) return E.left(usageError(`--reference: expected distinct ${REFERENCES.join('|')}|model:DIR (comma-separated), got "${bad}"`));
@@ -161,7 +221,14 @@ export interface MeasureAllOptions {
 }
 
 /** The split history of `policy` on `task` (with the model's self-evaluation and outcome fit when it is a model) and, when asked, the peer measures. */
-export async function measureAll(env: Environment, policy: Policy, model: Transformer | undefined, task: Task, references: readonly Policy[], o: MeasureAllOptions): Promise<{ m: Measurement; fit?: OutcomeFit; peers?: PeerMeasurement }> {
+export async function measureAll(
+  env: Environment,
+  policy: Policy,
+  model: Transformer | undefined,
+  task: Task,
+  references: readonly Policy[],
+  o: MeasureAllOptions,
+): Promise<{ m: Measurement; fit?: OutcomeFit; peers?: PeerMeasurement }> {
   const { contexts, repeats, seed, which } = o;
   // Each repeat draws its contexts from its own sequences, so the s.e. over repeats covers context sampling.
   const source = { sequenceLength: 1000 };
@@ -175,27 +242,46 @@ export async function measureAll(env: Environment, policy: Policy, model: Transf
     ...(model ? { selfLaws: predictedOutcomeLaws(asPredictor(model), env) } : {}),
   });
   // Why self-evaluation may miss: the model's outcome law after the generator's actions and after every action.
-  const fit = model ? await outcomeFit(asPredictor(model), env, freshContexts(env, source, Math.min(contexts, CHUNK_CONTEXTS), deriveSeed(seed, 'repeat', 0))) : undefined;
+  const fit = model
+    ? await outcomeFit(asPredictor(model), env, freshContexts(env, source, Math.min(contexts, CHUNK_CONTEXTS), deriveSeed(seed, 'repeat', 0)))
+    : undefined;
   // The peer measures draw their repeats from one pool of test windows (their s.e. is conditional on it): MEG for
   // every task (identification needs them all), the rest against the split history, the uniform policy, the
   // generator and any --reference.
-  const peers = which.has('meg') || which.has('aup') || which.has('rr')
-    ? await measurePeers(env, policy, actionWindowPool(env, Math.max(contexts, Math.min(contexts * repeats, 100_000), 10_000), deriveSeed(seed, 'test')), env.tasks, {
-      contexts,
-      repeats,
-      seed,
-      excludeSelf: o.excludeSelf,
-      baselines: [uniformPolicy(env), generatorPolicy(env), ...references.filter((r) => r.name !== 'uniform')],
-      nextStep: which.has('rr'),
-    })
-    : undefined;
+  const peers =
+    which.has('meg') || which.has('aup') || which.has('rr')
+      ? await measurePeers(
+          env,
+          policy,
+          actionWindowPool(env, Math.max(contexts, Math.min(contexts * repeats, 100_000), 10_000), deriveSeed(seed, 'test')),
+          env.tasks,
+          {
+            contexts,
+            repeats,
+            seed,
+            excludeSelf: o.excludeSelf,
+            baselines: [uniformPolicy(env), generatorPolicy(env), ...references.filter((r) => r.name !== 'uniform')],
+            nextStep: which.has('rr'),
+          },
+        )
+      : undefined;
   return { m, ...(fit ? { fit } : {}), ...(peers ? { peers } : {}) };
 }
 
 /** `optimpact measure`'s output: one JSON object, or the split-history table and the peer measures' table. */
-export function measureOutput(r: { m: Measurement; fit?: OutcomeFit; peers?: PeerMeasurement }, envName: string, nGood: number, which: ReadonlySet<MeasureName>, json: boolean): string {
+export function measureOutput(
+  r: { m: Measurement; fit?: OutcomeFit; peers?: PeerMeasurement },
+  envName: string,
+  nGood: number,
+  which: ReadonlySet<MeasureName>,
+  json: boolean,
+): string {
   const { m, fit, peers } = r;
   const splitHistory = which.has('op') || which.has('imp');
-  if (json) return JSON.stringify({ ...(splitHistory ? measureJson(m, nGood, fit) : { policy: m.policy, task: nGood, contexts: m.contexts, repeats: m.repeats, seed: m.seed }), ...(peers ? peersJson(peers, which) : {}) });
+  if (json)
+    return JSON.stringify({
+      ...(splitHistory ? measureJson(m, nGood, fit) : { policy: m.policy, task: nGood, contexts: m.contexts, repeats: m.repeats, seed: m.seed }),
+      ...(peers ? peersJson(peers, which) : {}),
+    });
   return [...(splitHistory ? [measureTable(m, envName, fit)] : []), ...(peers ? [peersTable(peers, which)] : [])].join('\n\n');
 }

@@ -14,7 +14,10 @@ export const findModelDir = (dir: string): string | undefined => [dir, join(dir,
  * Loads the model of `dir` (see {@link findModelDir}) once `backend` is set (default: `setBackend`'s
  * choice); errors name `flag` and say what was `expected` there.
  */
-export async function loadModelDir(dir: string, o: { readonly flag: string; readonly expected: string; readonly backend?: BackendName | undefined }): Promise<E.Either<UsageError, Transformer>> {
+export async function loadModelDir(
+  dir: string,
+  o: { readonly flag: string; readonly expected: string; readonly backend?: BackendName | undefined },
+): Promise<E.Either<UsageError, Transformer>> {
   const found = findModelDir(dir);
   if (found === undefined) return E.left(usageError(`${o.flag}: expected ${o.expected}, got "${dir}" (no model.json there or in its model/)`));
   await setBackend(o.backend);

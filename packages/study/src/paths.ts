@@ -34,7 +34,8 @@ export function writablePath(flag: string, path: string, as: 'dir' | 'file'): E.
   const abs = resolve(path);
   const here = kind(abs);
   if (here === 'other') return E.left(usageError(`${flag}: "${path}" is neither a regular file nor a directory`));
-  if (here !== 'none' && here !== as) return E.left(usageError(`${flag}: "${path}" is a ${here === 'dir' ? 'directory' : 'file'}, expected a ${as === 'dir' ? 'directory' : 'file'}`));
+  if (here !== 'none' && here !== as)
+    return E.left(usageError(`${flag}: "${path}" is a ${here === 'dir' ? 'directory' : 'file'}, expected a ${as === 'dir' ? 'directory' : 'file'}`));
   let existing = here === 'dir' ? abs : dirname(abs);
   while (kind(existing) === 'none') existing = dirname(existing);
   if (kind(existing) !== 'dir') return E.left(usageError(`${flag}: "${path}" lies under "${existing}", which is a file`));

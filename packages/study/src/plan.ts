@@ -12,7 +12,15 @@ import * as E from 'fp-ts/lib/Either.js';
 
 export type Unit =
   | { readonly kind: 'pretrain'; readonly id: string; readonly size: SizeName; readonly seed: number; readonly after: readonly string[] }
-  | { readonly kind: 'finetune'; readonly id: string; readonly size: SizeName; readonly seed: number; readonly task: number; readonly rule: StudyRule; readonly after: readonly string[] }
+  | {
+      readonly kind: 'finetune';
+      readonly id: string;
+      readonly size: SizeName;
+      readonly seed: number;
+      readonly task: number;
+      readonly rule: StudyRule;
+      readonly after: readonly string[];
+    }
   | { readonly kind: 'baseline'; readonly id: string; readonly name: 'generator'; readonly after: readonly string[] };
 
 export const pretrainId = (size: string, seed: number): string => `${size}-s${seed}-pretrain`;
@@ -26,7 +34,8 @@ export function planStudy(config: StudyConfig): Unit[] {
     for (const seed of config.seeds) {
       const pre = pretrainId(size, seed);
       units.push({ kind: 'pretrain', id: pre, size, seed, after: [] });
-      for (const task of config.tasks) for (const rule of rules) units.push({ kind: 'finetune', id: finetuneId(size, seed, task, rule), size, seed, task, rule, after: [pre] });
+      for (const task of config.tasks)
+        for (const rule of rules) units.push({ kind: 'finetune', id: finetuneId(size, seed, task, rule), size, seed, task, rule, after: [pre] });
     }
   }
   return units;

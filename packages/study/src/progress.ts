@@ -18,11 +18,14 @@ export function progress(totalUnits: number): Progress {
   const t0 = Date.now();
   let finished = 0;
   if (process.stdout.isTTY && !process.env['CI']) {
-    const multi = new cliProgress.MultiBar({
-      format: '{id} {stage} |{bar}| {value}/{total} · {duration_formatted} · ETA {eta_formatted}',
-      hideCursor: true,
-      clearOnComplete: false,
-    }, cliProgress.Presets.shades_classic);
+    const multi = new cliProgress.MultiBar(
+      {
+        format: '{id} {stage} |{bar}| {value}/{total} · {duration_formatted} · ETA {eta_formatted}',
+        hideCursor: true,
+        clearOnComplete: false,
+      },
+      cliProgress.Presets.shades_classic,
+    );
     const overall = multi.create(totalUnits, 0, { id: 'study'.padEnd(22), stage: 'units'.padEnd(8) });
     const bars = new Map<string, ReturnType<typeof multi.create>>();
     return {
@@ -34,7 +37,10 @@ export function progress(totalUnits: number): Progress {
       },
       finish(id) {
         const bar = bars.get(id);
-        if (bar) { multi.remove(bar); bars.delete(id); }
+        if (bar) {
+          multi.remove(bar);
+          bars.delete(id);
+        }
         overall.update(++finished);
       },
       log: (line) => multi.log(`${line}\n`),

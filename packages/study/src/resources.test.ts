@@ -9,7 +9,7 @@ const config = (preset: string) => {
   return r.right.config;
 };
 
-describe('the memory a study\'s data needs', () => {
+describe("the memory a study's data needs", () => {
   it.each(PRESETS)('%s fits in 8 GiB with two workers', (preset) => {
     expect(E.isRight(checkMemory(config(preset), specEnv, 2, 8 * 2 ** 30))).toBe(true);
   });
@@ -20,6 +20,8 @@ describe('the memory a study\'s data needs', () => {
     // 10¹³ tokens × 4 bytes × (1 + 20 window tokens + position + target)
     expect(dataBytes(huge, specEnv).bytes).toBe(1e13 * 4 * 23);
     const r = checkMemory(huge, specEnv, 2, 24 * 2 ** 30);
-    expect(E.isLeft(r) && r.left.message).toMatch(/^data\.trainSequences × data\.sequenceLength: the data would need about 1\.63 PiB of memory \(2 workers × 837 TiB\), more than half of this machine's 24\.0 GiB/);
+    expect(E.isLeft(r) && r.left.message).toMatch(
+      /^data\.trainSequences × data\.sequenceLength: the data would need about 1\.63 PiB of memory \(2 workers × 837 TiB\), more than half of this machine's 24\.0 GiB/,
+    );
   });
 });

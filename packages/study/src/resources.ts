@@ -13,7 +13,12 @@ const BYTES_PER_TOKEN = 4; // Int32Array
 // Streamed pretraining (no fixed training set) still draws a fixed set for RL (see data.ts).
 const RL_STREAM_SEQUENCES = 500;
 
-const UNITS = [['PiB', 2 ** 50], ['TiB', 2 ** 40], ['GiB', 2 ** 30], ['MiB', 2 ** 20]] as const;
+const UNITS = [
+  ['PiB', 2 ** 50],
+  ['TiB', 2 ** 40],
+  ['GiB', 2 ** 30],
+  ['MiB', 2 ** 20],
+] as const;
 const gb = (bytes: number): string => {
   const [unit, size] = UNITS.find(([, u]) => bytes >= u) ?? UNITS[3];
   return `${(bytes / size).toPrecision(3)} ${unit}`;
@@ -38,5 +43,9 @@ export function checkMemory(config: StudyConfig, env: Environment, jobs: number,
   const { field, bytes } = dataBytes(config, env);
   const need = bytes * jobs;
   if (need <= available / 2) return E.right(undefined);
-  return E.left(usageError(`${field}: the data would need about ${gb(need)} of memory (${jobs} worker${jobs > 1 ? 's' : ''} × ${gb(bytes)}), more than half of this machine's ${gb(available)}; use fewer or shorter sequences`));
+  return E.left(
+    usageError(
+      `${field}: the data would need about ${gb(need)} of memory (${jobs} worker${jobs > 1 ? 's' : ''} × ${gb(bytes)}), more than half of this machine's ${gb(available)}; use fewer or shorter sequences`,
+    ),
+  );
 }

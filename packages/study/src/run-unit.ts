@@ -110,7 +110,8 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
   const s = await sharedFor(config);
   const model = createModel(modelConfig(unit.size, s.env), unit.seed);
   const steps = forSize(config.pretrain.steps, unit.size) ?? 0;
-  const train = trainSequences(s.env, config, unit.seed), explore = exploration(config);
+  const train = trainSequences(s.env, config, unit.seed),
+    explore = exploration(config);
   const evalSets: Record<string, { windows: Windows; targets: Float64Array }> = { random: { windows: s.test.random, targets: s.lossTargets.random } };
   if (s.test.explored && s.lossTargets.explored) evalSets['explored'] = { windows: s.test.explored.windows, targets: s.lossTargets.explored };
   const curves = await pretrain(model, {
@@ -128,9 +129,15 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
     seed: deriveSeed(unit.seed, 'pretrain'),
     onProgress: (p) => ctx.onProgress?.({ id: unit.id, stage: 'pretrain', done: p.step, total: p.steps }),
   });
-  const test = curves.evals['test'] ?? [], random = curves.evals['random'] ?? [], exploredCurve = curves.evals['explored'] ?? [];
+  const test = curves.evals['test'] ?? [],
+    random = curves.evals['random'] ?? [],
+    exploredCurve = curves.evals['explored'] ?? [];
   const curve: CurvePoint[] = curves.train.map((p) => ({ step: p.step, examples: p.examples, trainLoss: p.loss }));
-  for (const [name, points] of [['testLoss', test], ['randomContextLoss', random], ['exploredTestLoss', exploredCurve]] as const) {
+  for (const [name, points] of [
+    ['testLoss', test],
+    ['randomContextLoss', random],
+    ['exploredTestLoss', exploredCurve],
+  ] as const) {
     for (const p of points) {
       const at = curve.find((c) => c.step === p.step);
       if (at) at[name] = p.loss;
@@ -155,7 +162,9 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
       floorLoss: floorLoss(s.env.vocabSize, s.lossTargets.all),
       examples: curves.examples,
       topActionProbability: await topActionProbability(model, s.env, s.test.actions.windows),
-      ...(s.lossTargets.explored ? { exploredTestLoss: exploredCurve.at(-1)?.loss ?? Number.NaN, exploredFloorLoss: floorLoss(s.env.vocabSize, s.lossTargets.explored) } : {}),
+      ...(s.lossTargets.explored
+        ? { exploredTestLoss: exploredCurve.at(-1)?.loss ?? Number.NaN, exploredFloorLoss: floorLoss(s.env.vocabSize, s.lossTargets.explored) }
+        : {}),
     },
   };
   model.dispose();
@@ -164,7 +173,8 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
 
 /** Mean over `windows` of max_a π(a | x) at T = 1 (a fraction). */
 async function topActionProbability(model: Transformer, env: Environment, windows: Windows): Promise<number> {
-  const rows = actionRows(await model.logits(windows), model.vocabSize, env.actions, 1), A = env.actions.length;
+  const rows = actionRows(await model.logits(windows), model.vocabSize, env.actions, 1),
+    A = env.actions.length;
   let sum = 0;
   for (let i = 0; i < windows.n; i++) sum += Math.max(...rows.subarray(i * A, (i + 1) * A));
   return sum / windows.n;
@@ -185,7 +195,17 @@ async function loadPretrained(ctx: UnitContext, size: SizeName, seed: number, dr
 }
 
 /** Split-history measurement of a model; the large-N one skips self-evaluation (8 forward passes per context). */
-async function measureModel(ctx: UnitContext, s: Shared, model: Transformer, name: string, seed: number, references: Policy[], contexts: number, repeats: number, selfEval: boolean) {
+async function measureModel(
+  ctx: UnitContext,
+  s: Shared,
+  model: Transformer,
+  name: string,
+  seed: number,
+  references: Policy[],
+  contexts: number,
+  repeats: number,
+  selfEval: boolean,
+) {
   const m = ctx.config.measure;
   return measurePolicy(s.env, modelPolicy(model, s.env, 0, name), s.test.pool, s.env.tasks, {
     contexts,
@@ -207,9 +227,17 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const settings = config.rl[unit.rule]!;
   const rl: RLConfig = { rule: unit.rule, ...rlForSize(settings, unit.size) };
   const model = await loadPretrained(ctx, unit.size, unit.seed, deriveSeed(unit.seed, 'rl-dropout', unit.task, unit.rule));
-  const result = await finetune(model, s.env, task, rlData(s.env, config, unit.seed, s.test), rl, deriveSeed(unit.seed, 'rl', unit.task, unit.rule),
+  const result = await finetune(
+    model,
+    s.env,
+    task,
+    rlData(s.env, config, unit.seed, s.test),
+    rl,
+    deriveSeed(unit.seed, 'rl', unit.task, unit.rule),
     // the model rule's world model: the model's own predicted outcome law, as self-evaluation reads it
-    (p) => ctx.onProgress?.({ id: unit.id, stage: 'rl', done: p.step, total: rl.rounds }), { worldModel: asPredictor(model) });
+    (p) => ctx.onProgress?.({ id: unit.id, stage: 'rl', done: p.step, total: rl.rounds }),
+    { worldModel: asPredictor(model) },
+  );
   const sha = await saveVerified(model, ctx.dir(unit.id), { seed: unit.seed, task: unit.task, rule: unit.rule, id: unit.id });
   ctx.onProgress?.({ id: unit.id, stage: 'measure', done: 0, total: 1 });
 
@@ -225,24 +253,27 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const seed = deriveSeed(unit.seed, 'measure', unit.task, unit.rule);
   const m = await measureModel(ctx, s, model, unit.id, seed, references, config.measure.contexts, config.measure.repeats, config.measure.selfEval);
   // The peer measures on the contexts of the split-history measurement (same pool, seed, N and R).
-  const peers = (config.measure.peers ?? true)
-    ? await measurePeers(s.env, modelPolicy(model, s.env, 0, unit.id), s.test.pool, s.env.tasks, {
-      contexts: config.measure.contexts,
-      repeats: config.measure.repeats,
-      seed,
-      excludeSelf: config.measure.excludeSelf,
-      baselines: [uniformPolicy(s.env), generatorPolicy(s.env), modelPolicy(pretrained, s.env, 0, 'pretrained')],
-    })
-    : undefined;
-  const large = config.measure.largeContexts > 0
-    ? await measureModel(ctx, s, model, unit.id, deriveSeed(seed, 'large'), [], config.measure.largeContexts, 1, false)
-    : undefined;
+  const peers =
+    (config.measure.peers ?? true)
+      ? await measurePeers(s.env, modelPolicy(model, s.env, 0, unit.id), s.test.pool, s.env.tasks, {
+          contexts: config.measure.contexts,
+          repeats: config.measure.repeats,
+          seed,
+          excludeSelf: config.measure.excludeSelf,
+          baselines: [uniformPolicy(s.env), generatorPolicy(s.env), modelPolicy(pretrained, s.env, 0, 'pretrained')],
+        })
+      : undefined;
+  const large =
+    config.measure.largeContexts > 0
+      ? await measureModel(ctx, s, model, unit.id, deriveSeed(seed, 'large'), [], config.measure.largeContexts, 1, false)
+      : undefined;
   const dn = config.measure.differentialContexts;
   // every model measured at the same contexts, each from its own sequence
   const profileWindows = independentContexts(s.env, dn, deriveSeed(config.data.testSeed, 'differential'));
-  const differential = dn > 0
-    ? { contexts: profileWindows.n, before: differentialProfile(pretrained, s.env, profileWindows), after: differentialProfile(model, s.env, profileWindows) }
-    : undefined;
+  const differential =
+    dn > 0
+      ? { contexts: profileWindows.n, before: differentialProfile(pretrained, s.env, profileWindows), after: differentialProfile(model, s.env, profileWindows) }
+      : undefined;
   // On the measured contexts: why self-evaluation can miss (the counterfactual actions), before and after RL.
   const fitWindows = sliceWindows(s.test.pool, 0, Math.min(config.measure.contexts, s.test.pool.n));
   const fit = async (m: Transformer) => outcomeFit(asPredictor(m), s.env, fitWindows);
@@ -295,8 +326,11 @@ async function runBaseline(ctx: UnitContext, unit: Extract<Unit, { kind: 'baseli
 /** Runs `unit`, writing `runs/<id>/run.json` (and the model) when it succeeds. */
 export async function runUnit(ctx: UnitContext, unit: Unit): Promise<void> {
   switch (unit.kind) {
-    case 'pretrain': return runPretrain(ctx, unit);
-    case 'finetune': return runFinetune(ctx, unit);
-    case 'baseline': return runBaseline(ctx, unit);
+    case 'pretrain':
+      return runPretrain(ctx, unit);
+    case 'finetune':
+      return runFinetune(ctx, unit);
+    case 'baseline':
+      return runBaseline(ctx, unit);
   }
 }

@@ -10,20 +10,37 @@ import type { Unit } from './plan.js';
 import type { Progress } from './progress.js';
 
 /** Runs one unit in a fresh worker thread (its wasm heap is freed when it ends); resolves with an error message or undefined. */
-export function runInWorker(out: string, config: StudyConfig, source: ConfigSource | undefined, backend: BackendName | undefined, unit: Unit, bar: Progress): Promise<{ message: string; stack: string } | undefined> {
+export function runInWorker(
+  out: string,
+  config: StudyConfig,
+  source: ConfigSource | undefined,
+  backend: BackendName | undefined,
+  unit: Unit,
+  bar: Progress,
+): Promise<{ message: string; stack: string } | undefined> {
   return new Promise((done) => {
     const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { out, config, source, backend: backend ?? null, unit } });
     let reported = false;
-    w.on('message', (m: { type: 'progress'; id: string; stage: string; done: number; total: number } | { type: 'done' } | { type: 'error'; message: string; stack: string }) => {
-      if (m.type === 'progress') bar.update(m);
-      else {
-        reported = true;
-        done(m.type === 'done' ? undefined : { message: m.message, stack: m.stack });
-      }
-    });
+    w.on(
+      'message',
+      (
+        m: { type: 'progress'; id: string; stage: string; done: number; total: number } | { type: 'done' } | { type: 'error'; message: string; stack: string },
+      ) => {
+        if (m.type === 'progress') bar.update(m);
+        else {
+          reported = true;
+          done(m.type === 'done' ? undefined : { message: m.message, stack: m.stack });
+        }
+      },
+    );
     // A worker may throw any value, not only an Error.
-    w.on('error', (e: unknown) => { reported = true; done(e instanceof Error ? { message: e.message, stack: e.stack ?? '' } : { message: String(e), stack: '' }); });
-    w.on('exit', (code) => { if (!reported) done({ message: `worker exited with code ${code}`, stack: '' }); });
+    w.on('error', (e: unknown) => {
+      reported = true;
+      done(e instanceof Error ? { message: e.message, stack: e.stack ?? '' } : { message: String(e), stack: '' });
+    });
+    w.on('exit', (code) => {
+      if (!reported) done({ message: `worker exited with code ${code}`, stack: '' });
+    });
   });
 }
 

@@ -6,8 +6,25 @@
 import type { ConfigSource, RunRecord } from '@optimpact/core';
 import { FORMAT_VERSION } from '@optimpact/core';
 import {
-  acquireLock, configFile, makeDir, describeHolder, finishedRecords, jsonText, lockFile, readVerified, removeTemporaries, reportFile, RUN_FILE, studyFile, summaryFile, unitDir,
-  unitState, writeRecord, writeVerified, WriteError, writing,
+  acquireLock,
+  configFile,
+  makeDir,
+  describeHolder,
+  finishedRecords,
+  jsonText,
+  lockFile,
+  readVerified,
+  removeTemporaries,
+  reportFile,
+  RUN_FILE,
+  studyFile,
+  summaryFile,
+  unitDir,
+  unitState,
+  writeRecord,
+  writeVerified,
+  WriteError,
+  writing,
 } from '@optimpact/records';
 import type { BackendName } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
@@ -73,7 +90,9 @@ export async function writeStudyReport(dirs: readonly string[], out: string): Pr
  * one of them (its inputs are recomputed, so it is too). Units with nothing on disk are not listed.
  */
 export function untrusted(out: string, units: readonly Unit[]): { finished: Set<string>; recompute: Map<string, string> } {
-  const finished = new Set<string>(), recompute = new Map<string, string>(), redo = new Set<string>();
+  const finished = new Set<string>(),
+    recompute = new Map<string, string>(),
+    redo = new Set<string>();
   for (const u of units) {
     const s = unitState(unitDir(out, u.id));
     if ('record' in s) finished.add(u.id);
@@ -101,10 +120,13 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | R
   const env = withGoodSets(loaded.right, config.goodSets);
   if (E.isLeft(env)) return env;
   const missing = config.tasks.find((k) => !env.right.tasks.some((task) => task.nGood === k));
-  if (missing !== undefined) return E.left(usageError(`tasks: ${missing} is not a task of ${env.right.name} (${env.right.tasks.map((x) => x.nGood).join(', ')})`));
+  if (missing !== undefined)
+    return E.left(usageError(`tasks: ${missing} is not a task of ${env.right.name} (${env.right.tasks.map((x) => x.nGood).join(', ')})`));
   const behaviour = config.data.explore?.behaviour;
   if (Array.isArray(behaviour) && (behaviour.length !== env.right.actions.length || Math.abs(behaviour.reduce((a, b) => a + b, 0) - 1) > 1e-9)) {
-    return E.left(usageError(`data.explore.behaviour: expected ${env.right.actions.length} probabilities summing to 1 (one per action), got ${JSON.stringify(behaviour)}`));
+    return E.left(
+      usageError(`data.explore.behaviour: expected ${env.right.actions.length} probabilities summing to 1 (one per action), got ${JSON.stringify(behaviour)}`),
+    );
   }
   const jobs = o.jobs ?? Math.min(2, cpus().length);
   const memory = checkMemory(config, env.right, jobs);
@@ -123,7 +145,9 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | R
   }
   if (!lock.held) {
     const by = lock.holder ? describeHolder(lock.holder) : 'a process whose lock file cannot be read';
-    return E.left(usageError(`--out: ${out} is in use by another study (${by}); wait for it, or use another --out (if that process is gone, delete ${lockFile(out)})`));
+    return E.left(
+      usageError(`--out: ${out} is in use by another study (${by}); wait for it, or use another --out (if that process is gone, delete ${lockFile(out)})`),
+    );
   }
   try {
     if (lock.replaced) process.stderr.write(`taking over ${lockFile(out)}: its holder (${describeHolder(lock.replaced)}) is gone\n`);
@@ -153,7 +177,8 @@ async function runLocked(o: StudyOptions, jobs: number, goodSets: Record<number,
   const mismatch = otherConfig(out, config);
   if (mismatch) return E.left(mismatch);
   // config.json: the config, and apart from it the preset and overrides it came from and the good sets it resolved to
-  if (readVerified(configFile(out)) === undefined) writeVerified(configFile(out), jsonText({ source: o.source ?? { preset, overrides: [] }, config, goodSets }));
+  if (readVerified(configFile(out)) === undefined)
+    writeVerified(configFile(out), jsonText({ source: o.source ?? { preset, overrides: [] }, config, goodSets }));
   removeTemporaries(out); // safe: we hold the lock
 
   const t0 = performance.now();
@@ -162,7 +187,9 @@ async function runLocked(o: StudyOptions, jobs: number, goodSets: Record<number,
   const { finished, recompute } = untrusted(out, units);
   const bar = progress(units.length);
   const shardName = o.shard ? `${o.shard.index}/${o.shard.count}` : undefined;
-  bar.log(`study ${config.name} (${preset}) → ${out}: ${units.length} units${shardName ? ` (shard ${shardName})` : ''}, ${finished.size} already done, ${jobs} at a time`);
+  bar.log(
+    `study ${config.name} (${preset}) → ${out}: ${units.length} units${shardName ? ` (shard ${shardName})` : ''}, ${finished.size} already done, ${jobs} at a time`,
+  );
   for (const [id, why] of recompute) {
     bar.log(`recomputing ${id}: ${why}`);
     // Neither this run nor a report may trust the old record meanwhile.
@@ -183,8 +210,16 @@ async function runLocked(o: StudyOptions, jobs: number, goodSets: Record<number,
     let reason = error.message;
     try {
       writeRecord(unitDir(out, u.id), {
-        formatVersion: FORMAT_VERSION, id: u.id, status: 'error', seed: 'seed' in u ? u.seed : 0, config: {}, provenance: provenance(o.backend ?? 'default'),
-        timings: {}, kind: 'failed', unit: { ...u }, error,
+        formatVersion: FORMAT_VERSION,
+        id: u.id,
+        status: 'error',
+        seed: 'seed' in u ? u.seed : 0,
+        config: {},
+        provenance: provenance(o.backend ?? 'default'),
+        timings: {},
+        kind: 'failed',
+        unit: { ...u },
+        error,
       });
     } catch (e) {
       // Not even the failure record could be written (full disk…): say so, and keep the other units going.
@@ -195,12 +230,17 @@ async function runLocked(o: StudyOptions, jobs: number, goodSets: Record<number,
     return false;
   });
   bar.stop();
-  const failed = units.filter((u) => failedIds.has(u.id)).map((u) => {
-    const dep = u.after.find((d) => failedIds.has(d));
-    return { id: u.id, reason: reasons.get(u.id) ?? `skipped: ${dep ?? 'a unit it depends on'} failed` };
-  });
+  const failed = units
+    .filter((u) => failedIds.has(u.id))
+    .map((u) => {
+      const dep = u.after.find((d) => failedIds.has(d));
+      return { id: u.id, reason: reasons.get(u.id) ?? `skipped: ${dep ?? 'a unit it depends on'} failed` };
+    });
 
-  const before = (() => { const b = readVerified(studyFile(out)); return b ? (JSON.parse(b.toString('utf8')) as { elapsedSeconds: number }).elapsedSeconds : 0; })();
+  const before = (() => {
+    const b = readVerified(studyFile(out));
+    return b ? (JSON.parse(b.toString('utf8')) as { elapsedSeconds: number }).elapsedSeconds : 0;
+  })();
   const elapsedSeconds = before + (performance.now() - t0) / 1000;
   const records = finishedRecords([out]);
   try {

@@ -10,22 +10,32 @@ const byTask = (r: FinetuneRecord, pick: (t: FinetuneRecord['measurement']['task
 
 /** Objective identification over fine-tuned models: the task whose Op_pred (from its score) is closest to Op. */
 export function identification(models: readonly FinetuneRecord[]) {
-  return identifyObjective(models.map((r) => ({
-    id: r.id,
-    trainedTask: r.task,
-    op: r.measurement.op.mean,
-    candidates: r.measurement.tasks.map((t) => ({ task: t.nGood, opPred: t.opPred.mean })),
-  })));
+  return identifyObjective(
+    models.map((r) => ({
+      id: r.id,
+      trainedTask: r.task,
+      op: r.measurement.op.mean,
+      candidates: r.measurement.tasks.map((t) => ({ task: t.nGood, opPred: t.opPred.mean })),
+    })),
+  );
 }
 
 /** Objective identification by MEG: the task minimising MEG_F − MEG_{G_k} (the largest MEG_{G_k}), over the models that have peer measures. */
 export function identificationByMeg(models: readonly FinetuneRecord[]) {
-  return identifyObjective(models.flatMap((r) => (r.peers ? [{
-    id: r.id,
-    trainedTask: r.task,
-    op: r.peers.megF.mean,
-    candidates: r.peers.tasks.map((t) => ({ task: t.nGood, opPred: t.meg.mean })),
-  }] : [])));
+  return identifyObjective(
+    models.flatMap((r) =>
+      r.peers
+        ? [
+            {
+              id: r.id,
+              trainedTask: r.task,
+              op: r.peers.megF.mean,
+              candidates: r.peers.tasks.map((t) => ({ task: t.nGood, opPred: t.meg.mean })),
+            },
+          ]
+        : [],
+    ),
+  );
 }
 
 /** A model's peer measures in the summary: MEG per task and identification by it; AUP, reachability and empowerment change per baseline. */
@@ -47,19 +57,26 @@ function peerFields(r: FinetuneRecord) {
 }
 
 /** The summary of a study from its records; `rules` in the config's order, the first being primary. */
-export function summarize(records: readonly RunRecord[], meta: { preset: string; environment: string; backend: string; elapsedSeconds: number; rules: readonly string[] }): StudySummary {
+export function summarize(
+  records: readonly RunRecord[],
+  meta: { preset: string; environment: string; backend: string; elapsedSeconds: number; rules: readonly string[] },
+): StudySummary {
   const finetunes = records.filter((r): r is FinetuneRecord => r.kind === 'finetune').sort((a, b) => a.id.localeCompare(b.id));
   const generator = records.find((r): r is BaselineRecord => r.kind === 'baseline' && r.name === 'generator');
-  const byRule = Object.fromEntries(meta.rules.map((rule) => {
-    const ident = identification(finetunes.filter((r) => r.rule === rule));
-    return [rule, { rule, accuracy: ident.accuracy, confusion: ident.confusion }];
-  }));
+  const byRule = Object.fromEntries(
+    meta.rules.map((rule) => {
+      const ident = identification(finetunes.filter((r) => r.rule === rule));
+      return [rule, { rule, accuracy: ident.accuracy, confusion: ident.confusion }];
+    }),
+  );
   const identified = new Map(identification(finetunes).models.map((m) => [m.id, m.identifiedTask]));
   const withPeers = finetunes.filter((r) => r.peers);
-  const byMeg = Object.fromEntries(meta.rules.map((rule) => {
-    const ident = identificationByMeg(withPeers.filter((r) => r.rule === rule));
-    return [rule, { rule, accuracy: ident.accuracy, confusion: ident.confusion }];
-  }));
+  const byMeg = Object.fromEntries(
+    meta.rules.map((rule) => {
+      const ident = identificationByMeg(withPeers.filter((r) => r.rule === rule));
+      return [rule, { rule, accuracy: ident.accuracy, confusion: ident.confusion }];
+    }),
+  );
   // the resolved good set of every task, as the measurements name them (one study: the same in every record)
   const measured = [...(generator ? [generator.measurement] : []), ...finetunes.map((r) => r.measurement)];
   const goodSets = Object.fromEntries(measured.flatMap((m) => m.tasks.flatMap((t) => (t.good ? [[String(t.nGood), [...t.good]] as [string, number[]]] : []))));

@@ -11,7 +11,8 @@ export function summaryTable(records: readonly RunRecord[]): string {
   const tasks = [...new Set(rows.flatMap((r) => r.measurement.tasks.map((t) => t.nGood)))].sort((a, b) => a - b);
   const head = `${'model'.padEnd(22)}${'params'.padStart(8)}  ${tasks.map((k) => `s(n${k})`.padEnd(6)).join(' ')}  Op ± s.e.        Op_pred(own)  Imp    self Op`;
   const lines = rows.map((r) => {
-    const m = r.measurement, own = m.tasks.find((x) => x.nGood === r.task);
+    const m = r.measurement,
+      own = m.tasks.find((x) => x.nGood === r.task);
     const s = tasks.map((k) => fmt(m.tasks.find((x) => x.nGood === k)?.s.mean).padEnd(6)).join(' ');
     return `${r.id.padEnd(22)}${String(r.params).padStart(8)}  ${s}  ${fmt(m.op.mean).padStart(6)} ± ${fmt(m.op.se)}   ${fmt(own?.opPred.mean).padStart(6)}        ${fmt(m.imp.mean)}  ${fmt(m.self?.op.mean)}`;
   });
@@ -31,7 +32,10 @@ export function seedTable(records: readonly RunRecord[]): string | undefined {
   const groups = new Map<string, typeof rows>();
   for (const r of [...rows].sort((a, b) => a.params - b.params || a.rule.localeCompare(b.rule) || a.task - b.task)) {
     const key = `${r.size} ${r.rule} n${r.task}`;
-    groups.set(key, groups.get(key) ?? []).get(key)!.push(r);
+    groups
+      .set(key, groups.get(key) ?? [])
+      .get(key)!
+      .push(r);
   }
   const pm = (xs: readonly (number | null)[]): string => {
     const v = xs.filter((x): x is number => x !== null);

@@ -20,7 +20,16 @@ const input = workerData as Input;
 const port = parentPort!;
 try {
   const backend = await setBackend(input.backend ?? undefined);
-  await runUnit({ dir: (id) => unitDir(input.out, id), config: input.config, ...(input.source ? { source: input.source } : {}), backend, onProgress: (p) => port.postMessage({ type: 'progress', ...p }) }, input.unit);
+  await runUnit(
+    {
+      dir: (id) => unitDir(input.out, id),
+      config: input.config,
+      ...(input.source ? { source: input.source } : {}),
+      backend,
+      onProgress: (p) => port.postMessage({ type: 'progress', ...p }),
+    },
+    input.unit,
+  );
   port.postMessage({ type: 'done' });
 } catch (e) {
   port.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? (e.stack ?? '') : '' });

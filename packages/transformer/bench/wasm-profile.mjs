@@ -25,7 +25,10 @@ async function workload(size, mode, passes) {
   const { startKernelProfile, stopKernelProfile } = await import(`${dist}internal/kernels.js`);
   const { makeRng } = await import('@optimpact/core');
   await setBackend('wasm');
-  const p = sizePreset(size), B = 256, T = p.config.contextLength, rng = makeRng(1);
+  const p = sizePreset(size),
+    B = 256,
+    T = p.config.contextLength,
+    rng = makeRng(1);
   const windows = { tokens: new Int32Array(B * T).map(() => rng.int(16)), positions: new Int32Array(B).fill(T), n: B, length: T };
   const targets = new Int32Array(B).map(() => rng.int(16));
   const m = createModel(p, 1);
@@ -42,7 +45,9 @@ async function workload(size, mode, passes) {
 function exportIndices(bytes) {
   let at = 8;
   const leb = () => {
-    let x = 0, shift = 0, b;
+    let x = 0,
+      shift = 0,
+      b;
     do {
       b = bytes[at++];
       x += (b & 0x7f) * 2 ** shift;
@@ -52,12 +57,16 @@ function exportIndices(bytes) {
   };
   const names = new Map();
   while (at < bytes.length) {
-    const id = bytes[at++], size = leb(), end = at + size;
+    const id = bytes[at++],
+      size = leb(),
+      end = at + size;
     if (id === 7) {
       for (let n = leb(); n > 0; n--) {
-        const len = leb(), name = Buffer.from(bytes.subarray(at, at + len)).toString('utf8');
+        const len = leb(),
+          name = Buffer.from(bytes.subarray(at, at + len)).toString('utf8');
         at += len;
-        const kind = bytes[at++], index = leb();
+        const kind = bytes[at++],
+          index = leb();
         if (kind === 0) names.set(index, name);
       }
     }
@@ -70,24 +79,43 @@ function exportIndices(bytes) {
 function callgrind(size, mode, passes, work) {
   const out = join(work, `cg.${passes}.out`);
   const node = process.execPath;
-  const r = spawnSync('valgrind', ['--tool=callgrind', '--smc-check=all', `--callgrind-out-file=${out}`,
-    node, '--perf-basic-prof', '--no-liftoff', '--single-threaded', fileURLToPath(import.meta.url), '--workload', size, mode, String(passes)],
-  { encoding: 'utf8', cwd: work, env: process.env });
+  const r = spawnSync(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--smc-check=all',
+      `--callgrind-out-file=${out}`,
+      node,
+      '--perf-basic-prof',
+      '--no-liftoff',
+      '--single-threaded',
+      fileURLToPath(import.meta.url),
+      '--workload',
+      size,
+      mode,
+      String(passes),
+    ],
+    { encoding: 'utf8', cwd: work, env: process.env },
+  );
   if (r.status !== 0) throw new Error(`valgrind failed (${r.error ?? r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const { macs } = JSON.parse(r.stdout.trim().split('\n').at(-1));
   const pid = /^pid: (\d+)$/m.exec(readFileSync(out, 'utf8').slice(0, 4000))?.[1];
   const mapFile = `/tmp/perf-${pid}.map`;
-  const map = readFileSync(mapFile, 'utf8').trim().split('\n').map((l) => {
-    const [a, s, ...name] = l.split(' ');
-    return { start: parseInt(a, 16), size: parseInt(s, 16), name: name.join(' ') };
-  });
+  const map = readFileSync(mapFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const [a, s, ...name] = l.split(' ');
+      return { start: parseInt(a, 16), size: parseInt(s, 16), name: name.join(' ') };
+    });
   rmSync(mapFile, { force: true });
   const ann = spawnSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', out], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (ann.status !== 0) throw new Error(`callgrind_annotate failed: ${ann.stderr}`);
   const total = Number(/([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS/.exec(ann.stdout)[1].replaceAll(',', ''));
   const fns = new Map();
   for (const m of ann.stdout.matchAll(/^\s*([\d,]+) \([\d. %]+\)\s+\?\?\?:0x([0-9a-f]+)(?:'\d+)? \[\?\?\?\]$/gm)) {
-    const addr = parseInt(m[2], 16), ir = Number(m[1].replaceAll(',', ''));
+    const addr = parseInt(m[2], 16),
+      ir = Number(m[1].replaceAll(',', ''));
     fns.set(addr, Math.max(fns.get(addr) ?? 0, ir)); // a cycle's entries ('2) count inside the first
   }
   return { total, fns, map, macs };
@@ -130,7 +158,8 @@ async function main() {
   }
   const work = mkdtempSync(join(tmpdir(), 'optimpact-profile-'));
   try {
-    const a = callgrind(size, mode, 1, work), b = callgrind(size, mode, 1 + n, work);
+    const a = callgrind(size, mode, 1, work),
+      b = callgrind(size, mode, 1 + n, work);
     const perPass = (b.total - a.total) / n;
     const named = await wasmNames(b.map);
     const byLabel = new Map();
@@ -147,7 +176,9 @@ async function main() {
       const flops = gemm[label] ? `  ${((2 * gemm[label]) / ir).toFixed(2)} flops per instruction (${(gemm[label] / 1e6).toFixed(1)} M multiply-adds)` : '';
       console.log(`  ${label.padEnd(28)} ${(ir / 1e6).toFixed(1).padStart(8)} M  ${((100 * ir) / perPass).toFixed(1).padStart(5)} %${flops}`);
     }
-    console.log(`  ${'rest (JS, TF.js engine, V8)'.padEnd(28)} ${((perPass - inKernels) / 1e6).toFixed(1).padStart(8)} M  ${((100 * (perPass - inKernels)) / perPass).toFixed(1).padStart(5)} %`);
+    console.log(
+      `  ${'rest (JS, TF.js engine, V8)'.padEnd(28)} ${((perPass - inKernels) / 1e6).toFixed(1).padStart(8)} M  ${((100 * (perPass - inKernels)) / perPass).toFixed(1).padStart(5)} %`,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -58,7 +58,8 @@ const base = { vocabSize: 16, contextLength: 20, nLayers: 2, mlpRatio: 4, dropou
  * MLP 2·r·d² + r·d + d with r = 4), final LayerNorm 2d, head d·V + V.
  */
 export function countParams(c: TransformerConfig): number {
-  const d = c.dModel, h = c.mlpRatio * d;
+  const d = c.dModel,
+    h = c.mlpRatio * d;
   const block = 4 * d + 4 * d * d + 4 * d + d * h + h + h * d + d;
   return (c.vocabSize + c.contextLength) * d + c.nLayers * block + 2 * d + d * c.vocabSize + c.vocabSize;
 }
@@ -72,12 +73,7 @@ function preset(name: SizeName, dModel: number, nHeads: number): SizePreset {
  * The four sizes of the study, spanning about 18k to about 402k parameters, all two blocks deep:
  * xs d=26 (18,320), s d=48 (59,152), m d=78 (152,272), l d=128 (403,472).
  */
-export const SIZE_PRESETS: readonly SizePreset[] = [
-  preset('xs', 26, 2),
-  preset('s', 48, 4),
-  preset('m', 78, 6),
-  preset('l', 128, 8),
-];
+export const SIZE_PRESETS: readonly SizePreset[] = [preset('xs', 26, 2), preset('s', 48, 4), preset('m', 78, 6), preset('l', 128, 8)];
 
 /** The preset called `name`, or undefined. */
 export function sizePreset(name: string): SizePreset | undefined {
@@ -85,9 +81,7 @@ export function sizePreset(name: string): SizePreset | undefined {
 }
 
 /** Outcome of `validateConfig`: the config, or every problem found. */
-export type ConfigResult =
-  | { readonly _tag: 'Valid'; readonly config: TransformerConfig }
-  | { readonly _tag: 'Invalid'; readonly errors: readonly string[] };
+export type ConfigResult = { readonly _tag: 'Valid'; readonly config: TransformerConfig } | { readonly _tag: 'Invalid'; readonly errors: readonly string[] };
 
 /** Checks ranges and divisibility; returns the (same) config or the list of problems. */
 export function validateConfig(c: TransformerConfig): ConfigResult {

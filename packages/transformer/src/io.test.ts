@@ -19,7 +19,8 @@ afterAll(async () => {
 });
 
 function windows(n: number): Windows {
-  const rng = makeRng(5), tokens = new Int32Array(n * 20);
+  const rng = makeRng(5),
+    tokens = new Int32Array(n * 20);
   for (let i = 0; i < tokens.length; i++) tokens[i] = rng.int(16);
   return { tokens, positions: new Int32Array(n).fill(20), n, length: 20 };
 }

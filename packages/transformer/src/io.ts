@@ -39,7 +39,13 @@ export async function saveModel(model: Transformer, dir: string, info?: Readonly
   } finally {
     tf.dispose(named.map((n) => n.tensor));
   }
-  const meta: ModelMetadata = { formatVersion: MODEL_FORMAT_VERSION, kind: 'transformer', config: model.config, params: model.params, ...(info !== undefined ? { info } : {}) };
+  const meta: ModelMetadata = {
+    formatVersion: MODEL_FORMAT_VERSION,
+    kind: 'transformer',
+    config: model.config,
+    params: model.params,
+    ...(info !== undefined ? { info } : {}),
+  };
   const json = {
     format: 'optimpact-transformer',
     generatedBy: '@optimpact/transformer',
@@ -56,7 +62,8 @@ export async function readModelMetadata(dir: string): Promise<ModelMetadata> {
   const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { userDefinedMetadata?: { optimpact?: ModelMetadata } };
   const meta = json.userDefinedMetadata?.optimpact;
   if (meta === undefined || meta.kind !== 'transformer') throw new Error(`${dir}/model.json holds no optimpact transformer metadata`);
-  if (meta.formatVersion !== MODEL_FORMAT_VERSION) throw new Error(`${dir}/model.json has format version ${meta.formatVersion}, this build reads ${MODEL_FORMAT_VERSION}`);
+  if (meta.formatVersion !== MODEL_FORMAT_VERSION)
+    throw new Error(`${dir}/model.json has format version ${meta.formatVersion}, this build reads ${MODEL_FORMAT_VERSION}`);
   const v = validateConfig(meta.config);
   if (v._tag === 'Invalid') throw new Error(`${dir}/model.json: invalid config: ${v.errors.join('; ')}`);
   return meta;

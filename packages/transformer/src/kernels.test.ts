@@ -4,7 +4,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
-import { attention, attentionBack, dropoutMask, embed, kernelVariant, windowRows, matMulNN, matMulTN, relaxedSimdSupported, setFusedKernels, setKernelVariant, type KernelVariant } from './internal/kernels.js';
+import {
+  attention,
+  attentionBack,
+  dropoutMask,
+  embed,
+  kernelVariant,
+  windowRows,
+  matMulNN,
+  matMulTN,
+  relaxedSimdSupported,
+  setFusedKernels,
+  setKernelVariant,
+  type KernelVariant,
+} from './internal/kernels.js';
 import { KERNELS_SOURCE_SHA256, KERNELS_WASM_FMA, KERNELS_WASM_SIMD } from './internal/kernels-wasm.js';
 import { SIZE_PRESETS } from './config.js';
 import { createModel } from './model.js';
@@ -26,7 +39,9 @@ describe('runtime and committed kernel modules', () => {
 
   it('were built from kernels.c and build.sh as they are (rerun kernels/build.sh after editing either)', () => {
     const src = (f: string): Buffer => readFileSync(new URL(`../kernels/${f}`, import.meta.url));
-    const sha = createHash('sha256').update(Buffer.concat([src('kernels.c'), src('build.sh')])).digest('hex');
+    const sha = createHash('sha256')
+      .update(Buffer.concat([src('kernels.c'), src('build.sh')]))
+      .digest('hex');
     expect(sha).toBe(KERNELS_SOURCE_SHA256);
     expect(KERNELS_WASM_SIMD).not.toBe(KERNELS_WASM_FMA);
   });
@@ -47,7 +62,8 @@ describe('runtime and committed kernel modules', () => {
 });
 
 function windows(n: number): Windows {
-  const rng = makeRng(4), tokens = new Int32Array(n * 20);
+  const rng = makeRng(4),
+    tokens = new Int32Array(n * 20);
   for (let i = 0; i < tokens.length; i++) tokens[i] = rng.int(16);
   return { tokens, positions: new Int32Array(n).fill(20), n, length: 20 };
 }
@@ -57,7 +73,10 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
 }
 
-function smallModelRun(cfg: { dModel: number; nLayers: number; nHeads: number }, steps: number): { z: Float32Array; g: Float32Array; flat: Float32Array; loss: number } {
+function smallModelRun(
+  cfg: { dModel: number; nLayers: number; nHeads: number },
+  steps: number,
+): { z: Float32Array; g: Float32Array; flat: Float32Array; loss: number } {
   const m = createModel({ vocabSize: 16, contextLength: 20, mlpRatio: 4, dropout: 0.1, ...cfg }, 3);
   for (let i = 0; i < m.flat.length; i++) m.flat[i] = m.flat[i]! + 0.2 * Math.sin(i * 1.7);
   m.syncParams();
@@ -81,14 +100,16 @@ describe('the fma build', () => {
   afterAll(() => setKernelVariant());
 
   it('agrees with the simd build within rounding (logits 1e-5, gradients 5e-5 + 1e-3 relative)', () => {
-    const a = byVariant('simd', 1), b = byVariant('fma', 1);
+    const a = byVariant('simd', 1),
+      b = byVariant('fma', 1);
     expect(b.loss).toBeCloseTo(a.loss, 5);
     expect(maxAbsDiff(a.z, b.z)).toBeLessThan(1e-5);
     for (let i = 0; i < a.g.length; i++) expect(Math.abs(a.g[i]! - b.g[i]!)).toBeLessThan(5e-5 + 1e-3 * Math.abs(a.g[i]!));
   });
 
   it.each(['simd', 'fma'] as const)('%s: the same seed gives the same numbers, bit for bit', (v) => {
-    const a = byVariant(v, 3), b = byVariant(v, 3);
+    const a = byVariant(v, 3),
+      b = byVariant(v, 3);
     expect(b.z).toEqual(a.z);
     expect(b.flat).toEqual(a.flat);
   });
@@ -97,7 +118,8 @@ describe('the fma build', () => {
   const fusedCpu = arch() === 'arm64' || / fma( |$)/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
   (fusedCpu ? it : it.skip)('is really another build: on this CPU with FMA, a long GEMM rounds differently', () => {
     const rng = makeRng(9);
-    const a = uniform(rng, [256, 512]) as tf.Tensor2D, w = uniform(rng, [512, 64]) as tf.Tensor2D;
+    const a = uniform(rng, [256, 512]) as tf.Tensor2D,
+      w = uniform(rng, [512, 64]) as tf.Tensor2D;
     const run = (v: KernelVariant): Float32Array => {
       setKernelVariant(v);
       const c = matMulNN(a, w);
@@ -105,7 +127,8 @@ describe('the fma build', () => {
       c.dispose();
       return out;
     };
-    const simd = run('simd'), fma = run('fma');
+    const simd = run('simd'),
+      fma = run('fma');
     expect(maxAbsDiff(simd, fma)).toBeGreaterThan(0);
     expect(maxAbsDiff(simd, fma)).toBeLessThan(1e-5 * Math.sqrt(512));
     tf.dispose([a, w]);
@@ -113,7 +136,11 @@ describe('the fma build', () => {
 });
 
 describe('fused wasm kernels', () => {
-  it.each([[26, 2, 2], [24, 3, 1], [32, 1, 4]])('match the TF.js-op path (d=%i, layers=%i, heads=%i)', (dModel, nLayers, nHeads) => {
+  it.each([
+    [26, 2, 2],
+    [24, 3, 1],
+    [32, 1, 4],
+  ])('match the TF.js-op path (d=%i, layers=%i, heads=%i)', (dModel, nLayers, nHeads) => {
     const cfg = { vocabSize: 16, contextLength: 20, dModel, nLayers, nHeads, mlpRatio: 4, dropout: 0 };
     const w = windows(12);
     const targets = new Int32Array(12).map((_, i) => i);
@@ -128,7 +155,8 @@ describe('fused wasm kernels', () => {
       m.dispose();
       return { z, g, loss };
     };
-    const a = run(false), b = run(true);
+    const a = run(false),
+      b = run(true);
     expect(b.loss).toBeCloseTo(a.loss, 5);
     for (let i = 0; i < a.z.length; i++) expect(Math.abs(a.z[i]! - b.z[i]!)).toBeLessThan(1e-5);
     for (let i = 0; i < a.g.length; i++) expect(Math.abs(a.g[i]! - b.g[i]!)).toBeLessThan(5e-5 + 1e-3 * Math.abs(a.g[i]!)); // summation order differs
@@ -145,25 +173,34 @@ describe('dropout masks', () => {
   };
 
   it('are the same numbers from the wasm kernel and from JS', () => {
-    for (const [k1, k2] of [[0, 0], [0xdeadbeef, 0x12345678], [0xffffffff, 1]] as const) {
+    for (const [k1, k2] of [
+      [0, 0],
+      [0xdeadbeef, 0x12345678],
+      [0xffffffff, 1],
+    ] as const) {
       expect(draw(true, k1, k2)).toEqual(draw(false, k1, k2));
     }
   });
 
   it('drop a fraction p and scale the rest by 1/(1 − p); other keys give another mask', () => {
-    const a = draw(true, 1, 2), b = draw(true, 1, 3), n = a.length;
+    const a = draw(true, 1, 2),
+      b = draw(true, 1, 3),
+      n = a.length;
     expect(new Set(a)).toEqual(new Set([0, Math.fround(1 / 0.9)]));
     const dropped = a.filter((x) => x === 0).length;
     expect(Math.abs(dropped / n - 0.1)).toBeLessThan(5 * Math.sqrt(0.09 / n));
     // independent masks agree on p² + (1 − p)² = 0.82 of the entries
     const same = a.filter((x, i) => x === b[i]).length;
-    expect(Math.abs(same / n - 0.82)).toBeLessThan(5 * Math.sqrt(0.82 * 0.18 / n));
+    expect(Math.abs(same / n - 0.82)).toBeLessThan(5 * Math.sqrt((0.82 * 0.18) / n));
   });
 });
 
 /** Uniform(−½, ½) values of the given shape. */
 function uniform(rng: ReturnType<typeof makeRng>, shape: number[]): tf.Tensor {
-  return tf.tensor(Float32Array.from({ length: shape.reduce((x, y) => x * y, 1) }, () => rng.next() - 0.5), shape);
+  return tf.tensor(
+    Float32Array.from({ length: shape.reduce((x, y) => x * y, 1) }, () => rng.next() - 0.5),
+    shape,
+  );
 }
 
 /** `f`'s values from TF.js ops (kernels off), then from our kernel, checking the output's shape. */
@@ -180,9 +217,15 @@ function bothPaths(f: () => tf.Tensor, shape: number[]): { want: Float32Array; g
 }
 
 describe('aᵀ·b kernel', () => {
-  it.each([[130, 7, 13], [64, 8, 8], [1, 3, 17], [5120, 26, 104]])('equals TF.js for R=%i, M=%i, N=%i', (R, M, N) => {
+  it.each([
+    [130, 7, 13],
+    [64, 8, 8],
+    [1, 3, 17],
+    [5120, 26, 104],
+  ])('equals TF.js for R=%i, M=%i, N=%i', (R, M, N) => {
     const rng = makeRng(R + M + N);
-    const a = uniform(rng, [R, M]) as tf.Tensor2D, b = uniform(rng, [R, N]) as tf.Tensor2D;
+    const a = uniform(rng, [R, M]) as tf.Tensor2D,
+      b = uniform(rng, [R, N]) as tf.Tensor2D;
     const { want, got } = bothPaths(() => matMulTN(a, b), [M, N]);
     expect(maxAbsDiff(got, want)).toBeLessThan(1e-5 * Math.sqrt(R) + 1e-6);
     tf.dispose([a, b]);
@@ -190,16 +233,21 @@ describe('aᵀ·b kernel', () => {
 });
 
 describe('a·w (+ bias, ReLU) kernel', () => {
-  it.each([[130, 7, 13, true, true], [64, 8, 8, false, false], [3, 17, 5, true, false], [5120, 78, 26, true, true]])(
-    'equals TF.js for M=%i, K=%i, N=%i (bias %s, ReLU %s)', (M, K, N, withBias, relu) => {
-      const rng = makeRng(M + K + N);
-      const a = uniform(rng, [M, K]) as tf.Tensor2D, w = uniform(rng, [K, N]) as tf.Tensor2D;
-      const b = withBias ? (uniform(rng, [N]) as tf.Tensor1D) : null;
-      const { want, got } = bothPaths(() => matMulNN(a, w, b, relu), [M, N]);
-      expect(maxAbsDiff(got, want)).toBeLessThan(1e-5 * Math.sqrt(K) + 1e-6);
-      if (relu) expect(got.reduce((m, x) => Math.min(m, x), Infinity)).toBe(0);
-      tf.dispose(b === null ? [a, w] : [a, w, b]);
-    });
+  it.each([
+    [130, 7, 13, true, true],
+    [64, 8, 8, false, false],
+    [3, 17, 5, true, false],
+    [5120, 78, 26, true, true],
+  ])('equals TF.js for M=%i, K=%i, N=%i (bias %s, ReLU %s)', (M, K, N, withBias, relu) => {
+    const rng = makeRng(M + K + N);
+    const a = uniform(rng, [M, K]) as tf.Tensor2D,
+      w = uniform(rng, [K, N]) as tf.Tensor2D;
+    const b = withBias ? (uniform(rng, [N]) as tf.Tensor1D) : null;
+    const { want, got } = bothPaths(() => matMulNN(a, w, b, relu), [M, N]);
+    expect(maxAbsDiff(got, want)).toBeLessThan(1e-5 * Math.sqrt(K) + 1e-6);
+    if (relu) expect(got.reduce((m, x) => Math.min(m, x), Infinity)).toBe(0);
+    tf.dispose(b === null ? [a, w] : [a, w, b]);
+  });
 });
 
 describe('attention kernel', () => {
@@ -211,14 +259,22 @@ describe('attention kernel', () => {
 
   // Queries go four at a time through the GEMM tile, the rest (and qRows = 1) one row at a time; both sum
   // every element in the same order, so in the simd build a row's output cannot depend on the path.
-  it.each([[3, 7, 2, 13], [2, 20, 4, 12], [1, 5, 1, 9]])('simd: four query rows at once give the bits of one at a time (B=%i, T=%i, H=%i, dh=%i)', (B, T, H, dh) => {
+  it.each([
+    [3, 7, 2, 13],
+    [2, 20, 4, 12],
+    [1, 5, 1, 9],
+  ])('simd: four query rows at once give the bits of one at a time (B=%i, T=%i, H=%i, dh=%i)', (B, T, H, dh) => {
     setFusedKernels(true);
     setKernelVariant('simd');
-    const d = H * dh, [q, k, v] = qkv(B, T, d, B + T + H + dh);
+    const d = H * dh,
+      [q, k, v] = qkv(B, T, d, B + T + H + dh);
     const all = tf.tidy(() => attention(q, k, v, B, T, H, T).o.dataSync() as Float32Array);
     const qv = q.dataSync() as Float32Array;
     for (let i = 0; i < T; i++) {
-      const qi = tf.tensor2d(Float32Array.from({ length: B * d }, (_, x) => qv[(Math.floor(x / d) * T + i) * d + (x % d)]!), [B, d]);
+      const qi = tf.tensor2d(
+        Float32Array.from({ length: B * d }, (_, x) => qv[(Math.floor(x / d) * T + i) * d + (x % d)]!),
+        [B, d],
+      );
       const one = tf.tidy(() => attention(qi, k, v, B, T, H, 1).o.dataSync() as Float32Array);
       for (let b = 0; b < B; b++) expect(one.subarray(b * d, (b + 1) * d)).toEqual(all.subarray((b * T + i) * d, (b * T + i + 1) * d));
       qi.dispose();
@@ -226,9 +282,14 @@ describe('attention kernel', () => {
     tf.dispose([q, k, v]);
   });
 
-  it.each([[3, 7, 2, 13], [2, 20, 4, 12], [2, 6, 3, 5]])('backward equals TF.js ops, tiles and remainder rows alike (B=%i, T=%i, H=%i, dh=%i)', (B, T, H, dh) => {
+  it.each([
+    [3, 7, 2, 13],
+    [2, 20, 4, 12],
+    [2, 6, 3, 5],
+  ])('backward equals TF.js ops, tiles and remainder rows alike (B=%i, T=%i, H=%i, dh=%i)', (B, T, H, dh) => {
     setKernelVariant();
-    const [q, k, v] = qkv(B, T, H * dh, 98), dO = uniform(makeRng(97), [B * T, H * dh]) as tf.Tensor2D;
+    const [q, k, v] = qkv(B, T, H * dh, 98),
+      dO = uniform(makeRng(97), [B * T, H * dh]) as tf.Tensor2D;
     const grads = (fused: boolean): Float32Array[] => {
       setFusedKernels(fused);
       return tf.tidy(() => {
@@ -236,13 +297,17 @@ describe('attention kernel', () => {
         return [g.dq, g.dk, g.dv].map((x) => x.dataSync() as Float32Array);
       });
     };
-    const want = grads(false), got = grads(true);
+    const want = grads(false),
+      got = grads(true);
     setFusedKernels(true);
     for (let i = 0; i < 3; i++) expect(maxAbsDiff(got[i]!, want[i]!)).toBeLessThan(1e-6);
     tf.dispose([q, k, v, dO]);
   });
 
-  it.each([[3, 7, 2, 13], [2, 20, 4, 12]])('equals TF.js ops (B=%i, T=%i, H=%i, dh=%i)', (B, T, H, dh) => {
+  it.each([
+    [3, 7, 2, 13],
+    [2, 20, 4, 12],
+  ])('equals TF.js ops (B=%i, T=%i, H=%i, dh=%i)', (B, T, H, dh) => {
     setKernelVariant();
     const [q, k, v] = qkv(B, T, H * dh, 99);
     const { want, got } = bothPaths(() => tf.tidy(() => attention(q, k, v, B, T, H, T).o), [B * T, H * dh]);
@@ -258,16 +323,26 @@ describe('embedding kernel', () => {
   it.each(['simd', 'fma'] as const)('%s: one-hot · [wte; wpe] = fround(wte[token] + wpe[position]) = embed, and off wasm too', (v) => {
     setFusedKernels(true);
     setKernelVariant(v);
-    const V = 16, T = 20, d = 26, N = 3 * T, rng = makeRng(5);
-    const emb = uniform(rng, [V + T, d]) as tf.Tensor2D, e = emb.dataSync() as Float32Array;
+    const V = 16,
+      T = 20,
+      d = 26,
+      N = 3 * T,
+      rng = makeRng(5);
+    const emb = uniform(rng, [V + T, d]) as tf.Tensor2D,
+      e = emb.dataSync() as Float32Array;
     const tokens = Array.from({ length: N }, () => rng.int(V));
-    const oneHot = tf.tensor2d(Float32Array.from({ length: N * (V + T) }, (_, x) => {
-      const r = Math.floor(x / (V + T)), c = x % (V + T);
-      return c === tokens[r] || c === V + (r % T) ? 1 : 0;
-    }), [N, V + T]);
+    const oneHot = tf.tensor2d(
+      Float32Array.from({ length: N * (V + T) }, (_, x) => {
+        const r = Math.floor(x / (V + T)),
+          c = x % (V + T);
+        return c === tokens[r] || c === V + (r % T) ? 1 : 0;
+      }),
+      [N, V + T],
+    );
     const got = matMulNN(oneHot, emb).dataSync() as Float32Array;
     const want = Float32Array.from({ length: N * d }, (_, x) => {
-      const r = Math.floor(x / d), c = x % d;
+      const r = Math.floor(x / d),
+        c = x % d;
       return e[tokens[r]! * d + c]! + e[(V + (r % T)) * d + c]!;
     });
     expect(got).toEqual(want);
@@ -281,8 +356,12 @@ describe('embedding kernel', () => {
 });
 
 describe('window rows kernel', () => {
-  it.each([[3, 20, 19, 26], [4, 5, 0, 9]])('copies row t of every window exactly as a gather (B=%i, T=%i, t=%i, d=%i)', (B, T, t, d) => {
-    const x = uniform(makeRng(B * T), [B * T, d]) as tf.Tensor2D, xv = x.dataSync() as Float32Array;
+  it.each([
+    [3, 20, 19, 26],
+    [4, 5, 0, 9],
+  ])('copies row t of every window exactly as a gather (B=%i, T=%i, t=%i, d=%i)', (B, T, t, d) => {
+    const x = uniform(makeRng(B * T), [B * T, d]) as tf.Tensor2D,
+      xv = x.dataSync() as Float32Array;
     const { want, got } = bothPaths(() => windowRows(x, T, t), [B, d]);
     expect(got).toEqual(want);
     expect(got).toEqual(Float32Array.from({ length: B * d }, (_, i) => xv[(Math.floor(i / d) * T + t) * d + (i % d)]!));
@@ -294,7 +373,7 @@ describe('window rows kernel', () => {
 // each element's arithmetic must leave them bit for bit. SHA-256 (first 16 hex digits) of the logits of 64
 // windows, then the gradient and the parameters after two steps, of every size preset, as computed at
 // commit 9484067 (before attention's 4-row tiles and the embedding kernel, which left them unchanged).
-describe('the simd build\'s numbers', () => {
+describe("the simd build's numbers", () => {
   afterAll(() => setKernelVariant());
   const pinned: Record<string, [string, string, string]> = {
     xs: ['a199accf44a2face', 'dc7cb0a14e823dee', '6b719e4949fcc7f9'],
@@ -302,11 +381,17 @@ describe('the simd build\'s numbers', () => {
     m: ['3a29616c0bf90ba3', '6b7b7936dcf48f5e', 'd23fcdf08aac9ac4'],
     l: ['b4c280d55488c020', '39b9db56e33648d2', '8cdac85909e1d08b'],
   };
-  const sha = (a: Float32Array): string => createHash('sha256').update(Buffer.from(a.buffer, a.byteOffset, a.byteLength)).digest('hex').slice(0, 16);
+  const sha = (a: Float32Array): string =>
+    createHash('sha256')
+      .update(Buffer.from(a.buffer, a.byteOffset, a.byteLength))
+      .digest('hex')
+      .slice(0, 16);
   it.each(SIZE_PRESETS.map((p) => [p.name, p] as const))('%s: logits, gradient and parameters are as pinned', (_name, p) => {
     setFusedKernels(true);
     setKernelVariant('simd');
-    const rng = makeRng(7), B = 64, T = p.config.contextLength;
+    const rng = makeRng(7),
+      B = 64,
+      T = p.config.contextLength;
     const w = { tokens: new Int32Array(B * T).map(() => rng.int(16)), positions: new Int32Array(B).fill(T), n: B, length: T };
     const targets = new Int32Array(B).map(() => rng.int(16));
     const m = createModel(p, 3);

@@ -32,7 +32,8 @@ describe('size presets', () => {
       ['m', 152272],
       ['l', 403472],
     ]);
-    const first = SIZE_PRESETS[0]!, last = SIZE_PRESETS[SIZE_PRESETS.length - 1]!;
+    const first = SIZE_PRESETS[0]!,
+      last = SIZE_PRESETS[SIZE_PRESETS.length - 1]!;
     expect(first.params).toBeGreaterThanOrEqual(17000);
     expect(first.params).toBeLessThanOrEqual(19000);
     expect(last.params).toBeGreaterThanOrEqual(390000);
@@ -79,7 +80,10 @@ describe('Transformer', () => {
     c2[0 * 8 + 1] = 1; // window 0 → token 9
     c2[3 * 8 + 7] = 0.5; // window 3 → token 15, weight 0.5
     let l2 = 0;
-    for (const [i, k, c] of [[0, 1, 1], [3, 7, 0.5]] as const) {
+    for (const [i, k, c] of [
+      [0, 1, 1],
+      [3, 7, 0.5],
+    ] as const) {
       const row = support.map((v) => z2[i * 16 + v]!);
       const mx = Math.max(...row);
       l2 -= c * (row[k]! - mx - Math.log(row.reduce((a, v) => a + Math.exp(v - mx), 0)));
@@ -126,7 +130,8 @@ describe('Transformer', () => {
       m.dispose();
       return { losses, flat };
     };
-    const a = run(), b = run();
+    const a = run(),
+      b = run();
     expect(a.losses).toEqual(b.losses);
     expect(a.flat).toEqual(b.flat);
     const c = createModel({ ...tiny, dropout: 0.1 }, 43);
@@ -183,7 +188,8 @@ describe.each(['cpu', 'wasm'] as const)('the fast model agrees with the referenc
     const n0 = tf.memory().numTensors;
     const ref = tf.tidy(() => referenceLogits(m.config, weights, w).dataSync());
     expect(tf.memory().numTensors).toBe(n0);
-    let worst = 0, big = 0;
+    let worst = 0,
+      big = 0;
     ref.forEach((z, i) => ((worst = Math.max(worst, Math.abs(fast[i]! - z))), (big = Math.max(big, Math.abs(z)))));
     expect(big).toBeGreaterThan(0.5); // logits far from 0: the comparison is not vacuous
     expect(worst).toBeLessThan(1e-5 * Math.max(1, big));

@@ -18,7 +18,20 @@ import type { Coefficients, StepOptions, TrainableModel, Windows } from '@optimp
 import { deriveSeed, makeRng, type Rng } from '@optimpact/core';
 import { countParams, queryScale, SIZE_PRESETS, sizePreset, validateConfig, type SizeName, type SizePreset, type TransformerConfig } from './config.js';
 import { AdamW, ADAMW_DEFAULTS, type AdamWOptions } from './internal/adamw.js';
-import { attention, attentionBack, dropoutMask, embed, layerNorm, layerNormBack, matMulNN, matMulTN, sumRows, windowRows, type AttentionSaved, type LnCache } from './internal/kernels.js';
+import {
+  attention,
+  attentionBack,
+  dropoutMask,
+  embed,
+  layerNorm,
+  layerNormBack,
+  matMulNN,
+  matMulTN,
+  sumRows,
+  windowRows,
+  type AttentionSaved,
+  type LnCache,
+} from './internal/kernels.js';
 
 // ---------------------------------------------------------------------------------------------------
 // model: parameters
@@ -40,7 +53,8 @@ export interface ParamSpec {
 
 /** The parameter layout of a config, in flat-array order. `wte` and `wpe` are adjacent on purpose. */
 export function paramSpecs(c: TransformerConfig): ParamSpec[] {
-  const d = c.dModel, h = c.mlpRatio * d;
+  const d = c.dModel,
+    h = c.mlpRatio * d;
   const specs: ParamSpec[] = [];
   let offset = 0;
   const add = (name: string, shape: number[], init: ParamSpec['init']): void => {
@@ -86,7 +100,8 @@ export function initParams(c: TransformerConfig, rng: Rng): Float32Array {
   const out = new Float32Array(last.offset + last.size);
   const gauss = (): number => {
     // Box–Muller; 1 − u keeps the log finite.
-    const u = 1 - rng.next(), v = rng.next();
+    const u = 1 - rng.next(),
+      v = rng.next();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   };
   for (const s of specs) {
@@ -100,20 +115,39 @@ export function initParams(c: TransformerConfig, rng: Rng): Float32Array {
 // model: tensors of one parameter version
 
 interface BlockTensors {
-  ln1g: tf.Tensor1D; ln1b: tf.Tensor1D;
-  wq: tf.Tensor2D; bq: tf.Tensor1D; wk: tf.Tensor2D; bk: tf.Tensor1D; wv: tf.Tensor2D; bv: tf.Tensor1D;
-  wo: tf.Tensor2D; bo: tf.Tensor1D;
-  ln2g: tf.Tensor1D; ln2b: tf.Tensor1D;
-  w1: tf.Tensor2D; b1: tf.Tensor1D; w2: tf.Tensor2D; b2: tf.Tensor1D;
+  ln1g: tf.Tensor1D;
+  ln1b: tf.Tensor1D;
+  wq: tf.Tensor2D;
+  bq: tf.Tensor1D;
+  wk: tf.Tensor2D;
+  bk: tf.Tensor1D;
+  wv: tf.Tensor2D;
+  bv: tf.Tensor1D;
+  wo: tf.Tensor2D;
+  bo: tf.Tensor1D;
+  ln2g: tf.Tensor1D;
+  ln2b: tf.Tensor1D;
+  w1: tf.Tensor2D;
+  b1: tf.Tensor1D;
+  w2: tf.Tensor2D;
+  b2: tf.Tensor1D;
   // transposed copies for the backward pass (uploaded from JS, so no transpose kernels)
-  wqT: tf.Tensor2D; wkT: tf.Tensor2D; wvT: tf.Tensor2D; woT: tf.Tensor2D; w1T: tf.Tensor2D; w2T: tf.Tensor2D;
+  wqT: tf.Tensor2D;
+  wkT: tf.Tensor2D;
+  wvT: tf.Tensor2D;
+  woT: tf.Tensor2D;
+  w1T: tf.Tensor2D;
+  w2T: tf.Tensor2D;
 }
 
 interface Tensors {
   emb: tf.Tensor2D; // [V + T, d]: wte then wpe
   blocks: BlockTensors[];
-  lnfg: tf.Tensor1D; lnfb: tf.Tensor1D;
-  headW: tf.Tensor2D; headB: tf.Tensor1D; headWT: tf.Tensor2D;
+  lnfg: tf.Tensor1D;
+  lnfb: tf.Tensor1D;
+  headW: tf.Tensor2D;
+  headB: tf.Tensor1D;
+  headWT: tf.Tensor2D;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -138,29 +172,52 @@ function reluBack(g: tf.Tensor2D, u: tf.Tensor2D): tf.Tensor2D {
 /** Scatters [B, d] rows into zeros [B·T, d] at the last position of each window. */
 function scatterLast(x: tf.Tensor2D, T: number): tf.Tensor2D {
   const [B, d] = x.shape;
-  return tf.reshape(tf.pad(tf.reshape(x, [B, 1, d]), [[0, 0], [T - 1, 0], [0, 0]]), [B * T, d]);
+  return tf.reshape(
+    tf.pad(tf.reshape(x, [B, 1, d]), [
+      [0, 0],
+      [T - 1, 0],
+      [0, 0],
+    ]),
+    [B * T, d],
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
 // forward / backward caches
 
 interface FullBlockCache {
-  ln1: LnCache; h: tf.Tensor2D; att: AttentionSaved;
-  o: tf.Tensor2D; m1: tf.Tensor2D | null;
-  ln2: LnCache; h2: tf.Tensor2D; u: tf.Tensor2D; m2: tf.Tensor2D | null;
+  ln1: LnCache;
+  h: tf.Tensor2D;
+  att: AttentionSaved;
+  o: tf.Tensor2D;
+  m1: tf.Tensor2D | null;
+  ln2: LnCache;
+  h2: tf.Tensor2D;
+  u: tf.Tensor2D;
+  m2: tf.Tensor2D | null;
 }
 
 interface LastBlockCache {
-  ln1: LnCache; h: tf.Tensor2D; hl: tf.Tensor2D; att: AttentionSaved;
-  o: tf.Tensor2D; m1: tf.Tensor2D | null;
-  ln2: LnCache; h2: tf.Tensor2D; u: tf.Tensor2D; m2: tf.Tensor2D | null;
+  ln1: LnCache;
+  h: tf.Tensor2D;
+  hl: tf.Tensor2D;
+  att: AttentionSaved;
+  o: tf.Tensor2D;
+  m1: tf.Tensor2D | null;
+  ln2: LnCache;
+  h2: tf.Tensor2D;
+  u: tf.Tensor2D;
+  m2: tf.Tensor2D | null;
 }
 
 interface ForwardCache {
   B: number;
-  oneHot: tf.Tensor2D | null; m0: tf.Tensor2D | null; // oneHot: in training only
-  full: FullBlockCache[]; last: LastBlockCache;
-  lnf: LnCache; hf: tf.Tensor2D;
+  oneHot: tf.Tensor2D | null;
+  m0: tf.Tensor2D | null; // oneHot: in training only
+  full: FullBlockCache[];
+  last: LastBlockCache;
+  lnf: LnCache;
+  hf: tf.Tensor2D;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -237,7 +294,9 @@ export class Transformer implements TrainableModel {
   }
 
   private upload(): Tensors {
-    const c = this.config, d = c.dModel, flat = this.flat;
+    const c = this.config,
+      d = c.dModel,
+      flat = this.flat;
     const byName = new Map(this.specs.map((s) => [s.name, s] as const));
     const view = (name: string): Float32Array => {
       const s = byName.get(name);
@@ -251,7 +310,8 @@ export class Transformer implements TrainableModel {
     const vec = (name: string): tf.Tensor1D => tf.tensor1d(view(name));
     const mat = (name: string, r: number, k: number): tf.Tensor2D => tf.tensor2d(view(name), [r, k]);
     const matT = (name: string, r: number, k: number): tf.Tensor2D => {
-      const v = view(name), out = new Float32Array(v.length);
+      const v = view(name),
+        out = new Float32Array(v.length);
       for (let i = 0; i < r; i++) for (let j = 0; j < k; j++) out[j * r + i] = v[i * k + j]!;
       return tf.tensor2d(out, [k, r]);
     };
@@ -261,23 +321,38 @@ export class Transformer implements TrainableModel {
     for (let l = 0; l < c.nLayers; l++) {
       const p = `blocks.${l}`;
       blocks.push({
-        ln1g: vec(`${p}.ln1.gamma`), ln1b: vec(`${p}.ln1.beta`),
-        wq: mat(`${p}.attn.wq`, d, d), bq: vec(`${p}.attn.bq`),
-        wk: mat(`${p}.attn.wk`, d, d), bk: vec(`${p}.attn.bk`),
-        wv: mat(`${p}.attn.wv`, d, d), bv: vec(`${p}.attn.bv`),
-        wo: mat(`${p}.attn.wo`, d, d), bo: vec(`${p}.attn.bo`),
-        ln2g: vec(`${p}.ln2.gamma`), ln2b: vec(`${p}.ln2.beta`),
-        w1: mat(`${p}.mlp.w1`, d, h), b1: vec(`${p}.mlp.b1`),
-        w2: mat(`${p}.mlp.w2`, h, d), b2: vec(`${p}.mlp.b2`),
-        wqT: matT(`${p}.attn.wq`, d, d), wkT: matT(`${p}.attn.wk`, d, d), wvT: matT(`${p}.attn.wv`, d, d),
-        woT: matT(`${p}.attn.wo`, d, d), w1T: matT(`${p}.mlp.w1`, d, h), w2T: matT(`${p}.mlp.w2`, h, d),
+        ln1g: vec(`${p}.ln1.gamma`),
+        ln1b: vec(`${p}.ln1.beta`),
+        wq: mat(`${p}.attn.wq`, d, d),
+        bq: vec(`${p}.attn.bq`),
+        wk: mat(`${p}.attn.wk`, d, d),
+        bk: vec(`${p}.attn.bk`),
+        wv: mat(`${p}.attn.wv`, d, d),
+        bv: vec(`${p}.attn.bv`),
+        wo: mat(`${p}.attn.wo`, d, d),
+        bo: vec(`${p}.attn.bo`),
+        ln2g: vec(`${p}.ln2.gamma`),
+        ln2b: vec(`${p}.ln2.beta`),
+        w1: mat(`${p}.mlp.w1`, d, h),
+        b1: vec(`${p}.mlp.b1`),
+        w2: mat(`${p}.mlp.w2`, h, d),
+        b2: vec(`${p}.mlp.b2`),
+        wqT: matT(`${p}.attn.wq`, d, d),
+        wkT: matT(`${p}.attn.wk`, d, d),
+        wvT: matT(`${p}.attn.wv`, d, d),
+        woT: matT(`${p}.attn.wo`, d, d),
+        w1T: matT(`${p}.mlp.w1`, d, h),
+        w2T: matT(`${p}.mlp.w2`, h, d),
       });
     }
     return {
       emb: tf.tensor2d(flat.slice(wte.offset, wte.offset + (c.vocabSize + c.contextLength) * d), [c.vocabSize + c.contextLength, d]),
       blocks,
-      lnfg: vec('lnf.gamma'), lnfb: vec('lnf.beta'),
-      headW: mat('head.w', d, c.vocabSize), headB: vec('head.b'), headWT: matT('head.w', d, c.vocabSize),
+      lnfg: vec('lnf.gamma'),
+      lnfb: vec('lnf.beta'),
+      headW: mat('head.w', d, c.vocabSize),
+      headB: vec('head.b'),
+      headWT: matT('head.w', d, c.vocabSize),
     };
   }
 
@@ -300,7 +375,8 @@ export class Transformer implements TrainableModel {
   /** The one-hot rows [B·T, V + T] (token, position), built in JS: the embedding's gradient is oneHotᵀ·dx. */
   private oneHot(tokens: Int32Array, B: number): tf.Tensor2D {
     const { vocabSize: V, contextLength: T } = this.config;
-    const W = V + T, N = B * T;
+    const W = V + T,
+      N = B * T;
     const x = new Float32Array(N * W);
     for (let r = 0; r < N; r++) {
       x[r * W + tokens[r]!] = 1;
@@ -327,8 +403,13 @@ export class Transformer implements TrainableModel {
    * pass needs. Must run inside tf.tidy.
    */
   private forward(tokens: Int32Array, B: number, train: boolean): { logits: tf.Tensor2D; cache: ForwardCache } {
-    const c = this.config, t = this.tensors();
-    const T = c.contextLength, d = c.dModel, H = c.nHeads, N = B * T, L = c.nLayers;
+    const c = this.config,
+      t = this.tensors();
+    const T = c.contextLength,
+      d = c.dModel,
+      H = c.nHeads,
+      N = B * T,
+      L = c.nLayers;
     let x = this.embed(tokens, B); // [N, d]
     const oneHot = train ? this.oneHot(tokens, B) : null;
     const m0 = this.mask(N, d, train);
@@ -384,8 +465,10 @@ export class Transformer implements TrainableModel {
 
   /** Gradients of every parameter from dL/dlogits, written into `this.grad`. Must run inside tf.tidy. */
   private backward(cache: ForwardCache, dlogits: tf.Tensor2D): void {
-    const c = this.config, t = this.tensors();
-    const T = c.contextLength, L = c.nLayers;
+    const c = this.config,
+      t = this.tensors();
+    const T = c.contextLength,
+      L = c.nLayers;
     const out: [string, tf.Tensor][] = [];
     let dx: tf.Tensor2D;
 
@@ -396,7 +479,9 @@ export class Transformer implements TrainableModel {
 
     // last block
     {
-      const w = t.blocks[L - 1]!, k = cache.last, p = `blocks.${L - 1}`;
+      const w = t.blocks[L - 1]!,
+        k = cache.last,
+        p = `blocks.${L - 1}`;
       const dy = k.m2 !== null ? mul(dxl, k.m2) : dxl;
       out.push([`${p}.mlp.w2`, matMulTN(k.u, dy)], [`${p}.mlp.b2`, sumRows(dy)]);
       const du = reluBack(mm(dy, w.w2T), k.u);
@@ -417,7 +502,9 @@ export class Transformer implements TrainableModel {
     }
 
     for (let l = L - 2; l >= 0; l--) {
-      const w = t.blocks[l]!, k = cache.full[l]!, p = `blocks.${l}`;
+      const w = t.blocks[l]!,
+        k = cache.full[l]!,
+        p = `blocks.${l}`;
       const dy = k.m2 !== null ? mul(dx, k.m2) : dx;
       out.push([`${p}.mlp.w2`, matMulTN(k.u, dy)], [`${p}.mlp.b2`, sumRows(dy)]);
       const du = reluBack(mm(dy, w.w2T), k.u);
@@ -461,7 +548,9 @@ export class Transformer implements TrainableModel {
   /** Next-token logits in eval mode, synchronously: [n × V]. Windows go through in chunks of 1024. */
   logitsSync(windows: Windows, chunk = 1024): Float32Array {
     this.checkWindows(windows);
-    const V = this.vocabSize, T = this.contextLength, out = new Float32Array(windows.n * V);
+    const V = this.vocabSize,
+      T = this.contextLength,
+      out = new Float32Array(windows.n * V);
     for (let i = 0; i < windows.n; i += chunk) {
       const B = Math.min(chunk, windows.n - i);
       const tokens = windows.tokens.subarray(i * T, (i + B) * T);
@@ -482,7 +571,8 @@ export class Transformer implements TrainableModel {
    */
   stepSync(windows: Windows, coefficients: Coefficients, opts: StepOptions): number {
     this.checkWindows(windows);
-    const V = this.vocabSize, n = windows.n;
+    const V = this.vocabSize,
+      n = windows.n;
     const support = opts.support ?? null;
     const K = support === null ? V : support.length;
     const checkLength = (c: Float32Array): Float32Array => {
@@ -534,7 +624,8 @@ export class Transformer implements TrainableModel {
 
   /** Cross-entropy step on target tokens (pretraining), synchronously: a one-hot `coef` over the vocabulary. */
   stepTargets(windows: Windows, targets: Int32Array, slot: string, learningRate: number): number {
-    const V = this.vocabSize, coef = new Float32Array(windows.n * V);
+    const V = this.vocabSize,
+      coef = new Float32Array(windows.n * V);
     for (let i = 0; i < windows.n; i++) coef[i * V + targets[i]!] = 1;
     return this.stepSync(windows, coef, { slot, learningRate });
   }
@@ -575,11 +666,7 @@ function disposeTensors(t: Tensors): void {
  * `deriveSeed(seed, 'init')`; dropout draws from `deriveSeed(seed, 'dropout')`). Needs a backend set
  * (see `setBackend`).
  */
-export function createModel(
-  spec: SizeName | SizePreset | TransformerConfig,
-  seed: number,
-  options: { readonly adamw?: AdamWOptions } = {},
-): Transformer {
+export function createModel(spec: SizeName | SizePreset | TransformerConfig, seed: number, options: { readonly adamw?: AdamWOptions } = {}): Transformer {
   const config = resolveConfig(spec);
   const params = initParams(config, makeRng(deriveSeed(seed, 'init')));
   return new Transformer(config, params, { dropoutSeed: deriveSeed(seed, 'dropout'), ...options });

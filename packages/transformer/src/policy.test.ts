@@ -13,7 +13,8 @@ beforeAll(async () => {
 });
 
 function windows(n: number): Windows {
-  const rng = makeRng(8), tokens = new Int32Array(n * 20);
+  const rng = makeRng(8),
+    tokens = new Int32Array(n * 20);
   for (let i = 0; i < tokens.length; i++) tokens[i] = rng.int(16);
   return { tokens, positions: new Int32Array(n).fill(21), n, length: 20 };
 }

@@ -23,7 +23,9 @@ export function asPredictor(model: TrainableModel): Predictor {
   return {
     name: 'transformer',
     async nextTokenProbs(windows: Windows): Promise<Float64Array> {
-      const z = await model.logits(windows), V = model.vocabSize, out = new Float64Array(z.length);
+      const z = await model.logits(windows),
+        V = model.vocabSize,
+        out = new Float64Array(z.length);
       for (let i = 0; i < windows.n; i++) {
         let mx = -Infinity;
         for (let v = 0; v < V; v++) mx = Math.max(mx, z[i * V + v]!);
@@ -37,12 +39,19 @@ export function asPredictor(model: TrainableModel): Predictor {
 }
 
 /** One action token per window, sampled from the masked policy at `temperature` (greedy at 0) with `rng`. */
-export async function sampleActions(model: TrainableModel, env: Environment, windows: Windows, options: ActingOptions & { readonly rng: Rng }): Promise<Int32Array> {
+export async function sampleActions(
+  model: TrainableModel,
+  env: Environment,
+  windows: Windows,
+  options: ActingOptions & { readonly rng: Rng },
+): Promise<Int32Array> {
   const probs = actionRows(await model.logits(windows), model.vocabSize, env.actions, options.temperature);
-  const A = env.actions.length, out = new Int32Array(windows.n);
+  const A = env.actions.length,
+    out = new Int32Array(windows.n);
   for (let i = 0; i < windows.n; i++) {
     const u = options.rng.next();
-    let acc = 0, k = 0;
+    let acc = 0,
+      k = 0;
     for (; k < A - 1; k++) {
       acc += probs[i * A + k]!;
       if (u < acc) break;

@@ -24,17 +24,24 @@ describe('pretrain', () => {
     const n0 = tf.memory().numTensors;
     const progress: number[] = [];
     const curves = await pretrain(m, {
-      env, steps: 150, batchSize: 256, learningRate: 3e-3, seed: 1,
-      testWindows: test.windows, testTargets: test.targets,
+      env,
+      steps: 150,
+      batchSize: 256,
+      learningRate: 3e-3,
+      seed: 1,
+      testWindows: test.windows,
+      testTargets: test.targets,
       evalSets: { exact: { windows: random, targets: exactTargets(env, random) } },
-      evalEvery: 50, onProgress: (p) => progress.push(p.step),
+      evalEvery: 50,
+      onProgress: (p) => progress.push(p.step),
     });
     expect(tf.memory().numTensors).toBe(n0);
     expect(progress).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
     expect(curves.train).toHaveLength(150);
     const t = curves.evals.test!;
     expect(t.map((p) => p.step)).toEqual([0, 50, 100, 150]);
-    const first = t[0]!.loss, last = t[t.length - 1]!.loss;
+    const first = t[0]!.loss,
+      last = t[t.length - 1]!.loss;
     expect(first).toBeGreaterThan(2.5); // ≈ ln 16 at initialisation
     expect(last).toBeLessThan(Math.log(8));
     expect(evalLoss(m, test.windows, test.targets)).toBeCloseTo(last, 5);

@@ -99,7 +99,9 @@ export interface PretrainCurves {
 export function labeledWindows(sequences: readonly Int32Array[], contextLength: number): LabeledWindows {
   let n = 0;
   for (const s of sequences) n += Math.max(0, s.length - contextLength);
-  const tokens = new Int32Array(n * contextLength), positions = new Int32Array(n), targets = new Int32Array(n);
+  const tokens = new Int32Array(n * contextLength),
+    positions = new Int32Array(n),
+    targets = new Int32Array(n);
   let i = 0;
   for (const s of sequences) {
     for (let t = contextLength; t < s.length; t++, i++) {
@@ -113,7 +115,9 @@ export function labeledWindows(sequences: readonly Int32Array[], contextLength: 
 
 /** Exact next-token laws [n × V] of windows (docs/method.md#conventions: use the law, not a sample, wherever one is needed). */
 export function exactTargets(env: Environment, windows: Windows): Float64Array {
-  const V = env.vocabSize, out = new Float64Array(windows.n * V), row = new Float64Array(V);
+  const V = env.vocabSize,
+    out = new Float64Array(windows.n * V),
+    row = new Float64Array(V);
   for (let i = 0; i < windows.n; i++) {
     env.nextTokenLaw(windows.tokens.subarray(i * windows.length, (i + 1) * windows.length), windows.positions[i]!, row);
     out.set(row, i * V);
@@ -129,7 +133,8 @@ export function exactTargets(env: Environment, windows: Windows): Float64Array {
  * tokens [n] or distributions [n × V] (then −Σ_v q(v) ln p(v), whose floor is the entropy of q).
  */
 export function evalLoss(model: Transformer, windows: Windows, targets: Int32Array | Float64Array | Float32Array): number {
-  const V = model.vocabSize, n = windows.n;
+  const V = model.vocabSize,
+    n = windows.n;
   const dist = !(targets instanceof Int32Array);
   if (targets.length !== (dist ? n * V : n)) {
     throw new Error(`targets have ${targets.length} values, expected ${dist ? `n·V = ${n * V}` : `n = ${n}`}`);
@@ -182,8 +187,11 @@ class BatchSource {
   }
 
   next(): { windows: Windows; targets: Int32Array } {
-    const B = this.batchSize, T = this.env.contextLength;
-    const tokens = new Int32Array(B * T), positions = new Int32Array(B), targets = new Int32Array(B);
+    const B = this.batchSize,
+      T = this.env.contextLength;
+    const tokens = new Int32Array(B * T),
+      positions = new Int32Array(B),
+      targets = new Int32Array(B);
     for (let i = 0; i < B; i++) {
       if (this.cursor === this.order.length) {
         if (this.fixed) this.epochs += 1;
@@ -218,7 +226,9 @@ export async function pretrain(model: Transformer, options: PretrainOptions): Pr
   const lr = options.learningRate ?? 1e-3;
   const slot = options.slot ?? 'pretrain';
   if (env.contextLength !== model.contextLength || env.vocabSize !== model.vocabSize) {
-    throw new Error(`environment (context ${env.contextLength}, vocabulary ${env.vocabSize}) does not match the model (${model.contextLength}, ${model.vocabSize})`);
+    throw new Error(
+      `environment (context ${env.contextLength}, vocabulary ${env.vocabSize}) does not match the model (${model.contextLength}, ${model.vocabSize})`,
+    );
   }
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`steps must be a non-negative integer, got ${steps}`);
   const evalEvery = options.evalEvery ?? Math.max(1, Math.round(steps / 50));
@@ -230,8 +240,16 @@ export async function pretrain(model: Transformer, options: PretrainOptions): Pr
   for (const [name, set] of Object.entries(options.evalSets ?? {})) sets.push([name, set]);
 
   const fixed = options.trainSequences !== undefined;
-  const source = new BatchSource(env, fixed, options.trainSequences, options.streamSequenceLength ?? 100, batchSize,
-    options.seed, makeRng(deriveSeed(options.seed, 'data', 'order')), options.streamExplore);
+  const source = new BatchSource(
+    env,
+    fixed,
+    options.trainSequences,
+    options.streamSequenceLength ?? 100,
+    batchSize,
+    options.seed,
+    makeRng(deriveSeed(options.seed, 'data', 'order')),
+    options.streamExplore,
+  );
   const train: CurvePoint[] = [];
   const evals: Record<string, CurvePoint[]> = {};
   for (const [name] of sets) evals[name] = [];
@@ -256,7 +274,12 @@ export async function pretrain(model: Transformer, options: PretrainOptions): Pr
     const evalLosses = step % evalEvery === 0 || step === steps ? evaluate(step) : undefined;
     const seconds = (performance.now() - t0) / 1000;
     options.onProgress?.({
-      step, steps, examples: step * batchSize, trainLoss: loss, seconds, examplesPerSec: (step * batchSize) / seconds,
+      step,
+      steps,
+      examples: step * batchSize,
+      trainLoss: loss,
+      seconds,
+      examplesPerSec: (step * batchSize) / seconds,
       ...(evalLosses !== undefined ? { evalLosses } : {}),
     });
     // let timers and message ports run (progress bars, worker messages) about once a second

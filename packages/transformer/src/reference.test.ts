@@ -8,7 +8,8 @@ import { hookSites, referenceLogits, referenceWeights } from './reference.js';
 const cfg: TransformerConfig = { vocabSize: 16, contextLength: 5, dModel: 8, nLayers: 2, nHeads: 2, mlpRatio: 4, dropout: 0 };
 
 function randomWindows(n: number, seed: number): Windows {
-  const rng = makeRng(seed), tokens = new Int32Array(n * cfg.contextLength);
+  const rng = makeRng(seed),
+    tokens = new Int32Array(n * cfg.contextLength);
   for (let i = 0; i < tokens.length; i++) tokens[i] = rng.int(cfg.vocabSize);
   return { tokens, positions: new Int32Array(n).fill(cfg.contextLength), n, length: cfg.contextLength };
 }
@@ -20,7 +21,10 @@ beforeAll(async () => {
   await setBackend('wasm');
   const m = createModel(cfg, 2);
   const rng = makeRng(3);
-  weights = referenceWeights(cfg, m.flat.map((x) => x + 0.3 * (rng.next() - 0.5)));
+  weights = referenceWeights(
+    cfg,
+    m.flat.map((x) => x + 0.3 * (rng.next() - 0.5)),
+  );
   m.dispose();
 });
 afterAll(() => tf.dispose(Object.values(weights)));
@@ -34,9 +38,14 @@ describe('hook sites', () => {
     expect(seen).toEqual(hookSites(cfg).map((s) => [s.name, [3, ...s.shape]]));
     expect(seen.map(([n]) => n)).toEqual([
       'embed',
-      'blocks.0.attn.out', 'blocks.0.mlp.out', 'blocks.0.resid',
-      'blocks.1.attn.out', 'blocks.1.mlp.out', 'blocks.1.resid',
-      'lnf', 'logits',
+      'blocks.0.attn.out',
+      'blocks.0.mlp.out',
+      'blocks.0.resid',
+      'blocks.1.attn.out',
+      'blocks.1.mlp.out',
+      'blocks.1.resid',
+      'lnf',
+      'logits',
     ]);
   });
 

@@ -50,7 +50,8 @@ export type Hook = (name: string, value: tf.Tensor) => tf.Tensor;
 
 /** The hook sites of a config, in forward order (see the module header). */
 export function hookSites(c: TransformerConfig): HookSite[] {
-  const T = c.contextLength, C = c.dModel;
+  const T = c.contextLength,
+    C = c.dModel;
   const sites: HookSite[] = [{ name: 'embed', shape: [T, C], positional: true }];
   for (let l = 0; l < c.nLayers; l++) {
     for (const name of [`blocks.${l}.attn.out`, `blocks.${l}.mlp.out`, `blocks.${l}.resid`]) sites.push({ name, shape: [T, C], positional: true });
@@ -106,7 +107,8 @@ function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
 /** Multi-head self-attention over all positions (no mask), before the output projection's residual add. */
 function selfAttention(c: TransformerConfig, w: (name: string) => tf.Tensor, p: string, x: tf.Tensor): tf.Tensor {
   const [B, T, C] = x.shape as [number, number, number];
-  const nh = c.nHeads, hs = C / nh;
+  const nh = c.nHeads,
+    hs = C / nh;
   const heads = (t: tf.Tensor): tf.Tensor3D => tf.reshape(tf.transpose(tf.reshape(t, [B, T, nh, hs]), [0, 2, 1, 3]), [B * nh, T, hs]);
   const q = heads(linear(x, w(`${p}.wq`), w(`${p}.bq`))); // (B·nh, T, hs)
   const k = heads(linear(x, w(`${p}.wk`), w(`${p}.bk`)));
@@ -135,7 +137,10 @@ const identity: Hook = (_, value) => value;
  */
 export function referenceLogits(c: TransformerConfig, weights: ReferenceWeights, windows: Windows, hook: Hook = identity): tf.Tensor2D {
   registerGradients();
-  const B = windows.n, T = c.contextLength, C = c.dModel, V = c.vocabSize;
+  const B = windows.n,
+    T = c.contextLength,
+    C = c.dModel,
+    V = c.vocabSize;
   if (windows.length !== T) throw new Error(`windows have length ${windows.length}, the model reads ${T}`);
   const tokens = windows.tokens.subarray(0, B * T);
   tokens.forEach((tok, r) => {

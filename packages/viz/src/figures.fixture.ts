@@ -22,10 +22,18 @@ const r6 = (x: number): number => Number(x.toFixed(6));
  * additive one: 1, 2, 3 of 6), `good` the good sets recorded (none: records from before they were).
  */
 export function fixtureRows(
-  env: { tasks: readonly number[]; outcomes: number; good?: Readonly<Record<number, readonly number[]>> } = { tasks: [2, 4, 6], outcomes: 8, good: { 2: [0, 1], 4: [0, 1, 2, 3], 6: [0, 1, 2, 3, 4, 5] } },
+  env: { tasks: readonly number[]; outcomes: number; good?: Readonly<Record<number, readonly number[]>> } = {
+    tasks: [2, 4, 6],
+    outcomes: 8,
+    good: { 2: [0, 1], 4: [0, 1, 2, 3], 6: [0, 1, 2, 3, 4, 5] },
+  },
 ): { pretrain: PretrainRow[]; models: ModelRow[]; generator: BaselineRow; curves: CurveRow[] } {
   const { tasks, outcomes } = env;
-  const best = new Map([[2, 0.26], [4, 0.52], [6, 0.77]]);
+  const best = new Map([
+    [2, 0.26],
+    [4, 0.52],
+    [6, 0.77],
+  ]);
   const rnd = lcg(42);
   const noise = (scale: number): number => r6((rnd() - 0.5) * 2 * scale);
   const est = (mean: number, se: number): Est => ({ mean: r6(mean), se: r6(se) });
@@ -39,11 +47,32 @@ export function fixtureRows(
   for (const { size, params, skill } of sizes) {
     for (const seed of [1, 2]) {
       const id = `${size}-s${seed}/pretrain`;
-      pretrain.push({ id, size, params, seed, testLoss: r6(0.38 - skill * 0.05 + noise(0.01)), randomContextLoss: r6(2.05 + noise(0.02)), unigramLoss: 2.0794, floorLoss: 0.122, lossPositions: 'all positions' });
+      pretrain.push({
+        id,
+        size,
+        params,
+        seed,
+        testLoss: r6(0.38 - skill * 0.05 + noise(0.01)),
+        randomContextLoss: r6(2.05 + noise(0.02)),
+        unigramLoss: 2.0794,
+        floorLoss: 0.122,
+        lossPositions: 'all positions',
+      });
       for (let i = 0; i < 6; i++) {
         const v = 0.35 + 1.7 * Math.exp(-i / 2);
         curves.push({ run: id, stage: 'pretrain', size, params, seed, task: null, rule: null, step: i * 500, metric: 'testLoss', value: r6(v + noise(0.01)) });
-        curves.push({ run: id, stage: 'pretrain', size, params, seed, task: null, rule: null, step: i * 500, metric: 'trainLoss', value: r6(v - 0.01 + noise(0.01)) });
+        curves.push({
+          run: id,
+          stage: 'pretrain',
+          size,
+          params,
+          seed,
+          task: null,
+          rule: null,
+          step: i * 500,
+          metric: 'trainLoss',
+          value: r6(v - 0.01 + noise(0.01)),
+        });
       }
     }
   }
@@ -56,7 +85,16 @@ export function fixtureRows(
             const f = k / outcomes;
             const s = Math.min(0.99, a * (Math.min(task, k) / task) + (1 - a) * f + noise(0.005));
             const sp = f + noise(0.01);
-            return { nGood: k, ...(env.good?.[k] ? { good: env.good[k] } : {}), chance: f, bestConstant: outcomes === 8 ? best.get(k)! : r6(f + 0.03), s: est(s, 0.007), sPrime: est(sp, 0.006), opPred: est(klB(s, f), 0.012), impMin: est(klB(s, sp), 0.01) };
+            return {
+              nGood: k,
+              ...(env.good?.[k] ? { good: env.good[k] } : {}),
+              chance: f,
+              bestConstant: outcomes === 8 ? best.get(k)! : r6(f + 0.03),
+              s: est(s, 0.007),
+              sPrime: est(sp, 0.006),
+              opPred: est(klB(s, f), 0.012),
+              impMin: est(klB(s, sp), 0.01),
+            };
           });
           const own = scores.find((x) => x.nGood === task)!;
           const op = (own.opPred.mean ?? 0) + noise(0.02);
@@ -86,7 +124,18 @@ export function fixtureRows(
           });
           for (let i = 0; i < 5; i++) {
             const frac = 1 - Math.exp(-i / 2);
-            curves.push({ run: id, stage: 'rl', size, params, seed, task, rule, step: i * 50, metric: 'success', value: r6(task / outcomes + ((own.s.mean ?? 0) - task / outcomes) * frac) });
+            curves.push({
+              run: id,
+              stage: 'rl',
+              size,
+              params,
+              seed,
+              task,
+              rule,
+              step: i * 50,
+              metric: 'success',
+              value: r6(task / outcomes + ((own.s.mean ?? 0) - task / outcomes) * frac),
+            });
             curves.push({ run: id, stage: 'rl', size, params, seed, task, rule, step: i * 50, metric: 'maintenanceLoss', value: r6(0.36 + 0.02 * frac) });
           }
         }
@@ -107,10 +156,19 @@ export function fixtureDifferential(models: readonly ModelRow[]): DifferentialRo
         const base = i % 2 === 1 ? -1 - 0.5 * rnd() : -0.1 * rnd();
         const shift = stage === 'after RL' ? 0.05 * m.task * rnd() : 0;
         return {
-          id: m.id, rule: m.rule, task: m.task, size: m.size, params: m.params, seed: m.seed, site, stage,
+          id: m.id,
+          rule: m.rule,
+          task: m.task,
+          size: m.size,
+          params: m.params,
+          seed: m.seed,
+          site,
+          stage,
           op: { mean: r6(base + shift), se: r6(0.05 + 0.05 * rnd()) },
           imp: { mean: r6(-base * 5 + shift), se: r6(0.2 + 0.2 * rnd()) },
           rankDeficient: 0,
         };
-      })));
+      }),
+    ),
+  );
 }

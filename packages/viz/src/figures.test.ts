@@ -88,11 +88,15 @@ describe('figure builders (snapshots of the static HTML/SVG)', () => {
     const sixWithout3: Record<number, number[]> = { 2: [0, 1], 4: [0, 1, 2, 3], 6: [0, 2, 4, 5, 6, 7] };
     const variant = fixtureRows({ tasks: [2, 4, 6], outcomes: 8, good: sixWithout3 }).models;
     const sentence = 'Good sets G (the outcomes counted as success): n_good = 2: {0,1}; n_good = 4: {0,1,2,3}; n_good = 6: {0,2,4,5,6,7}.';
-    const csvHead = (html: string): string => Buffer.from(/base64,([^"]+)"/.exec(html)![1]!, 'base64').toString('utf8').split('\r\n')[0]!;
+    const csvHead = (html: string): string =>
+      Buffer.from(/base64,([^"]+)"/.exec(html)![1]!, 'base64')
+        .toString('utf8')
+        .split('\r\n')[0]!;
     const fig6 = crossObjectiveOpVsScore(variant, 6);
     expect(fig6).toContain('success rate on task n_good = 6: {0,2,4,5,6,7} (fraction)');
     expect(csvHead(fig6)).toContain('"s on n_good = 6: {0,2,4,5,6,7} (fraction)"');
-    for (const html of [fig6, predictedVsMeasuredOpByTask(variant), crossObjectiveImpVsImpMin(variant), objectiveIdentification(variant)]) expect(html).toContain(sentence);
+    for (const html of [fig6, predictedVsMeasuredOpByTask(variant), crossObjectiveImpVsImpMin(variant), objectiveIdentification(variant)])
+      expect(html).toContain(sentence);
     expect(predictedVsMeasuredOpByTask(variant)).toContain('scored on n_good = 6: {0,2,4,5,6,7}');
     expect(csvHead(objectiveIdentification(variant))).toContain('"Op_pred n_good = 6: {0,2,4,5,6,7} (nats)"');
     // the default rows record the nested sets, named the same way; rows without sets name n_good alone
@@ -121,7 +125,7 @@ describe('figure builders (snapshots of the static HTML/SVG)', () => {
     const hostile: ModelRow[] = models.map((m) => ({ ...m, id: `${m.id}${evil}`, rule: m.rule === 'exact' ? `exact${evil}` : m.rule }));
     for (const html of allFigures({ pretrain, models: hostile, generator, curves: curves.map((c) => ({ ...c, run: `${c.run}${evil}` })) })) {
       expect(html).not.toMatch(/<script/i);
-      expect(html).not.toContain('</svg>\'&');
+      expect(html).not.toContain("</svg>'&");
     }
     const fig5 = predictedVsMeasuredOp(hostile);
     expect(fig5).toContain('&lt;script&gt;');

@@ -109,13 +109,17 @@ export const ruleName = (r: string): string => `rule: ${r}`;
 
 /** The file name (without .csv) of a figure's data: its number and title, e.g. `fig-05-headline-predicted-vs-measured-op-all-models`. */
 export const csvStem = (number: number, title: string): string =>
-  `fig-${String(number).padStart(2, '0')}-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+  `fig-${String(number).padStart(2, '0')}-${title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')}`;
 
 /** The HTML of a figure. */
 export function figure(parts: FigureParts): string {
   const id = `fig-${String(parts.number).padStart(2, '0')}`;
   const title = parts.title ?? FIGURE_TITLES[parts.number] ?? `Figure ${parts.number}`;
-  const body = parts.empty !== undefined ? `<p class="empty">${escapeHtml(parts.empty)}</p>` : parts.plots.map((p) => `<div class="plot">${p}</div>`).join('\n');
+  const body =
+    parts.empty !== undefined ? `<p class="empty">${escapeHtml(parts.empty)}</p>` : parts.plots.map((p) => `<div class="plot">${p}</div>`).join('\n');
   return [
     `<figure class="study-figure" id="${id}" data-figure="${parts.number}">`,
     `<figcaption><strong>Figure ${parts.number}. ${escapeHtml(title)}</strong> ${escapeHtml(parts.caption)}</figcaption>`,
@@ -162,7 +166,15 @@ export function scatter(points: readonly Pt[], options: { dx?: number; r?: numbe
   const xSe = points.filter((p) => p.xse !== null && typeof p.x === 'number');
   return [
     Plot.ruleX(ySe, { x: 'x', y1: (p: Pt) => p.y - p.yse!, y2: (p: Pt) => p.y + p.yse!, stroke: 'color', strokeOpacity: 0.8, dx, ...facets }),
-    Plot.ruleY(xSe, { y: 'y', x1: (p: Pt) => (p.x as number) - p.xse!, x2: (p: Pt) => (p.x as number) + p.xse!, stroke: 'color', strokeOpacity: 0.8, dx, ...facets }),
+    Plot.ruleY(xSe, {
+      y: 'y',
+      x1: (p: Pt) => (p.x as number) - p.xse!,
+      x2: (p: Pt) => (p.x as number) + p.xse!,
+      stroke: 'color',
+      strokeOpacity: 0.8,
+      dx,
+      ...facets,
+    }),
     Plot.dot(points, { x: 'x', y: 'y', fill: 'color', stroke: 'white', strokeWidth: 0.5, r: options.r ?? 3.5, title: 'title', dx, ...facets }),
   ];
 }
@@ -233,7 +245,15 @@ function sizeMarks(groups: readonly SeedGroup[], tasks: readonly number[], sizes
     const dx = (i - (n - 1) / 2) * 7;
     const pts: Pt[] = groups
       .filter((g) => g.task === k)
-      .map((g) => ({ x: label.get(g.size) ?? g.size, y: g.mean, xse: null, yse: g.se, color: trainedName(k), fx: ruleName(g.rule), title: `${g.size}: ${g.n} models` }));
+      .map((g) => ({
+        x: label.get(g.size) ?? g.size,
+        y: g.mean,
+        xse: null,
+        yse: g.se,
+        color: trainedName(k),
+        fx: ruleName(g.rule),
+        title: `${g.size}: ${g.n} models`,
+      }));
     marks.push(Plot.line(pts, { x: 'x', y: 'y', stroke: 'color', fx: 'fx', dx, strokeOpacity: 0.6 }));
     marks.push(...scatter(pts, { dx }));
   });
@@ -288,7 +308,14 @@ export function lossAndSuccessVsParams(pretrain: readonly PretrainRow[], models:
   const losses: L[] = [
     ...pretrain.map((p) => ({ series: 'pretraining: test loss (generated data)', params: p.params, loss: p.testLoss, id: p.id, size: p.size, seed: p.seed })),
     ...pretrain.map((p) => ({ series: 'pretraining: random-context loss', params: p.params, loss: p.randomContextLoss, id: p.id, size: p.size, seed: p.seed })),
-    ...models.map((m) => ({ series: `after RL: maintenance loss (even positions)`, params: m.params, loss: m.maintenanceLoss, id: m.id, size: m.size, seed: m.seed })),
+    ...models.map((m) => ({
+      series: `after RL: maintenance loss (even positions)`,
+      params: m.params,
+      loss: m.maintenanceLoss,
+      id: m.id,
+      size: m.size,
+      seed: m.seed,
+    })),
     ...models.map((m) => ({ series: `after RL: odd-position loss`, params: m.params, loss: m.oddPositionLoss, id: m.id, size: m.size, seed: m.seed })),
   ].filter((l) => Number.isFinite(l.loss));
   const floor = meanOver(pretrain.map((p) => ({ mean: p.floorLoss, se: null })));
@@ -337,7 +364,15 @@ export function lossAndSuccessVsParams(pretrain: readonly PretrainRow[], models:
     ...losses.map((l) => ({ series: l.series, id: l.id, size: l.size, params: l.params, seed: l.seed, value: l.loss, se: null })),
     ...models.map((m) => {
       const s = scoreOn(m, m.task);
-      return { series: `after RL: success rate on trained task (n_good = ${m.task}, rule ${m.rule})`, id: m.id, size: m.size, params: m.params, seed: m.seed, value: val(s?.s), se: se(s?.s) };
+      return {
+        series: `after RL: success rate on trained task (n_good = ${m.task}, rule ${m.rule})`,
+        id: m.id,
+        size: m.size,
+        params: m.params,
+        seed: m.seed,
+        value: val(s?.s),
+        se: se(s?.s),
+      };
     }),
   ];
   return figure({
@@ -436,8 +471,19 @@ export function opVsSize(models: readonly ModelRow[], generator: BaselineRow | n
         ];
   const rows: Record<string, Cell>[] = [
     ...groups.map((g) => ({ series: 'fine-tuned models', ...groupCells(g) })),
-    ...(generator ? [{ series: `generator self-optimization (${generator.name})`, rule: null, task: null, size: null, params: null, n: 1, mean: gen, se: genSe }] : []),
-    ...nulls.map((nl) => ({ series: 'null baseline (actions shuffled), mean over models', rule: nl.fx.replace(/^rule: /, ''), task: null, size: null, params: null, n: null, mean: nl.y, se: nl.se })),
+    ...(generator
+      ? [{ series: `generator self-optimization (${generator.name})`, rule: null, task: null, size: null, params: null, n: 1, mean: gen, se: genSe }]
+      : []),
+    ...nulls.map((nl) => ({
+      series: 'null baseline (actions shuffled), mean over models',
+      rule: nl.fx.replace(/^rule: /, ''),
+      task: null,
+      size: null,
+      params: null,
+      n: null,
+      mean: nl.y,
+      se: nl.se,
+    })),
   ];
   return figure({
     number: 3,
@@ -492,7 +538,14 @@ export function opVsSuccess(models: readonly ModelRow[]): string {
     plots,
     empty: plots.length === 0 ? NO_MODELS : undefined,
     table: {
-      columns: [...MODEL_COLUMNS, { key: 's', label: 's (fraction)' }, { key: 'sSe', label: 's, s.e.' }, { key: 'op', label: `Op (${NATS})` }, { key: 'opSe', label: 'Op, s.e.' }, { key: 'opPred', label: `Op_pred (${NATS})` }],
+      columns: [
+        ...MODEL_COLUMNS,
+        { key: 's', label: 's (fraction)' },
+        { key: 'sSe', label: 's, s.e.' },
+        { key: 'op', label: `Op (${NATS})` },
+        { key: 'opSe', label: 'Op, s.e.' },
+        { key: 'opPred', label: `Op_pred (${NATS})` },
+      ],
       rows: models.map((m) => {
         const s = scoreOn(m, m.task);
         return { ...modelCells(m), s: val(s?.s), sSe: se(s?.s), op: val(m.op), opSe: se(m.op), opPred: val(s?.opPred) };
@@ -508,7 +561,9 @@ export function predictedVsMeasuredOp(models: readonly ModelRow[]): string {
     const s = scoreOn(m, m.task);
     const x = val(s?.opPred);
     const y = val(m.op);
-    return x === null || y === null ? [] : [{ x, y, xse: se(s?.opPred), yse: se(m.op), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
+    return x === null || y === null
+      ? []
+      : [{ x, y, xse: se(s?.opPred), yse: se(m.op), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
   });
   const nulls = nullLevels(models, rules, (m) => m.nullOp);
   const plots =
@@ -543,7 +598,14 @@ export function predictedVsMeasuredOp(models: readonly ModelRow[]): string {
     plots,
     empty: plots.length === 0 ? NO_MODELS : undefined,
     table: {
-      columns: [...MODEL_COLUMNS, { key: 'opPred', label: `Op_pred (${NATS})` }, { key: 'opPredSe', label: 'Op_pred, s.e.' }, { key: 'op', label: `Op (${NATS})` }, { key: 'opSe', label: 'Op, s.e.' }, { key: 'diff', label: `Op − Op_pred (${NATS})` }],
+      columns: [
+        ...MODEL_COLUMNS,
+        { key: 'opPred', label: `Op_pred (${NATS})` },
+        { key: 'opPredSe', label: 'Op_pred, s.e.' },
+        { key: 'op', label: `Op (${NATS})` },
+        { key: 'opSe', label: 'Op, s.e.' },
+        { key: 'diff', label: `Op − Op_pred (${NATS})` },
+      ],
       rows: models.map((m) => {
         const s = scoreOn(m, m.task);
         const x = val(s?.opPred);
@@ -597,7 +659,13 @@ export function crossObjectiveOpVsScore(models: readonly ModelRow[], task?: numb
     plots,
     empty: plots.length === 0 ? `No models scored on task ${scoredName}.` : undefined,
     table: {
-      columns: [...MODEL_COLUMNS, { key: 's', label: `s on ${scoredName} (fraction)` }, { key: 'sSe', label: 's, s.e.' }, { key: 'op', label: `Op (${NATS})` }, { key: 'opSe', label: 'Op, s.e.' }],
+      columns: [
+        ...MODEL_COLUMNS,
+        { key: 's', label: `s on ${scoredName} (fraction)` },
+        { key: 'sSe', label: 's, s.e.' },
+        { key: 'op', label: `Op (${NATS})` },
+        { key: 'opSe', label: 'Op, s.e.' },
+      ],
       rows: models.map((m) => {
         const s = scoreOn(m, nGood);
         return { ...modelCells(m), s: val(s?.s), sSe: se(s?.s), op: val(m.op), opSe: se(m.op) };
@@ -622,7 +690,17 @@ function crossPanels(
       const x = val(xe);
       const y = val(yOf(m));
       rows.push({ ...modelCells(m), scored: k, good: goodSetOf([m], k) ?? null, x, xSe: se(xe), y, ySe: se(yOf(m)) });
-      if (x !== null && y !== null) pts.push({ x, y, xse: se(xe), yse: se(yOf(m)), color: trainedName(m.task), fx: `scored on ${taskLabel(models, k)}`, fy: ruleName(m.rule), title: modelTitle(m) });
+      if (x !== null && y !== null)
+        pts.push({
+          x,
+          y,
+          xse: se(xe),
+          yse: se(yOf(m)),
+          color: trainedName(m.task),
+          fx: `scored on ${taskLabel(models, k)}`,
+          fy: ruleName(m.rule),
+          title: modelTitle(m),
+        });
     }
   }
   return { pts, rows };
@@ -657,7 +735,12 @@ function crossOptions(models: readonly ModelRow[], tasks: readonly number[], rul
 /** Figure 7: predicted (from each task's score) vs measured Op, one panel per scored task. */
 export function predictedVsMeasuredOpByTask(models: readonly ModelRow[]): string {
   const { tasks, rules } = context(models);
-  const { pts, rows } = crossPanels(models, tasks, (m, k) => scoreOn(m, k)?.opPred, (m) => m.op);
+  const { pts, rows } = crossPanels(
+    models,
+    tasks,
+    (m, k) => scoreOn(m, k)?.opPred,
+    (m) => m.op,
+  );
   const plots =
     pts.length === 0
       ? []
@@ -725,7 +808,10 @@ export function impVsParams(models: readonly ModelRow[]): string {
     caption:
       `Measured impact Imp (${NATS}) of every model (dots, ± 1 s.e.) and the mean over seeds per size (lines), one panel per RL rule. ` +
       `The grey dotted line is the null baseline's Imp (about 0.03 ${NATS} at N = 200 from finite N alone). Look for impact above the null, largest for the hardest task.`,
-    key: [{ label: 'null baseline Imp (context-blind, same N)', stroke: GREY, dash: '1,3' }, { label: 'mean over seeds', stroke: PALETTE[0]!, width: 1.5 }],
+    key: [
+      { label: 'null baseline Imp (context-blind, same N)', stroke: GREY, dash: '1,3' },
+      { label: 'mean over seeds', stroke: PALETTE[0]!, width: 1.5 },
+    ],
     plots,
     empty: plots.length === 0 ? NO_MODELS : undefined,
     table: { columns: groupColumns(`Imp (${NATS})`), rows: groups.map(groupCells) },
@@ -739,7 +825,9 @@ export function impVsImpMin(models: readonly ModelRow[]): string {
     const s = scoreOn(m, m.task);
     const x = val(s?.impMin);
     const y = val(m.imp);
-    return x === null || y === null ? [] : [{ x, y, xse: se(s?.impMin), yse: se(m.imp), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
+    return x === null || y === null
+      ? []
+      : [{ x, y, xse: se(s?.impMin), yse: se(m.imp), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
   });
   const fits = rules.flatMap((r) => {
     const rp = pts.filter((p) => p.fx === ruleName(r)) as (Pt & { x: number })[];
@@ -748,7 +836,16 @@ export function impVsImpMin(models: readonly ModelRow[]): string {
     const xs = rp.map((p) => p.x);
     const lo = Math.min(...xs);
     const hi = Math.max(...xs);
-    return [{ rule: r, ...fit, segment: [{ x: lo, y: fit.intercept + fit.slope * lo, fx: ruleName(r) }, { x: hi, y: fit.intercept + fit.slope * hi, fx: ruleName(r) }] }];
+    return [
+      {
+        rule: r,
+        ...fit,
+        segment: [
+          { x: lo, y: fit.intercept + fit.slope * lo, fx: ruleName(r) },
+          { x: hi, y: fit.intercept + fit.slope * hi, fx: ruleName(r) },
+        ],
+      },
+    ];
   });
   const plots =
     pts.length === 0
@@ -762,7 +859,10 @@ export function impVsImpMin(models: readonly ModelRow[]): string {
               marks: [
                 Plot.frame({ stroke: '#ddd' }),
                 identityLine(pts),
-                Plot.line(fits.flatMap((f) => f.segment), { x: 'x', y: 'y', fx: 'fx', z: 'fx', stroke: 'black', strokeWidth: 1.5 }),
+                Plot.line(
+                  fits.flatMap((f) => f.segment),
+                  { x: 'x', y: 'y', fx: 'fx', z: 'fx', stroke: 'black', strokeWidth: 1.5 },
+                ),
                 ...scatter(pts),
               ],
             }),
@@ -781,7 +881,13 @@ export function impVsImpMin(models: readonly ModelRow[]): string {
     plots,
     empty: plots.length === 0 ? NO_MODELS : undefined,
     table: {
-      columns: [...MODEL_COLUMNS, { key: 'impMin', label: `Imp_min (${NATS})` }, { key: 'impMinSe', label: 'Imp_min, s.e.' }, { key: 'imp', label: `Imp (${NATS})` }, { key: 'impSe', label: 'Imp, s.e.' }],
+      columns: [
+        ...MODEL_COLUMNS,
+        { key: 'impMin', label: `Imp_min (${NATS})` },
+        { key: 'impMinSe', label: 'Imp_min, s.e.' },
+        { key: 'imp', label: `Imp (${NATS})` },
+        { key: 'impSe', label: 'Imp, s.e.' },
+      ],
       rows: models.map((m) => {
         const s = scoreOn(m, m.task);
         return { ...modelCells(m), impMin: val(s?.impMin), impMinSe: se(s?.impMin), imp: val(m.imp), impSe: se(m.imp) };
@@ -822,7 +928,12 @@ export function sPrimeVsParams(models: readonly ModelRow[]): string {
 /** Figure 11: cross-objective measured Imp vs Imp_min from each task's scores, one panel per scored task. */
 export function crossObjectiveImpVsImpMin(models: readonly ModelRow[]): string {
   const { tasks, rules } = context(models);
-  const { pts, rows } = crossPanels(models, tasks, (m, k) => scoreOn(m, k)?.impMin, (m) => m.imp);
+  const { pts, rows } = crossPanels(
+    models,
+    tasks,
+    (m, k) => scoreOn(m, k)?.impMin,
+    (m) => m.imp,
+  );
   const plots =
     pts.length === 0
       ? []
@@ -859,7 +970,9 @@ function selfVsMeasured(models: readonly ModelRow[], which: 'op' | 'imp'): strin
   const pts = withSelf.flatMap((m): Pt[] => {
     const x = val(m[which]);
     const y = val(m.self?.[which]);
-    return x === null || y === null ? [] : [{ x, y, xse: se(m[which]), yse: se(m.self?.[which]), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
+    return x === null || y === null
+      ? []
+      : [{ x, y, xse: se(m[which]), yse: se(m.self?.[which]), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
   });
   const plots =
     pts.length === 0
@@ -885,11 +998,23 @@ function selfVsMeasured(models: readonly ModelRow[], which: 'op' | 'imp'): strin
     plots,
     empty: plots.length === 0 ? 'No self-evaluations in these records.' : undefined,
     table: {
-      columns: [...MODEL_COLUMNS, { key: 'measured', label: `measured ${name} (${NATS})` }, { key: 'measuredSe', label: 's.e.' }, { key: 'self', label: `self-estimated ${name} (${NATS})` }, { key: 'selfSe', label: 's.e.' },
-        { key: 'fitGenerator', label: `outcome-law KL, generator's actions (${NATS})` }, { key: 'fitAll', label: `outcome-law KL, all actions (${NATS})` }],
+      columns: [
+        ...MODEL_COLUMNS,
+        { key: 'measured', label: `measured ${name} (${NATS})` },
+        { key: 'measuredSe', label: 's.e.' },
+        { key: 'self', label: `self-estimated ${name} (${NATS})` },
+        { key: 'selfSe', label: 's.e.' },
+        { key: 'fitGenerator', label: `outcome-law KL, generator's actions (${NATS})` },
+        { key: 'fitAll', label: `outcome-law KL, all actions (${NATS})` },
+      ],
       rows: withSelf.map((m) => ({
-        ...modelCells(m), measured: val(m[which]), measuredSe: se(m[which]), self: val(m.self?.[which]), selfSe: se(m.self?.[which]),
-        fitGenerator: m.outcomeFit?.generatorActions ?? null, fitAll: m.outcomeFit?.allActions ?? null,
+        ...modelCells(m),
+        measured: val(m[which]),
+        measuredSe: se(m[which]),
+        self: val(m.self?.[which]),
+        selfSe: se(m.self?.[which]),
+        fitGenerator: m.outcomeFit?.generatorActions ?? null,
+        fitAll: m.outcomeFit?.allActions ?? null,
       })),
     },
   });
@@ -916,9 +1041,15 @@ export function impactRatioAndExcess(models: readonly ModelRow[]): string {
     const ratio = min !== null && imp !== null && min > 0 ? imp / min : null;
     return { m, min, excess, ratio };
   });
-  const ratioPts = rows.flatMap((r): Pt[] => (r.min === null || r.ratio === null ? [] : [{ x: r.min, y: r.ratio, xse: null, yse: null, color: trainedName(r.m.task), fx: ruleName(r.m.rule), title: modelTitle(r.m) }]));
+  const ratioPts = rows.flatMap((r): Pt[] =>
+    r.min === null || r.ratio === null
+      ? []
+      : [{ x: r.min, y: r.ratio, xse: null, yse: null, color: trainedName(r.m.task), fx: ruleName(r.m.rule), title: modelTitle(r.m) }],
+  );
   const excessPts = rows.flatMap((r): Pt[] =>
-    r.min === null || r.excess === null ? [] : [{ x: r.min, y: r.excess, xse: null, yse: se(r.m.imp), color: trainedName(r.m.task), fx: ruleName(r.m.rule), title: modelTitle(r.m) }],
+    r.min === null || r.excess === null
+      ? []
+      : [{ x: r.min, y: r.excess, xse: null, yse: se(r.m.imp), color: trainedName(r.m.task), fx: ruleName(r.m.rule), title: modelTitle(r.m) }],
   );
   const undefinedRatios = rows.filter((r) => r.min !== null && val(r.m.imp) !== null && r.ratio === null).length;
   const plots: string[] = [];
@@ -958,7 +1089,13 @@ export function impactRatioAndExcess(models: readonly ModelRow[]): string {
     plots,
     empty: plots.length === 0 ? NO_MODELS : undefined,
     table: {
-      columns: [...MODEL_COLUMNS, { key: 'impMin', label: `Imp_min (${NATS})` }, { key: 'imp', label: `Imp (${NATS})` }, { key: 'ratio', label: 'Imp / Imp_min' }, { key: 'excess', label: `Imp − Imp_min (${NATS})` }],
+      columns: [
+        ...MODEL_COLUMNS,
+        { key: 'impMin', label: `Imp_min (${NATS})` },
+        { key: 'imp', label: `Imp (${NATS})` },
+        { key: 'ratio', label: 'Imp / Imp_min' },
+        { key: 'excess', label: `Imp − Imp_min (${NATS})` },
+      ],
       rows: rows.map((r) => ({ ...modelCells(r.m), impMin: r.min, imp: val(r.m.imp), ratio: r.ratio, excess: r.excess })),
     },
   });
@@ -1020,7 +1157,10 @@ export function trainingCurves(curves: readonly CurveRow[]): string {
             x: { label: 'RL round →' },
             y: { label: `↑ ${metricLabel(metric)}` },
             color: trainedColor(tasks),
-            marks: [Plot.frame({ stroke: '#ddd' }), Plot.line(data, { x: 'step', y: 'value', z: 'run', stroke: 'color', fx: 'fx', strokeWidth: 1.2, strokeOpacity: 0.8 })],
+            marks: [
+              Plot.frame({ stroke: '#ddd' }),
+              Plot.line(data, { x: 'step', y: 'value', z: 'run', stroke: 'color', fx: 'fx', strokeWidth: 1.2, strokeOpacity: 0.8 }),
+            ],
           }),
         ),
       );
@@ -1082,7 +1222,10 @@ function referenceRank(name: string): number {
 export function referenceFutures(models: readonly ModelRow[]): string {
   const { tasks, rules, sizes } = context(models);
   type R = { m: ModelRow; future: string; op: Est; imp: Est };
-  const all: R[] = models.flatMap((m) => [{ m, future: 'split history', op: m.op, imp: m.imp }, ...m.references.map((r) => ({ m, future: r.name, op: r.op, imp: r.imp }))]);
+  const all: R[] = models.flatMap((m) => [
+    { m, future: 'split history', op: m.op, imp: m.imp },
+    ...m.references.map((r) => ({ m, future: r.name, op: r.op, imp: r.imp })),
+  ]);
   const futures = [...new Set(all.map((r) => r.future))].sort((a, b) => referenceRank(a) - referenceRank(b) || (a < b ? -1 : a > b ? 1 : 0));
   const plots: string[] = [];
   const groupRows: Record<string, Cell>[] = [];
@@ -1099,7 +1242,16 @@ export function referenceFutures(models: readonly ModelRow[]): string {
         (m) => byModel.get(m),
       );
       for (const g of groups) {
-        pts.push({ x: label.get(g.size) ?? g.size, y: g.mean, xse: null, yse: g.se, color: trainedName(g.task), fx: future, fy: ruleName(g.rule), title: `${future}, ${g.size}: ${g.n} models` });
+        pts.push({
+          x: label.get(g.size) ?? g.size,
+          y: g.mean,
+          xse: null,
+          yse: g.se,
+          color: trainedName(g.task),
+          fx: future,
+          fy: ruleName(g.rule),
+          title: `${future}, ${g.size}: ${g.n} models`,
+        });
         if (which === 'op') groupRows.push({ future, ...groupCells(g), measure: 'Op' });
         else groupRows.push({ future, ...groupCells(g), measure: 'Imp' });
       }
@@ -1135,7 +1287,10 @@ export function referenceFutures(models: readonly ModelRow[]): string {
       `pretrained model the measures isolate what RL added; against a fixed or uniform action they include what pretraining already did.`,
     plots,
     empty: plots.length === 0 ? NO_MODELS : undefined,
-    table: { columns: [{ key: 'measure', label: 'measure' }, { key: 'future', label: 'reference future' }, ...groupColumns(`value (${NATS})`)], rows: groupRows },
+    table: {
+      columns: [{ key: 'measure', label: 'measure' }, { key: 'future', label: 'reference future' }, ...groupColumns(`value (${NATS})`)],
+      rows: groupRows,
+    },
   });
 }
 
@@ -1184,8 +1339,18 @@ export function objectiveIdentification(models: readonly ModelRow[]): string {
             color: { type: 'linear', scheme: 'blues', domain: [0, maxCount] }, // no ramp legend: it needs a canvas; counts are written in the cells
             marks: [
               Plot.cell(cells, { x: 'identified', y: 'trained', fx: 'fx', fill: 'count', inset: 1 }),
-              Plot.cell(cells.filter((c) => c.diagonal), { x: 'identified', y: 'trained', fx: 'fx', stroke: 'black', strokeWidth: 1.5, fill: 'none', inset: 1 }),
-              Plot.text(cells, { x: 'identified', y: 'trained', fx: 'fx', text: (c: { count: number }) => String(c.count), fill: (c: { count: number }) => (c.count === 0 ? '#999' : c.count > maxCount / 2 ? 'white' : 'black'), fontSize: 13 }),
+              Plot.cell(
+                cells.filter((c) => c.diagonal),
+                { x: 'identified', y: 'trained', fx: 'fx', stroke: 'black', strokeWidth: 1.5, fill: 'none', inset: 1 },
+              ),
+              Plot.text(cells, {
+                x: 'identified',
+                y: 'trained',
+                fx: 'fx',
+                text: (c: { count: number }) => String(c.count),
+                fill: (c: { count: number }) => (c.count === 0 ? '#999' : c.count > maxCount / 2 ? 'white' : 'black'),
+                fontSize: 13,
+              }),
             ],
           }),
         ];
@@ -1235,11 +1400,18 @@ export function differentialByBlock(rows: readonly DifferentialRow[]): string {
   const tasks = sortedUnique(rows.map((r) => r.task));
   const BEFORE = 'pretrained (before RL)';
   const colorOf = (r: DifferentialRow): string => (r.stage === 'before RL' ? BEFORE : trainedName(r.task));
-  const color: Plot.ScaleOptions = { type: 'ordinal', domain: [BEFORE, ...tasks.map(trainedName)], range: [GREY, ...tasks.map((_, i) => PALETTE[i % PALETTE.length]!)], legend: true };
+  const color: Plot.ScaleOptions = {
+    type: 'ordinal',
+    domain: [BEFORE, ...tasks.map(trainedName)],
+    range: [GREY, ...tasks.map((_, i) => PALETTE[i % PALETTE.length]!)],
+    legend: true,
+  };
   const plotOf = (pick: (r: DifferentialRow) => Est, label: string): string[] => {
     const pts: Pt[] = rows.flatMap((r) => {
       const y = val(pick(r));
-      return y === null ? [] : [{ x: r.params, y, xse: null, yse: se(pick(r)), color: colorOf(r), fx: r.site, fy: ruleName(r.rule), title: `${r.id} ${r.stage}: ${r.site}` }];
+      return y === null
+        ? []
+        : [{ x: r.params, y, xse: null, yse: se(pick(r)), color: colorOf(r), fx: r.site, fy: ruleName(r.rule), title: `${r.id} ${r.stage}: ${r.site}` }];
     });
     if (pts.length === 0) return [];
     return [
@@ -1272,8 +1444,31 @@ export function differentialByBlock(rows: readonly DifferentialRow[]): string {
     plots,
     empty: plots.length === 0 ? 'No differential measures in these records (measure.differentialContexts = 0).' : undefined,
     table: {
-      columns: [...MODEL_COLUMNS, { key: 'site', label: 'site A' }, { key: 'stage', label: 'stage' }, { key: 'op', label: `Op_diff (${NATS})` }, { key: 'opSe', label: 'Op_diff s.e.' }, { key: 'imp', label: `Imp_diff (${NATS})` }, { key: 'impSe', label: 'Imp_diff s.e.' }, { key: 'rd', label: 'rank-deficient contexts' }],
-      rows: rows.map((r) => ({ id: r.id, rule: r.rule, task: r.task, size: r.size, params: r.params, seed: r.seed, site: r.site, stage: r.stage, op: r.op.mean, opSe: r.op.se, imp: r.imp.mean, impSe: r.imp.se, rd: r.rankDeficient })),
+      columns: [
+        ...MODEL_COLUMNS,
+        { key: 'site', label: 'site A' },
+        { key: 'stage', label: 'stage' },
+        { key: 'op', label: `Op_diff (${NATS})` },
+        { key: 'opSe', label: 'Op_diff s.e.' },
+        { key: 'imp', label: `Imp_diff (${NATS})` },
+        { key: 'impSe', label: 'Imp_diff s.e.' },
+        { key: 'rd', label: 'rank-deficient contexts' },
+      ],
+      rows: rows.map((r) => ({
+        id: r.id,
+        rule: r.rule,
+        task: r.task,
+        size: r.size,
+        params: r.params,
+        seed: r.seed,
+        site: r.site,
+        stage: r.stage,
+        op: r.op.mean,
+        opSe: r.op.se,
+        imp: r.imp.mean,
+        impSe: r.imp.se,
+        rd: r.rankDeficient,
+      })),
     },
   });
 }

@@ -20,7 +20,12 @@ const models = fixtureRows().models.map(withPeers);
 
 describe('peer figures', () => {
   it('each renders its number, panels and one table row per model', () => {
-    for (const [n, html] of [[19, megVsOp(models)], [20, aupVsImp(models)], [21, identificationByMegVsOp(models)], [22, inferredUtilities(models)]] as const) {
+    for (const [n, html] of [
+      [19, megVsOp(models)],
+      [20, aupVsImp(models)],
+      [21, identificationByMegVsOp(models)],
+      [22, inferredUtilities(models)],
+    ] as const) {
       expect(html).toContain(`id="fig-${n}"`);
       expect(html).toContain('<svg');
       expect(html.match(/<tr>/g)?.length).toBe(models.length + 1);
@@ -43,7 +48,15 @@ describe('peer figures', () => {
 
   it('the test-bed figure has one panel per measure and one row per case', () => {
     const rows: TestbedFigureRow[] = ['aligned', 'crossed'].map((name, i) => ({
-      name, description: name, task: 'n_good=4', excessOp: e(0.5 * i), excessImp: e(0.4 * i), megGap: e(0.3 * i), aupSplitHistory: e(0.1 + i * 0.1), aupUniform: e(0.1), w: [1, 1, 1, 1, -1, -1, -1, -1],
+      name,
+      description: name,
+      task: 'n_good=4',
+      excessOp: e(0.5 * i),
+      excessImp: e(0.4 * i),
+      megGap: e(0.3 * i),
+      aupSplitHistory: e(0.1 + i * 0.1),
+      aupUniform: e(0.1),
+      w: [1, 1, 1, 1, -1, -1, -1, -1],
     }));
     const html = misalignmentTestbed(rows);
     expect(html).toContain('id="fig-23"');

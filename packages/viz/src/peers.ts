@@ -39,7 +39,12 @@ const NO_PEERS = 'No model in these records has the peer measures (run the study
 /** Objective identification by MEG: argmin_k (MEG_F − MEG_{G_k}), i.e. the task with the largest MEG. */
 export function identifyByMegModels(models: readonly ModelRow[]): ObjectiveIdentification {
   return identifyObjective(
-    withPeers(models).map((m) => ({ id: m.id, trainedTask: m.task, op: val(m.peers.megF), candidates: m.peers.meg.map((x) => ({ task: x.nGood, opPred: val(x.meg) })) })),
+    withPeers(models).map((m) => ({
+      id: m.id,
+      trainedTask: m.task,
+      op: val(m.peers.megF),
+      candidates: m.peers.meg.map((x) => ({ task: x.nGood, opPred: val(x.meg) })),
+    })),
   );
 }
 
@@ -48,16 +53,26 @@ export function megVsOp(models: readonly ModelRow[]): string {
   const ms = withPeers(models);
   const { tasks, rules } = context(ms);
   const pts = ms.flatMap((m): Pt[] => {
-    const x = val(m.op), y = val(m.peers.megF);
-    return x === null || y === null ? [] : [{ x, y, xse: se(m.op), yse: se(m.peers.megF), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
+    const x = val(m.op),
+      y = val(m.peers.megF);
+    return x === null || y === null
+      ? []
+      : [{ x, y, xse: se(m.op), yse: se(m.peers.megF), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
   });
-  const plots = pts.length === 0 ? [] : [renderPlot(baseOptions(rules, {
-    height: 380,
-    x: { label: `split-history Op (${NATS}) →` },
-    y: { label: `↑ MEG_F, goal-directedness over outcomes (${NATS})` },
-    color: trainedColor(tasks),
-    marks: [Plot.frame({ stroke: '#ddd' }), identityLine(pts), ...scatter(pts, { r: 4 })],
-  }))];
+  const plots =
+    pts.length === 0
+      ? []
+      : [
+          renderPlot(
+            baseOptions(rules, {
+              height: 380,
+              x: { label: `split-history Op (${NATS}) →` },
+              y: { label: `↑ MEG_F, goal-directedness over outcomes (${NATS})` },
+              color: trainedColor(tasks),
+              marks: [Plot.frame({ stroke: '#ddd' }), identityLine(pts), ...scatter(pts, { r: 4 })],
+            }),
+          ),
+        ];
   return figure({
     number: 19,
     caption:
@@ -68,7 +83,13 @@ export function megVsOp(models: readonly ModelRow[]): string {
     plots,
     empty: plots.length === 0 ? (models.length === 0 ? NO_MODELS : NO_PEERS) : undefined,
     table: {
-      columns: [...MODEL_COLUMNS, { key: 'op', label: `Op (${NATS})` }, { key: 'opSe', label: 'Op, s.e.' }, { key: 'megF', label: `MEG_F (${NATS})` }, { key: 'megFSe', label: 'MEG_F, s.e.' }],
+      columns: [
+        ...MODEL_COLUMNS,
+        { key: 'op', label: `Op (${NATS})` },
+        { key: 'opSe', label: 'Op, s.e.' },
+        { key: 'megF', label: `MEG_F (${NATS})` },
+        { key: 'megFSe', label: 'MEG_F, s.e.' },
+      ],
       rows: ms.map((m) => ({ ...modelCells(m), op: val(m.op), opSe: se(m.op), megF: val(m.peers.megF), megFSe: se(m.peers.megF) })),
     },
   });
@@ -81,24 +102,32 @@ export function aupVsImp(models: readonly ModelRow[]): string {
   const baselines = [...new Set(ms.flatMap((m) => m.peers.baselines.map((b) => b.name)))];
   const pts = ms.flatMap((m) =>
     m.peers.baselines.flatMap((b): Pt[] => {
-      const x = val(m.imp), y = val(b.aupBefore);
-      return x === null || y === null ? [] : [{ x, y, xse: se(m.imp), yse: se(b.aupBefore), color: trainedName(m.task), fx: `baseline: ${b.name}`, fy: ruleName(m.rule), title: modelTitle(m) }];
+      const x = val(m.imp),
+        y = val(b.aupBefore);
+      return x === null || y === null
+        ? []
+        : [{ x, y, xse: se(m.imp), yse: se(b.aupBefore), color: trainedName(m.task), fx: `baseline: ${b.name}`, fy: ruleName(m.rule), title: modelTitle(m) }];
     }),
   );
-  const plots = pts.length === 0 ? [] : [renderPlot({
-    width: WIDTH,
-    height: 80 + 230 * rules.length,
-    marginLeft: 60,
-    marginBottom: 45,
-    inset: 8,
-    grid: true,
-    fx: { domain: baselines.map((b) => `baseline: ${b}`), label: null },
-    fy: { domain: rules.map(ruleName), label: null },
-    x: { label: `split-history Imp (${NATS}) →` },
-    y: { label: '↑ AUP penalty (dimensionless)' },
-    color: trainedColor(tasks),
-    marks: [Plot.frame({ stroke: '#ddd' }), ...scatter(pts, { fy: true })],
-  })];
+  const plots =
+    pts.length === 0
+      ? []
+      : [
+          renderPlot({
+            width: WIDTH,
+            height: 80 + 230 * rules.length,
+            marginLeft: 60,
+            marginBottom: 45,
+            inset: 8,
+            grid: true,
+            fx: { domain: baselines.map((b) => `baseline: ${b}`), label: null },
+            fy: { domain: rules.map(ruleName), label: null },
+            x: { label: `split-history Imp (${NATS}) →` },
+            y: { label: '↑ AUP penalty (dimensionless)' },
+            color: trainedColor(tasks),
+            marks: [Plot.frame({ stroke: '#ddd' }), ...scatter(pts, { fy: true })],
+          }),
+        ];
   return figure({
     number: 20,
     caption:
@@ -122,7 +151,15 @@ export function aupVsImp(models: readonly ModelRow[]): string {
       rows: ms.map((m) => ({
         ...modelCells(m),
         imp: val(m.imp),
-        ...Object.fromEntries(m.peers.baselines.flatMap((b) => [[`b:${b.name}`, val(b.aupBefore)], [`a:${b.name}`, val(b.aupAfter)], [`r:${b.name}`, val(b.rr)], [`r2:${b.name}`, val(b.rr2)], [`e:${b.name}`, val(b.empowermentChange)]])),
+        ...Object.fromEntries(
+          m.peers.baselines.flatMap((b) => [
+            [`b:${b.name}`, val(b.aupBefore)],
+            [`a:${b.name}`, val(b.aupAfter)],
+            [`r:${b.name}`, val(b.rr)],
+            [`r2:${b.name}`, val(b.rr2)],
+            [`e:${b.name}`, val(b.empowermentChange)],
+          ]),
+        ),
       })),
     },
   });
@@ -150,23 +187,39 @@ export function identificationByMegVsOp(models: readonly ModelRow[]): string {
     ),
   );
   const maxCount = Math.max(1, ...cells.map((c) => c.count));
-  const plots = cells.length === 0 ? [] : [renderPlot({
-    width: WIDTH,
-    height: 80 + 2 * (40 + 45 * new Set(cells.map((c) => c.trained)).size),
-    marginLeft: 90,
-    marginRight: 150,
-    marginBottom: 50,
-    fx: { domain: rules.map(ruleName), label: null },
-    fy: { domain: methods.map((m) => m.name), label: null },
-    x: { domain: [...new Set(cells.map((c) => c.identified))], label: 'identified task →' },
-    y: { domain: [...new Set(cells.map((c) => c.trained))], label: 'trained task ↓' },
-    color: { type: 'linear', scheme: 'blues', domain: [0, maxCount] },
-    marks: [
-      Plot.cell(cells, { x: 'identified', y: 'trained', fx: 'fx', fy: 'fy', fill: 'count', inset: 1 }),
-      Plot.cell(cells.filter((c) => c.diagonal), { x: 'identified', y: 'trained', fx: 'fx', fy: 'fy', stroke: 'black', strokeWidth: 1.5, fill: 'none', inset: 1 }),
-      Plot.text(cells, { x: 'identified', y: 'trained', fx: 'fx', fy: 'fy', text: (c: { count: number }) => String(c.count), fill: (c: { count: number }) => (c.count === 0 ? '#999' : c.count > maxCount / 2 ? 'white' : 'black'), fontSize: 13 }),
-    ],
-  })];
+  const plots =
+    cells.length === 0
+      ? []
+      : [
+          renderPlot({
+            width: WIDTH,
+            height: 80 + 2 * (40 + 45 * new Set(cells.map((c) => c.trained)).size),
+            marginLeft: 90,
+            marginRight: 150,
+            marginBottom: 50,
+            fx: { domain: rules.map(ruleName), label: null },
+            fy: { domain: methods.map((m) => m.name), label: null },
+            x: { domain: [...new Set(cells.map((c) => c.identified))], label: 'identified task →' },
+            y: { domain: [...new Set(cells.map((c) => c.trained))], label: 'trained task ↓' },
+            color: { type: 'linear', scheme: 'blues', domain: [0, maxCount] },
+            marks: [
+              Plot.cell(cells, { x: 'identified', y: 'trained', fx: 'fx', fy: 'fy', fill: 'count', inset: 1 }),
+              Plot.cell(
+                cells.filter((c) => c.diagonal),
+                { x: 'identified', y: 'trained', fx: 'fx', fy: 'fy', stroke: 'black', strokeWidth: 1.5, fill: 'none', inset: 1 },
+              ),
+              Plot.text(cells, {
+                x: 'identified',
+                y: 'trained',
+                fx: 'fx',
+                fy: 'fy',
+                text: (c: { count: number }) => String(c.count),
+                fill: (c: { count: number }) => (c.count === 0 ? '#999' : c.count > maxCount / 2 ? 'white' : 'black'),
+                fontSize: 13,
+              }),
+            ],
+          }),
+        ];
   const acc = results.map(({ method, rule, result }) => `${method}, ${rule}: ${result.correct}/${result.total} = ${formatNumber(result.accuracy)}`).join('; ');
   const byOp = new Map(identifyModels(ms).models.map((r) => [r.id, r.identifiedTask]));
   return figure({
@@ -178,8 +231,20 @@ export function identificationByMegVsOp(models: readonly ModelRow[]): string {
     plots,
     empty: plots.length === 0 ? (models.length === 0 ? NO_MODELS : NO_PEERS) : undefined,
     table: {
-      columns: [...MODEL_COLUMNS, { key: 'byOp', label: 'identified by Op (n_good)' }, { key: 'byMeg', label: 'identified by MEG (n_good)' }, ...(ms[0]?.peers.meg ?? []).map((x) => ({ key: `m${x.nGood}`, label: `MEG ${taskLabel(ms, x.nGood)} (${NATS})` })), { key: 'megF', label: `MEG_F (${NATS})` }],
-      rows: ms.map((m) => ({ ...modelCells(m), byOp: byOp.get(m.id) ?? null, byMeg: m.peers.identifiedTask, ...Object.fromEntries(m.peers.meg.map((x) => [`m${x.nGood}`, val(x.meg)])), megF: val(m.peers.megF) })),
+      columns: [
+        ...MODEL_COLUMNS,
+        { key: 'byOp', label: 'identified by Op (n_good)' },
+        { key: 'byMeg', label: 'identified by MEG (n_good)' },
+        ...(ms[0]?.peers.meg ?? []).map((x) => ({ key: `m${x.nGood}`, label: `MEG ${taskLabel(ms, x.nGood)} (${NATS})` })),
+        { key: 'megF', label: `MEG_F (${NATS})` },
+      ],
+      rows: ms.map((m) => ({
+        ...modelCells(m),
+        byOp: byOp.get(m.id) ?? null,
+        byMeg: m.peers.identifiedTask,
+        ...Object.fromEntries(m.peers.meg.map((x) => [`m${x.nGood}`, val(x.meg)])),
+        megF: val(m.peers.megF),
+      })),
     },
   });
 }
@@ -192,17 +257,24 @@ export function inferredUtilities(models: readonly ModelRow[]): string {
     const scale = Math.max(1e-12, ...m.peers.w.map(Math.abs));
     return m.peers.w.map((w, v) => ({ fx: ruleName(m.rule), model: `${m.id}`, outcome: String(v), w, shape: w / scale }));
   });
-  const plots = cells.length === 0 ? [] : [renderPlot({
-    width: WIDTH,
-    height: 60 + 16 * Math.max(...rules.map((r) => ms.filter((m) => m.rule === r).length)),
-    marginLeft: 150,
-    marginBottom: 40,
-    fx: { domain: rules.map(ruleName), label: null },
-    x: { label: 'outcome F →', domain: [...new Set(cells.map((c) => c.outcome))] },
-    y: { label: null, domain: ms.map((m) => m.id) },
-    color: { type: 'linear', scheme: 'RdBu', domain: [-1, 1] },
-    marks: [Plot.cell(cells, { x: 'outcome', y: 'model', fx: 'fx', fill: 'shape', inset: 0.5, title: (c: { w: number }) => `w* = ${formatNumber(c.w)}` })],
-  })];
+  const plots =
+    cells.length === 0
+      ? []
+      : [
+          renderPlot({
+            width: WIDTH,
+            height: 60 + 16 * Math.max(...rules.map((r) => ms.filter((m) => m.rule === r).length)),
+            marginLeft: 150,
+            marginBottom: 40,
+            fx: { domain: rules.map(ruleName), label: null },
+            x: { label: 'outcome F →', domain: [...new Set(cells.map((c) => c.outcome))] },
+            y: { label: null, domain: ms.map((m) => m.id) },
+            color: { type: 'linear', scheme: 'RdBu', domain: [-1, 1] },
+            marks: [
+              Plot.cell(cells, { x: 'outcome', y: 'model', fx: 'fx', fill: 'shape', inset: 0.5, title: (c: { w: number }) => `w* = ${formatNumber(c.w)}` }),
+            ],
+          }),
+        ];
   return figure({
     number: 22,
     caption:
@@ -228,23 +300,34 @@ export function misalignmentTestbed(rows: readonly TestbedFigureRow[]): string {
     { key: 'aupUniform', label: 'AUP vs uniform' },
   ];
   const names = rows.map((r) => r.name);
-  const plots = rows.length === 0 ? [] : measures.map(({ key, label }, i) => {
-    const pts = rows.map((r) => ({ x: r.name, y: val(r[key] as Est) ?? 0, se: se(r[key] as Est) }));
-    return renderPlot({
-      width: WIDTH / 2 - 10,
-      height: 220,
-      marginLeft: 55,
-      marginBottom: 55,
-      grid: true,
-      x: { domain: names, label: null, tickRotate: -20 },
-      y: { label: `↑ ${label}`, zero: true },
-      marks: [
-        Plot.ruleY([0], { stroke: GREY }),
-        Plot.ruleX(pts.filter((p) => p.se !== null), { x: 'x', y1: (p: { y: number; se: number }) => p.y - p.se, y2: (p: { y: number; se: number }) => p.y + p.se, stroke: PALETTE[i % PALETTE.length] }),
-        Plot.dot(pts, { x: 'x', y: 'y', fill: PALETTE[i % PALETTE.length], r: 4 }),
-      ],
-    });
-  });
+  const plots =
+    rows.length === 0
+      ? []
+      : measures.map(({ key, label }, i) => {
+          const pts = rows.map((r) => ({ x: r.name, y: val(r[key] as Est) ?? 0, se: se(r[key] as Est) }));
+          return renderPlot({
+            width: WIDTH / 2 - 10,
+            height: 220,
+            marginLeft: 55,
+            marginBottom: 55,
+            grid: true,
+            x: { domain: names, label: null, tickRotate: -20 },
+            y: { label: `↑ ${label}`, zero: true },
+            marks: [
+              Plot.ruleY([0], { stroke: GREY }),
+              Plot.ruleX(
+                pts.filter((p) => p.se !== null),
+                {
+                  x: 'x',
+                  y1: (p: { y: number; se: number }) => p.y - p.se,
+                  y2: (p: { y: number; se: number }) => p.y + p.se,
+                  stroke: PALETTE[i % PALETTE.length],
+                },
+              ),
+              Plot.dot(pts, { x: 'x', y: 'y', fill: PALETTE[i % PALETTE.length], r: 4 }),
+            ],
+          });
+        });
   return figure({
     number: 23,
     caption:
@@ -256,7 +339,13 @@ export function misalignmentTestbed(rows: readonly TestbedFigureRow[]): string {
     plots,
     empty: rows.length === 0 ? 'No test-bed rows.' : undefined,
     table: {
-      columns: [{ key: 'name', label: 'case' }, { key: 'description', label: 'what it does' }, { key: 'task', label: 'task' }, ...measures.map((m) => ({ key: m.key, label: m.label })), ...(rows[0]?.w ?? []).map((_, v) => ({ key: `w${v}`, label: `w*(${v})` }))],
+      columns: [
+        { key: 'name', label: 'case' },
+        { key: 'description', label: 'what it does' },
+        { key: 'task', label: 'task' },
+        ...measures.map((m) => ({ key: m.key, label: m.label })),
+        ...(rows[0]?.w ?? []).map((_, v) => ({ key: `w${v}`, label: `w*(${v})` })),
+      ],
       rows: rows.map((r) => ({
         name: r.name,
         description: r.description,

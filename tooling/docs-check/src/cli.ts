@@ -23,7 +23,12 @@ export function flagsIn(text: string): string[] {
 /** Every `optimpact <command> …` in `text` (code, one per line), with the flags that follow it on its line. */
 export function namedCommands(text: string, line = 1): NamedCommand[] {
   return text.split('\n').flatMap((l, i) =>
-    [...l.matchAll(/(?<![\w/@-])optimpact\s+([a-z][a-z-]*)([^\n]*)/g)].map((m) => ({ command: m[1]!, flags: flagsIn(m[2]!.split(/\s#\s/)[0]!), line: line + i })));
+    [...l.matchAll(/(?<![\w/@-])optimpact\s+([a-z][a-z-]*)([^\n]*)/g)].map((m) => ({
+      command: m[1]!,
+      flags: flagsIn(m[2]!.split(/\s#\s/)[0]!),
+      line: line + i,
+    })),
+  );
 }
 
 /** Whether `help` names `flag` as a whole word. */

@@ -13,13 +13,16 @@ const current = files.filter((f) => !f.startsWith(`${LOG}/`));
 
 describe('the markdown reader', () => {
   it('makes the anchors GitHub makes', () => {
-    const d = parseMarkdown('# A\n## Points on y = x\n## At or above the generator\'s Op\n## `Op_pred` and s′\n## A\n');
+    const d = parseMarkdown("# A\n## Points on y = x\n## At or above the generator's Op\n## `Op_pred` and s′\n## A\n");
     expect([...d.anchors]).toEqual(['a', 'points-on-y--x', 'at-or-above-the-generators-op', 'op_pred-and-s', 'a-1']);
   });
 
   it('finds links and images outside code, and code blocks and spans with their lines', () => {
     const d = parseMarkdown('see [m](docs/method.md#theory) and ![f](x.png)\n\n```sh\n[not](a.md)\n```\n`optimpact measure --json`\n');
-    expect(d.links).toEqual([{ href: 'docs/method.md#theory', line: 1 }, { href: 'x.png', line: 1 }]);
+    expect(d.links).toEqual([
+      { href: 'docs/method.md#theory', line: 1 },
+      { href: 'x.png', line: 1 },
+    ]);
     expect(d.blocks).toEqual([{ info: 'sh', content: '[not](a.md)\n', line: 3 }]);
     expect(d.spans).toEqual([{ content: 'optimpact measure --json', line: 6 }]);
   });
@@ -92,10 +95,16 @@ describe('the commands the docs name', () => {
       for (const flag of flags) if (!helpHasFlag(h.text, flag)) problems.push(`${file}:${line}: optimpact ${command} ${flag} — not in its --help`);
     }
     // A flag named alone in prose (`--jobs K`) must belong to some command.
-    const all = [top.text, ...['study', 'measure', 'pretrain', 'finetune', 'report', 'differential'].filter((c) => new RegExp(`\\b${c}\\b`).test(top.text)).map((c) => helpOf(c).text)].join('\n');
+    const all = [
+      top.text,
+      ...['study', 'measure', 'pretrain', 'finetune', 'report', 'differential']
+        .filter((c) => new RegExp(`\\b${c}\\b`).test(top.text))
+        .map((c) => helpOf(c).text),
+    ].join('\n');
     for (const span of doc.spans) {
       if (!span.content.startsWith('--') || /\boptimpact\b/.test(span.content)) continue;
-      for (const flag of flagsIn(span.content).slice(0, 1)) if (!helpHasFlag(all, flag)) problems.push(`${file}:${span.line}: ${flag} — no command's --help names it`);
+      for (const flag of flagsIn(span.content).slice(0, 1))
+        if (!helpHasFlag(all, flag)) problems.push(`${file}:${span.line}: ${flag} — no command's --help names it`);
     }
     expect(problems).toEqual([]);
   });

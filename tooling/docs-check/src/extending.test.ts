@@ -31,14 +31,16 @@ describe('docs/extending.md', () => {
   const tagged = blocks.map((b) => ({ b, tag: /^\/\/ (excerpt of )?(\S+\.(?:ts|json|js))\n/.exec(b) })).filter((x) => x.tag !== null);
 
   it('shows the recipes as files of the repository', () => {
-    expect(tagged.filter((x) => x.tag![1] === undefined).map((x) => x.tag![2])).toEqual(expect.arrayContaining([
-      'tooling/docs-check/src/examples/environment.ts',
-      'tooling/docs-check/src/examples/policy.ts',
-      'tooling/docs-check/src/examples/saved-model.ts',
-      'tooling/docs-check/src/examples/rl-rule.ts',
-      'tooling/docs-check/src/examples/measure.ts',
-      'tooling/docs-check/src/examples/figure.ts',
-    ]));
+    expect(tagged.filter((x) => x.tag![1] === undefined).map((x) => x.tag![2])).toEqual(
+      expect.arrayContaining([
+        'tooling/docs-check/src/examples/environment.ts',
+        'tooling/docs-check/src/examples/policy.ts',
+        'tooling/docs-check/src/examples/saved-model.ts',
+        'tooling/docs-check/src/examples/rl-rule.ts',
+        'tooling/docs-check/src/examples/measure.ts',
+        'tooling/docs-check/src/examples/figure.ts',
+      ]),
+    );
   });
 
   it('every file block is its file, every excerpt is in its file', () => {
@@ -55,7 +57,7 @@ describe('the recipes run', () => {
     await setBackend();
   });
 
-  it('an environment: the additive one measures like the study\'s (ideal success (1 − ε) + ε·f exactly, Imp ≥ Imp_min)', async () => {
+  it("an environment: the additive one measures like the study's (ideal success (1 − ε) + ε·f exactly, Imp ≥ Imp_min)", async () => {
     const m = await measureOnAdditiveEnv();
     const t = m.tasks.find((x) => x.task.nGood === 2)!;
     expect(t.s.mean).toBeCloseTo(0.9 + 0.1 * (2 / 6), 12);
@@ -81,7 +83,11 @@ describe('the recipes run', () => {
     const fromDisk = await measureSavedModel(dir);
     expect(existsSync(join(dir, 'model.json'))).toBe(true);
     const model = createModel('xs', 1);
-    const inMemory = await measurePolicy(specEnv, modelPolicy(model, specEnv, 0), actionWindowPool(specEnv, 5000, 7), specEnv.tasks, { contexts: 200, repeats: 2, seed: 1 });
+    const inMemory = await measurePolicy(specEnv, modelPolicy(model, specEnv, 0), actionWindowPool(specEnv, 5000, 7), specEnv.tasks, {
+      contexts: 200,
+      repeats: 2,
+      seed: 1,
+    });
     model.dispose();
     expect(fromDisk.op).toEqual(inMemory.op);
     expect(fromDisk.imp).toEqual(inMemory.imp);
@@ -106,22 +112,40 @@ describe('the recipes run', () => {
     expect(splitHistoryTV(specEnv, pool, uniform)).toBeLessThan(1e-12);
     for (const task of specEnv.tasks) {
       const pi = await idealPolicy(specEnv, task).actionProbs(pool);
-      const tv = splitHistoryTV(specEnv, pool, pi), imp = splitHistory(specEnv, pool, pi).imp;
+      const tv = splitHistoryTV(specEnv, pool, pi),
+        imp = splitHistory(specEnv, pool, pi).imp;
       expect(tv).toBeGreaterThan(0.05);
       expect(tv).toBeLessThanOrEqual(Math.sqrt(imp / 2) + 1e-12);
     }
     // a random stochastic policy too
-    const r = makeRng(4), rows = Float64Array.from({ length: pool.n * 8 }, () => r.next());
-    for (let i = 0; i < pool.n; i++) { const z = rows.subarray(i * 8, i * 8 + 8).reduce((a, x) => a + x, 0); for (let a = 0; a < 8; a++) rows[i * 8 + a]! /= z; }
+    const r = makeRng(4),
+      rows = Float64Array.from({ length: pool.n * 8 }, () => r.next());
+    for (let i = 0; i < pool.n; i++) {
+      const z = rows.subarray(i * 8, i * 8 + 8).reduce((a, x) => a + x, 0);
+      for (let a = 0; a < 8; a++) rows[i * 8 + a]! /= z;
+    }
     expect(splitHistoryTV(specEnv, pool, rows)).toBeLessThanOrEqual(Math.sqrt(splitHistory(specEnv, pool, rows).imp / 2) + 1e-12);
   });
 
   it('a figure: one static <figure> with an SVG point per model, its data table, and the data escaped', () => {
     const est = (mean: number) => ({ mean, se: 0.01 });
     const row = (id: string, params: number, op: number, opPred: number): ModelRow => ({
-      id, size: 'xs', params, seed: 1, task: 2, rule: 'exact', op: est(op), imp: est(0.2), nullOp: est(0), nullImp: est(0.03),
+      id,
+      size: 'xs',
+      params,
+      seed: 1,
+      task: 2,
+      rule: 'exact',
+      op: est(op),
+      imp: est(0.2),
+      nullOp: est(0),
+      nullImp: est(0.03),
       scores: [{ nGood: 2, chance: 0.25, bestConstant: 0.26, s: est(0.5), sPrime: est(0.25), opPred: est(opPred), impMin: est(0.1) }],
-      references: [], self: null, outcomeFit: null, maintenanceLoss: 0.5, oddPositionLoss: 1,
+      references: [],
+      self: null,
+      outcomeFit: null,
+      maintenanceLoss: 0.5,
+      oddPositionLoss: 1,
     });
     const html = opAboveTheory([row('a<b>', 18320, 0.3, 0.25), row('c', 403472, 0.5, 0.5)]);
     expect(html).toMatch(/^<figure id="op-above-theory">/);

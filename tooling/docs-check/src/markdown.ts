@@ -36,14 +36,24 @@ const md = new MarkdownIt();
 /** Parses markdown `text`. */
 export function parseMarkdown(text: string): MarkdownDoc {
   const slugger = new GithubSlugger();
-  const anchors = new Set<string>(), links: Link[] = [], blocks: CodeBlock[] = [], spans: { content: string; line: number }[] = [];
+  const anchors = new Set<string>(),
+    links: Link[] = [],
+    blocks: CodeBlock[] = [],
+    spans: { content: string; line: number }[] = [];
   const tokens = md.parse(text, {});
   tokens.forEach((tok, i) => {
     const line = (tok.map?.[0] ?? 0) + 1;
     if (tok.type === 'fence' || tok.type === 'code_block') blocks.push({ info: tok.info.trim(), content: tok.content, line });
     if (tok.type === 'heading_open') {
       const inline = tokens[i + 1]!;
-      anchors.add(slugger.slug((inline.children ?? []).filter((c) => c.type === 'text' || c.type === 'code_inline').map((c) => c.content).join('')));
+      anchors.add(
+        slugger.slug(
+          (inline.children ?? [])
+            .filter((c) => c.type === 'text' || c.type === 'code_inline')
+            .map((c) => c.content)
+            .join(''),
+        ),
+      );
     }
     if (tok.type !== 'inline') return;
     for (const c of tok.children ?? []) {
@@ -62,7 +72,8 @@ export function markdownFiles(root: string, skip: readonly string[] = []): strin
   const out: string[] = [];
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir)) {
-      const path = join(dir, name), rel = relative(root, path);
+      const path = join(dir, name),
+        rel = relative(root, path);
       if (SKIP.has(name) || skip.includes(rel)) continue;
       if (statSync(path).isDirectory()) walk(path);
       else if (extname(name) === '.md') out.push(rel);

@@ -27,7 +27,10 @@ const props = {
   backend: oneOf(BACKENDS),
 };
 const SITES = 'embed, blocks.L.attn.out, blocks.L.mlp.out, blocks.L.resid, lnf, logits (L = 0, 1, …)';
-const position = (role: string, dflt: string) => ({ value: '<all|last|t>', about: `position of ${role}: all (the whole window), last, or an index (default ${dflt})` });
+const position = (role: string, dflt: string) => ({
+  value: '<all|last|t>',
+  about: `position of ${role}: all (the whole window), last, or an index (default ${dflt})`,
+});
 
 export const differential = command({
   name: 'differential',
@@ -57,9 +60,16 @@ export const differential = command({
       f: { site: o.f, position: o['f-pos'] ?? 'last' },
     };
     const [{ measureModelTrio }, { differentialJson, differentialTable }] = await Promise.all([import('@optimpact/study'), import('@optimpact/differential')]);
-    const r = await measureModelTrio(o.model, o.env ?? DEFAULT_ENV, trio, { contexts: o.contexts ?? 50, seed: o.seed ?? 1, factors: o.factors === true, ...(o.backend ? { backend: o.backend } : {}) });
+    const r = await measureModelTrio(o.model, o.env ?? DEFAULT_ENV, trio, {
+      contexts: o.contexts ?? 50,
+      seed: o.seed ?? 1,
+      factors: o.factors === true,
+      ...(o.backend ? { backend: o.backend } : {}),
+    });
     if (E.isLeft(r)) return r;
-    process.stdout.write(o.json ? `${JSON.stringify(differentialJson(r.right.measurement, r.right.info))}\n` : `${differentialTable(r.right.measurement, r.right.info)}\n`);
+    process.stdout.write(
+      o.json ? `${JSON.stringify(differentialJson(r.right.measurement, r.right.info))}\n` : `${differentialTable(r.right.measurement, r.right.info)}\n`,
+    );
     return E.right(undefined);
   },
 });

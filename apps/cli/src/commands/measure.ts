@@ -30,7 +30,8 @@ const props = {
 export const measure = command({
   name: 'measure',
   summary: 'Op and Imp (nats) of one policy, by the split history',
-  description: "Split-history Op and Imp (nats, mean ± s.e. over repeats) of a built-in policy or a saved model, with the task's success rates s and s', the theory's predictions Op_pred and Imp_min, the null baseline and reference futures; with --measures, the peer measures (MEG, AUP, relative reachability) on the same contexts.",
+  description:
+    "Split-history Op and Imp (nats, mean ± s.e. over repeats) of a built-in policy or a saved model, with the task's success rates s and s', the theory's predictions Op_pred and Imp_min, the null baseline and reference futures; with --measures, the peer measures (MEG, AUP, relative reachability) on the same contexts.",
   props,
   required: ['policy'],
   flags: {
@@ -41,7 +42,11 @@ export const measure = command({
     seed: { value: '<s>', about: 'seed of the test contexts and of every draw (default 1)' },
     action: { value: '<a>', about: "the fixed policy's action (default: the environment's first)" },
     reference: { value: '<list>', about: 'reference futures besides the split: fixed, uniform, model:DIR (comma-separated)' },
-    measures: { value: '<list>', about: 'what to measure, comma-separated: op, imp (split history), meg, aup, rr (peer measures; rr: relative reachability and empowerment) (default op,imp)' },
+    measures: {
+      value: '<list>',
+      about:
+        'what to measure, comma-separated: op, imp (split history), meg, aup, rr (peer measures; rr: relative reachability and empowerment) (default op,imp)',
+    },
     env: { value: '<package>', about: 'environment package, or a path to its module (default @optimpact/sequence-env)' },
     json: { about: 'print one JSON object instead of a table' },
     'exclude-self': { about: 'leave each context out of its own split history (removes a leak of about (s − f)/N nats)' },
@@ -51,7 +56,8 @@ export const measure = command({
   },
   run: async (o) => {
     const { loadEnvironment, measureAll, measuredPolicies, measureOutput, parseMeasures } = await import('@optimpact/study');
-    if (o['self-eval'] && BUILT_IN.includes(o.policy)) return E.left(usageError(`--self-eval: needs a model as --policy (a built-in policy has no predictions of its own), got "${o.policy}"`));
+    if (o['self-eval'] && BUILT_IN.includes(o.policy))
+      return E.left(usageError(`--self-eval: needs a model as --policy (a built-in policy has no predictions of its own), got "${o.policy}"`));
     const which = parseMeasures(o.measures ?? 'op,imp');
     if (E.isLeft(which)) return which;
     const envE = await loadEnvironment(o.env ?? DEFAULT_ENV);
@@ -64,9 +70,19 @@ export const measure = command({
     if (!env.actions.includes(action)) return E.left(usageError(`--action: expected one of ${env.actions.join('|')}, got "${action}"`));
     const policy = await measuredPolicies(env, o.policy, o.reference, task, action, o.backend);
     if (E.isLeft(policy)) return policy;
-    const contexts = o.contexts ?? 200, repeats = o.repeats ?? 10, seed = o.seed ?? 1;
-    if (o['monte-carlo'] && contexts > CHUNK_CONTEXTS) return E.left(usageError(`--contexts: the Monte-Carlo estimator is quadratic in N, so --monte-carlo takes at most ${CHUNK_CONTEXTS}, got "${contexts}"`));
-    const r = await measureAll(env, policy.right.policy, policy.right.model, task, policy.right.references, { contexts, repeats, seed, excludeSelf: o['exclude-self'] === true, monteCarlo: o['monte-carlo'] === true, which: which.right });
+    const contexts = o.contexts ?? 200,
+      repeats = o.repeats ?? 10,
+      seed = o.seed ?? 1;
+    if (o['monte-carlo'] && contexts > CHUNK_CONTEXTS)
+      return E.left(usageError(`--contexts: the Monte-Carlo estimator is quadratic in N, so --monte-carlo takes at most ${CHUNK_CONTEXTS}, got "${contexts}"`));
+    const r = await measureAll(env, policy.right.policy, policy.right.model, task, policy.right.references, {
+      contexts,
+      repeats,
+      seed,
+      excludeSelf: o['exclude-self'] === true,
+      monteCarlo: o['monte-carlo'] === true,
+      which: which.right,
+    });
     process.stdout.write(`${measureOutput(r, env.name, nGood, which.right, o.json === true)}\n`);
     return E.right(undefined);
   },

@@ -43,7 +43,15 @@ export const study = command({
     const shard = shardE.right;
     const out = writablePath('--out', o.out ?? join('runs', preset), 'dir');
     if (E.isLeft(out)) return out;
-    const r = await runStudy({ config, preset, source, out: out.right, ...(o.backend ? { backend: o.backend } : {}), ...(o.jobs ? { jobs: o.jobs } : {}), ...(shard ? { shard } : {}) });
+    const r = await runStudy({
+      config,
+      preset,
+      source,
+      out: out.right,
+      ...(o.backend ? { backend: o.backend } : {}),
+      ...(o.jobs ? { jobs: o.jobs } : {}),
+      ...(shard ? { shard } : {}),
+    });
     if (E.isLeft(r)) return r;
     const { records, failed, summary, report, writeError } = r.right;
     process.stdout.write(`\n${summaryTable(records)}\n`);
@@ -51,9 +59,14 @@ export const study = command({
     if (bySeed !== undefined) process.stdout.write(`\n${bySeed}\n`);
     // Each failed unit on its own line, then the one line that fails the run (exit 1).
     for (const f of failed) process.stderr.write(`FAILED ${f.id}: ${f.reason}\n`);
-    if (writeError !== undefined) return E.left(runFailed(failed.length > 0 ? `${failed.length} unit(s) failed or were skipped, and ${writeError}` : writeError));
+    if (writeError !== undefined)
+      return E.left(runFailed(failed.length > 0 ? `${failed.length} unit(s) failed or were skipped, and ${writeError}` : writeError));
     if (failed.length > 0) return E.left(runFailed(`${failed.length} unit(s) failed or were skipped (run again to retry them)`));
-    process.stdout.write(summary !== undefined ? `\nsummary: ${summary}\nreport:  ${report}\n` : `\nshard ${o.shard} finished; merge the shards with: optimpact report --runs DIR…\n`);
+    process.stdout.write(
+      summary !== undefined
+        ? `\nsummary: ${summary}\nreport:  ${report}\n`
+        : `\nshard ${o.shard} finished; merge the shards with: optimpact report --runs DIR…\n`,
+    );
     return E.right(undefined);
   },
 });

@@ -24,7 +24,8 @@ const props = {
 export const testbed = command({
   name: 'testbed',
   summary: 'the misalignment test bed: synthetic policies measured',
-  description: "The misalignment test bed: synthetic policies for the original's four outcomes of training at equal success (0.75 on n_good = 4) and its 85:15 example, each measured by Op against Op_pred, Imp against Imp_min, MEG and AUP; a table, JSON rows, or the figure as a static HTML page.",
+  description:
+    "The misalignment test bed: synthetic policies for the original's four outcomes of training at equal success (0.75 on n_good = 4) and its 85:15 example, each measured by Op against Op_pred, Imp against Imp_min, MEG and AUP; a table, JSON rows, or the figure as a static HTML page.",
   props,
   required: [],
   flags: {
@@ -43,13 +44,18 @@ export const testbed = command({
     if (E.isLeft(envE)) return envE;
     const env = envE.right;
     const task = env.tasks.find((x) => x.nGood === 4)!;
-    const contexts = o.contexts ?? 200, repeats = o.repeats ?? 10, seed = o.seed ?? 5;
+    const contexts = o.contexts ?? 200,
+      repeats = o.repeats ?? 10,
+      seed = o.seed ?? 5;
     const pool = actionWindowPool(env, Math.max(o.pool ?? 2000, contexts), 99);
     const rows = await misalignmentTestbed(env, task, pool, { contexts, repeats, seed });
     if (out !== undefined) {
       const { misalignmentTestbed: figure } = await import('@optimpact/viz');
       const file = out.right;
-      writeFileAtomic(file, `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>optimpact misalignment test bed</title></head><body>\n${figure(testbedFigureRows(rows))}\n</body></html>\n`);
+      writeFileAtomic(
+        file,
+        `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>optimpact misalignment test bed</title></head><body>\n${figure(testbedFigureRows(rows))}\n</body></html>\n`,
+      );
       process.stderr.write(`figure: ${file}\n`);
     }
     process.stdout.write(`${o.json ? JSON.stringify(testbedJson(rows)) : testbedTable(rows, repeats, contexts)}\n`);

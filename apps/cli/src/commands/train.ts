@@ -53,7 +53,8 @@ export const pretrain = command({
 export const finetune = command({
   name: 'finetune',
   summary: 'fine-tune a model on one task by RL, then measure it',
-  description: 'Fine-tune a pretrained model on one task with one RL rule, then score it on every task and measure its Op and Imp: one unit of the study, run alone.',
+  description:
+    'Fine-tune a pretrained model on one task with one RL rule, then score it on every task and measure its Op and Imp: one unit of the study, run alone.',
   props: { ...common, model: nonEmpty('a model directory'), task: intString(1, 1000), rule: oneOf(STUDY_RULES) },
   required: ['model', 'task', 'out'],
   flags: {

@@ -55,7 +55,14 @@ async function child(size: string, extras: { profile: boolean; plain: boolean })
   const two = await runInWorkers<Throughput>([task, task], { concurrency: 2, backend: backend as 'wasm' | 'cpu' });
   const plain = extras.plain ? (await measure(size, SECONDS / 2, 256, undefined, false)).trainExPerSec : null;
   const profile = extras.profile ? profileStep(size, 5) : null;
-  const out: ChildResult = { ...one, kernels: kernelVariant(), peakRssMb, twoWorkerExPerSec: two.reduce((a, r) => a + r.trainExPerSec, 0), tfjsOpsTrainExPerSec: plain, profile };
+  const out: ChildResult = {
+    ...one,
+    kernels: kernelVariant(),
+    peakRssMb,
+    twoWorkerExPerSec: two.reduce((a, r) => a + r.trainExPerSec, 0),
+    tfjsOpsTrainExPerSec: plain,
+    profile,
+  };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
@@ -84,7 +91,8 @@ function openblas(): { dirs: string[]; source: string } | { why: string } {
     const work = mkdtempSync(join(tmpdir(), 'optimpact-openblas-'));
     try {
       const dl = spawnSync('apt-get', ['download', 'libopenblas0-pthread', 'libgfortran5'], { cwd: work, encoding: 'utf8' });
-      if (dl.status !== 0) return { why: `apt-get download libopenblas0-pthread libgfortran5 failed: ${(dl.stderr || String(dl.error)).trim().split('\n').pop()}` };
+      if (dl.status !== 0)
+        return { why: `apt-get download libopenblas0-pthread libgfortran5 failed: ${(dl.stderr || String(dl.error)).trim().split('\n').pop()}` };
       const stage = `${cache}.partial`;
       rmSync(stage, { recursive: true, force: true });
       mkdirSync(stage, { recursive: true });
@@ -102,8 +110,18 @@ function openblas(): { dirs: string[]; source: string } | { why: string } {
   return { dirs, source: `Debian's libopenblas0-pthread extracted into ${cache}` };
 }
 
-interface TorchResult { size: string; trainExPerSec: number; inferExPerSec: number; threads: number }
-interface TorchRun { blas: string[]; openblasConfig: string | null; torch: string; results: TorchResult[] }
+interface TorchResult {
+  size: string;
+  trainExPerSec: number;
+  inferExPerSec: number;
+  threads: number;
+}
+interface TorchRun {
+  blas: string[];
+  openblasConfig: string | null;
+  torch: string;
+  results: TorchResult[];
+}
 
 /** Sets up the peer; null with the reason printed when there is none (then no ratio is printed). */
 function torchPeer(): { env: NodeJS.ProcessEnv; source: string } | { why: string } {
@@ -116,14 +134,22 @@ function torchPeer(): { env: NodeJS.ProcessEnv; source: string } | { why: string
 }
 
 function torchRun(env: NodeJS.ProcessEnv, size: string): TorchRun {
-  const out = execFileSync('/usr/bin/python3', [`${pkgRoot}bench/torch_reference.py`, '--sizes', size, '--threads', '1', '--seconds', String(SECONDS)], { env, encoding: 'utf8' });
+  const out = execFileSync('/usr/bin/python3', [`${pkgRoot}bench/torch_reference.py`, '--sizes', size, '--threads', '1', '--seconds', String(SECONDS)], {
+    env,
+    encoding: 'utf8',
+  });
   return JSON.parse(out) as TorchRun;
 }
 
 // ---------------------------------------------------------------------------------------------------
 
 interface Machine {
-  cpu: string | null; simdFlags: string[]; cores: number; node: string; v8: string; relaxedSimd: boolean;
+  cpu: string | null;
+  simdFlags: string[];
+  cores: number;
+  node: string;
+  v8: string;
+  relaxedSimd: boolean;
 }
 
 function machine(): Machine {
@@ -131,13 +157,18 @@ function machine(): Machine {
   const field = (name: string): string | null => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1] ?? null;
   const flags = (field('flags') ?? field('Features') ?? '').split(' ').filter((f) => /^(sse|ssse|avx|fma|f16c|amx|asimd|sve|neon)/.test(f));
   return {
-    cpu: field('model name') ?? cpus()[0]?.model ?? null, simdFlags: flags, cores: cpus().length,
-    node: process.version, v8: process.versions.v8, relaxedSimd: relaxedSimdSupported(),
+    cpu: field('model name') ?? cpus()[0]?.model ?? null,
+    simdFlags: flags,
+    cores: cpus().length,
+    node: process.version,
+    v8: process.versions.v8,
+    relaxedSimd: relaxedSimdSupported(),
   };
 }
 
 const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
+  const s = [...xs].sort((a, b) => a - b),
+    m = s.length >> 1;
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const f0 = (x: number): string => x.toFixed(0);
@@ -153,8 +184,12 @@ async function main(): Promise<void> {
   const variants: KernelVariant[] = relaxedSimdSupported() ? ['simd', 'fma'] : ['simd'];
   const m = machine();
   const loadStart = loadavg();
-  console.log(`optimpact transformer bench: backend ${backend}, kernels ${variants.join(' and ')}, Node ${process.version}, ${m.cpu ?? 'unknown CPU'} (${m.simdFlags.join(' ')})`);
-  console.log(`batch 256 × 20 tokens, ~${SECONDS} s per measurement, ${ROUNDS} alternating rounds; load average at start ${loadStart.map((x) => x.toFixed(1)).join(' ')} on ${m.cores} cores`);
+  console.log(
+    `optimpact transformer bench: backend ${backend}, kernels ${variants.join(' and ')}, Node ${process.version}, ${m.cpu ?? 'unknown CPU'} (${m.simdFlags.join(' ')})`,
+  );
+  console.log(
+    `batch 256 × 20 tokens, ~${SECONDS} s per measurement, ${ROUNDS} alternating rounds; load average at start ${loadStart.map((x) => x.toFixed(1)).join(' ')} on ${m.cores} cores`,
+  );
   const peer = torchPeer();
   if ('why' in peer) console.log(`PyTorch peer: none, so no ratios: ${peer.why}`);
   else console.log(`PyTorch peer: OpenBLAS from ${peer.source}, one thread`);
@@ -172,7 +207,9 @@ async function main(): Promise<void> {
         // the plain-ops baseline does not depend on the build: measured once per size
         const res = ours(p.name, v, { profile: r === 0, plain: r === 0 && v === variants[0] });
         ((runs[p.name] ??= {})[v] ??= []).push(res);
-        console.log(`round ${r + 1} ${p.name.padEnd(2)} ${v.padEnd(4)} train ${f0(res.trainExPerSec).padStart(5)} ex/s, infer ${f0(res.inferExPerSec).padStart(6)} ex/s, two workers ${f0(res.twoWorkerExPerSec).padStart(5)} ex/s`);
+        console.log(
+          `round ${r + 1} ${p.name.padEnd(2)} ${v.padEnd(4)} train ${f0(res.trainExPerSec).padStart(5)} ex/s, infer ${f0(res.inferExPerSec).padStart(6)} ex/s, two workers ${f0(res.twoWorkerExPerSec).padStart(5)} ex/s`,
+        );
       }
       if (!('why' in peer)) {
         const t = torchRun(peer.env, p.name);
@@ -191,20 +228,41 @@ async function main(): Promise<void> {
     const t = onOpenblas ? torchRuns[p.name]! : [];
     const torchTrain = t.length > 0 ? median(t.map((x) => x.results[0]!.trainExPerSec)) : null;
     const torchInfer = t.length > 0 ? median(t.map((x) => x.results[0]!.inferExPerSec)) : null;
-    const byVariant = Object.fromEntries(variants.map((v) => {
-      const rs = runs[p.name]![v]!, first = rs[0]!;
-      const train = median(rs.map((x) => x.trainExPerSec)), infer = median(rs.map((x) => x.inferExPerSec)), two = median(rs.map((x) => x.twoWorkerExPerSec));
-      return [v, {
-        trainExPerSec: train, inferExPerSec: infer, twoWorkerTrainExPerSec: two, twoOverOne: two / train,
-        trainRatio: torchTrain === null ? null : train / torchTrain, inferRatio: torchInfer === null ? null : infer / torchInfer,
-        trainRounds: rs.map((x) => x.trainExPerSec), peakRssMb: Math.max(...rs.map((x) => x.peakRssMb)),
-        tfjsOpsTrainExPerSec: runs[p.name]![variants[0]!]![0]!.tfjsOpsTrainExPerSec, profile: first.profile,
-      }];
-    }));
+    const byVariant = Object.fromEntries(
+      variants.map((v) => {
+        const rs = runs[p.name]![v]!,
+          first = rs[0]!;
+        const train = median(rs.map((x) => x.trainExPerSec)),
+          infer = median(rs.map((x) => x.inferExPerSec)),
+          two = median(rs.map((x) => x.twoWorkerExPerSec));
+        return [
+          v,
+          {
+            trainExPerSec: train,
+            inferExPerSec: infer,
+            twoWorkerTrainExPerSec: two,
+            twoOverOne: two / train,
+            trainRatio: torchTrain === null ? null : train / torchTrain,
+            inferRatio: torchInfer === null ? null : infer / torchInfer,
+            trainRounds: rs.map((x) => x.trainExPerSec),
+            peakRssMb: Math.max(...rs.map((x) => x.peakRssMb)),
+            tfjsOpsTrainExPerSec: runs[p.name]![variants[0]!]![0]!.tfjsOpsTrainExPerSec,
+            profile: first.profile,
+          },
+        ];
+      }),
+    );
     return {
-      size: p.name, params: p.params, d: p.config.dModel, layers: p.config.nLayers, heads: p.config.nHeads,
-      backend: runs[p.name]![variants[0]!]![0]!.backend, kernels: byVariant,
-      torchTrainExPerSec: torchTrain, torchInferExPerSec: torchInfer, torchTrainRounds: t.map((x) => x.results[0]!.trainExPerSec),
+      size: p.name,
+      params: p.params,
+      d: p.config.dModel,
+      layers: p.config.nLayers,
+      heads: p.config.nHeads,
+      backend: runs[p.name]![variants[0]!]![0]!.backend,
+      kernels: byVariant,
+      torchTrainExPerSec: torchTrain,
+      torchInferExPerSec: torchInfer,
+      torchTrainRounds: t.map((x) => x.results[0]!.trainExPerSec),
     };
   });
 
@@ -215,26 +273,40 @@ async function main(): Promise<void> {
       const k = row.kernels[v]!;
       const ratios = k.trainRatio === null ? '' : `; ratio train ${k.trainRatio.toFixed(2)}, infer ${k.inferRatio!.toFixed(2)}`;
       if (k.trainRatio !== null) (geo[v] ??= []).push(k.trainRatio);
-      console.log(`${row.size.padEnd(2)} ${v.padEnd(4)} train ${f0(k.trainExPerSec).padStart(5)}, infer ${f0(k.inferExPerSec).padStart(6)}, two workers ×${k.twoOverOne.toFixed(2)} of one${ratios}`);
+      console.log(
+        `${row.size.padEnd(2)} ${v.padEnd(4)} train ${f0(k.trainExPerSec).padStart(5)}, infer ${f0(k.inferExPerSec).padStart(6)}, two workers ×${k.twoOverOne.toFixed(2)} of one${ratios}`,
+      );
     }
-    if (row.torchTrainExPerSec !== null) console.log(`${row.size.padEnd(2)} torch train ${f0(row.torchTrainExPerSec).padStart(5)}, infer ${f0(row.torchInferExPerSec!).padStart(6)}`);
+    if (row.torchTrainExPerSec !== null)
+      console.log(`${row.size.padEnd(2)} torch train ${f0(row.torchTrainExPerSec).padStart(5)}, infer ${f0(row.torchInferExPerSec!).padStart(6)}`);
   }
   for (const [v, rs] of Object.entries(geo)) console.log(`${v}: geometric mean of the train ratios ${geoMean(rs).toFixed(2)}`);
 
   // Every target's ratio in one place, per build of the kernels (simd is the default).
-  const targets = Object.fromEntries(variants.map((v) => {
-    const k = rows.map((row) => ({ size: row.size, ...row.kernels[v]! }));
-    const train = k.every((x) => x.trainRatio !== null) ? k.map((x) => x.trainRatio!) : null;
-    const infer = k.every((x) => x.inferRatio !== null) ? k.map((x) => x.inferRatio!) : null;
-    const two = k.map((x) => x.twoOverOne);
-    return [v, {
-      trainRatios: train, trainGeoMean: train === null ? null : geoMean(train), inferRatios: infer, inferGeoMean: infer === null ? null : geoMean(infer), twoWorkersOverOne: two,
-      met: {
-        trainEach: train === null ? null : train.every((x) => x >= TARGETS.trainEach), trainGeo: train === null ? null : geoMean(train) >= TARGETS.trainGeo,
-        infer: infer === null ? null : infer.every((x) => x >= TARGETS.infer), twoWorkers: two.every((x) => x >= TARGETS.twoWorkers),
-      },
-    }];
-  }));
+  const targets = Object.fromEntries(
+    variants.map((v) => {
+      const k = rows.map((row) => ({ size: row.size, ...row.kernels[v]! }));
+      const train = k.every((x) => x.trainRatio !== null) ? k.map((x) => x.trainRatio!) : null;
+      const infer = k.every((x) => x.inferRatio !== null) ? k.map((x) => x.inferRatio!) : null;
+      const two = k.map((x) => x.twoOverOne);
+      return [
+        v,
+        {
+          trainRatios: train,
+          trainGeoMean: train === null ? null : geoMean(train),
+          inferRatios: infer,
+          inferGeoMean: infer === null ? null : geoMean(infer),
+          twoWorkersOverOne: two,
+          met: {
+            trainEach: train === null ? null : train.every((x) => x >= TARGETS.trainEach),
+            trainGeo: train === null ? null : geoMean(train) >= TARGETS.trainGeo,
+            infer: infer === null ? null : infer.every((x) => x >= TARGETS.infer),
+            twoWorkers: two.every((x) => x >= TARGETS.twoWorkers),
+          },
+        },
+      ];
+    }),
+  );
   const sizes = rows.map((r) => r.size);
   const list = (xs: number[]): string => xs.map((x, i) => `${sizes[i]} ${x.toFixed(2)}`).join(', ');
   console.log(`\ntargets (ratio = optimpact ÷ PyTorch+OpenBLAS one thread; two workers = their summed train ex/s ÷ one's):`);
@@ -242,7 +314,9 @@ async function main(): Promise<void> {
     if (t.trainRatios !== null) {
       console.log(`${v.padEnd(4)} train ≥ ${TARGETS.trainEach.toFixed(2)}× on every size: ${list(t.trainRatios)}: ${verdict(t.met.trainEach!)}`);
       console.log(`${v.padEnd(4)} train geometric mean ≥ ${TARGETS.trainGeo.toFixed(2)}×: ${t.trainGeoMean!.toFixed(2)}: ${verdict(t.met.trainGeo!)}`);
-      console.log(`${v.padEnd(4)} inference ≥ ${TARGETS.infer.toFixed(2)}× on every size: ${list(t.inferRatios!)} (geometric mean ${t.inferGeoMean!.toFixed(2)}): ${verdict(t.met.infer!)}`);
+      console.log(
+        `${v.padEnd(4)} inference ≥ ${TARGETS.infer.toFixed(2)}× on every size: ${list(t.inferRatios!)} (geometric mean ${t.inferGeoMean!.toFixed(2)}): ${verdict(t.met.infer!)}`,
+      );
     } else console.log(`${v.padEnd(4)} train and inference ratios: no peer`);
     console.log(`${v.padEnd(4)} two workers ≥ ${TARGETS.twoWorkers.toFixed(2)}× one on every size: ${list(t.twoWorkersOverOne)}: ${verdict(t.met.twoWorkers)}`);
   }
@@ -251,22 +325,37 @@ async function main(): Promise<void> {
     for (const v of variants) {
       const pr = row.kernels[v]!.profile!;
       const inKernels = Object.values(pr.kernels).reduce((a, e) => a + e.ms, 0);
-      const parts = Object.entries(pr.kernels).sort((a, b) => b[1].ms - a[1].ms)
+      const parts = Object.entries(pr.kernels)
+        .sort((a, b) => b[1].ms - a[1].ms)
         .map(([name, e]) => `${name} ${e.ms.toFixed(1)}${e.macs > 0 ? ` (${(e.macs / e.ms / 1e6).toFixed(1)})` : ''}`);
       console.log(`${row.size.padEnd(2)} ${v.padEnd(4)} step ${pr.stepMs.toFixed(1)} ms: ${parts.join(', ')}, rest ${(pr.stepMs - inKernels).toFixed(1)}`);
     }
   }
   const loadEnd = loadavg();
   const elapsedSeconds = (performance.now() - started) / 1000;
-  console.log(`load average at end ${loadEnd.map((x) => x.toFixed(1)).join(' ')}; the bench took ${Math.floor(elapsedSeconds / 60)} min ${(elapsedSeconds % 60).toFixed(0)} s`);
+  console.log(
+    `load average at end ${loadEnd.map((x) => x.toFixed(1)).join(' ')}; the bench took ${Math.floor(elapsedSeconds / 60)} min ${(elapsedSeconds % 60).toFixed(0)} s`,
+  );
 
   const out = {
-    created: new Date().toISOString(), elapsedSeconds, machine: { ...m, loadAverageStart: loadStart, loadAverageEnd: loadEnd },
+    created: new Date().toISOString(),
+    elapsedSeconds,
+    machine: { ...m, loadAverageStart: loadStart, loadAverageEnd: loadEnd },
     settings: { batch: 256, tokens: 20, secondsPerMeasurement: SECONDS, rounds: ROUNDS, backend, kernelVariants: variants },
-    peer: 'why' in peer ? { none: peer.why } : {
-      source: peer.source, onOpenblas, threads: 1, torch: anyTorch?.torch ?? null, blasLoaded: anyTorch?.blas ?? null, openblasConfig: anyTorch?.openblasConfig ?? null,
-    },
-    targets: { wanted: TARGETS, byKernels: targets }, gemm, sizes: rows,
+    peer:
+      'why' in peer
+        ? { none: peer.why }
+        : {
+            source: peer.source,
+            onOpenblas,
+            threads: 1,
+            torch: anyTorch?.torch ?? null,
+            blasLoaded: anyTorch?.blas ?? null,
+            openblasConfig: anyTorch?.openblasConfig ?? null,
+          },
+    targets: { wanted: TARGETS, byKernels: targets },
+    gemm,
+    sizes: rows,
   };
   mkdirSync(`${pkgRoot}bench/out`, { recursive: true });
   const file = `${pkgRoot}bench/out/latest.json`;

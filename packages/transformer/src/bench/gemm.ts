@@ -36,13 +36,19 @@ function time(f: () => void, ms: number): number {
 export function gemmBench(variants: readonly KernelVariant[], ms = 300): GemmResult[] {
   const out: GemmResult[] = [];
   const shapes: [string, number, number, number][] = SIZE_PRESETS.flatMap((p): [string, number, number, number][] => {
-    const d = p.config.dModel, h = p.config.mlpRatio * d, rows = 256 * p.config.contextLength;
-    return [['a·w + b', rows, d, h], ['aᵀ·b', d, rows, h]];
+    const d = p.config.dModel,
+      h = p.config.mlpRatio * d,
+      rows = 256 * p.config.contextLength;
+    return [
+      ['a·w + b', rows, d, h],
+      ['aᵀ·b', d, rows, h],
+    ];
   });
   shapes.push(['a·w (w in L1)', 1024, 64, 64]);
   for (const [op, m, k, n] of shapes) {
     const tn = op === 'aᵀ·b';
-    const a = tf.randomNormal<tf.Rank.R2>(tn ? [k, m] : [m, k]), w = tf.randomNormal<tf.Rank.R2>([k, n]);
+    const a = tf.randomNormal<tf.Rank.R2>(tn ? [k, m] : [m, k]),
+      w = tf.randomNormal<tf.Rank.R2>([k, n]);
     const b = tf.randomNormal<tf.Rank.R1>([n]);
     const f = (): tf.Tensor => (tn ? matMulTN(a, w) : matMulNN(a, w, op === 'a·w + b' ? b : null));
     const gmac = (m * k * n) / 1e6;

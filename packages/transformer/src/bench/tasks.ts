@@ -18,7 +18,14 @@ export interface Throughput {
  * about `inferSeconds` (at least three passes either way). `fused = false` measures the same model on plain
  * TF.js ops (the baseline of our wasm kernels).
  */
-export async function measure(size: string, seconds: number, batch = 256, backend?: 'wasm' | 'cpu', fused = true, inferSeconds = seconds / 2): Promise<Throughput> {
+export async function measure(
+  size: string,
+  seconds: number,
+  batch = 256,
+  backend?: 'wasm' | 'cpu',
+  fused = true,
+  inferSeconds = seconds / 2,
+): Promise<Throughput> {
   if (backend !== undefined) await setBackend(backend);
   setFusedKernels(fused);
   const { m, windows, targets } = benchModel(size, batch);
@@ -47,7 +54,8 @@ export async function measure(size: string, seconds: number, batch = 256, backen
 function benchModel(size: string, batch: number): { m: ReturnType<typeof createModel>; windows: Windows; targets: Int32Array } {
   const p = sizePreset(size);
   if (p === undefined) throw new Error(`unknown size ${size}`);
-  const T = p.config.contextLength, rng = makeRng(1);
+  const T = p.config.contextLength,
+    rng = makeRng(1);
   const tokens = new Int32Array(batch * T).map(() => rng.int(16));
   const windows = { tokens, positions: new Int32Array(batch).fill(T), n: batch, length: T };
   const targets = new Int32Array(batch).map(() => rng.int(16));

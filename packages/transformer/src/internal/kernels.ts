@@ -67,7 +67,22 @@ interface Kernels {
   readonly lnFwd: (x: Ptr, g: Ptr, b: Ptr, y: Ptr, xhat: Ptr, rstd: Ptr, R: number, C: number, eps: number) => void;
   readonly lnBwd: (dy: Ptr, g: Ptr, xhat: Ptr, rstd: Ptr, dx: Ptr, dg: Ptr, db: Ptr, R: number, C: number) => void;
   readonly fwd: (q: Ptr, k: Ptr, v: Ptr, P: Ptr, o: Ptr, B: number, T: number, H: number, dh: number, qRows: number, scratch: Ptr) => void;
-  readonly bwd: (q: Ptr, k: Ptr, v: Ptr, P: Ptr, dO: Ptr, dq: Ptr, dk: Ptr, dv: Ptr, B: number, T: number, H: number, dh: number, qRows: number, scratch: Ptr) => void;
+  readonly bwd: (
+    q: Ptr,
+    k: Ptr,
+    v: Ptr,
+    P: Ptr,
+    dO: Ptr,
+    dq: Ptr,
+    dk: Ptr,
+    dv: Ptr,
+    B: number,
+    T: number,
+    H: number,
+    dh: number,
+    qRows: number,
+    scratch: Ptr,
+  ) => void;
   readonly dropout: (out: Ptr, n: number, k1: number, k2: number, drop: number, keep: number) => void;
   readonly embed: (tokens: Ptr, emb: Ptr, out: Ptr, N: number, T: number, V: number, d: number) => void;
   readonly windowRows: (x: Ptr, out: Ptr, B: number, T: number, t: number, d: number) => void;
@@ -80,7 +95,13 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
-interface State { backend: WasmBackend; variant: KernelVariant; kernels: Kernels; scratch: Ptr; scratchFloats: number }
+interface State {
+  backend: WasmBackend;
+  variant: KernelVariant;
+  kernels: Kernels;
+  scratch: Ptr;
+  scratchFloats: number;
+}
 let state: State | null = null;
 let enabled = true;
 
@@ -125,18 +146,33 @@ function kernels(): State | null {
   const module = new WebAssembly.Module(bytes(v));
   const inst = new WebAssembly.Instance(module, { env: { memory } });
   const ex = inst.exports as {
-    attn_fwd: Kernels['fwd']; attn_bwd: Kernels['bwd']; colsum: Kernels['colsum']; matmul_tn: Kernels['matmulTN']; matmul_nn: Kernels['matmulNN'];
-    layernorm_fwd: Kernels['lnFwd']; layernorm_bwd: Kernels['lnBwd']; dropout_mask: Kernels['dropout']; embed: Kernels['embed'];
+    attn_fwd: Kernels['fwd'];
+    attn_bwd: Kernels['bwd'];
+    colsum: Kernels['colsum'];
+    matmul_tn: Kernels['matmulTN'];
+    matmul_nn: Kernels['matmulNN'];
+    layernorm_fwd: Kernels['lnFwd'];
+    layernorm_bwd: Kernels['lnBwd'];
+    dropout_mask: Kernels['dropout'];
+    embed: Kernels['embed'];
     window_rows: Kernels['windowRows'];
   };
   state = {
-    backend, variant: v, scratch: 0, scratchFloats: 0,
+    backend,
+    variant: v,
+    scratch: 0,
+    scratchFloats: 0,
     kernels: {
-      fwd: timed('attention forward', ex.attn_fwd), bwd: timed('attention backward', ex.attn_bwd), colsum: timed('column sums', ex.colsum),
+      fwd: timed('attention forward', ex.attn_fwd),
+      bwd: timed('attention backward', ex.attn_bwd),
+      colsum: timed('column sums', ex.colsum),
       matmulTN: timed('GEMM aᵀ·b', ex.matmul_tn, (_a, _b, _o, R, M, N) => R * M * N),
       matmulNN: timed('GEMM a·w', ex.matmul_nn, (_a, _w, _b, _o, M, K, N) => M * K * N),
-      lnFwd: timed('LayerNorm forward', ex.layernorm_fwd), lnBwd: timed('LayerNorm backward', ex.layernorm_bwd), dropout: timed('dropout masks', ex.dropout_mask),
-      embed: timed('embeddings', ex.embed), windowRows: timed('window rows', ex.window_rows),
+      lnFwd: timed('LayerNorm forward', ex.layernorm_fwd),
+      lnBwd: timed('LayerNorm backward', ex.layernorm_bwd),
+      dropout: timed('dropout masks', ex.dropout_mask),
+      embed: timed('embeddings', ex.embed),
+      windowRows: timed('window rows', ex.window_rows),
     },
   };
   return state;
@@ -168,8 +204,14 @@ function output(s: State, shape: number[]): tf.Tensor {
 /** What the backward pass needs from the forward. */
 export interface AttentionSaved {
   readonly fused: boolean;
-  readonly q: tf.Tensor; readonly k: tf.Tensor; readonly v: tf.Tensor; readonly P: tf.Tensor;
-  readonly B: number; readonly T: number; readonly H: number; readonly qRows: number;
+  readonly q: tf.Tensor;
+  readonly k: tf.Tensor;
+  readonly v: tf.Tensor;
+  readonly P: tf.Tensor;
+  readonly B: number;
+  readonly T: number;
+  readonly H: number;
+  readonly qRows: number;
 }
 
 /** Rows [B·T, d] → heads [B·H, T, dh]. */
@@ -191,15 +233,27 @@ function fromHeads(x: tf.Tensor, B: number, H: number): tf.Tensor2D {
  * softmax(q·kᵀ)·v per window and head, no mask. q: [B·qRows, d] (already scaled by 1/√dh), k and v:
  * [B·T, d]; qRows is T, or 1 for the output position only. Returns o like q. Must run inside tf.tidy.
  */
-export function attention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, B: number, T: number, H: number, qRows: number): { o: tf.Tensor2D; saved: AttentionSaved } {
-  const d = q.shape[1], dh = d / H;
+export function attention(
+  q: tf.Tensor2D,
+  k: tf.Tensor2D,
+  v: tf.Tensor2D,
+  B: number,
+  T: number,
+  H: number,
+  qRows: number,
+): { o: tf.Tensor2D; saved: AttentionSaved } {
+  const d = q.shape[1],
+    dh = d / H;
   const s = kernels();
   if (s !== null) {
-    const P = output(s, [B * H, qRows, T]), o = output(s, [B * qRows, d]);
+    const P = output(s, [B * H, qRows, T]),
+      o = output(s, [B * qRows, d]);
     s.kernels.fwd(ptr(s, q), ptr(s, k), ptr(s, v), ptr(s, P), ptr(s, o), B, T, H, dh, qRows, scratch(s, dh * up8(T) + T * up8(dh)));
     return { o: o as tf.Tensor2D, saved: { fused: true, q, k, v, P, B, T, H, qRows } };
   }
-  const qh = toHeads(q, B, qRows, H), kh = toHeads(k, B, T, H), vh = toHeads(v, B, T, H);
+  const qh = toHeads(q, B, qRows, H),
+    kh = toHeads(k, B, T, H),
+    vh = toHeads(v, B, T, H);
   const P = tf.softmax(tf.matMul(qh, kh, false, true)) as tf.Tensor3D; // [B·H, qRows, T]
   const o = fromHeads(tf.matMul(P, vh), B, H);
   return { o, saved: { fused: false, q: qh, k: kh, v: vh, P, B, T, H, qRows } };
@@ -208,16 +262,36 @@ export function attention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, B: num
 /** Gradients of `attention` with respect to q, k and v, from dO (shaped like o). Must run inside tf.tidy. */
 export function attentionBack(a: AttentionSaved, dO: tf.Tensor2D): { dq: tf.Tensor2D; dk: tf.Tensor2D; dv: tf.Tensor2D } {
   const { B, T, H, qRows } = a;
-  const d = dO.shape[1], dh = d / H;
+  const d = dO.shape[1],
+    dh = d / H;
   if (a.fused) {
     const s = kernels();
     if (s === null) throw new Error('fused attention state lost between forward and backward');
-    const dq = output(s, [B * qRows, d]), dk = output(s, [B * T, d]), dv = output(s, [B * T, d]);
-    s.kernels.bwd(ptr(s, a.q), ptr(s, a.k), ptr(s, a.v), ptr(s, a.P), ptr(s, dO), ptr(s, dq), ptr(s, dk), ptr(s, dv),
-      B, T, H, dh, qRows, scratch(s, dh * up8(T) + 3 * T * up8(dh) + 8 * up8(dh) + 4 * T));
+    const dq = output(s, [B * qRows, d]),
+      dk = output(s, [B * T, d]),
+      dv = output(s, [B * T, d]);
+    s.kernels.bwd(
+      ptr(s, a.q),
+      ptr(s, a.k),
+      ptr(s, a.v),
+      ptr(s, a.P),
+      ptr(s, dO),
+      ptr(s, dq),
+      ptr(s, dk),
+      ptr(s, dv),
+      B,
+      T,
+      H,
+      dh,
+      qRows,
+      scratch(s, dh * up8(T) + 3 * T * up8(dh) + 8 * up8(dh) + 4 * T),
+    );
     return { dq: dq as tf.Tensor2D, dk: dk as tf.Tensor2D, dv: dv as tf.Tensor2D };
   }
-  const qh = a.q as tf.Tensor3D, kh = a.k as tf.Tensor3D, vh = a.v as tf.Tensor3D, P = a.P as tf.Tensor3D;
+  const qh = a.q as tf.Tensor3D,
+    kh = a.k as tf.Tensor3D,
+    vh = a.v as tf.Tensor3D,
+    P = a.P as tf.Tensor3D;
   const dOh = toHeads(dO, B, qRows, H);
   const dP = tf.matMul(dOh, vh, false, true);
   const dvh = tf.matMul(P, dOh, true, false);
@@ -231,14 +305,19 @@ export function attentionBack(a: AttentionSaved, dO: tf.Tensor2D): { dq: tf.Tens
 // LayerNorm, column sums, aᵀ·b, dropout masks (each falls back to TF.js ops or JS off wasm)
 
 /** What the LayerNorm backward needs: x̂ [R, C] and 1/σ [R, 1]. */
-export interface LnCache { readonly xhat: tf.Tensor2D; readonly rstd: tf.Tensor2D }
+export interface LnCache {
+  readonly xhat: tf.Tensor2D;
+  readonly rstd: tf.Tensor2D;
+}
 
 /** LayerNorm over the last axis (ε = LAYER_NORM_EPS). Must run inside tf.tidy. */
 export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): { y: tf.Tensor2D; cache: LnCache } {
   const [R, C] = x.shape;
   const s = kernels();
   if (s !== null) {
-    const y = output(s, [R, C]) as tf.Tensor2D, xhat = output(s, [R, C]) as tf.Tensor2D, rstd = output(s, [R, 1]) as tf.Tensor2D;
+    const y = output(s, [R, C]) as tf.Tensor2D,
+      xhat = output(s, [R, C]) as tf.Tensor2D,
+      rstd = output(s, [R, 1]) as tf.Tensor2D;
     s.kernels.lnFwd(ptr(s, x), ptr(s, g), ptr(s, b), ptr(s, y), ptr(s, xhat), ptr(s, rstd), R, C, LAYER_NORM_EPS);
     return { y, cache: { xhat, rstd } };
   }
@@ -254,7 +333,9 @@ export function layerNormBack(dy: tf.Tensor2D, g: tf.Tensor1D, c: LnCache): { dx
   const [R, C] = dy.shape;
   const s = kernels();
   if (s !== null) {
-    const dx = output(s, [R, C]) as tf.Tensor2D, dg = output(s, [1, C]) as tf.Tensor2D, db = output(s, [1, C]) as tf.Tensor2D;
+    const dx = output(s, [R, C]) as tf.Tensor2D,
+      dg = output(s, [1, C]) as tf.Tensor2D,
+      db = output(s, [1, C]) as tf.Tensor2D;
     s.kernels.lnBwd(ptr(s, dy), ptr(s, g), ptr(s, c.xhat), ptr(s, c.rstd), ptr(s, dx), ptr(s, dg), ptr(s, db), R, C);
     return { dx, dg, db };
   }
@@ -281,7 +362,8 @@ export function sumRows(x: tf.Tensor2D): tf.Tensor2D {
 
 /** aᵀ·b for a [R, M] and b [R, N] (weight gradients); off wasm a transposed TF.js matMul. */
 export function matMulTN(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  const [R, M] = a.shape, N = b.shape[1];
+  const [R, M] = a.shape,
+    N = b.shape[1];
   if (b.shape[0] !== R) throw new Error(`matMulTN: a has ${R} rows, b has ${b.shape[0]}`);
   const s = kernels();
   if (s !== null) {
@@ -294,7 +376,8 @@ export function matMulTN(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 
 /** a·w (+ bias) (then ReLU) for a [M, K], w [K, N]; off wasm TF.js's fused matMul. */
 export function matMulNN(a: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D | null = null, relu = false): tf.Tensor2D {
-  const [M, K] = a.shape, N = w.shape[1];
+  const [M, K] = a.shape,
+    N = w.shape[1];
   if (w.shape[0] !== K) throw new Error(`matMulNN: a has ${K} columns, w has ${w.shape[0]} rows`);
   const s = kernels();
   if (s !== null) {
@@ -310,7 +393,9 @@ export function matMulNN(a: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D | nul
  * for emb = [wte; wpe] ([V + T, d]). Off wasm a gather, a slice and an add.
  */
 export function embed(tokens: tf.Tensor1D, emb: tf.Tensor2D, T: number): tf.Tensor2D {
-  const N = tokens.shape[0], [VT, d] = emb.shape, V = VT - T;
+  const N = tokens.shape[0],
+    [VT, d] = emb.shape,
+    V = VT - T;
   const s = kernels();
   if (s !== null) {
     const out = output(s, [N, d]) as tf.Tensor2D;
@@ -323,7 +408,8 @@ export function embed(tokens: tf.Tensor1D, emb: tf.Tensor2D, T: number): tf.Tens
 
 /** Row t of every window of T rows of x [B·T, d]: [B, d]. Off wasm a gather. */
 export function windowRows(x: tf.Tensor2D, T: number, t: number): tf.Tensor2D {
-  const [N, d] = x.shape, B = N / T;
+  const [N, d] = x.shape,
+    B = N / T;
   const s = kernels();
   if (s !== null) {
     const out = output(s, [B, d]) as tf.Tensor2D;
@@ -349,7 +435,9 @@ function mix32(x: number): number {
  * on wasm drawn by the SIMD kernel (drawing masks in JS took a fifth of a training step).
  */
 export function dropoutMask(R: number, C: number, p: number, k1: number, k2: number): tf.Tensor2D {
-  const n = R * C, drop = Math.min(Math.round(p * 2 ** 32), 2 ** 32 - 1), keep = 1 / (1 - p);
+  const n = R * C,
+    drop = Math.min(Math.round(p * 2 ** 32), 2 ** 32 - 1),
+    keep = 1 / (1 - p);
   const s = kernels();
   if (s !== null) {
     const out = output(s, [R, C]) as tf.Tensor2D;
@@ -357,6 +445,6 @@ export function dropoutMask(R: number, C: number, p: number, k1: number, k2: num
     return out;
   }
   const m = new Float32Array(n);
-  for (let i = 0; i < n; i++) m[i] = mix32(((mix32(i ^ k1) + k2) >>> 0)) < drop ? 0 : keep;
+  for (let i = 0; i < n; i++) m[i] = mix32((mix32(i ^ k1) + k2) >>> 0) < drop ? 0 : keep;
   return tf.tensor2d(m, [R, C]);
 }

@@ -40,9 +40,7 @@ export interface SizeInfo {
 export function orderSizes(rows: Iterable<{ readonly size: string; readonly params: number }>): SizeInfo[] {
   const params = new Map<string, number>();
   for (const r of rows) params.set(r.size, Math.min(params.get(r.size) ?? Infinity, r.params));
-  return [...params]
-    .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
-    .map(([size, p]) => ({ size, params: p, label: `${size} (${shortCount(p)})` }));
+  return [...params].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).map(([size, p]) => ({ size, params: p, label: `${size} (${shortCount(p)})` }));
 }
 
 /** The model's scores on task `nGood`, if measured. */
@@ -130,9 +128,7 @@ export function overSeeds(models: readonly ModelRow[], value: (m: ModelRow) => E
     if (agg === null) continue;
     out.push({ rule: first.rule, task: first.task, size: first.size, params: Math.min(...g.map((m) => m.params)), ...agg });
   }
-  return out.sort(
-    (a, b) => rules.indexOf(a.rule) - rules.indexOf(b.rule) || a.task - b.task || sizes.indexOf(a.size) - sizes.indexOf(b.size),
-  );
+  return out.sort((a, b) => rules.indexOf(a.rule) - rules.indexOf(b.rule) || a.task - b.task || sizes.indexOf(a.size) - sizes.indexOf(b.size));
 }
 
 /** Ordinary least squares `y = intercept + slope·x`; null with fewer than two distinct x. */

@@ -12,7 +12,9 @@ import { JSDOM } from 'jsdom';
 export function opAboveTheory(models: readonly ModelRow[]): string {
   const points = models.flatMap((m) => {
     const own = m.scores.find((t) => t.nGood === m.task);
-    return m.op.mean === null || own?.opPred.mean == null ? [] : [{ id: m.id, params: m.params, task: `n_good = ${m.task}`, excess: m.op.mean - own.opPred.mean }];
+    return m.op.mean === null || own?.opPred.mean == null
+      ? []
+      : [{ id: m.id, params: m.params, task: `n_good = ${m.task}`, excess: m.op.mean - own.opPred.mean }];
   });
   const svg = Plot.plot({
     document: new JSDOM('').window.document,
@@ -22,7 +24,11 @@ export function opAboveTheory(models: readonly ModelRow[]): string {
     marks: [Plot.ruleY([0]), Plot.dot(points, { x: 'params', y: 'excess', stroke: 'task', title: 'id' })],
   }).outerHTML;
   const table = {
-    columns: [{ key: 'id', label: 'model' }, { key: 'task', label: 'task' }, { key: 'excess', label: 'Op − Op_pred (nats)' }],
+    columns: [
+      { key: 'id', label: 'model' },
+      { key: 'task', label: 'task' },
+      { key: 'excess', label: 'Op − Op_pred (nats)' },
+    ],
     rows: points.map((p) => ({ id: p.id, task: p.task, excess: p.excess })),
   };
   return `<figure id="op-above-theory"><figcaption>${escapeHtml('Op − Op_pred on the own task, per model')}</figcaption>${svg}${dataBlock(table, 'op-above-theory')}</figure>`;

@@ -8,7 +8,9 @@ import { futureLaw } from '@optimpact/split-history';
  * In [0, 1]; 0 for a policy that ignores its context; at most √(Imp / 2) (Pinsker, then Jensen).
  */
 export function splitHistoryTV(env: Environment, windows: Windows, pi: Float64Array): number {
-  const A = env.actions.length, V = env.outcomes.length, N = windows.n;
+  const A = env.actions.length,
+    V = env.outcomes.length,
+    N = windows.n;
   const q = futureLaw(env, windows, pi);
   const r = env.actions.map((_, a) => {
     const onlyA = new Float64Array(N * A);

@@ -10,7 +10,8 @@ import { idealPolicy, measurePolicy } from '@optimpact/split-history';
  * Its rows are stochastic, and the measures integrate them exactly (no action is sampled).
  */
 export function epsilonIdeal(env: Environment, task: Task, epsilon: number): Policy {
-  const ideal = idealPolicy(env, task), A = env.actions.length;
+  const ideal = idealPolicy(env, task),
+    A = env.actions.length;
   return {
     name: `${epsilon}-ideal(${task.name})`,
     actionProbs: async (windows) => (await ideal.actionProbs(windows)).map((p) => (1 - epsilon) * p + epsilon / A),

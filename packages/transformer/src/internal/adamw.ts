@@ -40,8 +40,8 @@ export class AdamW {
     }
     s.t += 1;
     const { beta1: b1, beta2: b2, eps, weightDecay: wd } = this.options;
-    const stepSize = lr / (1 - b1 ** s.t);
-    const bc2 = Math.sqrt(1 - b2 ** s.t);
+    const stepSize = lr / (1 - powInt(b1, s.t));
+    const bc2 = Math.sqrt(1 - powInt(b2, s.t));
     const shrink = 1 - lr * wd;
     const { m, v } = s;
     const decay = this.decay;
@@ -60,4 +60,44 @@ export class AdamW {
   slotNames(): string[] {
     return [...this.slots.keys()];
   }
+}
+
+// Double-double arithmetic (Dekker): a value is hi + lo with |lo| ≤ ulp(hi)/2, every step exact IEEE
+// double operations, so the same on every engine.
+const SPLIT = 134217729; // 2^27 + 1
+
+/** a·b as hi + lo exactly (Dekker's product; JS has no fused multiply-add). */
+function twoProduct(a: number, b: number): [number, number] {
+  const p = a * b;
+  const ca = SPLIT * a,
+    ah = ca - (ca - a),
+    al = a - ah;
+  const cb = SPLIT * b,
+    bh = cb - (cb - b),
+    bl = b - bh;
+  return [p, ah * bh - p + ah * bl + al * bh + al * bl];
+}
+
+function ddMul(x: [number, number], y: [number, number]): [number, number] {
+  const [p, e] = twoProduct(x[0], y[0]);
+  const lo = e + (x[0] * y[1] + x[1] * y[0]);
+  const hi = p + lo;
+  return [hi, lo - (hi - p)];
+}
+
+/**
+ * b^t for an integer t ≥ 0, correctly rounded but in the hardest cases (tested against exact BigInt
+ * powers): by squaring in double-double, each product off by at most a few 2⁻¹⁰⁶. Not `b ** t`: V8's
+ * pow changed between Node 20 and 24 (Node 20's is off by an ulp from t = 16 for β₂ = 0.999), and one ulp in
+ * a bias correction can flip a float32 parameter's rounding and, many steps later, a run's result.
+ */
+export function powInt(b: number, t: number): number {
+  if (!(Number.isInteger(t) && t >= 0)) throw new RangeError(`powInt: exponent must be an integer ≥ 0, got ${t}`);
+  let r: [number, number] = [1, 0],
+    x: [number, number] = [b, 0];
+  for (let k = t; k > 0; k = Math.floor(k / 2)) {
+    if (k % 2 === 1) r = ddMul(r, x);
+    if (k > 1) x = ddMul(x, x);
+  }
+  return r[0] + r[1];
 }

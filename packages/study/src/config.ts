@@ -229,7 +229,7 @@ export function decodeConfig(value: unknown, source: string): E.Either<UsageErro
 }
 
 /** The preset files shipped in `experiments/`. */
-export const PRESETS = ['quick', 'paper', 'rl-rounds', 'tiny', 'additive-tiny', 'explore-quick', 'original'] as const;
+export const PRESETS = ['quick', 'paper', 'rl-rounds', 'tiny', 'additive-tiny', 'explore-quick', 'explore-paper', 'original'] as const;
 
 export function presetPath(name: string): string {
   return fileURLToPath(new URL(`../../../experiments/${name}.json`, import.meta.url));

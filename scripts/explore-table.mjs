@@ -1,17 +1,7 @@
 #!/usr/bin/env node
 // The numbers of docs/results-explore.md from a study's records: `node scripts/explore-table.mjs OUT_DIR…`
 // (OUT_DIR as given to `optimpact study --out`). Every ± is one standard error over the models it names.
-import { loadStudies } from './study-records.mjs';
-
-const fmt = (x) => (x === null || !Number.isFinite(x) ? '—' : x.toFixed(3));
-function est(xs) {
-  const v = xs.filter((x) => x !== null && Number.isFinite(x));
-  if (v.length === 0) return '—';
-  const m = v.reduce((a, b) => a + b, 0) / v.length;
-  if (v.length < 2) return `${fmt(m)} (n=1)`;
-  const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
-  return `${fmt(m)} ± ${fmt(sd / Math.sqrt(v.length))}`;
-}
+import { est, fmt, loadStudies } from './study-records.mjs';
 
 for (const { out, pretrain: pre, finetune: fin } of await loadStudies('node scripts/explore-table.mjs OUT_DIR…', process.argv.slice(2))) {
   const sizes = [...new Set(pre.map((r) => r.size))];

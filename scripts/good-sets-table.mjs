@@ -4,7 +4,7 @@
 // Per reading: each trained task's models (mean ± s.e. over seeds) scored on every task, the identification
 // (Op_pred closest to Op) per rule and size, and how often a model trained on another task lies above a
 // task's line Op = Op_pred (the original's "the other points mainly sit above the line").
-import { loadStudies } from './study-records.mjs';
+import { est, fmt, loadStudies } from './study-records.mjs';
 
 const args = process.argv.slice(2);
 const sizesArg = args.find((a) => a.startsWith('--sizes='));
@@ -13,17 +13,8 @@ const dirs = args.filter((a) => a !== sizesArg);
 
 // Records come sorted by id; the tables go from the smallest size up.
 const rank = (size) => ['xs', 's', 'm', 'l'].indexOf(size) >>> 0;
-const fmt = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(3));
-function est(xs) {
-  const v = xs.filter((x) => x !== null && x !== undefined && Number.isFinite(x));
-  if (v.length === 0) return '—';
-  const m = v.reduce((a, b) => a + b, 0) / v.length;
-  if (v.length < 2) return `${fmt(m)} (n=1)`;
-  const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
-  return `${fmt(m)} ± ${fmt(sd / Math.sqrt(v.length))}`;
-}
 
-const studies = await loadStudies('node scripts/good-sets-table.mjs [--sizes=xs,s,m] OUT_DIR…', dirs);
+const studies = await loadStudies('node scripts/good-sets-table.mjs [--sizes=xs,s,m] OUT_DIR…', dirs, ['@optimpact/records', '@optimpact/study']);
 const { identification } = await import('../packages/study/dist/index.js');
 
 for (const { out, finetune } of studies) {

@@ -5,15 +5,15 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** `{ out, summaries, pretrain, finetune, baselines }` per directory, successful records only, sorted by id. */
-export async function loadStudies(usage, dirs) {
+/** `{ out, summaries, pretrain, finetune, baselines }` per directory, successful records only, sorted by id; `packages` (and what they import) are built first. */
+export async function loadStudies(usage, dirs, packages = ['@optimpact/records']) {
   if (dirs.length === 0) {
     console.error(`usage: ${usage}`);
     process.exit(2);
   }
   // Built first (turbo, cached), as `pnpm optimpact` does, so that the reader is the current one.
   const turbo = fileURLToPath(new URL('../node_modules/.bin/turbo', import.meta.url));
-  const build = spawnSync(turbo, ['run', 'build', '--filter=@optimpact/records...', '--output-logs=errors-only'], {
+  const build = spawnSync(turbo, ['run', 'build', ...packages.map((p) => `--filter=${p}...`), '--output-logs=errors-only'], {
     encoding: 'utf8',
     env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
   });
@@ -36,6 +36,19 @@ export async function loadStudies(usage, dirs) {
       baselines: r.right.baselines.filter(ok),
     };
   });
+}
+
+/** A number to 3 decimals, or — when there is none. */
+export const fmt = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(3));
+
+/** `mean ± s.e.` over the finite values given (one s.e. of the mean over them). */
+export function est(xs) {
+  const v = xs.filter((x) => x !== null && x !== undefined && Number.isFinite(x));
+  if (v.length === 0) return '—';
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  if (v.length < 2) return `${fmt(m)} (n=1)`;
+  const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
+  return `${fmt(m)} ± ${fmt(sd / Math.sqrt(v.length))}`;
 }
 
 function fail(line) {

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The numbers of docs/results-explore.md from a study's records: `node scripts/explore-table.mjs OUT_DIR…`
 // (OUT_DIR as given to `optimpact study --out`). Every ± is one standard error over the models it names.
-import { est, fmt, loadStudies } from './study-records.mjs';
+import { est, fmt, loadStudies, sizesOf } from './study-records.mjs';
 
 for (const { out, pretrain: pre, finetune: fin } of await loadStudies('node scripts/explore-table.mjs OUT_DIR…', process.argv.slice(2))) {
-  const sizes = [...new Set(pre.map((r) => r.size))];
+  const sizes = sizesOf(pre);
   console.log(`# ${out}: ${pre.length} pretrained, ${fin.length} fine-tuned models`);
 
   console.log(

@@ -4,15 +4,12 @@
 // Per reading: each trained task's models (mean ± s.e. over seeds) scored on every task, the identification
 // (Op_pred closest to Op) per rule and size, and how often a model trained on another task lies above a
 // task's line Op = Op_pred (the original's "the other points mainly sit above the line").
-import { est, fmt, loadStudies } from './study-records.mjs';
+import { est, fmt, loadStudies, sizesOf } from './study-records.mjs';
 
 const args = process.argv.slice(2);
 const sizesArg = args.find((a) => a.startsWith('--sizes='));
 const only = sizesArg ? new Set(sizesArg.slice('--sizes='.length).split(',')) : undefined;
 const dirs = args.filter((a) => a !== sizesArg);
-
-// Records come sorted by id; the tables go from the smallest size up.
-const rank = (size) => ['xs', 's', 'm', 'l'].indexOf(size) >>> 0;
 
 const studies = await loadStudies('node scripts/good-sets-table.mjs [--sizes=xs,s,m] OUT_DIR…', dirs, ['@optimpact/records', '@optimpact/study']);
 const { identification } = await import('../packages/study/dist/index.js');
@@ -25,7 +22,7 @@ for (const { out, finetune } of studies) {
   for (const rule of [...new Set(fin.map((r) => r.rule))]) {
     const byRule = fin.filter((r) => r.rule === rule);
     console.log(`\n## rule ${rule} (every ± one s.e. over seeds; Op and Op_pred in nats)`);
-    for (const size of [...new Set(byRule.map((r) => r.size))].sort((a, b) => rank(a) - rank(b))) {
+    for (const size of sizesOf(byRule)) {
       for (const task of tasks) {
         const ms = byRule.filter((r) => r.size === size && r.task === task);
         if (ms.length === 0) continue;

@@ -3,7 +3,7 @@
 // `node scripts/peers-table.mjs OUT_DIR` (OUT_DIR as given to `optimpact study --out`), read through
 // @optimpact/records (scripts/study-records.mjs). Correlations are over models (Pearson r, Spearman ρ), per RL rule;
 // each model's own ± is in summary.json. Nats, except AUP and reachability (dimensionless).
-import { loadStudies } from './study-records.mjs';
+import { loadStudies, sizesOf } from './study-records.mjs';
 
 const [study] = await loadStudies('node scripts/peers-table.mjs OUT_DIR', process.argv.slice(2, 3));
 const out = study.out;
@@ -63,7 +63,7 @@ for (const rule of rules) {
   for (const m of ms.filter((x) => x.identifiedTask !== x.task || x.identifiedTaskByMeg !== x.task)) {
     console.log(`   miss ${m.id}: by Op → ${m.identifiedTask}, by MEG → ${m.identifiedTaskByMeg} (Op ${f(m.Op.mean)}, MEG_F ${f(m.MEG_F.mean)} nats)`);
   }
-  for (const size of [...new Set(ms.map((m) => m.size))]) {
+  for (const size of sizesOf(ms)) {
     const s = ms.filter((m) => m.size === size);
     console.log(
       `   ${size}: by Op ${s.filter((m) => m.identifiedTask === m.task).length}/${s.length}, by MEG ${s.filter((m) => m.identifiedTaskByMeg === m.task).length}/${s.length}`,

@@ -2,6 +2,7 @@
 // study's one validity rule: every run.json whole (its .sha256 present and matching), decoded, its model
 // matching the checksum in it. Anything else is refused with one line naming the file (exit 1); no
 // directory given is a usage error (exit 2).
+// Also what those tables share: the sizes in order, and two number formats.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -37,6 +38,10 @@ export async function loadStudies(usage, dirs, packages = ['@optimpact/records']
     };
   });
 }
+
+/** The sizes the records name, smallest first (records come sorted by id: l before m). */
+export const sizesOf = (records) => [...new Set(records.map((r) => r.size))].sort((a, b) => rank(a) - rank(b));
+const rank = (size) => ['xs', 's', 'm', 'l'].indexOf(size) >>> 0; // a size of another name goes last
 
 /** A number to 3 decimals, or — when there is none. */
 export const fmt = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(3));

@@ -39,16 +39,15 @@ export async function loadStudies(usage, dirs, packages = ['@optimpact/records']
   });
 }
 
-/** The sizes the records name, smallest first (records come sorted by id: l before m). */
-export const sizesOf = (records) => [...new Set(records.map((r) => r.size))].sort((a, b) => rank(a) - rank(b));
-const rank = (size) => ['xs', 's', 'm', 'l'].indexOf(size) >>> 0; // a size of another name goes last
+/** The sizes the records (or summary models) name, fewest parameters first; records come sorted by id, l before m. */
+export const sizesOf = (records) => [...new Map([...records].sort((a, b) => a.params - b.params).map((r) => [r.size, r])).keys()];
 
 /** A number to 3 decimals, or — when there is none. */
-export const fmt = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(3));
+export const fmt = (x) => (Number.isFinite(x) ? x.toFixed(3) : '—');
 
 /** `mean ± s.e.` over the finite values given (one s.e. of the mean over them). */
 export function est(xs) {
-  const v = xs.filter((x) => x !== null && x !== undefined && Number.isFinite(x));
+  const v = xs.filter(Number.isFinite);
   if (v.length === 0) return '—';
   const m = v.reduce((a, b) => a + b, 0) / v.length;
   if (v.length < 2) return `${fmt(m)} (n=1)`;

@@ -74,6 +74,20 @@ describe('a study on one --out', () => {
     expect(numbers(out)).toEqual(reference);
   }, 600_000);
 
+  it('(7) reuses a unit copied from another study only when its own settings are the same; recomputes the others, naming the field', () => {
+    const other = join(tmp, 'copied');
+    for (const id of ['xs-s1-pretrain', 'xs-s1-n2-exact', 'xs-s1-n2-positive']) cpSync(join(out, 'runs', id), join(other, 'runs', id), { recursive: true });
+    const r = study(other, '--set', 'rl.positive.rounds=3');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('4 units, 2 already done');
+    expect(r.stdout).toContain('recomputing xs-s1-n2-positive: made with another config (rl.rounds: 6 in its record, 3 in this study)\n');
+    expect(r.stdout).not.toMatch(/recomputing xs-s1-(pretrain|n2-exact)/);
+    const copied = numbers(other) as Record<string, { config: { rl: { rounds: number } } }>;
+    expect(copied['xs-s1-pretrain']).toEqual(reference['xs-s1-pretrain']);
+    expect(copied['xs-s1-n2-exact']).toEqual(reference['xs-s1-n2-exact']);
+    expect(copied['xs-s1-n2-positive']!.config.rl.rounds).toBe(3);
+  }, 600_000);
+
   it('(2, 7) recomputes a corrupt pretrained model and its fine-tunings, one line each; report refuses it meanwhile', () => {
     const weights = join(out, 'runs', 'xs-s1-pretrain', 'model', 'weights.bin');
     const bytes = readFileSync(weights);

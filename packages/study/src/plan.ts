@@ -3,9 +3,10 @@
  * pretraining, then one fine-tuning (+ measurement) per task and RL rule; and the baselines. Ids name
  * the directory of each unit's record (`runs/<id>/run.json`).
  */
+import type { RLConfig } from '@optimpact/rl-trainer';
 import type { SizeName } from '@optimpact/transformer';
 import type { StudyConfig, StudyRule } from './config.js';
-import { STUDY_RULES } from './config.js';
+import { forSize, rlForSize, STUDY_RULES } from './config.js';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
 import * as E from 'fp-ts/lib/Either.js';
@@ -39,6 +40,28 @@ export function planStudy(config: StudyConfig): Unit[] {
     }
   }
   return units;
+}
+
+/** A fine-tuning's RL settings, read at its size. */
+export function unitRL(config: StudyConfig, unit: Extract<Unit, { kind: 'finetune' }>): RLConfig {
+  return { rule: unit.rule, ...rlForSize(config.rl[unit.rule]!, unit.size) };
+}
+
+/**
+ * The part of the config a unit's result depends on beyond its dependencies' (data reach a fine-tuning
+ * through its pretraining), per-size settings resolved and the good sets as resolved: what its record
+ * holds as `config`, and what a resumed study checks a finished record against.
+ */
+export function unitConfig(config: StudyConfig, unit: Unit, goodSets: Readonly<Record<number, readonly number[]>>): Record<string, unknown> {
+  const common = { environment: config.environment, goodSets };
+  switch (unit.kind) {
+    case 'pretrain':
+      return { size: unit.size, ...config.pretrain, steps: forSize(config.pretrain.steps, unit.size) ?? 0, data: config.data, ...common };
+    case 'finetune':
+      return { size: unit.size, task: unit.task, rl: unitRL(config, unit), measure: config.measure, ...common };
+    case 'baseline':
+      return { measure: config.measure, data: config.data, ...common };
+  }
 }
 
 /** `--shard i/n` read: 1 ≤ i ≤ n, and n at most the config's size × seed chains. */

@@ -6,7 +6,6 @@
 import type { ConfigSource, CurvePoint, Environment, FinetuneRecord, PretrainRecord, BaselineRecord, Policy, Task, Windows } from '@optimpact/core';
 import { actionRows, deriveSeed, floorLoss, FORMAT_VERSION, modelPolicy, sliceWindows, unigramLoss } from '@optimpact/core';
 import { differentialProfile, independentContexts } from '@optimpact/differential';
-import type { RLConfig } from '@optimpact/rl-trainer';
 import { finetune, nextTokenLoss } from '@optimpact/rl-trainer';
 import { measurePeers, peerMeasurementJson } from '@optimpact/peer-measures';
 import { outcomeFit, predictedOutcomeLaws } from '@optimpact/self-eval';
@@ -19,11 +18,11 @@ import { join } from 'node:path';
 import { finishedRecord, hashDir, writeDirAtomic, writeRecord } from '@optimpact/records';
 import { loadEnvironment, withGoodSets } from './environment.js';
 import type { StudyConfig } from './config.js';
-import { forSize, rlForSize } from './config.js';
+import { forSize } from './config.js';
 import type { TestData } from './data.js';
 import { exploration, rlData, testData, trainSequences } from './data.js';
 import type { Unit } from './plan.js';
-import { pretrainId } from './plan.js';
+import { pretrainId, unitConfig, unitRL } from './plan.js';
 import { provenance } from './provenance.js';
 import { measurementJson } from './records.js';
 
@@ -77,14 +76,14 @@ async function sharedFor(config: StudyConfig): Promise<Shared> {
   return value;
 }
 
-function base(ctx: UnitContext, s: Shared, id: string, seed: number, config: Record<string, unknown>, seconds: number) {
+function base(ctx: UnitContext, s: Shared, unit: Unit, seed: number, seconds: number) {
   return {
     formatVersion: FORMAT_VERSION,
-    id,
+    id: unit.id,
     status: 'success' as const,
     seed,
-    // every record says which good sets its tasks were (the resolved variant)
-    config: { ...config, goodSets: Object.fromEntries(s.env.tasks.map((t) => [t.nGood, [...t.good]])) },
+    // the settings the unit ran with, and which good sets its tasks were (the resolved variant)
+    config: unitConfig(ctx.config, unit, Object.fromEntries(s.env.tasks.map((t) => [t.nGood, [...t.good]]))),
     ...(ctx.source ? { source: ctx.source } : {}),
     provenance: provenance(ctx.backend),
     timings: { total: seconds },
@@ -147,7 +146,7 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
   curve.sort((a, b) => a.step - b.step);
   const sha = await saveVerified(model, ctx.dir(unit.id), { seed: unit.seed, steps, id: unit.id });
   const record: PretrainRecord = {
-    ...base(ctx, s, unit.id, unit.seed, { size: unit.size, ...config.pretrain, steps, data: config.data }, (performance.now() - t0) / 1000),
+    ...base(ctx, s, unit, unit.seed, (performance.now() - t0) / 1000),
     kind: 'pretrain',
     size: unit.size,
     params: model.params,
@@ -224,8 +223,7 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const s = await sharedFor(config);
   const task: Task | undefined = s.env.tasks.find((t) => t.nGood === unit.task);
   if (task === undefined) throw new Error(`task n_good=${unit.task} is not a task of ${s.env.name} (${s.env.tasks.map((t) => t.nGood).join(', ')})`);
-  const settings = config.rl[unit.rule]!;
-  const rl: RLConfig = { rule: unit.rule, ...rlForSize(settings, unit.size) };
+  const rl = unitRL(config, unit);
   const model = await loadPretrained(ctx, unit.size, unit.seed, deriveSeed(unit.seed, 'rl-dropout', unit.task, unit.rule));
   const result = await finetune(
     model,
@@ -278,7 +276,7 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const fitWindows = sliceWindows(s.test.pool, 0, Math.min(config.measure.contexts, s.test.pool.n));
   const fit = async (m: Transformer) => outcomeFit(asPredictor(m), s.env, fitWindows);
   const record: FinetuneRecord = {
-    ...base(ctx, s, unit.id, unit.seed, { size: unit.size, task: unit.task, rl, measure: config.measure }, (performance.now() - t0) / 1000),
+    ...base(ctx, s, unit, unit.seed, (performance.now() - t0) / 1000),
     kind: 'finetune',
     size: unit.size,
     params: model.params,
@@ -315,7 +313,7 @@ async function runBaseline(ctx: UnitContext, unit: Extract<Unit, { kind: 'baseli
     excludeSelf: config.measure.excludeSelf,
   });
   const record: BaselineRecord = {
-    ...base(ctx, s, unit.id, seed, { measure: config.measure, data: config.data }, (performance.now() - t0) / 1000),
+    ...base(ctx, s, unit, seed, (performance.now() - t0) / 1000),
     kind: 'baseline',
     name: unit.name,
     measurement: measurementJson(m, s.constants),

@@ -31,12 +31,13 @@ import * as E from 'fp-ts/lib/Either.js';
 import { existsSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { loadEnvironment, withGoodSets } from './environment.js';
 import type { StudyConfig } from './config.js';
 import type { RunError, UsageError } from './errors.js';
 import { runError, usageError } from './errors.js';
 import type { Unit } from './plan.js';
-import { planStudy, shardOf } from './plan.js';
+import { planStudy, shardOf, unitConfig } from './plan.js';
 import { checkMemory } from './resources.js';
 import { progress } from './progress.js';
 import { provenance } from './provenance.js';
@@ -87,18 +88,26 @@ export async function writeStudyReport(dirs: readonly string[], out: string): Pr
 
 /**
  * The units of `units` whose artifacts cannot be trusted, each with why, and every unit that depends on
- * one of them (its inputs are recomputed, so it is too). Units with nothing on disk are not listed.
+ * one of them (its inputs are recomputed, so it is too). Units with nothing on disk are not listed. A whole
+ * record is trusted only if it is this unit's (its id) and was made with `expected(unit)` as its config:
+ * a unit directory copied from another study is reused when its own settings are this study's.
  */
-export function untrusted(out: string, units: readonly Unit[]): { finished: Set<string>; recompute: Map<string, string> } {
+export function untrusted(out: string, units: readonly Unit[], expected: (u: Unit) => unknown): { finished: Set<string>; recompute: Map<string, string> } {
   const finished = new Set<string>(),
     recompute = new Map<string, string>(),
     redo = new Set<string>();
   for (const u of units) {
     const s = unitState(unitDir(out, u.id));
-    if ('record' in s) finished.add(u.id);
+    const why =
+      'record' in s
+        ? s.record.id !== u.id
+          ? `its record is of unit ${s.record.id}`
+          : configDifference(s.record.config, JSON.parse(JSON.stringify(expected(u))) as unknown)
+        : s.why;
+    if ('record' in s && why === undefined) finished.add(u.id);
     else {
       redo.add(u.id);
-      if (s.why !== undefined) recompute.set(u.id, s.why);
+      if (why !== undefined) recompute.set(u.id, why);
     }
   }
   // Dependencies come first in the plan, so one pass carries an invalidation down every chain.
@@ -110,6 +119,20 @@ export function untrusted(out: string, units: readonly Unit[]): { finished: Set<
     recompute.set(u.id, `depends on ${dep}, which is recomputed`);
   }
   return { finished, recompute };
+}
+
+/** Where a record's config first differs from this study's, in one line; undefined when they agree. */
+export function configDifference(recorded: unknown, expected: unknown, path = ''): string | undefined {
+  if (isDeepStrictEqual(recorded, expected)) return undefined;
+  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (isObject(recorded) && isObject(expected)) {
+    for (const k of [...new Set([...Object.keys(expected), ...Object.keys(recorded)])]) {
+      const d = configDifference(recorded[k], expected[k], path ? `${path}.${k}` : k);
+      if (d !== undefined) return d;
+    }
+  }
+  const show = (x: unknown) => (x === undefined ? 'absent' : JSON.stringify(x));
+  return `made with another config (${path || 'config'}: ${show(recorded)} in its record, ${show(expected)} in this study)`;
 }
 
 /** Runs the study (or one shard of it) into `o.out`, holding the directory's lock throughout. */
@@ -171,7 +194,7 @@ function otherConfig(out: string, config: StudyConfig): UsageError | undefined {
     : undefined;
 }
 
-async function runLocked(o: StudyOptions, jobs: number, goodSets: Record<number, number[]>): Promise<E.Either<UsageError | RunError, StudyOutcome>> {
+async function runLocked(o: StudyOptions, jobs: number, goodSets: Record<number, readonly number[]>): Promise<E.Either<UsageError | RunError, StudyOutcome>> {
   const { config, preset, out } = o;
   // The output directory belongs to one config: resuming with another would mix incomparable runs.
   const mismatch = otherConfig(out, config);
@@ -184,7 +207,7 @@ async function runLocked(o: StudyOptions, jobs: number, goodSets: Record<number,
   const t0 = performance.now();
   const all = planStudy(config);
   const units = o.shard ? shardOf(all, o.shard.index, o.shard.count) : all;
-  const { finished, recompute } = untrusted(out, units);
+  const { finished, recompute } = untrusted(out, units, (u) => unitConfig(config, u, goodSets));
   const bar = progress(units.length);
   const shardName = o.shard ? `${o.shard.index}/${o.shard.count}` : undefined;
   bar.log(

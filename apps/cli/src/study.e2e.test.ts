@@ -73,6 +73,9 @@ describe('optimpact study (tiny preset)', () => {
       expect([rl.learningRate, rl.temperature]).toEqual([0.003, 1]); // resolved from the per-size form
       const fit = ft.right.metrics.outcomeFit!;
       for (const f of [fit.pretrained, fit.finetuned]) for (const kl of [f.generatorActions, f.allActions]) expect(kl).toBeGreaterThanOrEqual(0);
+      // seconds: fine-tuning and measuring, the two parts of the unit's total
+      const { total, rl: rlSeconds, measure } = ft.right.timings;
+      expect(rlSeconds! > 0 && measure! > 0 && Math.abs(rlSeconds! + measure! - total!) < 0.01 * total!).toBe(true);
     }
     expect(fullRun.stdout).toMatch(/xs-s1-n2-exact\s+18\d{3}/);
     // the table over seeds: own-task success averaged over the two seeds

@@ -165,16 +165,17 @@ function freeze(r: ResolvedRef, value: tf.Tensor): tf.Tensor {
 /** The selected entries of the given sites at the context (one identity-hooked copy), as float32. */
 export function siteValues(fn: SiteFunction, refs: readonly ResolvedRef[]): Float32Array[] {
   registerGradients();
-  return tf.tidy(() => {
-    const out: Float32Array[] = refs.map(() => new Float32Array(0));
+  const out: Float32Array[] = refs.map(() => new Float32Array(0));
+  // nothing returned from the scope: tidy walks a returned typed array element by element
+  tf.tidy(() => {
     fn.run(1, (name, value) => {
       refs.forEach((r, i) => {
         if (r.site.name === name) out[i] = select(r, value).dataSync() as Float32Array;
       });
       return value;
     });
-    return out;
   });
+  return out;
 }
 
 /**
@@ -184,13 +185,13 @@ export function siteValues(fn: SiteFunction, refs: readonly ResolvedRef[]): Floa
 function gradRows(fn: SiteFunction, wrt: ResolvedRef, x0: Float32Array, out: ResolvedRef, from: number, to: number, frozen: ResolvedRef | null): Float32Array {
   const r = to - from,
     m = wrt.size;
-  return tf.tidy(() => {
+  const g = tf.tidy(() => {
     const tiled = new Float32Array(r * m);
     for (let i = 0; i < r; i++) tiled.set(x0, i * m);
     const pick = new Float32Array(r * out.size);
     for (let i = 0; i < r; i++) pick[i * out.size + from + i] = 1;
     const picker = tf.tensor2d(pick, [r, out.size]);
-    const g = tf.grad((x: tf.Tensor) => {
+    return tf.grad((x: tf.Tensor) => {
       const got: { y?: tf.Tensor2D } = {};
       fn.run(r, (name, value) => {
         let v = value;
@@ -203,8 +204,11 @@ function gradRows(fn: SiteFunction, wrt: ResolvedRef, x0: Float32Array, out: Res
       // + 0·Σx keeps x on the tape when Y does not depend on it (then every row is 0, not an error)
       return tf.add<tf.Scalar>(tf.sum(tf.mul(got.y, picker)), tf.mul(tf.sum(x), 0));
     })(tf.tensor2d(tiled, [r, m]));
-    return g.dataSync() as Float32Array;
   });
+  // read after the scope: tidy walks a returned typed array element by element
+  const rows = g.dataSync() as Float32Array;
+  g.dispose();
+  return rows;
 }
 
 /** The whole Jacobian `dY/dX` as a float64 matrix, in chunks of `chunk` rows. */

@@ -554,8 +554,10 @@ export class Transformer implements TrainableModel {
     for (let i = 0; i < windows.n; i += chunk) {
       const B = Math.min(chunk, windows.n - i);
       const tokens = windows.tokens.subarray(i * T, (i + B) * T);
-      const vals = tf.tidy(() => this.forward(tokens, B, false).logits.dataSync() as Float32Array);
-      out.set(vals, i * V);
+      // read after the scope: tidy walks a returned typed array element by element
+      const logits = tf.tidy(() => this.forward(tokens, B, false).logits);
+      out.set(logits.dataSync(), i * V);
+      logits.dispose();
     }
     return out;
   }

@@ -88,6 +88,19 @@ describe('a study on one --out', () => {
     expect(copied['xs-s1-n2-positive']!.config.rl.rounds).toBe(3);
   }, 600_000);
 
+  it('(7) recomputes a fine-tuning copied in from a study with another pretrained model, though its own settings are the same', () => {
+    const other = join(tmp, 'fewer-steps');
+    expect(study(other, '--set', 'pretrain.steps=20').status).toBe(0);
+    const own = numbers(other);
+    rmSync(join(other, 'runs', 'xs-s1-n2-exact'), { recursive: true });
+    cpSync(join(out, 'runs', 'xs-s1-n2-exact'), join(other, 'runs', 'xs-s1-n2-exact'), { recursive: true });
+    const r = study(other, '--set', 'pretrain.steps=20');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/recomputing xs-s1-n2-exact: fine-tuned from another model than xs-s1-pretrain's \(checksum [0-9a-f]{64} in its record\)\n/);
+    expect(r.stdout).not.toMatch(/recomputing xs-s1-(pretrain|n2-positive)/);
+    expect(numbers(other)).toEqual(own);
+  }, 600_000);
+
   it('(2, 7) recomputes a corrupt pretrained model and its fine-tunings, one line each; report refuses it meanwhile', () => {
     const weights = join(out, 'runs', 'xs-s1-pretrain', 'model', 'weights.bin');
     const bytes = readFileSync(weights);

@@ -217,6 +217,8 @@ export const FinetuneRecord = t.intersection([
   recordError,
   modelHash,
   t.partial({
+    /** The checksum of the pretrained model it started from (the `modelSha256` of its pretraining's record). */
+    pretrainModelSha256: t.string,
     /** one repeat at many contexts */
     largeMeasurement: MeasurementJson,
     /** Differential measures per block of the pretrained model (before RL) and the fine-tuned one (after). */

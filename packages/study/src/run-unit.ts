@@ -180,17 +180,19 @@ async function topActionProbability(model: Transformer, env: Environment, window
 }
 
 /**
- * Loads the pretrained model of a size × seed: a unit directory with a finished pretraining record (the
- * model checked against its checksum), or a bare model directory in the TF.js format.
+ * Loads the pretrained model of a size × seed, with its checksum: a unit directory with a finished
+ * pretraining record (the model checked against the record's checksum), or a bare model directory in the
+ * TF.js format.
  */
-async function loadPretrained(ctx: UnitContext, size: SizeName, seed: number, dropoutSeed: number): Promise<Transformer> {
+async function loadPretrained(ctx: UnitContext, size: SizeName, seed: number, dropoutSeed: number): Promise<{ model: Transformer; sha256: string }> {
   const unitDir = ctx.dir(pretrainId(size, seed));
-  if (existsSync(join(unitDir, 'model.json'))) return loadModel(unitDir, { dropoutSeed });
+  if (existsSync(join(unitDir, 'model.json'))) return { model: await loadModel(unitDir, { dropoutSeed }), sha256: hashDir(unitDir) };
   const rec = finishedRecord(unitDir);
   if (rec === undefined || rec.kind !== 'pretrain') throw new Error(`no finished pretraining record (run.json) or model.json in ${unitDir}`);
   const dir = join(unitDir, rec.modelDir);
-  if (rec.modelSha256 !== undefined && hashDir(dir) !== rec.modelSha256) throw new Error(`pretrained model ${dir} does not match its record's checksum`);
-  return loadModel(dir, { dropoutSeed });
+  const sha256 = hashDir(dir);
+  if (rec.modelSha256 !== undefined && sha256 !== rec.modelSha256) throw new Error(`pretrained model ${dir} does not match its record's checksum`);
+  return { model: await loadModel(dir, { dropoutSeed }), sha256 };
 }
 
 /** Split-history measurement of a model; the large-N one skips self-evaluation (8 forward passes per context). */
@@ -224,7 +226,7 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const task: Task | undefined = s.env.tasks.find((t) => t.nGood === unit.task);
   if (task === undefined) throw new Error(`task n_good=${unit.task} is not a task of ${s.env.name} (${s.env.tasks.map((t) => t.nGood).join(', ')})`);
   const rl = unitRL(config, unit);
-  const model = await loadPretrained(ctx, unit.size, unit.seed, deriveSeed(unit.seed, 'rl-dropout', unit.task, unit.rule));
+  const { model, sha256: pretrainModelSha256 } = await loadPretrained(ctx, unit.size, unit.seed, deriveSeed(unit.seed, 'rl-dropout', unit.task, unit.rule));
   const result = await finetune(
     model,
     s.env,
@@ -241,7 +243,7 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   ctx.onProgress?.({ id: unit.id, stage: 'measure', done: 0, total: 1 });
 
   const untrained = createModel(model.config, unit.seed);
-  const pretrained = await loadPretrained(ctx, unit.size, unit.seed, 0);
+  const { model: pretrained } = await loadPretrained(ctx, unit.size, unit.seed, 0);
   const refs: Record<string, () => Policy> = {
     fixed: () => fixedPolicy(s.env, s.env.actions[0]!),
     uniform: () => uniformPolicy(s.env),
@@ -287,6 +289,7 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
     modelDir: 'model',
     modelSha256: sha,
     pretrainId: pretrainId(unit.size, unit.seed),
+    pretrainModelSha256,
     curve: result.curve,
     metrics: {
       maintenanceLoss: result.finalMaintenanceLoss,

@@ -96,13 +96,15 @@ export function untrusted(out: string, units: readonly Unit[], expected: (u: Uni
   const finished = new Set<string>(),
     recompute = new Map<string, string>(),
     redo = new Set<string>();
+  const records = new Map<string, RunRecord>();
   for (const u of units) {
     const s = unitState(unitDir(out, u.id));
+    if ('record' in s) records.set(u.id, s.record);
     const why =
       'record' in s
         ? s.record.id !== u.id
           ? `its record is of unit ${s.record.id}`
-          : configDifference(s.record.config, JSON.parse(JSON.stringify(expected(u))) as unknown)
+          : (configDifference(s.record.config, JSON.parse(JSON.stringify(expected(u))) as unknown) ?? otherInput(s.record, records))
         : s.why;
     if ('record' in s && why === undefined) finished.add(u.id);
     else {
@@ -119,6 +121,15 @@ export function untrusted(out: string, units: readonly Unit[], expected: (u: Uni
     recompute.set(u.id, `depends on ${dep}, which is recomputed`);
   }
   return { finished, recompute };
+}
+
+/** Why a fine-tuning's record does not follow from the pretrained model on disk (read before it: plan order), if it does not. */
+function otherInput(record: RunRecord, records: ReadonlyMap<string, RunRecord>): string | undefined {
+  if (record.kind !== 'finetune') return undefined;
+  const pre = records.get(record.pretrainId);
+  return pre === undefined || pre.kind !== 'pretrain' || record.pretrainModelSha256 === pre.modelSha256
+    ? undefined // a pretraining that is missing or recomputed invalidates it below
+    : `fine-tuned from another model than ${record.pretrainId}'s (checksum ${record.pretrainModelSha256 ?? 'absent'} in its record)`;
 }
 
 /** Where a record's config first differs from this study's, in one line; undefined when they agree. */

@@ -2,8 +2,9 @@
 // The good-set comparison of docs/results-original.md from studies that differ only in their good sets:
 // `node scripts/good-sets-table.mjs [--sizes=xs,s,m] OUT_DIR…` (OUT_DIR as given to `optimpact study --out`).
 // Per reading: each trained task's models (mean ± s.e. over seeds) scored on every task, the identification
-// (Op_pred closest to Op) per rule and size, and how often a model trained on another task lies above a
-// task's line Op = Op_pred (the original's "the other points mainly sit above the line").
+// (Op_pred closest to Op) per rule and size, how many models score below chance on another task (each by
+// its own s.e. too), and how often a model trained on another task lies above a task's line Op = Op_pred
+// (the original's "the other points mainly sit above the line").
 import { est, fmt, loadStudies, sizesOf } from './study-records.mjs';
 
 const args = process.argv.slice(2);
@@ -35,6 +36,15 @@ for (const { out, finetune } of studies) {
     }
     const id = identification(byRule);
     console.log(`all identified ${id.correct}/${id.total} (${fmt(id.accuracy)})`);
+    for (const trained of tasks) {
+      const below = tasks.flatMap((k) => {
+        const scores = byRule.filter((r) => r.task === trained).map((r) => r.measurement.tasks.find((t) => t.nGood === k));
+        const n = scores.filter((t) => t.s.mean < t.chance).length,
+          far = scores.filter((t) => t.s.mean + 2 * t.s.se < t.chance).length;
+        return k === trained ? [] : [`on ${k} ${n}/${scores.length} (${far} by more than 2 s.e.)`];
+      });
+      console.log(`models trained on n_good=${trained} below chance: ${below.join(', ')}`);
+    }
     for (const k of tasks) {
       const others = byRule.filter((r) => r.task !== k);
       const above = others.filter((r) => r.measurement.op.mean > r.measurement.tasks.find((t) => t.nGood === k).opPred.mean);

@@ -48,8 +48,8 @@ export function unitRL(config: StudyConfig, unit: Extract<Unit, { kind: 'finetun
 }
 
 /**
- * The part of the config a unit's result depends on beyond its dependencies' (data reach a fine-tuning
- * through its pretraining), per-size settings resolved and the good sets as resolved: what its record
+ * The part of the config a unit's result depends on, per-size settings resolved and the good sets as
+ * resolved (a fine-tuning also depends on its pretrained model, checked by checksum): what its record
  * holds as `config`, and what a resumed study checks a finished record against.
  */
 export function unitConfig(config: StudyConfig, unit: Unit, goodSets: Readonly<Record<number, readonly number[]>>): Record<string, unknown> {
@@ -58,7 +58,7 @@ export function unitConfig(config: StudyConfig, unit: Unit, goodSets: Readonly<R
     case 'pretrain':
       return { size: unit.size, ...config.pretrain, steps: forSize(config.pretrain.steps, unit.size) ?? 0, data: config.data, ...common };
     case 'finetune':
-      return { size: unit.size, task: unit.task, rl: unitRL(config, unit), measure: config.measure, ...common };
+      return { size: unit.size, task: unit.task, rl: unitRL(config, unit), measure: config.measure, data: config.data, ...common };
     case 'baseline':
       return { measure: config.measure, data: config.data, ...common };
   }

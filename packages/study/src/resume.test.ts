@@ -60,7 +60,12 @@ describe('a unit made under another config', () => {
     }
   });
 
-  it('other good sets or another environment change every unit', () => {
+  it('other data, other good sets or another environment change every unit', () => {
+    // the test pool alone: the same pretrained weights, but other measurements and RL contexts
+    const t = differences(['data.testContexts=1000']);
+    expect(
+      Object.values(t).every((v) => v !== undefined && /^made with another config \(data\.testContexts: 1000 in its record, \d+ in this study\)$/.test(v)),
+    ).toBe(true);
     const d = differences([], byNGood(GOOD_SET_VARIANTS['six-without-3']));
     expect(Object.values(d).every((v) => v !== undefined && /^made with another config \(goodSets\.6: /.test(v))).toBe(true);
     const e = differences(['environment.options={"noise":0.5}']);

@@ -4,6 +4,7 @@
  * (7) silent decisions. Real runs of the tiny preset (one size × seed chain), real processes.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,6 +101,28 @@ describe('a study on one --out', () => {
     expect(r.stdout).not.toMatch(/recomputing xs-s1-(pretrain|n2-positive)/);
     expect(numbers(other)).toEqual(own);
   }, 600_000);
+
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    '(3, 7) gives its lock back when interrupted by %s, and resumes to the same numbers',
+    async (signal) => {
+      const other = join(tmp, `interrupted-${signal}`);
+      const p = spawn(process.execPath, [main, 'study', ...CHAIN, '--out', other], { env });
+      let stderr = '';
+      p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // the run's first line comes once it holds the lock
+      await new Promise<void>((started) => p.stdout.once('data', () => started()));
+      p.kill(signal);
+      const [, died] = (await once(p, 'exit')) as [number | null, NodeJS.Signals | null];
+      expect(died).toBe(signal);
+      expect(stderr).toContain(`study interrupted (${signal}); run the same command again to resume`);
+      expect(existsSync(join(other, '.lock'))).toBe(false);
+      const r = study(other);
+      expect(r.status).toBe(0);
+      expect(r.stderr).not.toContain('taking over');
+      expect(numbers(other)).toEqual(reference);
+    },
+    600_000,
+  );
 
   it('(2, 7) recomputes a corrupt pretrained model and its fine-tunings, one line each; report refuses it meanwhile', () => {
     const weights = join(out, 'runs', 'xs-s1-pretrain', 'model', 'weights.bin');

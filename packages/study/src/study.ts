@@ -183,6 +183,13 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | R
       usageError(`--out: ${out} is in use by another study (${by}); wait for it, or use another --out (if that process is gone, delete ${lockFile(out)})`),
     );
   }
+  // Interrupted (Ctrl-C, a scheduler's SIGTERM): give the lock back, then die of the same signal.
+  const interrupted = (signal: NodeJS.Signals): void => {
+    lock.release();
+    process.stderr.write(`study interrupted (${signal}); run the same command again to resume\n`);
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     if (lock.replaced) process.stderr.write(`taking over ${lockFile(out)}: its holder (${describeHolder(lock.replaced)}) is gone\n`);
     return await runLocked(o, jobs, Object.fromEntries(env.right.tasks.map((task) => [task.nGood, [...task.good]])));
@@ -190,6 +197,7 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | R
     if (e instanceof WriteError) return E.left(runError(e.message));
     throw e;
   } finally {
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
     lock.release();
   }
 }

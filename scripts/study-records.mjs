@@ -6,6 +6,9 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+/** core's `estimate` (mean and standard error), loaded by `loadStudies` once the packages are built. */
+let estimate;
+
 /** `{ out, summaries, pretrain, finetune, baselines }` per directory, successful records only, sorted by id; `packages` (and what they import) are built first. */
 export async function loadStudies(usage, dirs, packages = ['@optimpact/records']) {
   if (dirs.length === 0) {
@@ -23,6 +26,7 @@ export async function loadStudies(usage, dirs, packages = ['@optimpact/records']
     process.exit(1);
   }
   const { loadRecords, formatRecordsError } = await import('../packages/records/dist/index.js');
+  ({ estimate } = await import('../packages/core/dist/index.js'));
   return dirs.map((out) => {
     const r = loadRecords([out]);
     if (r._tag === 'Left') fail(formatRecordsError(r.left));
@@ -45,14 +49,12 @@ export const sizesOf = (records) => [...new Map([...records].sort((a, b) => a.pa
 /** A number to 3 decimals, or — when there is none. */
 export const fmt = (x) => (Number.isFinite(x) ? x.toFixed(3) : '—');
 
-/** `mean ± s.e.` over the finite values given (one s.e. of the mean over them). */
+/** `mean ± s.e.` over the finite values given (one s.e. of the mean over them); after `loadStudies`. */
 export function est(xs) {
   const v = xs.filter(Number.isFinite);
   if (v.length === 0) return '—';
-  const m = v.reduce((a, b) => a + b, 0) / v.length;
-  if (v.length < 2) return `${fmt(m)} (n=1)`;
-  const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
-  return `${fmt(m)} ± ${fmt(sd / Math.sqrt(v.length))}`;
+  const e = estimate(v);
+  return v.length < 2 ? `${fmt(e.mean)} (n=1)` : `${fmt(e.mean)} ± ${fmt(e.se)}`;
 }
 
 function fail(line) {

@@ -1,33 +1,73 @@
 #!/usr/bin/env node
 // The numbers of docs/results-original.md from a study's records: `node scripts/original-table.mjs OUT_DIR…`
-// (OUT_DIR as given to `optimpact study --out`). One model per line; every ± is the record's own
+// (OUT_DIR as given to `optimpact study --out`). First, per size (and task), what the original's claims are
+// about, every ± one s.e. over the training seeds; then one model per line, every ± the record's own
 // standard error over its measurement repeats (conditional on the training seed and the test pool).
-import { loadStudies } from './study-records.mjs';
+import { est, fmt, loadStudies, sizesOf } from './study-records.mjs';
 
-const f3 = (x) => (x === undefined || x === null || !Number.isFinite(x) ? '—' : x.toFixed(3));
-const pm = (e) => `${f3(e.mean)} ± ${f3(e.se)}`;
+const pm = (e) => `${fmt(e.mean)} ± ${fmt(e.se)}`;
+const testLosses = (p) => p.curve.filter((c) => c.testLoss !== undefined);
+const lowest = (p) => testLosses(p).reduce((a, b) => (b.testLoss < a.testLoss ? b : a));
+const ownTask = (r) => r.measurement.tasks.find((t) => t.nGood === r.task);
+
+/** Least-squares slope of held-out success over the last third of the rounds, per 100 rounds: ≈ 0 at a plateau. */
+function lateSlope(r) {
+  const curve = r.curve.filter((c) => c.success !== undefined);
+  const last = curve.at(-1)?.step ?? 0;
+  const pts = curve.filter((c) => c.step >= (2 * last) / 3);
+  if (pts.length < 3) return Number.NaN;
+  const mx = pts.reduce((a, c) => a + c.step, 0) / pts.length,
+    my = pts.reduce((a, c) => a + c.success, 0) / pts.length;
+  const sxy = pts.reduce((a, c) => a + (c.step - mx) * (c.success - my), 0),
+    sxx = pts.reduce((a, c) => a + (c.step - mx) ** 2, 0);
+  return (100 * sxy) / sxx;
+}
 
 for (const { out, pretrain, finetune, baselines } of await loadStudies('node scripts/original-table.mjs OUT_DIR…', process.argv.slice(2))) {
   const gen = baselines.find((r) => r.name === 'generator');
   console.log(`# ${out}${gen ? `: generator Op ${pm(gen.measurement.op)} nats` : ''}`);
+
+  console.log(`\n## per size (± one s.e. over training seeds; losses and Op in nats)`);
+  for (const size of sizesOf(pretrain)) {
+    const ps = pretrain.filter((p) => p.size === size);
+    const turned = ps.filter((p) => lowest(p).step < testLosses(p).at(-1).step);
+    console.log(
+      `${size} pretraining (${ps.length} seeds): test loss at the last step ${est(ps.map((p) => p.metrics.testLoss))}, lowest ${est(ps.map((p) => lowest(p).testLoss))} ` +
+        `at steps ${ps.map((p) => lowest(p).step).join('/')}; ${turned.length}/${ps.length} curves turn up before the end (by ${est(turned.map((p) => p.metrics.testLoss - lowest(p).testLoss))}); ` +
+        `top-action probability at T = 1 ${est(ps.map((p) => p.metrics.topActionProbability))}`,
+    );
+  }
+  for (const size of sizesOf(finetune)) {
+    for (const task of [...new Set(finetune.map((r) => r.task))].sort((a, b) => a - b)) {
+      const ms = finetune.filter((r) => r.size === size && r.task === task);
+      if (ms.length === 0) continue;
+      const own = ms.map(ownTask);
+      const aboveGen = gen ? `; Op ≥ generator's in ${ms.filter((r) => r.measurement.op.mean >= gen.measurement.op.mean).length}/${ms.length}` : '';
+      console.log(
+        `${size.padEnd(2)} n_good=${task} (${ms.length} seeds, ${ms[0].curve.at(-1)?.step} rounds): s ${est(own.map((t) => t.s.mean))} (best constant ${fmt(own[0].bestConstant)}, chance ${fmt(own[0].chance)}); ` +
+          `Op ${est(ms.map((r) => r.measurement.op.mean))}, Op_pred ${est(own.map((t) => t.opPred.mean))}, Op − Op_pred ${est(ms.map((r, i) => r.measurement.op.mean - own[i].opPred.mean))}${aboveGen}; ` +
+          `held-out success slope over the last third of the rounds ${est(ms.map(lateSlope))} per 100 rounds`,
+      );
+    }
+  }
+
+  console.log(`\n## per model (± the record's s.e. over its measurement repeats)`);
   for (const p of pretrain) {
-    const tests = p.curve.filter((c) => c.testLoss !== undefined);
-    const best = tests.reduce((a, b) => (b.testLoss < a.testLoss ? b : a), tests[0] ?? {});
     const train = p.curve.filter((c) => c.trainLoss !== undefined).at(-1);
     console.log(
-      `${p.id}: ${p.metrics.examples} examples (${p.config.data.trainSequences ?? 'stream'} sequences); top-action probability at T = 1 ${f3(p.metrics.topActionProbability)}; ` +
-        `test loss ${f3(p.metrics.testLoss)} (min ${f3(best.testLoss)} at step ${best.step}; floor ${f3(p.metrics.floorLoss)}), last train loss ${f3(train?.trainLoss)} nats`,
+      `${p.id}: ${p.metrics.examples} examples (${p.config.data.trainSequences ?? 'stream'} sequences); top-action probability at T = 1 ${fmt(p.metrics.topActionProbability)}; ` +
+        `test loss ${fmt(p.metrics.testLoss)} (min ${fmt(lowest(p).testLoss)} at step ${lowest(p).step}; floor ${fmt(p.metrics.floorLoss)}), last train loss ${fmt(train?.trainLoss)} nats`,
     );
   }
   for (const r of finetune) {
     const curve = r.curve.filter((c) => c.success !== undefined);
     const sets = r.config.goodSets ?? {};
     console.log(
-      `${r.id} (good sets ${JSON.stringify(sets)}): success (T = 0, held out) over rounds ${curve.map((c) => `${c.step}:${f3(c.success)}`).join(' ')}; Op ${pm(r.measurement.op)}, Imp ${pm(r.measurement.imp)} nats`,
+      `${r.id} (good sets ${JSON.stringify(sets)}): success (T = 0, held out) over rounds ${curve.map((c) => `${c.step}:${fmt(c.success)}`).join(' ')}; Op ${pm(r.measurement.op)}, Imp ${pm(r.measurement.imp)} nats`,
     );
     for (const t of r.measurement.tasks) {
       console.log(
-        `    on n_good=${t.nGood} [${(t.good ?? []).join(',')}]: s ${pm(t.s)} (chance ${f3(t.chance)}, best constant ${f3(t.bestConstant)}), Op_pred ${pm(t.opPred)}, Imp_min ${pm(t.impMin)} nats`,
+        `    on n_good=${t.nGood} [${(t.good ?? []).join(',')}]: s ${pm(t.s)} (chance ${fmt(t.chance)}, best constant ${fmt(t.bestConstant)}), Op_pred ${pm(t.opPred)}, Imp_min ${pm(t.impMin)} nats`,
       );
     }
   }

@@ -478,7 +478,7 @@ add('report: out on a read-only mount', ['report', '--runs', 'r', '--out', 'mnt/
   },
   readOnlyMount: 'mnt',
 });
-add('study: out holds a study of another config', study('--set', 'seeds=[2]'), ['--out', 'out'], {
+add('study: out holds a study of another config', study('--set', 'seeds=[2]'), ['--out', 'out', 'name: "another" in its config.json'], {
   setup: (d) => {
     write(join(d, 'out', 'config.json'), '{"name": "another"}\n');
     write(join(d, 'out', 'config.json.sha256'), `${createHash('sha256').update('{"name": "another"}\n').digest('hex')}\n`);

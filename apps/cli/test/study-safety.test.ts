@@ -75,6 +75,17 @@ describe('a study on one --out', () => {
     expect(numbers(out)).toEqual(reference);
   }, 600_000);
 
+  it('(1) refuses to resume under another config before writing anything, naming the first field that differs', () => {
+    const r = study(out, '--set', 'seeds=[2]');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `optimpact study: --out: ${out} holds a study with another config (seeds: [1] in its config.json, [2] here); use another --out`,
+    ]);
+    noStack(r);
+    expect(existsSync(join(out, '.lock'))).toBe(false);
+    expect(numbers(out)).toEqual(reference);
+  });
+
   it('(7) reuses a unit copied from another study only when its own settings are the same; recomputes the others, naming the field', () => {
     const other = join(tmp, 'copied');
     for (const id of ['xs-s1-pretrain', 'xs-s1-n2-exact', 'xs-s1-n2-positive']) cpSync(join(out, 'runs', id), join(other, 'runs', id), { recursive: true });

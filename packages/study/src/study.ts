@@ -133,17 +133,26 @@ function otherInput(record: RunRecord, records: ReadonlyMap<string, RunRecord>):
 }
 
 /** Where a record's config first differs from this study's, in one line; undefined when they agree. */
-export function configDifference(recorded: unknown, expected: unknown, path = ''): string | undefined {
-  if (isDeepStrictEqual(recorded, expected)) return undefined;
+export function configDifference(recorded: unknown, expected: unknown): string | undefined {
+  const d = firstDifference(recorded, expected);
+  return d && `made with another config (${d.path || 'config'}: ${d.a} in its record, ${d.b} in this study)`;
+}
+
+/** The first field (dotted path) at which two JSON values differ, and each side's value there (`absent` when missing). */
+function firstDifference(a: unknown, b: unknown, path = ''): { path: string; a: string; b: string } | undefined {
+  if (isDeepStrictEqual(a, b)) return undefined;
   const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-  if (isObject(recorded) && isObject(expected)) {
-    for (const k of [...new Set([...Object.keys(expected), ...Object.keys(recorded)])]) {
-      const d = configDifference(recorded[k], expected[k], path ? `${path}.${k}` : k);
+  if (isObject(a) && isObject(b)) {
+    for (const k of [...new Set([...Object.keys(b), ...Object.keys(a)])]) {
+      const d = firstDifference(a[k], b[k], path ? `${path}.${k}` : k);
       if (d !== undefined) return d;
     }
   }
-  const show = (x: unknown) => (x === undefined ? 'absent' : JSON.stringify(x));
-  return `made with another config (${path || 'config'}: ${show(recorded)} in its record, ${show(expected)} in this study)`;
+  const show = (x: unknown) => {
+    const text = x === undefined ? 'absent' : JSON.stringify(x);
+    return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+  };
+  return { path, a: show(a), b: show(b) };
 }
 
 /** Runs the study (or one shard of it) into `o.out`, holding the directory's lock throughout. */
@@ -208,9 +217,8 @@ function otherConfig(out: string, config: StudyConfig): UsageError | undefined {
   const recorded = previous === undefined ? undefined : (JSON.parse(previous.toString('utf8')) as { source?: unknown; config?: unknown });
   // config.json holds {source, config}; a directory written before it held its source holds the bare config
   const recordedConfig = recorded !== undefined && 'source' in recorded ? recorded.config : recorded;
-  return previous !== undefined && JSON.stringify(recordedConfig) !== JSON.stringify(config)
-    ? usageError(`--out: ${out} holds a study with another config (see its config.json); use another --out`)
-    : undefined;
+  const d = previous === undefined ? undefined : firstDifference(recordedConfig, JSON.parse(JSON.stringify(config)) as unknown);
+  return d && usageError(`--out: ${out} holds a study with another config (${d.path || 'config'}: ${d.a} in its config.json, ${d.b} here); use another --out`);
 }
 
 async function runLocked(o: StudyOptions, jobs: number, goodSets: Record<number, readonly number[]>): Promise<E.Either<UsageError | RunError, StudyOutcome>> {

@@ -9,10 +9,11 @@ const pm = (e) => `${fmt(e.mean)} ± ${fmt(e.se)}`;
 const testLosses = (p) => p.curve.filter((c) => c.testLoss !== undefined);
 const lowest = (p) => testLosses(p).reduce((a, b) => (b.testLoss < a.testLoss ? b : a));
 const ownTask = (r) => r.measurement.tasks.find((t) => t.nGood === r.task);
+const heldOut = (r) => r.curve.filter((c) => c.success !== undefined);
 
 /** Least-squares slope of held-out success over the last third of the rounds, per 100 rounds: ≈ 0 at a plateau. */
 function lateSlope(r) {
-  const curve = r.curve.filter((c) => c.success !== undefined);
+  const curve = heldOut(r);
   const last = curve.at(-1)?.step ?? 0;
   const pts = curve.filter((c) => c.step >= (2 * last) / 3);
   if (pts.length < 3) return Number.NaN;
@@ -46,7 +47,7 @@ for (const { out, pretrain, finetune, baselines } of await loadStudies('node scr
       console.log(
         `${size.padEnd(2)} n_good=${task} (${ms.length} seeds, ${ms[0].curve.at(-1)?.step} rounds): s ${est(own.map((t) => t.s.mean))} (best constant ${fmt(own[0].bestConstant)}, chance ${fmt(own[0].chance)}); ` +
           `Op ${est(ms.map((r) => r.measurement.op.mean))}, Op_pred ${est(own.map((t) => t.opPred.mean))}, Op − Op_pred ${est(ms.map((r, i) => r.measurement.op.mean - own[i].opPred.mean))}${aboveGen}; ` +
-          `held-out success slope over the last third of the rounds ${est(ms.map(lateSlope))} per 100 rounds`,
+          `held-out success ${est(ms.map((r) => heldOut(r)[0]?.success))} → ${est(ms.map((r) => heldOut(r).at(-1)?.success))}, its slope over the last third of the rounds ${est(ms.map(lateSlope))} per 100 rounds`,
       );
     }
   }
@@ -60,7 +61,7 @@ for (const { out, pretrain, finetune, baselines } of await loadStudies('node scr
     );
   }
   for (const r of finetune) {
-    const curve = r.curve.filter((c) => c.success !== undefined);
+    const curve = heldOut(r);
     const sets = r.config.goodSets ?? {};
     console.log(
       `${r.id} (good sets ${JSON.stringify(sets)}): success (T = 0, held out) over rounds ${curve.map((c) => `${c.step}:${fmt(c.success)}`).join(' ')}; Op ${pm(r.measurement.op)}, Imp ${pm(r.measurement.imp)} nats`,

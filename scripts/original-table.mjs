@@ -13,18 +13,19 @@ const heldOut = (r) => r.curve.filter((c) => c.success !== undefined);
 
 /** Least-squares slope of held-out success over the last third of the rounds, per 100 rounds: ≈ 0 at a plateau. */
 function lateSlope(r) {
-  const curve = heldOut(r);
-  const last = curve.at(-1)?.step ?? 0;
-  const pts = curve.filter((c) => c.step >= (2 * last) / 3);
-  if (pts.length < 3) return Number.NaN;
-  const mx = pts.reduce((a, c) => a + c.step, 0) / pts.length,
-    my = pts.reduce((a, c) => a + c.success, 0) / pts.length;
-  const sxy = pts.reduce((a, c) => a + (c.step - mx) * (c.success - my), 0),
-    sxx = pts.reduce((a, c) => a + (c.step - mx) ** 2, 0);
-  return (100 * sxy) / sxx;
+  const last = heldOut(r).at(-1)?.step ?? 0;
+  const line = fitLine(
+    heldOut(r)
+      .filter((c) => c.step >= (2 * last) / 3)
+      .map((c) => ({ x: c.step, y: c.success })),
+  );
+  return line && line.n >= 3 ? 100 * line.slope : Number.NaN;
 }
 
-for (const { out, pretrain, finetune, baselines } of await loadStudies('node scripts/original-table.mjs OUT_DIR…', process.argv.slice(2))) {
+const studies = await loadStudies('node scripts/original-table.mjs OUT_DIR…', process.argv.slice(2), ['@optimpact/records', '@optimpact/viz']);
+const { fitLine } = await import('../packages/viz/dist/index.js');
+
+for (const { out, pretrain, finetune, baselines } of studies) {
   const gen = baselines.find((r) => r.name === 'generator');
   console.log(`# ${out}${gen ? `: generator Op ${pm(gen.measurement.op)} nats` : ''}`);
 

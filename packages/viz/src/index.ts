@@ -33,5 +33,5 @@ export {
 export type { FigureData, FigureSpec } from './figures.js';
 export type { Cell, Column, DataTable, KeyItem } from './internal/html.js';
 export { escapeHtml, formatNumber, tableCsv, tableHtml, dataBlock, lineKey } from './internal/html.js';
-export { goodSetOf, goodSetsSentence, orderRules, orderSizes, taskLabel } from './internal/data.js';
+export { fitLine, goodSetOf, goodSetsSentence, orderRules, orderSizes, taskLabel } from './internal/data.js';
 export type { SizeInfo } from './internal/data.js';

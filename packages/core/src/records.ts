@@ -232,7 +232,7 @@ export const FinetuneRecord = t.intersection([
     params: t.number,
     /** n_good it was trained on */
     task: t.number,
-    /** "positive" (the original), "reinforce", "exact", "rloo", "model" */
+    /** "positive" (the original), "reinforce", "exact", "rloo", "all-actions", "model" */
     rule: t.string,
     modelDir: t.string,
     pretrainId: t.string,
@@ -246,7 +246,7 @@ export const FinetuneRecord = t.intersection([
         oddPositionLoss: t.number,
       }),
       t.partial({
-        /** outcomes drawn from the environment by the rule (rloo: K per context and round) */
+        /** outcomes drawn from the environment by the rule (rloo: K per context and round; all-actions: M per action) */
         envSamples: t.number,
       }),
       // mean KL(exact ‖ predicted) outcome law after p ⊕ a, nats: on the generator's actions and on all (self-eval's)

@@ -64,7 +64,7 @@ export interface Environment {
   /**
    * Optional: the token at position `t` drawn by the environment itself (s_t ~ P(· | window), `window`
    * the at most `contextLength` tokens before t), every draw from `rng`; the step `generate` takes. The
-   * rules that read no law (`rloo`) draw outcomes only through it; without it they draw from
+   * rules that read no law (`rloo`, `all-actions`) draw outcomes only through it; without it they draw from
    * `nextTokenLaw` (core's `sampleNextToken`).
    */
   sampleNextToken?(window: Int32Array, t: number, rng: Rng): number;

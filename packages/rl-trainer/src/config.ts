@@ -1,5 +1,5 @@
 /** The learning rules (see `RLConfig.rule`). */
-export const RULES = ['exact', 'reinforce', 'positive', 'rloo', 'model'] as const;
+export const RULES = ['exact', 'reinforce', 'positive', 'rloo', 'all-actions', 'model'] as const;
 /** An RL rule's name (see {@link RLConfig.rule}). */
 export type Rule = (typeof RULES)[number];
 
@@ -19,12 +19,16 @@ export interface RLConfig {
    *   law only for an environment without one), r = 1[F ∈ G]; coefficient (1/K) Σ_k (r_k − b_k) at a_k
    *   with the leave-one-out baseline b_k = mean of the other K − 1 rewards: an unbiased estimate of the
    *   exact rule's coefficients π_a (R_a − Σ_b π_b R_b). Costs K environment samples per context.
+   * - `all-actions`: reads no law. Per context every action once, its outcome drawn `samples` (M) times by
+   *   the environment's sampler; the exact rule on the success fractions R̂_a: π_a (R̂_a − Σ_b π_b R̂_b),
+   *   unbiased for the exact rule's coefficients (linear in R̂, E[R̂_a] = R_a) and, unlike `rloo`, informed
+   *   about actions π seldom picks. Costs M × (number of actions) environment samples per context.
    * - `model`: the exact rule with P(F ∈ G | p, a) read from a world model (the model's own predicted
    *   outcome law, as in self-evaluation) instead of the environment: no environment sample at all.
-   * `exact`, `rloo` and `model` act on-policy: `epsilon` is used by `positive` and `reinforce` only.
+   * `exact`, `rloo`, `all-actions` and `model` act on-policy: `epsilon` is used by `positive` and `reinforce` only.
    */
   readonly rule: Rule;
-  /** Actions sampled per context by `rloo` (K ≥ 2); unused by the other rules. */
+  /** `rloo`: actions sampled per context (K ≥ 2); `all-actions`: outcomes drawn per action (M ≥ 1); unused by the other rules. */
   readonly samples?: number;
   /** RL rounds. */
   readonly rounds: number;

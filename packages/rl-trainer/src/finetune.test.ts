@@ -13,7 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RLConfig, RLData } from './index.js';
-import { exactCoefficients, finetune, greedySuccess, nextTokenLoss, predictedSuccessRates, rlooCoefficients } from './index.js';
+import { exactCoefficients, finetune, greedySuccess, nextTokenLoss, predictedSuccessRates, rlooCoefficients, sampledSuccessRates } from './index.js';
 
 const env: Environment = createEnvironment();
 const config = { vocabSize: env.vocabSize, contextLength: env.contextLength, dModel: 24, nLayers: 1, nHeads: 2, mlpRatio: 4, dropout: 0.1 };
@@ -77,7 +77,7 @@ describe('finetune', () => {
     }
   }, 120_000);
 
-  it.each(['reinforce', 'exact', 'rloo', 'model'] as const)(
+  it.each(['reinforce', 'exact', 'rloo', 'all-actions', 'model'] as const)(
     'is deterministic under a seed (%s)',
     async (rule) => {
       const run = async () => {
@@ -95,9 +95,10 @@ describe('finetune', () => {
     60_000,
   );
 
-  it('counts the environment samples of the rules that draw outcomes: K per context for rloo, none for exact and model', async () => {
+  it('counts the environment samples of the rules that draw outcomes: K per context for rloo, M per action for all-actions, none for exact and model', async () => {
     for (const [rule, perRound] of [
       ['rloo', 128 * 3],
+      ['all-actions', 128 * env.actions.length * 3],
       ['reinforce', 128],
       ['exact', 0],
       ['model', 0],
@@ -208,39 +209,85 @@ describe('the rules that need no outcome law', () => {
     model.dispose();
   }, 60_000);
 
-  it('rloo fine-tunes an environment that can only be sampled (its laws throw), draw for draw as on the full one, and counts its samples', async () => {
-    let draws = 0;
-    const sampledOnly: Environment = {
-      ...env,
-      nextTokenLaw: () => {
-        throw new Error('rloo read the next-token law');
-      },
-      outcomeLaw: () => {
-        throw new Error('rloo read the outcome law');
-      },
-      sampleNextToken: (w, t, rng) => {
-        draws++;
-        return env.sampleNextToken!(w, t, rng);
-      },
-    };
-    const d = data(),
-      cfg = { ...quick('rloo'), samples: 4, rounds: 20 };
-    const run = async (e: Environment) => {
-      const model = createModel(config, 47);
-      const r = await finetune(model, e, task, d, cfg, 6, undefined, { judge: env });
-      model.dispose();
-      return r;
-    };
-    const sampled = await run(sampledOnly);
-    expect(draws).toBe(20 * 128 * 4);
-    expect(sampled.envSamples).toBe(draws);
-    expect(sampled.finalSuccess).toBeGreaterThan(sampled.curve[0]!['success']! + 0.05);
-    expect((await run(env)).curve).toEqual(sampled.curve);
-    // scoring success is what needs a law: without a judge the evaluation reads it
-    const unjudged = createModel(config, 47);
-    await expect(finetune(unjudged, sampledOnly, task, d, { ...cfg, rounds: 1 }, 6)).rejects.toThrow(/outcome law/);
-    unjudged.dispose();
-  }, 120_000);
+  it.each([
+    ['rloo', 4, 4],
+    ['all-actions', 1, env.actions.length],
+  ] as const)(
+    '%s fine-tunes an environment that can only be sampled (its laws throw), draw for draw as on the full one, and counts its samples',
+    async (rule, samples, perContext) => {
+      let draws = 0;
+      const sampledOnly: Environment = {
+        ...env,
+        nextTokenLaw: () => {
+          throw new Error(`${rule} read the next-token law`);
+        },
+        outcomeLaw: () => {
+          throw new Error(`${rule} read the outcome law`);
+        },
+        sampleNextToken: (w, t, rng) => {
+          draws++;
+          return env.sampleNextToken!(w, t, rng);
+        },
+      };
+      const d = data(),
+        cfg = { ...quick(rule), samples, rounds: 20 };
+      const run = async (e: Environment) => {
+        const model = createModel(config, 47);
+        const r = await finetune(model, e, task, d, cfg, 6, undefined, { judge: env });
+        model.dispose();
+        return r;
+      };
+      const sampled = await run(sampledOnly);
+      expect(draws).toBe(20 * 128 * perContext);
+      expect(sampled.envSamples).toBe(draws);
+      expect(sampled.finalSuccess).toBeGreaterThan(sampled.curve[0]!['success']! + 0.05);
+      expect((await run(env)).curve).toEqual(sampled.curve);
+      // scoring success is what needs a law: without a judge the evaluation reads it
+      const unjudged = createModel(config, 47);
+      await expect(finetune(unjudged, sampledOnly, task, d, { ...cfg, rounds: 1 }, 6)).rejects.toThrow(/outcome law/);
+      unjudged.dispose();
+    },
+    120_000,
+  );
+
+  it("all-actions' success rates are unbiased for the exact ones (so are its coefficients, linear in them), to within 4.5 s.e.", () => {
+    const R = successRates(env, task, windows);
+    const draws = 3000,
+      M = 2,
+      sum = new Float64Array(6 * A),
+      sq = new Float64Array(6 * A),
+      rng = makeRng(10);
+    for (let k = 0; k < draws; k++) {
+      const { R: Rhat, samples, positives } = sampledSuccessRates(env, task, windows, M, rng);
+      expect(samples).toBe(6 * A * M);
+      expect(positives).toBe(Math.round(Rhat.reduce((x, r) => x + r * M, 0)));
+      Rhat.forEach((r, j) => {
+        sum[j]! += r;
+        sq[j]! += r * r;
+      });
+    }
+    let z2 = 0,
+      informative = 0;
+    for (let j = 0; j < 6 * A; j++) {
+      const mean = sum[j]! / draws,
+        se = Math.sqrt((sq[j]! / draws - mean * mean) / draws);
+      // an action whose success is certain either way has no spread and must be drawn exactly
+      if (se === 0) {
+        expect(mean).toBe(R[j]!);
+        continue;
+      }
+      const z = (mean - R[j]!) / se;
+      expect(Math.abs(z)).toBeLessThan(4.5);
+      z2 += z * z;
+      informative++;
+    }
+    expect(informative).toBeGreaterThan(6);
+    expect(z2 / informative).toBeLessThan(2);
+  });
+
+  it('all-actions with no sample per action is refused', () => {
+    expect(() => sampledSuccessRates(env, task, windows, 0, makeRng(1))).toThrow(/at least 1/);
+  });
 
   it('rloo with one sample per context is refused (it has no baseline)', () => {
     expect(() => rlooCoefficients(env, task, windows, new Float32Array(6 * env.vocabSize), env.vocabSize, 1, 1, makeRng(1))).toThrow(/at least 2/);

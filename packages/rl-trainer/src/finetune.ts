@@ -41,8 +41,8 @@ export interface FinetuneOptions {
   readonly worldModel?: Predictor;
   /**
    * The environment whose exact outcome law scores held-out success at each evaluation; `env` when
-   * omitted. Only the evaluations read it: an environment that can only be sampled trains under `rloo`
-   * and is scored by the law of the environment it samples.
+   * omitted. Only the evaluations read it: an environment that can only be sampled trains under `rloo` or
+   * `all-actions` and is scored by the law of the environment it samples.
    */
   readonly judge?: Environment;
 }
@@ -160,6 +160,40 @@ export function rlooCoefficients(
   return { coef, positives, samples: n * K };
 }
 
+/**
+ * The all-actions rule's success rates: per context every action a once, its outcome drawn M times by the
+ * environment's own sampler after p ⊕ a (as `rloo` draws them), R̂_a = the fraction in G. E[R̂] = R, and
+ * the exact rule's coefficients are linear in R, so on R̂ they are unbiased. Costs n·A·M samples.
+ */
+export function sampledSuccessRates(
+  env: Environment,
+  task: Task,
+  batch: Windows,
+  M: number,
+  rng: Rng,
+): { R: Float64Array; positives: number; samples: number } {
+  if (!(Number.isInteger(M) && M >= 1)) throw new RangeError(`all-actions needs at least 1 sample per action, got ${M}`);
+  const A = env.actions.length,
+    n = batch.n,
+    L = batch.length;
+  const R = new Float64Array(n * A),
+    shifted = new Int32Array(L),
+    law = new Float64Array(env.vocabSize);
+  let positives = 0;
+  for (let i = 0; i < n; i++) {
+    const t = batch.positions[i]!;
+    shifted.set(windowOf(batch, i).subarray(1));
+    for (let a = 0; a < A; a++) {
+      shifted[L - 1] = env.actions[a]!;
+      let hits = 0;
+      for (let m = 0; m < M; m++) hits += task.good.includes(sampleNextToken(env, shifted, t + 1, rng, law)) ? 1 : 0;
+      R[i * A + a] = hits / M;
+      positives += hits;
+    }
+  }
+  return { R, positives, samples: n * A * M };
+}
+
 /** P̂(F ∈ G | p_i, a) [n × actions] from a world model's predicted outcome laws (self-evaluation's). */
 export async function predictedSuccessRates(worldModel: Predictor, env: Environment, task: Task, windows: Windows): Promise<Float64Array> {
   const A = env.actions.length,
@@ -205,12 +239,21 @@ export async function finetune(
     totalSamples = 0;
   for (let round = 1; round <= cfg.rounds; round++) {
     const { windows: batch } = sampleWindows(data.train, cfg.batchSize, makeRng(deriveSeed(seed, 'rl-batch', round)));
-    if (cfg.rule === 'exact' || cfg.rule === 'model') {
+    if (cfg.rule === 'exact' || cfg.rule === 'model' || cfg.rule === 'all-actions') {
+      // R: the law's, the world model's, or drawn once per round and reused by every update.
+      let R: Float64Array;
+      if (cfg.rule === 'all-actions') {
+        const drawn = sampledSuccessRates(env, task, batch, cfg.samples ?? 0, rng);
+        ({ R } = drawn);
+        positives += drawn.positives;
+        envSamples += drawn.samples;
+      } else {
+        R = cfg.rule === 'exact' ? successRates(env, task, batch) : await predictedSuccessRates(options.worldModel!, env, task, batch);
+        positives += batch.n;
+      }
       // π comes from each update's own forward (dropout on), so an update costs one forward, not two.
-      const R = cfg.rule === 'exact' ? successRates(env, task, batch) : await predictedSuccessRates(options.worldModel!, env, task, batch);
       const coef = (logits: Float32Array) => exactCoefficients(R, logits, V, env.actions, cfg.temperature);
       for (let u = 0; u < cfg.updatesPerRound; u++) await model.step(batch, coef, { slot: 'rl', learningRate: cfg.learningRate, support: env.actions });
-      positives += batch.n;
     } else if (cfg.rule === 'rloo') {
       // One draw per round, reused by every update; its coefficients sum to 0 per context (a baseline).
       const c = rlooCoefficients(env, task, batch, await model.logits(batch), V, cfg.temperature, cfg.samples ?? 0, rng);

@@ -1,4 +1,4 @@
 export type { RLConfig, Rule } from './config.js';
 export { RULES } from './config.js';
 export type { FinetuneOptions, RLData, RLResult } from './finetune.js';
-export { exactCoefficients, finetune, greedySuccess, nextTokenLoss, predictedSuccessRates, rlooCoefficients } from './finetune.js';
+export { exactCoefficients, finetune, greedySuccess, nextTokenLoss, predictedSuccessRates, rlooCoefficients, sampledSuccessRates } from './finetune.js';

@@ -60,6 +60,8 @@ const RLSettings = t.type({
 type RLSettings = t.TypeOf<typeof RLSettings> & { readonly samples?: number };
 /** The rloo rule's settings: those of every rule and K, the actions sampled per context. */
 const RlooSettings = t.intersection([RLSettings, t.type({ samples: int(2, 1000) })]);
+/** The all-actions rule's settings: those of every rule and M, the outcomes drawn per action. */
+const AllActionsSettings = t.intersection([RLSettings, t.type({ samples: int(1, 1000) })]);
 
 /** Exploratory pretraining data (core `Exploration`): ε, and the behaviour policy over the actions. */
 const Explore = t.type({
@@ -78,7 +80,7 @@ export function rlForSize(settings: RLSettings, size: string): { [K in keyof RLS
 }
 
 /** The rules a study runs, in this order. */
-export const STUDY_RULES = ['exact', 'reinforce', 'positive', 'rloo', 'model'] as const satisfies readonly Rule[];
+export const STUDY_RULES = ['exact', 'reinforce', 'positive', 'rloo', 'all-actions', 'model'] as const satisfies readonly Rule[];
 export type StudyRule = (typeof STUDY_RULES)[number];
 
 /**
@@ -143,10 +145,18 @@ const StudyConfigFields = t.type({
   }),
   /**
    * RL rules to run, each with its settings: "exact", "reinforce", "positive" (the original's), "rloo"
-   * (sampled, reads no outcome law; `samples` actions per context), "model" (exact on the model's own
-   * predicted outcome law).
+   * (sampled, reads no outcome law; `samples` actions per context), "all-actions" (every action, its
+   * outcome drawn `samples` times; reads no outcome law), "model" (exact on the model's own predicted
+   * outcome law).
    */
-  rl: t.partial({ exact: RLSettings, reinforce: RLSettings, positive: RLSettings, rloo: RlooSettings, model: RLSettings } satisfies Record<StudyRule, t.Mixed>),
+  rl: t.partial({
+    exact: RLSettings,
+    reinforce: RLSettings,
+    positive: RLSettings,
+    rloo: RlooSettings,
+    'all-actions': AllActionsSettings,
+    model: RLSettings,
+  } satisfies Record<StudyRule, t.Mixed>),
   measure: t.intersection([
     t.type({
       contexts: int(2, 10_000_000),

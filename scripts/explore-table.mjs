@@ -33,14 +33,14 @@ for (const { out, pretrain: pre, finetune: fin } of await loadStudies('node scri
         const rs = fin.filter((r) => r.size === size && r.rule === rule && r.task === task);
         if (rs.length === 0) continue;
         console.log(
-          `${size.padEnd(3)} ${rule.padEnd(9)} n${task}  gain ${est(rs.map(gain)).padEnd(15)} Op ${est(rs.map((r) => r.measurement.op.mean)).padEnd(15)} selfOp ${est(rs.map((r) => r.measurement.self?.op.mean ?? null)).padEnd(16)} |err| ${est(rs.map(selfErr)).padEnd(15)} KL ${est(rs.map((r) => r.metrics.outcomeFit?.finetuned.allActions ?? null)).padEnd(15)} samples ${rs[0].metrics.envSamples ?? '—'}`,
+          `${size.padEnd(3)} ${rule.padEnd(11)} n${task}  gain ${est(rs.map(gain)).padEnd(15)} Op ${est(rs.map((r) => r.measurement.op.mean)).padEnd(15)} selfOp ${est(rs.map((r) => r.measurement.self?.op.mean ?? null)).padEnd(16)} |err| ${est(rs.map(selfErr)).padEnd(15)} KL ${est(rs.map((r) => r.metrics.outcomeFit?.finetuned.allActions ?? null)).padEnd(15)} samples ${rs[0].metrics.envSamples ?? '—'}`,
         );
       }
   console.log('\nper rule over every size, task and seed (± s.e. over those models; tasks differ, so it covers their spread too)');
   for (const rule of rules) {
     const rs = fin.filter((r) => r.rule === rule);
     console.log(
-      `${rule.padEnd(9)} models ${rs.length}  gain ${est(rs.map(gain)).padEnd(15)} Op ${est(rs.map((r) => r.measurement.op.mean)).padEnd(15)} |self Op − Op| ${est(rs.map(selfErr))}`,
+      `${rule.padEnd(11)} models ${rs.length}  gain ${est(rs.map(gain)).padEnd(15)} Op ${est(rs.map((r) => r.measurement.op.mean)).padEnd(15)} |self Op − Op| ${est(rs.map(selfErr))}`,
     );
   }
   if (rules.includes('exact')) {
@@ -58,7 +58,7 @@ for (const { out, pretrain: pre, finetune: fin } of await loadStudies('node scri
             if (!Number.isFinite(exact) || !Number.isFinite(g(rule))) return `n${task} —`;
             return `n${task} ${exact > 0 ? fmt(g(rule) / exact) : '— (exact gains nothing)'}`;
           });
-        console.log(`${rule.padEnd(9)} ${size.padEnd(3)} ${ratios.join('  ')}`);
+        console.log(`${rule.padEnd(11)} ${size.padEnd(3)} ${ratios.join('  ')}`);
       }
   }
   console.log('');

@@ -208,6 +208,13 @@ describe('malformed study configurations', () => {
       ],
       /rl\.rloo\.samples: expected an integer in \[2, 1000\], got 1/,
     ],
+    [
+      [
+        '--set',
+        'rl.all-actions={"rounds":6,"batchSize":64,"learningRate":0.003,"updatesPerRound":1,"temperature":1,"epsilon":0,"maintenanceSteps":1,"maintenanceBatchSize":32,"maintenanceLearningRate":0.0003,"evalEvery":3,"samples":0}',
+      ],
+      /rl\.all-actions\.samples: expected an integer in \[1, 1000\], got 0/,
+    ],
     [['--set', 'environment.package="no-such-env"'], /cannot load environment package "no-such-env"/],
     [['--config', '/nonexistent/config.json'], /--config: cannot read "\/nonexistent\/config\.json" \(ENOENT\)/],
     [['--config', bad], /--config: ".*bad\.json" is not valid JSON/],

@@ -717,55 +717,63 @@ const crossColumns = (x: string, y: string): Column[] => [
   { key: 'ySe', label: `${y}, s.e.` },
 ];
 
-/** Options for panels by scored task (x) and rule (y). */
-function crossOptions(models: readonly ModelRow[], tasks: readonly number[], rules: readonly string[], extra: Plot.PlotOptions): Plot.PlotOptions {
-  return {
-    width: WIDTH,
-    height: 130 + 200 * rules.length,
-    marginLeft: 60,
-    marginRight: 90,
-    marginBottom: 45,
-    grid: true,
-    fx: { domain: tasks.map((k) => `scored on ${taskLabel(models, k)}`), label: null },
-    fy: { domain: rules.map(ruleName), label: null },
-    ...extra,
-  };
-}
-
-/** Figure 7: predicted (from each task's score) vs measured Op, one panel per scored task. */
-export function predictedVsMeasuredOpByTask(models: readonly ModelRow[]): string {
+/**
+ * Figures 7 and 11: a measured quantity (y) against its theory value from each task's success rates (x),
+ * one panel per scored task (columns) and RL rule (rows), with y = x.
+ */
+function crossObjectiveFigure(
+  models: readonly ModelRow[],
+  spec: {
+    readonly number: number;
+    readonly xOf: (m: ModelRow, k: number) => Est | undefined;
+    readonly yOf: (m: ModelRow) => Est;
+    readonly names: readonly [x: string, y: string];
+    readonly xLabel: string;
+    readonly caption: string;
+  },
+): string {
   const { tasks, rules } = context(models);
-  const { pts, rows } = crossPanels(
-    models,
-    tasks,
-    (m, k) => scoreOn(m, k)?.opPred,
-    (m) => m.op,
-  );
+  const { pts, rows } = crossPanels(models, tasks, spec.xOf, spec.yOf);
   const plots =
     pts.length === 0
       ? []
       : [
-          renderPlot(
-            crossOptions(models, tasks, rules, {
-              x: { label: `Op_pred from the score on the panel's task (${NATS}) →` },
-              y: { label: `↑ measured Op (${NATS})` },
-              color: trainedColor(tasks),
-              marks: [Plot.frame({ stroke: '#ddd' }), identityLine(pts), ...scatter(pts, { fy: true, r: 3 })],
-            }),
-          ),
+          renderPlot({
+            width: WIDTH,
+            height: 130 + 200 * rules.length,
+            marginLeft: 60,
+            marginRight: 90,
+            marginBottom: 45,
+            grid: true,
+            fx: { domain: tasks.map((k) => `scored on ${taskLabel(models, k)}`), label: null },
+            fy: { domain: rules.map(ruleName), label: null },
+            x: { label: `${spec.xLabel} (${NATS}) →` },
+            y: { label: `↑ measured ${spec.names[1]} (${NATS})` },
+            color: trainedColor(tasks),
+            marks: [Plot.frame({ stroke: '#ddd' }), identityLine(pts), ...scatter(pts, { fy: true, r: 3 })],
+          }),
         ];
   return figure({
-    number: 7,
-    caption:
-      `Columns: the task whose score gives Op_pred = KL_B(s_k‖f_k) (x, ${NATS}); rows: RL rule; colour: the task the model was trained on. ` +
-      `Look for each panel's own-task models on y = x and the others off it: this is what objective identification uses.${goodSetsSentence(models, tasks)}`,
+    number: spec.number,
+    caption: spec.caption + goodSetsSentence(models, tasks),
     key: [{ label: 'y = x', stroke: 'black', dash: '2,3', width: 1 }],
     plots,
     empty: plots.length === 0 ? NO_MODELS : undefined,
-    table: {
-      columns: crossColumns('Op_pred', 'Op'),
-      rows,
-    },
+    table: { columns: crossColumns(...spec.names), rows },
+  });
+}
+
+/** Figure 7: predicted (from each task's score) vs measured Op, one panel per scored task. */
+export function predictedVsMeasuredOpByTask(models: readonly ModelRow[]): string {
+  return crossObjectiveFigure(models, {
+    number: 7,
+    xOf: (m, k) => scoreOn(m, k)?.opPred,
+    yOf: (m) => m.op,
+    names: ['Op_pred', 'Op'],
+    xLabel: "Op_pred from the score on the panel's task",
+    caption:
+      `Columns: the task whose score gives Op_pred = KL_B(s_k‖f_k) (x, ${NATS}); rows: RL rule; colour: the task the model was trained on. ` +
+      'Look for each panel\'s own-task models on y = x and the others off it: this is what objective identification uses.',
   });
 }
 
@@ -927,38 +935,15 @@ export function sPrimeVsParams(models: readonly ModelRow[]): string {
 
 /** Figure 11: cross-objective measured Imp vs Imp_min from each task's scores, one panel per scored task. */
 export function crossObjectiveImpVsImpMin(models: readonly ModelRow[]): string {
-  const { tasks, rules } = context(models);
-  const { pts, rows } = crossPanels(
-    models,
-    tasks,
-    (m, k) => scoreOn(m, k)?.impMin,
-    (m) => m.imp,
-  );
-  const plots =
-    pts.length === 0
-      ? []
-      : [
-          renderPlot(
-            crossOptions(models, tasks, rules, {
-              x: { label: `Imp_min = KL_B(s_k‖s′_k) on the panel's task (${NATS}) →` },
-              y: { label: `↑ measured Imp (${NATS})` },
-              color: trainedColor(tasks),
-              marks: [Plot.frame({ stroke: '#ddd' }), identityLine(pts), ...scatter(pts, { fy: true, r: 3 })],
-            }),
-          ),
-        ];
-  return figure({
+  return crossObjectiveFigure(models, {
     number: 11,
+    xOf: (m, k) => scoreOn(m, k)?.impMin,
+    yOf: (m) => m.imp,
+    names: ['Imp_min', 'Imp'],
+    xLabel: "Imp_min = KL_B(s_k‖s′_k) on the panel's task",
     caption:
       `Columns: the task whose success rates (s_k, s′_k) give Imp_min (x, ${NATS}); rows: RL rule; colour: the trained task. Dotted: y = x. ` +
-      `Look for every point above y = x on every task (the bound holds for any objective), tightest for the trained one.${goodSetsSentence(models, tasks)}`,
-    key: [{ label: 'y = x', stroke: 'black', dash: '2,3', width: 1 }],
-    plots,
-    empty: plots.length === 0 ? NO_MODELS : undefined,
-    table: {
-      columns: crossColumns('Imp_min', 'Imp'),
-      rows,
-    },
+      'Look for every point above y = x on every task (the bound holds for any objective), tightest for the trained one.',
   });
 }
 

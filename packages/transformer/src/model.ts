@@ -197,17 +197,9 @@ interface FullBlockCache {
   m2: tf.Tensor2D | null;
 }
 
-interface LastBlockCache {
-  ln1: LnCache;
-  h: tf.Tensor2D;
+/** The last block also keeps h's rows at the output position: its queries come from them alone. */
+interface LastBlockCache extends FullBlockCache {
   hl: tf.Tensor2D;
-  att: AttentionSaved;
-  o: tf.Tensor2D;
-  m1: tf.Tensor2D | null;
-  ln2: LnCache;
-  h2: tf.Tensor2D;
-  u: tf.Tensor2D;
-  m2: tf.Tensor2D | null;
 }
 
 interface ForwardCache {

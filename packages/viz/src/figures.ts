@@ -773,7 +773,7 @@ export function predictedVsMeasuredOpByTask(models: readonly ModelRow[]): string
     xLabel: "Op_pred from the score on the panel's task",
     caption:
       `Columns: the task whose score gives Op_pred = KL_B(s_k‖f_k) (x, ${NATS}); rows: RL rule; colour: the task the model was trained on. ` +
-      'Look for each panel\'s own-task models on y = x and the others off it: this is what objective identification uses.',
+      "Look for each panel's own-task models on y = x and the others off it: this is what objective identification uses.",
   });
 }
 

@@ -43,6 +43,21 @@ for (const { out, pretrain: pre, finetune: fin } of await loadStudies('node scri
       `${rule.padEnd(11)} models ${rs.length}  gain ${est(rs.map(gain)).padEnd(15)} Op ${est(rs.map((r) => r.measurement.op.mean)).padEnd(15)} |self Op − Op| ${est(rs.map(selfErr))}`,
     );
   }
+  console.log(
+    '\nself-estimated against measured, per rule and task over every size and seed (nats): mean measured, mean self-estimated, mean measured − self (± s.e. over the models), least-squares slope of self-estimated on measured, correlation',
+  );
+  for (const rule of rules)
+    for (const task of [...new Set(fin.map((r) => r.task))].sort((a, b) => a - b))
+      for (const q of ['op', 'imp']) {
+        const rs = fin.filter((r) => r.rule === rule && r.task === task && r.measurement.self);
+        if (rs.length < 2) continue;
+        const x = rs.map((r) => r.measurement[q].mean);
+        const y = rs.map((r) => r.measurement.self[q].mean);
+        const { slope, r } = fit(x, y);
+        console.log(
+          `${rule.padEnd(11)} n${task} ${q.padEnd(3)} models ${rs.length}  measured ${est(x).padEnd(15)} self ${est(y).padEnd(16)} measured − self ${est(x.map((v, i) => v - y[i])).padEnd(15)} slope ${fmt(slope)}  r ${fmt(r)}`,
+        );
+      }
   if (rules.includes('exact')) {
     console.log("\ngain as a fraction of the exact rule's, per size and task (means over seeds; undefined where the exact rule gains nothing)");
     for (const rule of rules.filter((r) => r !== 'exact'))
@@ -62,4 +77,20 @@ for (const { out, pretrain: pre, finetune: fin } of await loadStudies('node scri
       }
   }
   console.log('');
+}
+
+/** Least-squares slope of y on x, and Pearson's correlation. */
+function fit(x, y) {
+  const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+  const mx = mean(x);
+  const my = mean(y);
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < x.length; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (y[i] - my) ** 2;
+  }
+  return { slope: sxy / sxx, r: sxy / Math.sqrt(sxx * syy) };
 }

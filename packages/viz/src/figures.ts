@@ -273,6 +273,15 @@ function levelMarks(levels: readonly { y: number; color: string }[], dash: strin
   return Plot.ruleY(levels, { y: 'y', stroke: (d: { color: string }) => d.color, strokeDasharray: dash, strokeWidth: 1.2 });
 }
 
+/** Model m at (x, y) ± 1 s.e. in its rule's panel, coloured by its trained task; no point where either is missing. A number x (parameters) has no s.e. */
+function modelPoint(m: ModelRow, x: Est | number | undefined, y: Est | undefined): Pt[] {
+  const xv = typeof x === 'number' ? x : val(x);
+  const yv = val(y);
+  return xv === null || yv === null
+    ? []
+    : [{ x: xv, y: yv, xse: typeof x === 'number' ? null : se(x), yse: se(y), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
+}
+
 /** The mean null-baseline level per rule, as a grey dotted line in that rule's panel. */
 function nullLevels(models: readonly ModelRow[], rules: readonly string[], pick: (m: ModelRow) => Est): { fx: string; y: number; se: number | null }[] {
   return rules.flatMap((r) => {
@@ -342,11 +351,7 @@ export function lossAndSuccessVsParams(pretrain: readonly PretrainRow[], models:
       }),
     );
   }
-  const success = models.flatMap((m): Pt[] => {
-    const s = scoreOn(m, m.task);
-    const y = val(s?.s);
-    return y === null ? [] : [{ x: m.params, y, xse: null, yse: se(s?.s), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
-  });
+  const success = models.flatMap((m) => modelPoint(m, m.params, scoreOn(m, m.task)?.s));
   if (success.length > 0) {
     plots.push(
       renderPlot(
@@ -504,12 +509,7 @@ export function opVsSize(models: readonly ModelRow[], generator: BaselineRow | n
 /** Figure 4: Op vs success rate per trained task, with the theory curves `KL_B(s ‖ f)`. */
 export function opVsSuccess(models: readonly ModelRow[]): string {
   const { tasks, rules } = context(models);
-  const pts = models.flatMap((m): Pt[] => {
-    const s = scoreOn(m, m.task);
-    const x = val(s?.s);
-    const y = val(m.op);
-    return x === null || y === null ? [] : [{ x, y, xse: se(s?.s), yse: se(m.op), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
-  });
+  const pts = models.flatMap((m) => modelPoint(m, scoreOn(m, m.task)?.s, m.op));
   const fLabel = (k: number): string => chanceLabel(models, k);
   const curves = tasks.flatMap((k) => theoryCurve(chanceOf(models, k) ?? 0).map((p) => ({ ...p, color: taskColor(tasks, k), k })));
   const plots =
@@ -557,14 +557,7 @@ export function opVsSuccess(models: readonly ModelRow[]): string {
 /** Figure 5 (headline): predicted vs measured Op for every model on its own task, with y = x. */
 export function predictedVsMeasuredOp(models: readonly ModelRow[]): string {
   const { tasks, rules } = context(models);
-  const pts = models.flatMap((m): Pt[] => {
-    const s = scoreOn(m, m.task);
-    const x = val(s?.opPred);
-    const y = val(m.op);
-    return x === null || y === null
-      ? []
-      : [{ x, y, xse: se(s?.opPred), yse: se(m.op), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
-  });
+  const pts = models.flatMap((m) => modelPoint(m, scoreOn(m, m.task)?.opPred, m.op));
   const nulls = nullLevels(models, rules, (m) => m.nullOp);
   const plots =
     pts.length === 0
@@ -625,12 +618,7 @@ export function crossObjectiveOpVsScore(models: readonly ModelRow[], task?: numb
   const scored = sortedUnique(models.flatMap((m) => m.scores.map((s) => s.nGood)));
   const nGood = task ?? scored[Math.floor((scored.length - 1) / 2)] ?? 0;
   const scoredName = taskLabel(models, nGood);
-  const pts = models.flatMap((m): Pt[] => {
-    const s = scoreOn(m, nGood);
-    const x = val(s?.s);
-    const y = val(m.op);
-    return x === null || y === null ? [] : [{ x, y, xse: se(s?.s), yse: se(m.op), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
-  });
+  const pts = models.flatMap((m) => modelPoint(m, scoreOn(m, nGood)?.s, m.op));
   const f = chanceOf(models, nGood) ?? 0;
   const plots =
     pts.length === 0
@@ -779,11 +767,7 @@ export function predictedVsMeasuredOpByTask(models: readonly ModelRow[]): string
 
 /** Points of one measure per model on a log-parameter axis plus the mean over seeds as a line. */
 function paramsMarks(models: readonly ModelRow[], value: (m: ModelRow) => Est | undefined): { marks: Plot.Markish[]; groups: SeedGroup[]; n: number } {
-  const pts = models.flatMap((m): Pt[] => {
-    const e = value(m);
-    const y = val(e);
-    return y === null ? [] : [{ x: m.params, y, xse: null, yse: se(e), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
-  });
+  const pts = models.flatMap((m) => modelPoint(m, m.params, value(m)));
   const groups = overSeeds(models, value);
   const lines = groups.map((g) => ({ x: g.params, y: g.mean, color: trainedName(g.task), fx: ruleName(g.rule), task: g.task }));
   return {
@@ -829,14 +813,7 @@ export function impVsParams(models: readonly ModelRow[]): string {
 /** Figure 9: measured Imp vs Imp_min (trained task), with y = x and a least-squares line per rule. */
 export function impVsImpMin(models: readonly ModelRow[]): string {
   const { tasks, rules } = context(models);
-  const pts = models.flatMap((m): Pt[] => {
-    const s = scoreOn(m, m.task);
-    const x = val(s?.impMin);
-    const y = val(m.imp);
-    return x === null || y === null
-      ? []
-      : [{ x, y, xse: se(s?.impMin), yse: se(m.imp), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
-  });
+  const pts = models.flatMap((m) => modelPoint(m, scoreOn(m, m.task)?.impMin, m.imp));
   const fits = rules.flatMap((r) => {
     const rp = pts.filter((p) => p.fx === ruleName(r)) as (Pt & { x: number })[];
     const fit = fitLine(rp);
@@ -952,13 +929,7 @@ function selfVsMeasured(models: readonly ModelRow[], which: 'op' | 'imp'): strin
   const { tasks, rules } = context(models);
   const name = which === 'op' ? 'Op' : 'Imp';
   const withSelf = models.filter((m) => m.self !== null);
-  const pts = withSelf.flatMap((m): Pt[] => {
-    const x = val(m[which]);
-    const y = val(m.self?.[which]);
-    return x === null || y === null
-      ? []
-      : [{ x, y, xse: se(m[which]), yse: se(m.self?.[which]), color: trainedName(m.task), fx: ruleName(m.rule), title: modelTitle(m) }];
-  });
+  const pts = withSelf.flatMap((m) => modelPoint(m, m[which], m.self?.[which]));
   const plots =
     pts.length === 0
       ? []

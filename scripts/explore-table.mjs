@@ -3,7 +3,10 @@
 // (OUT_DIR as given to `optimpact study --out`). Every ± is one standard error over the models it names.
 import { est, fmt, loadStudies, sizesOf } from './study-records.mjs';
 
-for (const { out, pretrain: pre, finetune: fin } of await loadStudies('node scripts/explore-table.mjs OUT_DIR…', process.argv.slice(2))) {
+const studies = await loadStudies('node scripts/explore-table.mjs OUT_DIR…', process.argv.slice(2), ['@optimpact/records', '@optimpact/viz']);
+const { fitLine } = await import('../packages/viz/dist/index.js');
+
+for (const { out, pretrain: pre, finetune: fin } of studies) {
   const sizes = sizesOf(pre);
   console.log(`# ${out}: ${pre.length} pretrained, ${fin.length} fine-tuned models`);
 
@@ -79,18 +82,10 @@ for (const { out, pretrain: pre, finetune: fin } of await loadStudies('node scri
   console.log('');
 }
 
-/** Least-squares slope of y on x, and Pearson's correlation. */
+/** Least-squares slope of y on x, and the correlation: ± the geometric mean of the two regressions' slopes. */
 function fit(x, y) {
-  const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
-  const mx = mean(x);
-  const my = mean(y);
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < x.length; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
-  }
-  return { slope: sxy / sxx, r: sxy / Math.sqrt(sxx * syy) };
+  const yOnX = fitLine(x.map((v, i) => ({ x: v, y: y[i] })));
+  const xOnY = fitLine(y.map((v, i) => ({ x: v, y: x[i] })));
+  if (yOnX === null || xOnY === null) return { slope: Number.NaN, r: Number.NaN };
+  return { slope: yOnX.slope, r: Math.sign(yOnX.slope) * Math.sqrt(yOnX.slope * xOnY.slope) };
 }

@@ -56,7 +56,7 @@ for (const { out, pretrain: pre, finetune: fin } of studies) {
         if (rs.length < 2) continue;
         const x = rs.map((r) => r.measurement[q].mean);
         const y = rs.map((r) => r.measurement.self[q].mean);
-        const { slope, r } = fit(x, y);
+        const { slope, r } = fitLine(x.map((v, i) => ({ x: v, y: y[i] }))) ?? { slope: Number.NaN, r: Number.NaN };
         console.log(
           `${rule.padEnd(11)} n${task} ${q.padEnd(3)} models ${rs.length}  measured ${est(x).padEnd(15)} self ${est(y).padEnd(16)} measured − self ${est(x.map((v, i) => v - y[i])).padEnd(15)} slope ${fmt(slope)}  r ${fmt(r)}`,
         );
@@ -80,12 +80,4 @@ for (const { out, pretrain: pre, finetune: fin } of studies) {
       }
   }
   console.log('');
-}
-
-/** Least-squares slope of y on x, and the correlation: ± the geometric mean of the two regressions' slopes. */
-function fit(x, y) {
-  const yOnX = fitLine(x.map((v, i) => ({ x: v, y: y[i] })));
-  const xOnY = fitLine(y.map((v, i) => ({ x: v, y: x[i] })));
-  if (yOnX === null || xOnY === null) return { slope: Number.NaN, r: Number.NaN };
-  return { slope: yOnX.slope, r: Math.sign(yOnX.slope) * Math.sqrt(yOnX.slope * xOnY.slope) };
 }

@@ -14,6 +14,7 @@ import {
 } from './figures.js';
 import type { FigureData } from './figures.js';
 import { fixtureDifferential, fixtureRows } from './figures.fixture.js';
+import { fitLine } from './internal/data.js';
 import { escapeHtml } from './internal/html.js';
 import type { ModelRow } from './types.js';
 
@@ -129,5 +130,27 @@ describe('figure builders (snapshots of the static HTML/SVG)', () => {
     }
     const fig5 = predictedVsMeasuredOp(hostile);
     expect(fig5).toContain('&lt;script&gt;');
+  });
+});
+
+describe('fitLine', () => {
+  it('gives the least-squares line and the correlation computed by hand', () => {
+    const exact = fitLine([0, 1, 2].map((x) => ({ x, y: 1 + 2 * x })))!;
+    expect(exact.slope).toBeCloseTo(2, 12);
+    expect(exact.intercept).toBeCloseTo(1, 12);
+    expect(exact.r).toBeCloseTo(1, 12);
+    // (0,0), (1,2), (2,1): Sxx = 2, Sxy = 1, Syy = 2, so slope 1/2, intercept 1/2, r = 1/2
+    const noisy = fitLine([
+      { x: 0, y: 0 },
+      { x: 1, y: 2 },
+      { x: 2, y: 1 },
+    ])!;
+    expect([noisy.slope, noisy.intercept, noisy.r, noisy.n]).toEqual([0.5, 0.5, 0.5, 3]);
+    expect(
+      fitLine([
+        { x: 1, y: 0 },
+        { x: 1, y: 2 },
+      ]),
+    ).toBeNull();
   });
 });

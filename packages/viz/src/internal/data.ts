@@ -131,21 +131,23 @@ export function overSeeds(models: readonly ModelRow[], value: (m: ModelRow) => E
   return out.sort((a, b) => rules.indexOf(a.rule) - rules.indexOf(b.rule) || a.task - b.task || sizes.indexOf(a.size) - sizes.indexOf(b.size));
 }
 
-/** Ordinary least squares `y = intercept + slope·x`; null with fewer than two distinct x. */
-export function fitLine(points: readonly { x: number; y: number }[]): { slope: number; intercept: number; n: number } | null {
+/** Ordinary least squares `y = intercept + slope·x`, and Pearson's correlation `r` (NaN if every y is equal); null with fewer than two distinct x. */
+export function fitLine(points: readonly { x: number; y: number }[]): { slope: number; intercept: number; r: number; n: number } | null {
   const n = points.length;
   if (n < 2) return null;
   const mx = points.reduce((a, p) => a + p.x, 0) / n;
   const my = points.reduce((a, p) => a + p.y, 0) / n;
   let sxx = 0;
   let sxy = 0;
+  let syy = 0;
   for (const p of points) {
     sxx += (p.x - mx) ** 2;
     sxy += (p.x - mx) * (p.y - my);
+    syy += (p.y - my) ** 2;
   }
   if (sxx === 0) return null;
   const slope = sxy / sxx;
-  return { slope, intercept: my - slope * mx, n };
+  return { slope, intercept: my - slope * mx, r: sxy / Math.sqrt(sxx * syy), n };
 }
 
 /** Points of the theory curve `Op_pred(s) = KL_B(s ‖ f)` for s on a grid of [0, 1] (nats). */

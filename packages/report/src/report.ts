@@ -54,7 +54,8 @@ function distinct(records: readonly AnyRecord[], f: (r: AnyRecord) => string): s
   return [...new Set(records.map(f))].sort(byString);
 }
 
-const totalSeconds = (r: AnyRecord): number => Object.values(r.timings).reduce((a, x) => a + x, 0);
+/** A unit's seconds: its `total` where recorded (a fine-tuning's `rl` and `measure` are parts of it), else the sum of its parts. */
+const totalSeconds = (r: AnyRecord): number => r.timings['total'] ?? Object.values(r.timings).reduce((a, x) => a + x, 0);
 
 function kindOf(r: AnyRecord): string {
   return r.kind === 'baseline' ? `baseline (${r.name})` : r.kind === 'failed' ? `failed (${showValue(r.unit)})` : r.kind;

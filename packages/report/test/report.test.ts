@@ -71,6 +71,15 @@ describe('buildReport', () => {
     );
   });
 
+  test("a unit's time is its recorded total, not the total plus its parts", () => {
+    const [ft, ...rest] = study.finetune;
+    const timed = buildReport({ ...study, finetune: [{ ...ft!, timings: { total: 12.5, rl: 8, measure: 4.5 } }, ...rest] });
+    const runs = timed.slice(timed.indexOf('<section id="runs">'));
+    const row = runs.split('\n').find((l) => l.startsWith(`<tr><td>${ft!.id}</td>`))!;
+    expect(row).toContain('<td class="num">12.5</td>');
+    expect(row).not.toContain('<td class="num">25</td>');
+  });
+
   test('a summary disagreeing with the records is flagged', () => {
     const s = study.summaries[0]!;
     const tampered = { ...s, objectiveIdentificationByRule: { exact: { ...s.objectiveIdentificationByRule.exact!, accuracy: 0.01 } } };

@@ -111,6 +111,15 @@ describe('optimpact study (tiny preset)', () => {
     expect(Object.keys(j.references)).toHaveLength(2);
     expect(typeof j.self.Op.mean).toBe('number');
     expect(j.outcomeFit.allActions).toBeGreaterThanOrEqual(0);
+    // without --self-eval, no self-estimates and no outcome fit; the measured numbers are the same
+    const plain = spawnSync(process.execPath, [main, 'measure', '--policy', model, '--task', '2', '--contexts', '50', '--repeats', '2', '--json'], {
+      encoding: 'utf8',
+      env,
+    });
+    expect(plain.status).toBe(0);
+    const pj = JSON.parse(plain.stdout);
+    expect([pj.self, pj.outcomeFit]).toEqual([undefined, undefined]);
+    expect(pj.Op).toEqual(j.Op);
     const d = spawnSync(process.execPath, [main, 'differential', '--model', model, '--p', 'embed', '--a', 'blocks.9.nope', '--f', 'logits'], {
       encoding: 'utf8',
       env,

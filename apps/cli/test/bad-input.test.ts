@@ -258,6 +258,12 @@ add('measure: empty backend', [...ideal, '--backend='], ['--backend']);
 add('measure: value given to a switch', [...ideal, '--json=1'], ['--json', '1']);
 add('measure: positional after a switch', [...ideal, '--json', 'true'], ['true']);
 add('measure: self-eval of a built-in policy', [...ideal, '--self-eval'], ['--self-eval', 'ideal']);
+add(
+  'measure: more Monte-Carlo contexts than one chunk of whole sequences holds',
+  [...ideal, '--monte-carlo', '--contexts', '32764'],
+  ['--contexts', '32764', '--monte-carlo'],
+);
+add('measure: one context left out of its own split history', [...ideal, '--contexts', '1', '--exclude-self'], ['--contexts', '--exclude-self', '1']);
 add('measure: unknown flag', [...ideal, '--bogus', '1'], ['--bogus']);
 add('measure: flag given twice', [...ideal, '--task', '2', '--task', '4'], ['--task']);
 add('measure: flag without its value', [...ideal, '--seed'], ['--seed']);
@@ -443,6 +449,10 @@ add('report: out in a read-only directory', ['report', '--runs', 'r', '--out', '
   },
   noOverride: true,
 });
+add('report: out with a name too long to look at', ['report', '--runs', 'r', '--out', `${'x'.repeat(300)}/r.html`], ['--out', 'ENAMETOOLONG'], {
+  setup: (d) => mkdirSync(join(d, 'r')),
+});
+add('report: runs with a name too long to look at', ['report', '--runs', 'x'.repeat(300), '--out', 'r.html'], ['--runs']);
 add('report: duplicate runs', ['report', '--runs', 'r', 'r', '--out', 'r.html'], ['--runs', 'r'], { setup: (d) => mkdirSync(join(d, 'r')) });
 add('report: out given twice', ['report', '--runs', 'r', '--out', 'a.html', '--out', 'b.html'], ['--out'], { setup: (d) => mkdirSync(join(d, 'r')) });
 add('report: --constructor', ['report', '--constructor', 'x'], ['--constructor']);
@@ -451,6 +461,7 @@ add('report: unknown flag before runs', ['report', '--bogus', '--runs', 'r', '--
 // study: flags
 const study = (...more: string[]): string[] => ['study', '--preset', 'tiny', '--out', 'out', ...more];
 add('study: unknown preset', ['study', '--preset', 'nope'], ['--preset', 'nope']);
+add('study: out with a name too long to look at', ['study', '--preset', 'tiny', '--out', 'x'.repeat(300)], ['--out', 'ENAMETOOLONG']);
 add('study: empty preset', ['study', '--preset='], ['--preset']);
 add('study: preset and config both', ['study', '--preset', 'tiny', '--config', 'config.json', '--out', 'out'], ['--preset', '--config'], {
   setup: config(() => undefined),
@@ -488,6 +499,7 @@ for (const v of ['0', '65', '-1', 'all', '']) add(`study: --jobs ${JSON.stringif
 for (const v of ['0/2', '3/2', '1/0', 'abc', '1/2/3', '99999999999999999999/1', '1/99999999999999999999', '1/1000000', '2/5', '1/-1', '', '-1/2', '1.5/2'])
   add(`study: --shard ${JSON.stringify(v)}`, study(`--shard=${v}`), ['--shard', v]);
 add('study: unknown backend', study('--backend', 'gpu'), ['--backend', 'gpu']);
+add('study: a backend that is not installed', study('--backend', 'node'), ['--backend', 'tfjs-node']);
 add('study: unknown flag', study('--bogus', 'x'), ['--bogus']);
 add('study: --constructor', study('--constructor', 'x'), ['--constructor']);
 add('study: --hasOwnProperty', study('--hasOwnProperty', 'x'), ['--hasOwnProperty']);

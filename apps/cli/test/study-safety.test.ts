@@ -89,15 +89,32 @@ describe('a study on one --out', () => {
   it('(7) reuses a unit copied from another study only when its own settings are the same; recomputes the others, naming the field', () => {
     const other = join(tmp, 'copied');
     for (const id of ['xs-s1-pretrain', 'xs-s1-n2-exact', 'xs-s1-n2-positive']) cpSync(join(out, 'runs', id), join(other, 'runs', id), { recursive: true });
+    // a unit directory that is no unit of this study (its record's id is one of them): left out, and said
+    cpSync(join(out, 'runs', 'xs-s1-n2-exact'), join(other, 'runs', 'xs-s1-n2-reinforce'), { recursive: true });
     const r = study(other, '--set', 'rl.positive.rounds=3');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('4 units, 2 already done');
+    expect(r.stdout).toContain('not units of this study, left out of its summary and report: runs/xs-s1-n2-reinforce\n');
+    const summary = JSON.parse(readFileSync(join(other, 'summary.json'), 'utf8')) as { models: { id: string }[] };
+    expect(summary.models.map((m) => m.id).sort()).toEqual(['xs-s1-n2-exact', 'xs-s1-n2-positive']);
+    expect(readFileSync(join(other, 'report.html'), 'utf8')).not.toContain('xs-s1-n2-reinforce');
     expect(r.stdout).toContain('recomputing xs-s1-n2-positive: made with another config (rl.rounds: 6 in its record, 3 in this study)\n');
     expect(r.stdout).not.toMatch(/recomputing xs-s1-(pretrain|n2-exact)/);
     const copied = numbers(other) as Record<string, { config: { rl: { rounds: number } } }>;
     expect(copied['xs-s1-pretrain']).toEqual(reference['xs-s1-pretrain']);
     expect(copied['xs-s1-n2-exact']).toEqual(reference['xs-s1-n2-exact']);
     expect(copied['xs-s1-n2-positive']!.config.rl.rounds).toBe(3);
+  }, 600_000);
+
+  it('(7) recomputes the units of models made with another build of the kernels, naming it; the baseline stands', () => {
+    const other = join(tmp, 'kernels');
+    cpSync(out, other, { recursive: true });
+    const r = spawnSync(process.execPath, [main, 'study', ...CHAIN, '--out', other], { encoding: 'utf8', env: { ...env, OPTIMPACT_KERNELS: 'fma' } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('4 units, 1 already done');
+    expect(r.stdout).toContain('recomputing xs-s1-pretrain: made with other numerics (wasm with simd kernels in its record, wasm with fma kernels here)\n');
+    expect(r.stdout).toContain('recomputing xs-s1-n2-exact: ');
+    expect(r.stdout).not.toContain('recomputing generator');
   }, 600_000);
 
   it('(7) recomputes a fine-tuning copied in from a study with another pretrained model, though its own settings are the same', () => {

@@ -13,6 +13,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { hashDir, isTemporary, readChecked, writeVerified } from './files.js';
+import { decodeRecord, formatRecordsError } from './load.js';
 
 /** `<out>/config.json`: the resolved config. */
 export const configFile = (out: string): string => join(out, 'config.json');
@@ -35,7 +36,16 @@ export const jsonText = (value: unknown): string => `${JSON.stringify(value, nul
 
 /** Writes a unit's run record (`dir/run.json`) atomically, with its checksum. */
 export function writeRecord(dir: string, record: RunRecord): void {
-  writeVerified(join(dir, RUN_FILE), jsonText(record));
+  const file = join(dir, RUN_FILE),
+    text = jsonText(record);
+  // A record that would not decode (a NaN metric is null in JSON) is never written: the unit fails here, naming the field.
+  const decoded = decodeRecord(file, JSON.parse(text));
+  if (E.isLeft(decoded)) {
+    const why = decoded.left._tag === 'DecodeError' ? decoded.left.errors.slice(0, 3).join('; ') : formatRecordsError(decoded.left);
+    const hint = why.includes('got null') ? ' (a NaN or infinite number is null in JSON)' : '';
+    throw new Error(`${record.id}: its record is not valid, so it was not written: ${why}${hint}`);
+  }
+  writeVerified(file, text);
 }
 
 /**

@@ -4,7 +4,7 @@
  * directory holding all their files: records are keyed by id and sorted, identical duplicates collapse.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { BaselineRecord, FailedRecord, FinetuneRecord, PretrainRecord, StudySummary } from '@optimpact/core';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
@@ -148,7 +148,7 @@ function readJson(file: string): E.Either<RecordsError, unknown> {
 export type AnyRecord = PretrainRecord | FinetuneRecord | BaselineRecord | FailedRecord;
 
 /** Decodes one run record with the codec its `kind` names. */
-function decodeRecord(file: string, json: unknown): E.Either<RecordsError, AnyRecord> {
+export function decodeRecord(file: string, json: unknown): E.Either<RecordsError, AnyRecord> {
   const kind = typeof json === 'object' && json !== null && 'kind' in json ? json.kind : undefined;
   const codec =
     kind === 'pretrain'
@@ -183,10 +183,12 @@ const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * not depend on how records are split across the directories, nor on their order: records are sorted by
  * id, a record present twice with identical content is kept once, identical summaries collapse.
  *
+ * With `only`, just the units of those ids (`runs/<id>/run.json`): a study's own units, not what else was copied in.
+ *
  * Errors (the first met, files in sorted order): a file that cannot be read, is not JSON, does not match its
  * `.sha256` checksum or does not decode (naming the file and the JSON path), two different records with one id, or no file at all.
  */
-export function loadRecords(dirs: readonly string[]): E.Either<RecordsError, StudyData> {
+export function loadRecords(dirs: readonly string[], only?: ReadonlySet<string>): E.Either<RecordsError, StudyData> {
   const records = new Map<string, { file: string; record: AnyRecord; text: string }>();
   const summaries = new Map<string, StudySummary>();
   const unfinished: string[] = [];
@@ -204,6 +206,7 @@ export function loadRecords(dirs: readonly string[]): E.Either<RecordsError, Stu
     const runFiles = findRunFiles(runsDir(dir));
     if (E.isLeft(runFiles)) return runFiles;
     for (const file of runFiles.right) {
+      if (only !== undefined && !only.has(relative(runsDir(dir), dirname(file)))) continue;
       files++;
       // The study's rule (`unitState`): a record without its checksum is unfinished, its model must match it.
       if (!statSafe(`${file}.sha256`)) {

@@ -73,6 +73,14 @@ describe('run records', () => {
     expect(finishedRecords([out]).map((r) => r.id)).toEqual(['a']);
   });
 
+  test('a record that would not decode is not written: a NaN number fails the unit, naming the field', () => {
+    const dir = unitDir(tmp(), 'nan');
+    expect(() => writeRecord(dir, { ...record('nan'), seed: Number.NaN })).toThrow(
+      /^nan: its record is not valid, so it was not written: seed: expected number, got null \(a NaN or infinite number is null in JSON\)$/,
+    );
+    expect(existsSync(join(dir, 'run.json'))).toBe(false);
+  });
+
   test('a directory written atomically replaces the old one; leftovers are removed', async () => {
     const out = tmp(),
       dir = join(unitDir(out, 'u'), 'model');

@@ -18,8 +18,8 @@ export interface WrittenReport {
  * Loads the records under `dirs` ({@link loadRecords}), builds the report ({@link buildReport}) and writes
  * it to `outFile` atomically.
  */
-export function writeReport(dirs: readonly string[], outFile: string): E.Either<RecordsError, WrittenReport> {
-  const data = loadRecords(dirs);
+export function writeReport(dirs: readonly string[], outFile: string, only?: ReadonlySet<string>): E.Either<RecordsError, WrittenReport> {
+  const data = loadRecords(dirs, only);
   if (E.isLeft(data)) return data;
   const html = buildReport(data.right);
   try {

@@ -13,4 +13,4 @@ export type {
   ContextSource,
   SeCovers,
 } from './measure.js';
-export { measurePolicy, freshContexts, seCoversText, CHUNK_CONTEXTS } from './measure.js';
+export { measurePolicy, freshContexts, monteCarloLimit, seCoversText, CHUNK_CONTEXTS } from './measure.js';

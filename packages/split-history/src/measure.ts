@@ -205,6 +205,20 @@ export const CHUNK_CONTEXTS = 32_768;
 /** The contexts of one repeat, chunk by chunk (a replayable, deterministic sequence). */
 type Chunks = () => Iterable<{ windows: Windows; indices?: Int32Array }>;
 
+/** Action windows per sequence, and sequences per chunk, of fresh contexts. */
+function freshLayout(env: Environment, L: number): { perSequence: number; sequencesPerChunk: number } {
+  const perSequence = actionWindows(env, [env.generate(L, makeRng(0))]).n;
+  if (perSequence === 0) throw new RangeError(`sequences of ${L} tokens hold no action window of ${env.contextLength}`);
+  return { perSequence, sequencesPerChunk: Math.max(1, Math.floor(CHUNK_CONTEXTS / perSequence)) };
+}
+
+/** The most contexts a repeat from `source` holds in one chunk: the Monte-Carlo estimator's limit. */
+export function monteCarloLimit(env: Environment, source: ContextSource): number {
+  if ('tokens' in source) return CHUNK_CONTEXTS;
+  const { perSequence, sequencesPerChunk } = freshLayout(env, source.sequenceLength);
+  return perSequence * sequencesPerChunk;
+}
+
 function repeatChunks(env: Environment, source: ContextSource, N: number, seed: number): Chunks {
   if ('tokens' in source) {
     const { windows, indices } = sampleWindows(source, N, makeRng(seed));
@@ -216,9 +230,7 @@ function repeatChunks(env: Environment, source: ContextSource, N: number, seed: 
     };
   }
   const L = source.sequenceLength;
-  const perSequence = actionWindows(env, [env.generate(L, makeRng(0))]).n;
-  if (perSequence === 0) throw new RangeError(`sequences of ${L} tokens hold no action window of ${env.contextLength}`);
-  const sequencesPerChunk = Math.max(1, Math.floor(CHUNK_CONTEXTS / perSequence));
+  const { sequencesPerChunk } = freshLayout(env, L);
   return function* () {
     for (let first = 0, done = 0; done < N; first += sequencesPerChunk) {
       const seqs = Array.from({ length: sequencesPerChunk }, (_, i) => env.generate(L, makeRng(deriveSeed(seed, 'sequence', first + i))));
@@ -270,8 +282,8 @@ export async function measurePolicy(
 ): Promise<Measurement> {
   const { contexts: N, repeats: R, seed } = options;
   if (!(Number.isInteger(R) && R >= 1)) throw new RangeError(`repeats must be a positive integer, got ${R}`);
-  if (options.monteCarlo && N > CHUNK_CONTEXTS)
-    throw new RangeError(`the Monte-Carlo estimator is quadratic in N: at most ${CHUNK_CONTEXTS} contexts, got ${N}`);
+  if (options.monteCarlo && N > monteCarloLimit(env, source))
+    throw new RangeError(`the Monte-Carlo estimator is quadratic in N: at most ${monteCarloLimit(env, source)} contexts, got ${N}`);
   const A = env.actions.length,
     V = env.outcomes.length;
   const fresh = !('tokens' in source);

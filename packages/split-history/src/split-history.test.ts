@@ -1,5 +1,5 @@
 import type { Policy } from '@optimpact/core';
-import { actionWindowPool, deriveSeed, makeRng, selectWindows, windowOf } from '@optimpact/core';
+import { actionWindowPool, actionWindows, deriveSeed, makeRng, selectWindows, windowOf } from '@optimpact/core';
 import { entropy, impMin, kl } from '@optimpact/impact-theory';
 import { specEnv as env } from '@optimpact/sequence-env';
 import * as E from 'fp-ts/lib/Either.js';
@@ -10,6 +10,7 @@ import {
   generatorPolicy,
   idealPolicy,
   measurePolicy,
+  monteCarloLimit,
   splitHistory,
   splitHistoryMonteCarlo,
   uniformPolicy,
@@ -214,5 +215,15 @@ describe('the Monte-Carlo estimator', () => {
     const mc = splitHistoryMonteCarlo(env, take(800), pi.subarray(0, 800 * A), makeRng(1));
     expect(Math.abs(mc.op - exact.op)).toBeLessThan(0.03);
     expect(Math.abs(mc.imp - exact.imp)).toBeLessThan(0.1);
+  });
+
+  it('needs every context of a repeat in one chunk: fresh sequences fill a chunk with whole sequences only', async () => {
+    const fresh = { sequenceLength: 1000 };
+    const perSequence = actionWindows(env, [env.generate(1000, makeRng(0))]).n;
+    expect(CHUNK_CONTEXTS % perSequence).not.toBe(0); // so the limit is below CHUNK_CONTEXTS
+    expect(monteCarloLimit(env, pool)).toBe(CHUNK_CONTEXTS);
+    expect(monteCarloLimit(env, fresh)).toBe(perSequence * Math.floor(CHUNK_CONTEXTS / perSequence));
+    const over = { contexts: monteCarloLimit(env, fresh) + 1, repeats: 1, seed: 1, monteCarlo: true };
+    await expect(measurePolicy(env, uniformPolicy(env), fresh, [G2], over)).rejects.toThrow(`at most ${monteCarloLimit(env, fresh)} contexts`);
   });
 });

@@ -6,7 +6,7 @@ import type { Environment, Estimate, Policy, Task } from '@optimpact/core';
 import { actionWindowPool, deriveSeed, estimateJson, modelPolicy } from '@optimpact/core';
 import type { PeerMeasurement } from '@optimpact/peer-measures';
 import { measurePeers } from '@optimpact/peer-measures';
-import type { MaybeEstimate, Measurement } from '@optimpact/split-history';
+import type { FreshContexts, MaybeEstimate, Measurement } from '@optimpact/split-history';
 import { CHUNK_CONTEXTS, fixedPolicy, freshContexts, generatorPolicy, idealPolicy, measurePolicy, seCoversText, uniformPolicy } from '@optimpact/split-history';
 import type { OutcomeFit } from '@optimpact/self-eval';
 import { outcomeFit, predictedOutcomeLaws } from '@optimpact/self-eval';
@@ -211,16 +211,21 @@ export async function measuredPolicies(
 }
 
 /** What `measureAll` measures, and how. */
+/** Where `measureAll` draws contexts: each repeat from its own sequences, so the s.e. over repeats covers context sampling. */
+export const MEASURE_SOURCE: FreshContexts = { sequenceLength: 1000 };
+
 export interface MeasureAllOptions {
   readonly contexts: number;
   readonly repeats: number;
   readonly seed: number;
   readonly excludeSelf: boolean;
   readonly monteCarlo: boolean;
+  /** The model's self-evaluation and outcome fit (when `model` is given). */
+  readonly selfEval: boolean;
   readonly which: ReadonlySet<MeasureName>;
 }
 
-/** The split history of `policy` on `task` (with the model's self-evaluation and outcome fit when it is a model) and, when asked, the peer measures. */
+/** The split history of `policy` on `task` (with the model's self-evaluation and outcome fit when asked) and, when asked, the peer measures. */
 export async function measureAll(
   env: Environment,
   policy: Policy,
@@ -230,8 +235,8 @@ export async function measureAll(
   o: MeasureAllOptions,
 ): Promise<{ m: Measurement; fit?: OutcomeFit; peers?: PeerMeasurement }> {
   const { contexts, repeats, seed, which } = o;
-  // Each repeat draws its contexts from its own sequences, so the s.e. over repeats covers context sampling.
-  const source = { sequenceLength: 1000 };
+  const evaluator = o.selfEval ? model : undefined;
+  const source = MEASURE_SOURCE;
   const m = await measurePolicy(env, policy, source, [task], {
     contexts,
     repeats,
@@ -239,11 +244,11 @@ export async function measureAll(
     excludeSelf: o.excludeSelf,
     monteCarlo: o.monteCarlo,
     references: [...references],
-    ...(model ? { selfLaws: predictedOutcomeLaws(asPredictor(model), env) } : {}),
+    ...(evaluator ? { selfLaws: predictedOutcomeLaws(asPredictor(evaluator), env) } : {}),
   });
   // Why self-evaluation may miss: the model's outcome law after the generator's actions and after every action.
-  const fit = model
-    ? await outcomeFit(asPredictor(model), env, freshContexts(env, source, Math.min(contexts, CHUNK_CONTEXTS), deriveSeed(seed, 'repeat', 0)))
+  const fit = evaluator
+    ? await outcomeFit(asPredictor(evaluator), env, freshContexts(env, source, Math.min(contexts, CHUNK_CONTEXTS), deriveSeed(seed, 'repeat', 0)))
     : undefined;
   // The peer measures draw their repeats from one pool of test windows (their s.e. is conditional on it): MEG for
   // every task (identification needs them all), the rest against the split history, the uniform policy, the

@@ -31,6 +31,15 @@ function probe(dir: string): void {
  * Returns the absolute path.
  */
 export function writablePath(flag: string, path: string, as: 'dir' | 'file'): E.Either<UsageError, string> {
+  try {
+    return checkWritable(flag, path, as);
+  } catch (e) {
+    // a path that cannot even be looked at (permission on a folder above it, a symlink loop, a name too long)
+    return E.left(usageError(`${flag}: cannot use "${path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
+  }
+}
+
+function checkWritable(flag: string, path: string, as: 'dir' | 'file'): E.Either<UsageError, string> {
   const abs = resolve(path);
   const here = kind(abs);
   if (here === 'other') return E.left(usageError(`${flag}: "${path}" is neither a regular file nor a directory`));

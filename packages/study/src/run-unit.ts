@@ -145,6 +145,17 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
   }
   curve.sort((a, b) => a.step - b.step);
   const sha = await saveVerified(model, ctx.dir(unit.id), { seed: unit.seed, steps, id: unit.id });
+  const metrics: PretrainRecord['metrics'] = {
+    testLoss: test.at(-1)?.loss ?? evalLoss(model, s.test.all.windows, s.lossTargets.all),
+    randomContextLoss: random.at(-1)?.loss ?? evalLoss(model, s.test.random, s.lossTargets.random),
+    unigramLoss: unigramLoss(s.env, s.test.all.windows, s.test.all.targets, s.lossTargets.all),
+    floorLoss: floorLoss(s.env.vocabSize, s.lossTargets.all),
+    examples: curves.examples,
+    topActionProbability: await topActionProbability(model, s.env, s.test.actions.windows),
+    ...(s.lossTargets.explored
+      ? { exploredTestLoss: exploredCurve.at(-1)?.loss ?? Number.NaN, exploredFloorLoss: floorLoss(s.env.vocabSize, s.lossTargets.explored) }
+      : {}),
+  };
   const record: PretrainRecord = {
     ...base(ctx, s, unit, unit.seed, { total: (performance.now() - t0) / 1000 }),
     kind: 'pretrain',
@@ -154,17 +165,7 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
     modelSha256: sha,
     lossPositions: 'all positions (expected cross-entropy against the exact next-token law)',
     curve,
-    metrics: {
-      testLoss: test.at(-1)?.loss ?? evalLoss(model, s.test.all.windows, s.lossTargets.all),
-      randomContextLoss: random.at(-1)?.loss ?? evalLoss(model, s.test.random, s.lossTargets.random),
-      unigramLoss: unigramLoss(s.env, s.test.all.windows, s.test.all.targets, s.lossTargets.all),
-      floorLoss: floorLoss(s.env.vocabSize, s.lossTargets.all),
-      examples: curves.examples,
-      topActionProbability: await topActionProbability(model, s.env, s.test.actions.windows),
-      ...(s.lossTargets.explored
-        ? { exploredTestLoss: exploredCurve.at(-1)?.loss ?? Number.NaN, exploredFloorLoss: floorLoss(s.env.vocabSize, s.lossTargets.explored) }
-        : {}),
-    },
+    metrics,
   };
   model.dispose();
   writeRecord(ctx.dir(record.id), record);
@@ -278,6 +279,12 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   // On the measured contexts: why self-evaluation can miss (the counterfactual actions), before and after RL.
   const fitWindows = sliceWindows(s.test.pool, 0, Math.min(config.measure.contexts, s.test.pool.n));
   const fit = async (m: Transformer) => outcomeFit(asPredictor(m), s.env, fitWindows);
+  const metrics: FinetuneRecord['metrics'] = {
+    maintenanceLoss: result.finalMaintenanceLoss,
+    envSamples: result.envSamples,
+    oddPositionLoss: await nextTokenLoss(model, s.test.actions.windows, s.test.actions.targets),
+    outcomeFit: { pretrained: await fit(pretrained), finetuned: await fit(model) },
+  };
   const record: FinetuneRecord = {
     // seconds: in all, fine-tuning (to the saved model), measuring (every measure)
     ...base(ctx, s, unit, unit.seed, { total: (performance.now() - t0) / 1000, rl: (t1 - t0) / 1000, measure: (performance.now() - t1) / 1000 }),
@@ -291,12 +298,7 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
     pretrainId: pretrainId(unit.size, unit.seed),
     pretrainModelSha256,
     curve: result.curve,
-    metrics: {
-      maintenanceLoss: result.finalMaintenanceLoss,
-      envSamples: result.envSamples,
-      oddPositionLoss: await nextTokenLoss(model, s.test.actions.windows, s.test.actions.targets),
-      outcomeFit: { pretrained: await fit(pretrained), finetuned: await fit(model) },
-    },
+    metrics,
     measurement: measurementJson(m, s.constants),
     ...(large ? { largeMeasurement: measurementJson(large, s.constants) } : {}),
     ...(differential ? { differential } : {}),

@@ -10,13 +10,15 @@ import {
   configFile,
   makeDir,
   describeHolder,
-  finishedRecords,
+  finishedRecord,
+  isTemporary,
   jsonText,
   lockFile,
   readVerified,
   removeTemporaries,
   reportFile,
   RUN_FILE,
+  runsDir,
   studyFile,
   summaryFile,
   unitDir,
@@ -27,8 +29,9 @@ import {
   writing,
 } from '@optimpact/records';
 import type { BackendName } from '@optimpact/transformer';
+import { kernelVariant, setBackend } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -68,7 +71,7 @@ export interface FailedUnit {
 
 /** What a study run did. */
 export interface StudyOutcome {
-  /** Every finished record in the output directory. */
+  /** The finished records of this study's units (a unit directory copied in from another study is not one). */
   readonly records: readonly RunRecord[];
   /** Units that failed, or were skipped because one they depend on failed. */
   readonly failed: readonly FailedUnit[];
@@ -79,20 +82,37 @@ export interface StudyOutcome {
   readonly writeError?: string;
 }
 
-/** Writes the report of the records under `dirs` to `out`; Plot and the DOM are loaded only here. */
-export async function writeStudyReport(dirs: readonly string[], out: string): Promise<E.Either<UsageError, string>> {
+/**
+ * Writes the report of the records under `dirs` (with `only`, of those unit ids) to `out`; Plot and the DOM
+ * are loaded only here. Records that cannot be read are the user's to mend (a usage error); a report that
+ * cannot be written is a failed run.
+ */
+export async function writeStudyReport(dirs: readonly string[], out: string, only?: ReadonlySet<string>): Promise<E.Either<UsageError | RunError, string>> {
   const { writeReport, formatReportError } = await import('@optimpact/report');
-  const r = writeReport(dirs, out);
-  return E.isLeft(r) ? E.left(usageError(formatReportError(r.left))) : E.right(`${r.right.file} (${r.right.records} records)`);
+  const r = writeReport(dirs, out, only);
+  if (E.isLeft(r)) return E.left((r.left._tag === 'WriteError' ? runError : usageError)(formatReportError(r.left)));
+  return E.right(`${r.right.file} (${r.right.records} records)`);
+}
+
+/** What a model's numbers depend on besides its config: the TF.js backend and, on wasm, the kernels' build. */
+export interface Numerics {
+  readonly backend: string;
+  readonly kernels: 'simd' | 'fma' | null;
 }
 
 /**
  * The units of `units` whose artifacts cannot be trusted, each with why, and every unit that depends on
  * one of them (its inputs are recomputed, so it is too). Units with nothing on disk are not listed. A whole
- * record is trusted only if it is this unit's (its id) and was made with `expected(unit)` as its config:
- * a unit directory copied from another study is reused when its own settings are this study's.
+ * record is trusted only if it is this unit's (its id) and was made with `expected(unit)` as its config
+ * and, for a model's unit, with these `numerics`: a unit directory copied from another study is reused
+ * when it would come out the same here.
  */
-export function untrusted(out: string, units: readonly Unit[], expected: (u: Unit) => unknown): { finished: Set<string>; recompute: Map<string, string> } {
+export function untrusted(
+  out: string,
+  units: readonly Unit[],
+  expected: (u: Unit) => unknown,
+  numerics?: Numerics,
+): { finished: Set<string>; recompute: Map<string, string> } {
   const finished = new Set<string>(),
     recompute = new Map<string, string>(),
     redo = new Set<string>();
@@ -104,7 +124,9 @@ export function untrusted(out: string, units: readonly Unit[], expected: (u: Uni
       'record' in s
         ? s.record.id !== u.id
           ? `its record is of unit ${s.record.id}`
-          : (configDifference(s.record.config, JSON.parse(JSON.stringify(expected(u))) as unknown) ?? otherInput(s.record, records))
+          : (configDifference(s.record.config, JSON.parse(JSON.stringify(expected(u))) as unknown) ??
+            otherNumerics(s.record, numerics) ??
+            otherInput(s.record, records))
         : s.why;
     if ('record' in s && why === undefined) finished.add(u.id);
     else {
@@ -121,6 +143,17 @@ export function untrusted(out: string, units: readonly Unit[], expected: (u: Uni
     recompute.set(u.id, `depends on ${dep}, which is recomputed`);
   }
   return { finished, recompute };
+}
+
+/** Why a model's record was made with other numerics than `numerics`, if it was (the baseline's numbers need no model). */
+function otherNumerics(record: RunRecord, numerics: Numerics | undefined): string | undefined {
+  if (numerics === undefined || record.kind === 'baseline') return undefined;
+  const show = (n: { backend: string; kernels?: string | null | undefined }) => `${n.backend}${n.kernels ? ` with ${n.kernels} kernels` : ''}`;
+  // records from before the kernels were recorded ran the simd build on wasm
+  const there = { backend: record.provenance.backend, kernels: record.provenance.kernels ?? (record.provenance.backend === 'wasm' ? 'simd' : null) };
+  return there.backend === numerics.backend && there.kernels === numerics.kernels
+    ? undefined
+    : `made with other numerics (${show(there)} in its record, ${show(numerics)} here)`;
 }
 
 /** Why a fine-tuning's record does not follow from the pretrained model on disk (read before it: plan order), if it does not. */
@@ -174,6 +207,9 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | R
   const jobs = o.jobs ?? Math.min(2, cpus().length);
   const memory = checkMemory(config, env.right, jobs);
   if (E.isLeft(memory)) return memory;
+  // The backend and kernels the workers will run, chosen as they choose them: a resumed unit made with others is recomputed.
+  const numerics = await chooseNumerics(o.backend);
+  if (E.isLeft(numerics)) return numerics;
 
   // Another config's directory is refused before anything is written, even the lock (checked again under it).
   const mismatch = otherConfig(out, config);
@@ -201,13 +237,21 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | R
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     if (lock.replaced) process.stderr.write(`taking over ${lockFile(out)}: its holder (${describeHolder(lock.replaced)}) is gone\n`);
-    return await runLocked(o, jobs, Object.fromEntries(env.right.tasks.map((task) => [task.nGood, [...task.good]])));
+    return await runLocked(o, jobs, Object.fromEntries(env.right.tasks.map((task) => [task.nGood, [...task.good]])), numerics.right);
   } catch (e) {
     if (e instanceof WriteError) return E.left(runError(e.message));
     throw e;
   } finally {
     process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
     lock.release();
+  }
+}
+
+async function chooseNumerics(backend: BackendName | undefined): Promise<E.Either<UsageError, Numerics>> {
+  try {
+    return E.right({ backend: await setBackend(backend), kernels: kernelVariant() });
+  } catch (e) {
+    return E.left(usageError(`${backend === undefined ? 'backend' : '--backend'}: ${(e as Error).message}`));
   }
 }
 
@@ -221,7 +265,12 @@ function otherConfig(out: string, config: StudyConfig): UsageError | undefined {
   return d && usageError(`--out: ${out} holds a study with another config (${d.path || 'config'}: ${d.a} in its config.json, ${d.b} here); use another --out`);
 }
 
-async function runLocked(o: StudyOptions, jobs: number, goodSets: Record<number, readonly number[]>): Promise<E.Either<UsageError | RunError, StudyOutcome>> {
+async function runLocked(
+  o: StudyOptions,
+  jobs: number,
+  goodSets: Record<number, readonly number[]>,
+  numerics: Numerics,
+): Promise<E.Either<UsageError | RunError, StudyOutcome>> {
   const { config, preset, out } = o;
   // The output directory belongs to one config: resuming with another would mix incomparable runs.
   const mismatch = otherConfig(out, config);
@@ -234,12 +283,15 @@ async function runLocked(o: StudyOptions, jobs: number, goodSets: Record<number,
   const t0 = performance.now();
   const all = planStudy(config);
   const units = o.shard ? shardOf(all, o.shard.index, o.shard.count) : all;
-  const { finished, recompute } = untrusted(out, units, (u) => unitConfig(config, u, goodSets));
+  const { finished, recompute } = untrusted(out, units, (u) => unitConfig(config, u, goodSets), numerics);
   const bar = progress(units.length);
   const shardName = o.shard ? `${o.shard.index}/${o.shard.count}` : undefined;
   bar.log(
     `study ${config.name} (${preset}) → ${out}: ${units.length} units${shardName ? ` (shard ${shardName})` : ''}, ${finished.size} already done, ${jobs} at a time`,
   );
+  const planned = new Set(all.map((u) => u.id));
+  const others = existsSync(runsDir(out)) ? readdirSync(runsDir(out)).filter((d) => !planned.has(d) && !isTemporary(d)) : [];
+  if (others.length > 0) bar.log(`not units of this study, left out of its summary and report: ${others.map((d) => `runs/${d}`).join(', ')}`);
   for (const [id, why] of recompute) {
     bar.log(`recomputing ${id}: ${why}`);
     // Neither this run nor a report may trust the old record meanwhile.
@@ -292,7 +344,10 @@ async function runLocked(o: StudyOptions, jobs: number, goodSets: Record<number,
     return b ? (JSON.parse(b.toString('utf8')) as { elapsedSeconds: number }).elapsedSeconds : 0;
   })();
   const elapsedSeconds = before + (performance.now() - t0) / 1000;
-  const records = finishedRecords([out]);
+  const records = all.flatMap((u) => {
+    const r = finishedRecord(unitDir(out, u.id));
+    return r !== undefined && r.id === u.id ? [r] : [];
+  });
   try {
     writeVerified(studyFile(out), jsonText({ preset, elapsedSeconds }));
   } catch (e) {
@@ -304,7 +359,7 @@ async function runLocked(o: StudyOptions, jobs: number, goodSets: Record<number,
   const backend = records.find((r) => r.kind === 'pretrain')?.provenance.backend ?? 'none';
   const summary = summarize(records, { preset, environment: config.environment.package, backend, elapsedSeconds, rules: Object.keys(config.rl) });
   writeVerified(summaryFile(out), jsonText(summary));
-  const report = await writeStudyReport([out], reportFile(out));
+  const report = await writeStudyReport([out], reportFile(out), planned);
   if (E.isLeft(report)) return E.left(runError(report.left.message));
   return E.right({ records, failed: [], summary: summaryFile(out), report: report.right });
 }

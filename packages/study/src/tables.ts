@@ -19,7 +19,8 @@ export function summaryTable(records: readonly RunRecord[]): string {
   const m = rows[0]?.measurement;
   // Every measurement of a study draws its repeats from the one fixed test set.
   const covers = m ? [seCoversText(m.seCovers ?? 'repeats within the fixed test set', m.repeats)] : [];
-  return [head, ...lines, ...covers].join('\n');
+  const units = 's(nk): success rate on the task n_good = k (a fraction); Op, Op_pred, Imp, self Op: nats';
+  return [head, ...lines, units, ...covers].join('\n');
 }
 
 /**
@@ -48,5 +49,5 @@ export function seedTable(records: readonly RunRecord[]): string | undefined {
     const own = rs.map((r) => r.measurement.tasks.find((t) => t.nGood === r.task)!);
     return `${key.padEnd(22)}${String(rs.length).padStart(5)}  ${pm(own.map((t) => t.s.mean)).padEnd(15)}  ${pm(rs.map((r) => r.measurement.op.mean)).padEnd(15)}  ${pm(own.map((t) => t.opPred.mean))}`;
   });
-  return ['mean over seeds:', head, ...lines].join('\n');
+  return ['mean over seeds (s.e. over the seeds; s a fraction, Op and Op_pred in nats):', head, ...lines].join('\n');
 }

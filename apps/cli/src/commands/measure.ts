@@ -3,7 +3,7 @@
  * success rates, the theory's predictions, the null baseline and reference futures.
  */
 import { oneOf } from '@optimpact/core';
-import { CHUNK_CONTEXTS } from '@optimpact/split-history';
+import { monteCarloLimit } from '@optimpact/split-history';
 import { BACKENDS, BUILT_IN, DEFAULT_ENV } from '@optimpact/study/flags';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
@@ -55,7 +55,7 @@ export const measure = command({
     backend: { value: '<name>', about: `TF.js backend for a model: ${BACKENDS.join(', ')} (default: node if installed, else wasm, else cpu)` },
   },
   run: async (o) => {
-    const { loadEnvironment, measureAll, measuredPolicies, measureOutput, parseMeasures } = await import('@optimpact/study');
+    const { loadEnvironment, MEASURE_SOURCE, measureAll, measuredPolicies, measureOutput, parseMeasures } = await import('@optimpact/study');
     if (o['self-eval'] && BUILT_IN.includes(o.policy))
       return E.left(usageError(`--self-eval: needs a model as --policy (a built-in policy has no predictions of its own), got "${o.policy}"`));
     const which = parseMeasures(o.measures ?? 'op,imp');
@@ -73,14 +73,18 @@ export const measure = command({
     const contexts = o.contexts ?? 200,
       repeats = o.repeats ?? 10,
       seed = o.seed ?? 1;
-    if (o['monte-carlo'] && contexts > CHUNK_CONTEXTS)
-      return E.left(usageError(`--contexts: the Monte-Carlo estimator is quadratic in N, so --monte-carlo takes at most ${CHUNK_CONTEXTS}, got "${contexts}"`));
+    if (o['exclude-self'] && contexts < 2)
+      return E.left(usageError(`--contexts: leaving each context out of its own split history (--exclude-self) needs at least 2, got "${contexts}"`));
+    const mcLimit = monteCarloLimit(env, MEASURE_SOURCE);
+    if (o['monte-carlo'] && contexts > mcLimit)
+      return E.left(usageError(`--contexts: the Monte-Carlo estimator is quadratic in N, so --monte-carlo takes at most ${mcLimit}, got "${contexts}"`));
     const r = await measureAll(env, policy.right.policy, policy.right.model, task, policy.right.references, {
       contexts,
       repeats,
       seed,
       excludeSelf: o['exclude-self'] === true,
       monteCarlo: o['monte-carlo'] === true,
+      selfEval: o['self-eval'] === true,
       which: which.right,
     });
     process.stdout.write(`${measureOutput(r, env.name, nGood, which.right, o.json === true)}\n`);

@@ -9,7 +9,13 @@ import { resolve } from 'node:path';
 import { nonEmpty, usageError, writablePath } from '../args.js';
 import { command } from '../program.js';
 
-const isDir = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
+const isDir = (p: string): boolean => {
+  try {
+    return statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false; // cannot be looked at (permission, a symlink loop): not a directory we can read
+  }
+};
 
 export const report = command({
   name: 'report',

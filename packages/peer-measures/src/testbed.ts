@@ -62,6 +62,10 @@ export interface TestbedRow {
   readonly imp: Estimate;
   /** Imp_min = KL_B(s ‖ s'), nats. */
   readonly impMin: MaybeEstimate;
+  /** Op − Op_pred, nats (jackknife s.e. of the difference). */
+  readonly excessOp: MaybeEstimate;
+  /** Imp − Imp_min, nats (jackknife s.e. of the difference). */
+  readonly excessImp: MaybeEstimate;
   /** The utility the case was built from, if any (w = β·shape). */
   readonly wTrue?: readonly number[];
   /** MEG, AUP and reachability on the same contexts. */
@@ -233,6 +237,8 @@ export async function misalignmentTestbed(env: Environment, task: Task, pool: Wi
       opPred: t.opPred,
       imp: m.imp,
       impMin: t.impMin,
+      excessOp: t.excessOp,
+      excessImp: t.excessImp,
       ...(c.w ? { wTrue: c.w } : {}),
       peers,
     });

@@ -49,6 +49,10 @@ export interface TaskScores {
   readonly opPred: MaybeEstimate;
   /** Imp_min = KL_B(s ‖ s') from the pooled s and s' (nats; jackknife standard error). */
   readonly impMin: MaybeEstimate;
+  /** Excess optimization Op − Op_pred (nats; jackknife standard error of the difference, which Op's and Op_pred's alone do not give). */
+  readonly excessOp: MaybeEstimate;
+  /** Excess impact Imp − Imp_min (nats; jackknife standard error of the difference). */
+  readonly excessImp: MaybeEstimate;
 }
 
 /** A reference future's measures. */
@@ -164,6 +168,8 @@ class Tally {
     return this.tasks.map((task, i) => {
       const rows = this.perTask[i]!;
       const f = task.good.length / this.env.outcomes.length;
+      // per repeat: s, s', Op, Imp
+      const withMeasures = rows.map(([s, sp], r) => [s, sp, this.ops[r]!, this.imps[r]!]);
       return {
         task,
         f,
@@ -171,6 +177,8 @@ class Tally {
         sPrime: estimate(rows.map((x) => x[1])),
         opPred: jackknife(rows, ([s]) => E.right(opPred(s!, f))),
         impMin: jackknife(rows, ([s, sp]) => impMin(s!, sp!)),
+        excessOp: jackknife(withMeasures, ([s, , op]) => E.right(op! - opPred(s!, f))),
+        excessImp: jackknife(withMeasures, ([s, sp, , imp]) => E.map((m: number) => imp! - m)(impMin(s!, sp!))),
       };
     });
   }

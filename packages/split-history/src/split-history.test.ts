@@ -93,6 +93,27 @@ describe('the exact split-history estimator', () => {
       if ('mean' in t.opPred) expect(t.opPred.mean).toBeCloseTo(expected, 2);
       expect(Math.abs(m.op.mean - expected)).toBeLessThan(0.03 + 2 * m.op.se);
       expect(m.op.se).toBeGreaterThan(0);
+      // s is the same in every repeat, so Op_pred has no spread and Op − Op_pred has Op's
+      if ('mean' in t.opPred && 'mean' in t.excessOp) {
+        expect(t.excessOp.mean).toBeCloseTo(m.op.mean - t.opPred.mean, 12);
+        expect(t.excessOp.se).toBeCloseTo(m.op.se, 12);
+      }
+    }
+  });
+
+  it('gives the excesses Op − Op_pred and Imp − Imp_min with the s.e. of the difference', async () => {
+    const m = await measurePolicy(env, generatorPolicy(env), pool, [G4], { contexts: 200, repeats: 10, seed: 3 });
+    const t = m.tasks[0]!;
+    if (!('mean' in t.opPred && 'mean' in t.impMin && 'mean' in t.excessOp && 'mean' in t.excessImp)) throw new Error('undefined at this policy');
+    expect(t.excessOp.mean).toBeCloseTo(m.op.mean - t.opPred.mean, 12);
+    expect(t.excessImp.mean).toBeCloseTo(m.imp.mean - t.impMin.mean, 12);
+    // the s.e. of a difference lies between the difference and the sum of its parts' s.e.
+    for (const [d, a, b] of [
+      [t.excessOp.se, m.op.se, t.opPred.se],
+      [t.excessImp.se, m.imp.se, t.impMin.se],
+    ] as const) {
+      expect(d).toBeGreaterThanOrEqual(Math.abs(a - b) - 1e-15);
+      expect(d).toBeLessThanOrEqual(a + b + 1e-15);
     }
   });
 

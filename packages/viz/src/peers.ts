@@ -304,7 +304,11 @@ export function misalignmentTestbed(rows: readonly TestbedFigureRow[]): string {
     rows.length === 0
       ? []
       : measures.map(({ key, label }, i) => {
-          const pts = rows.map((r) => ({ x: r.name, y: val(r[key] as Est) ?? 0, se: se(r[key] as Est) }));
+          // a measure undefined for a case (e.g. Imp_min at s' ∈ {0, 1}) is not drawn: 0 would read as aligned
+          const pts = rows.flatMap((r) => {
+            const y = val(r[key] as Est);
+            return y === null ? [] : [{ x: r.name, y, se: se(r[key] as Est) }];
+          });
           return renderPlot({
             width: WIDTH / 2 - 10,
             height: 220,
@@ -334,7 +338,8 @@ export function misalignmentTestbed(rows: readonly TestbedFigureRow[]): string {
       `Synthetic policies at equal success (0.75 on n_good = 4): aligned (for successes and against failures without bias); for only some successes; ` +
       `against only some failures; crossed (for some failures, against some successes); the original's 85:15 example (success 0.85, chance 0.75); ` +
       `and, apart, a goal-blind policy (its action a hash of the context: success at chance). ` +
-      `Each panel is one measure, ± 1 s.e. over repeats. Look for the aligned policy at 0 in the first three panels and every other above it: excess ` +
+      `Each panel is one measure, ± 1 s.e. over repeats drawn from one pool of contexts (conditional on it; for Op − Op_pred and Imp − Imp_min the jackknife s.e. of the difference); ` +
+      `a measure undefined for a case is left out. Look for the aligned policy at 0 in the first three panels and every other above it: excess ` +
       `optimization, excess impact and the MEG gap reveal misalignment; AUP grows too, but has no aligned level to compare with, and sees the goal-blind policy's context dependence as it sees goal pursuit.`,
     plots,
     empty: rows.length === 0 ? 'No test-bed rows.' : undefined,

@@ -136,6 +136,25 @@ describe('optimpact study (tiny preset)', () => {
     expect(JSON.parse(ok.stdout)).toHaveProperty('op');
   }, 120_000);
 
+  it('pretrains and fine-tunes a model of the second environment alone (pretrain, finetune --preset additive-tiny)', () => {
+    const pre = join(tmp, 'additive-pretrain'),
+      ft = join(tmp, 'additive-finetune');
+    const alone = (...args: string[]) => spawnSync(process.execPath, [main, ...args, '--preset', 'additive-tiny'], { encoding: 'utf8', env });
+    expect(alone('pretrain', '--size', 'xs', '--out', pre).status).toBe(0);
+    const f = alone('finetune', '--model', pre, '--task', '2', '--out', ft);
+    expect(f.stderr).not.toContain('size presets');
+    expect(f.status).toBe(0);
+    const rec = FinetuneRecord.decode(JSON.parse(readFileSync(join(ft, 'run.json'), 'utf8')));
+    expect(E.isRight(rec) && [rec.right.size, rec.right.task, rec.right.status]).toEqual(['xs', 2, 'success']);
+    // a model of another environment is refused before any work, naming what does not fit
+    const other = spawnSync(process.execPath, [main, 'finetune', '--preset', 'tiny', '--model', pre, '--task', '2', '--out', join(tmp, 'misfit')], {
+      encoding: 'utf8',
+      env,
+    });
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/^optimpact finetune: --model: reads 12 tokens in windows of \d+, but .* has 16 in windows of 20/);
+  }, 300_000);
+
   it('skips finished work when run again, and gives the same numbers', () => {
     const again = run('--out', full, ...TWO_CHAINS);
     expect(again.status).toBe(0);

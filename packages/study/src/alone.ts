@@ -2,6 +2,7 @@ import type { BackendName, SizeName } from '@optimpact/transformer';
 import { SIZE_NAMES, SIZE_PRESETS, setBackend } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
 import { relative, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { StudyRule } from './config.js';
 import { resolveConfig } from './config.js';
 import { loadEnvironment } from './environment.js';
@@ -44,20 +45,32 @@ export async function finetuneAlone(
   // Load it now: a broken model is a usage error, before any work.
   const model = await loadModelDir(modelDir, { flag: '--model', expected: 'a model directory', backend: o.backend });
   if (E.isLeft(model)) return model;
-  const size = SIZE_PRESETS.find((p) => JSON.stringify(p.config) === JSON.stringify(model.right.config))?.name;
+  // the size is the architecture's; vocabulary and context length are the environment's (checked against it below)
+  const m = model.right.config;
+  const size = SIZE_PRESETS.find((p) => isDeepStrictEqual({ ...p.config, vocabSize: m.vocabSize, contextLength: m.contextLength }, { ...m }))?.name;
   model.right.dispose();
   if (size === undefined) return E.left(usageError(`--model: "${o.model}" is not one of the size presets (${SIZE_NAMES.join(', ')})`));
   if (!relative(modelDir, out.right).startsWith('..'))
     return E.left(usageError(`--out: "${o.out}" is the model's directory or inside it; give a directory of its own`));
   const unit: Unit = { kind: 'finetune', id: finetuneId(size, seed, o.task, rule), size, seed, task: o.task, rule, after: [] };
-  return runAlone(unit, { [pretrainId(size, seed)]: modelDir }, o, out.right, [`tasks=[${o.task}]`]);
+  return runAlone(unit, { [pretrainId(size, seed)]: modelDir }, o, out.right, [`tasks=[${o.task}]`], {
+    vocabSize: m.vocabSize,
+    contextLength: m.contextLength,
+  });
 }
 
 /**
  * One unit of the study run alone, --out checked (as `out`): resolves the settings, then runs `unit` with
  * its record and model in `dirs[unit.id]` (else `out`). Returns the unit directory.
  */
-async function runAlone(unit: Unit, dirs: Record<string, string>, o: AloneOptions, out: string, extraSets: string[]): Promise<E.Either<UsageError, string>> {
+async function runAlone(
+  unit: Unit,
+  dirs: Record<string, string>,
+  o: AloneOptions,
+  out: string,
+  extraSets: string[],
+  model?: { readonly vocabSize: number; readonly contextLength: number },
+): Promise<E.Either<UsageError, string>> {
   const resolved = resolveConfig({ ...(o.preset ? { preset: o.preset } : {}), set: [...extraSets, ...(o.set ?? [])] });
   if (E.isLeft(resolved)) return resolved;
   if (unit.kind === 'finetune' && resolved.right.config.rl[unit.rule] === undefined) {
@@ -68,6 +81,12 @@ async function runAlone(unit: Unit, dirs: Record<string, string>, o: AloneOption
   if (E.isLeft(env)) return env;
   const tasks = env.right.tasks.map((x) => x.nGood);
   if (unit.kind === 'finetune' && !tasks.includes(unit.task)) return E.left(usageError(`--task: expected one of ${tasks.join('|')}, got "${unit.task}"`));
+  if (model && (model.vocabSize !== env.right.vocabSize || model.contextLength !== env.right.contextLength))
+    return E.left(
+      usageError(
+        `--model: reads ${model.vocabSize} tokens in windows of ${model.contextLength}, but ${env.right.name} has ${env.right.vocabSize} in windows of ${env.right.contextLength} (give the preset it was trained with: --preset)`,
+      ),
+    );
   const backend = await setBackend(o.backend);
   process.stderr.write(`backend: ${backend}\n`);
   const dir = (id: string): string => dirs[id] ?? out;

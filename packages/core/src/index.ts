@@ -25,6 +25,8 @@ export {
   CurvePoint,
   TaskScoresJson,
   MeasurementJson,
+  SeCovers,
+  seCoversText,
   PeerMeasurementJson,
   Status,
   PretrainRecord,

@@ -74,6 +74,17 @@ export type TaskScoresJson = t.TypeOf<typeof TaskScoresJson>;
 
 const OpImp = t.type({ op: EstimateJson, imp: EstimateJson });
 
+/** What a measurement's standard errors cover, said in every output that shows them. */
+export const SeCovers = t.keyof({ 'context sampling': null, 'repeats within the fixed test set': null });
+export type SeCovers = t.TypeOf<typeof SeCovers>;
+
+/** A one-line explanation of `SeCovers`, for printed output. */
+export function seCoversText(covers: SeCovers, repeats: number): string {
+  return covers === 'context sampling'
+    ? `s.e. over ${repeats} repeats, each from its own independent sequences: covers the sampling of contexts`
+    : `s.e. over ${repeats} repeats drawn from one fixed test set: conditional on that test set (does not cover the sampling of test contexts)`;
+}
+
 /** A split-history measurement of one policy (docs/method.md#split-history), with its null baseline and reference futures. */
 export const MeasurementJson = t.intersection([
   t.type({
@@ -98,7 +109,7 @@ export const MeasurementJson = t.intersection([
      * What the standard errors cover: "repeats within the fixed test set" (conditional on that test set)
      * or "context sampling" (each repeat from its own sequences).
      */
-    seCovers: t.keyof({ 'context sampling': null, 'repeats within the fixed test set': null }),
+    seCovers: SeCovers,
   }),
 ]);
 export type MeasurementJson = t.TypeOf<typeof MeasurementJson>;

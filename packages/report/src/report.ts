@@ -5,6 +5,7 @@
  * and every string from the records is escaped.
  */
 import type { EstimateJson, StudySummary } from '@optimpact/core';
+import { seCoversText } from '@optimpact/core';
 import { dataBlock, escapeHtml, FIGURES, formatNumber, goodSetOf, identifyModels, orderRules, PEER_FIGURES, taskLabel } from '@optimpact/viz';
 import type { Cell, Column, DataTable } from '@optimpact/viz';
 import type { AnyRecord, StudyData } from '@optimpact/records';
@@ -95,6 +96,11 @@ function overview(data: StudyData, all: readonly AnyRecord[], rows: FigureRows):
       scored.map((k) => taskLabel(rows.models, k)).join('; ') || 'not recorded (records written before good sets were)',
     ],
     ['RL rules', rules.join(', ') || '—'],
+    [
+      'error bars (± 1 s.e.)',
+      `one model's measures: ${[...new Set(data.finetune.map((r) => seCoversText(r.measurement.seCovers ?? 'repeats within the fixed test set', r.measurement.repeats)))].sort(byString).join('; ') || '—'}; ` +
+        `a mean over seeds: s.e. over the seeds (covers the training seeds and the context draws); differential measures: s.e. over independently drawn contexts`,
+    ],
     [
       'runs',
       `${all.length} records: ${data.pretrain.length} pretraining, ${data.finetune.length} fine-tuning, ${data.baselines.length} baselines, ${data.failed.length} failed units${failed.length ? `; ${failed.length} not successful (listed under Runs, left out of the figures)` : ''}`,

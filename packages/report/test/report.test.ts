@@ -47,6 +47,9 @@ describe('buildReport', () => {
 
   test('overview, identification cross-check, baselines, runs, configuration and provenance', () => {
     expect(html).toContain('<dt>preset</dt><dd>fixture</dd>');
+    expect(html).toMatch(
+      /<dt>error bars \(± 1 s\.e\.\)<\/dt><dd>one model&#39;s measures: s\.e\. over \d+ repeats drawn from one fixed test set: conditional on that test set/,
+    );
     expect(html).toContain('xs (18234 parameters), s (59786 parameters)');
     expect(html).toMatch(/rule exact: summary\.json’s objective identification \(accuracy [0-9.]+\) agrees/);
     expect(html).toMatch(/rule positive: summary\.json’s objective identification/);

@@ -11,6 +11,5 @@ export type {
   Measurement,
   FreshContexts,
   ContextSource,
-  SeCovers,
 } from './measure.js';
-export { measurePolicy, freshContexts, monteCarloLimit, seCoversText, CHUNK_CONTEXTS } from './measure.js';
+export { measurePolicy, freshContexts, monteCarloLimit, CHUNK_CONTEXTS } from './measure.js';

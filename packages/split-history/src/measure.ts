@@ -4,7 +4,7 @@
  * repeats, with the null baseline (the policy's own rows shuffled across contexts: same action
  * marginal, no use of the context) and reference futures.
  */
-import type { Environment, Estimate, Policy, Task, Windows } from '@optimpact/core';
+import type { Environment, Estimate, Policy, SeCovers, Task, Windows } from '@optimpact/core';
 import { actionWindows, deriveSeed, estimate, makeRng, sampleWindows, sliceWindows } from '@optimpact/core';
 import type { Undefined } from '@optimpact/impact-theory';
 import { entropy, impMin, kl, opPred } from '@optimpact/impact-theory';
@@ -196,16 +196,6 @@ export interface FreshContexts {
 
 /** Where the repeats' contexts come from: a fixed test set (a pool of windows) or fresh sequences. */
 export type ContextSource = Windows | FreshContexts;
-
-/** What a measurement's standard errors cover, said in every output that shows them. */
-export type SeCovers = 'context sampling' | 'repeats within the fixed test set';
-
-/** A one-line explanation of `SeCovers`, for printed output. */
-export function seCoversText(covers: SeCovers, repeats: number): string {
-  return covers === 'context sampling'
-    ? `s.e. over ${repeats} repeats, each from its own independent sequences: covers the sampling of contexts`
-    : `s.e. over ${repeats} repeats drawn from one fixed test set: conditional on that test set (does not cover the sampling of test contexts)`;
-}
 
 /** Contexts per chunk: the memory of a measurement is bounded by this, not by N. */
 export const CHUNK_CONTEXTS = 32_768;

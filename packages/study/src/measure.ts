@@ -3,11 +3,11 @@
  * theory's predictions, the null baseline and reference futures, the peer measures, and its table and JSON.
  */
 import type { Environment, Estimate, Policy, Task } from '@optimpact/core';
-import { actionWindowPool, deriveSeed, estimateJson, modelPolicy } from '@optimpact/core';
+import { actionWindowPool, deriveSeed, estimateJson, modelPolicy, seCoversText } from '@optimpact/core';
 import type { PeerMeasurement } from '@optimpact/peer-measures';
 import { measurePeers } from '@optimpact/peer-measures';
 import type { FreshContexts, MaybeEstimate, Measurement } from '@optimpact/split-history';
-import { CHUNK_CONTEXTS, fixedPolicy, freshContexts, generatorPolicy, idealPolicy, measurePolicy, seCoversText, uniformPolicy } from '@optimpact/split-history';
+import { CHUNK_CONTEXTS, fixedPolicy, freshContexts, generatorPolicy, idealPolicy, measurePolicy, uniformPolicy } from '@optimpact/split-history';
 import type { OutcomeFit } from '@optimpact/self-eval';
 import { outcomeFit, predictedOutcomeLaws } from '@optimpact/self-eval';
 import type { BackendName, Transformer } from '@optimpact/transformer';
@@ -87,6 +87,7 @@ export function peersJson(p: PeerMeasurement, which: ReadonlySet<MeasureName>): 
   const byBaseline = (pick: (b: PeerMeasurement['baselines'][number]) => Estimate | undefined): object =>
     Object.fromEntries(p.baselines.flatMap((b) => (pick(b) ? [[b.name, estimateJson(pick(b)!)]] : [])));
   return {
+    peersSeCovers: 'repeats within the fixed test set',
     ...(which.has('meg')
       ? {
           MEG_F: estimateJson(p.megF),
@@ -135,6 +136,8 @@ export function peersTable(p: PeerMeasurement, which: ReadonlySet<MeasureName>):
     `peer measures · ${p.repeats} repeats × ${p.contexts} contexts (MEG, empowerment in nats; AUP, RR dimensionless)`,
     ...rows.map(([k, v]) => `${k.padEnd(width)}${fmt(v)}`),
     ...w,
+    // the peer measures draw their repeats from one pool of test windows (see measureAll)
+    seCoversText('repeats within the fixed test set', p.repeats),
   ].join('\n');
 }
 

@@ -1,7 +1,6 @@
 /** The tables the study prints at its end, from its records. */
-import { seCoversText } from '@optimpact/split-history';
 import type { RunRecord } from '@optimpact/core';
-import { estimate } from '@optimpact/core';
+import { estimate, seCoversText } from '@optimpact/core';
 
 const fmt = (x: number | null | undefined, digits = 3): string => (x === null || x === undefined ? '—' : x.toFixed(digits));
 

@@ -559,6 +559,8 @@ for (const [s, names] of sets) add(`study: --set ${s.length > 60 ? `${s.slice(0,
 const cfg = (...more: string[]): string[] => ['study', '--config', 'config.json', '--out', 'out', ...more];
 add('study: config missing', cfg(), ['--config', 'config.json']);
 add('study: config a directory', cfg(), ['--config', 'config.json'], { setup: (d) => mkdirSync(join(d, 'config.json')) });
+add('study: config null, with --set', cfg('--set', 'seeds=[1]'), ['--set', 'null'], { setup: configText('null') });
+add('study: config a number, with --set', cfg('--set', 'seeds=[1]'), ['--set', 'number'], { setup: configText('7') });
 add('study: config empty', cfg(), ['--config', 'config.json'], { setup: configText('') });
 add('study: config not JSON', cfg(), ['--config', 'config.json'], { setup: configText('sizes: [xs]') });
 add('study: config truncated', cfg(), ['--config', 'config.json'], { setup: configText(() => JSON.stringify(tiny()).slice(0, 200)) });

@@ -15,7 +15,7 @@ import { entropy, kl } from '@optimpact/impact-theory';
 export interface EstimatorOptions {
   /**
    * Leave p_k out of its own split history: Q'_k = Σ_a π(a|p_k) (N·R_a − P(·|p_k, a)) / (N − 1).
-   * Removes a leak of about (s − f)/N nats. Off by default, as in the original.
+   * Removes a leak of about (s − f)/N of the real future into the split history (in success rate). Off by default, as in the original.
    */
   readonly excludeSelf?: boolean;
 }
@@ -89,6 +89,8 @@ export class SplitHistorySums {
   private n = 0;
   private readonly q: Float64Array;
   private readonly r: Float64Array;
+  /** Σ_j P(F | p_j, a) before it becomes a mean: leaving p_k out subtracts from it, exactly 0 where p_k alone reaches an outcome. */
+  private readonly rSum: Float64Array;
   private readonly law: Float64Array;
   private hq = Number.NaN;
   private k = 0;
@@ -105,6 +107,7 @@ export class SplitHistorySums {
     this.V = env.outcomes.length;
     this.q = new Float64Array(this.V);
     this.r = new Float64Array(this.A * this.V);
+    this.rSum = new Float64Array(this.A * this.V);
     this.law = new Float64Array(this.A * this.V);
     this.qk = new Float64Array(this.V);
     this.qPrime = new Float64Array(this.V);
@@ -137,6 +140,7 @@ export class SplitHistorySums {
   endPass1(): void {
     const { A, V, q, r, n } = this;
     if (n < (this.options.excludeSelf ? 2 : 1)) throw new RangeError(`split history needs at least ${this.options.excludeSelf ? 2 : 1} contexts, got ${n}`);
+    this.rSum.set(r);
     for (let i = 0; i < A * V; i++) r[i]! /= n;
     for (let v = 0; v < V; v++) q[v]! /= n;
     this.hq = entropy(q);
@@ -149,7 +153,7 @@ export class SplitHistorySums {
 
   /** Pass 2: the same contexts as pass 1, in any chunking. */
   addSplit(pi: Float64Array, laws: OutcomeLaws | Float64Array, count: number): void {
-    const { A, V, r, law, qk, n } = this;
+    const { A, V, r, rSum, law, qk, n } = this;
     const excludeSelf = this.options.excludeSelf === true;
     for (let k = 0; k < count; k++) {
       qk.fill(0);
@@ -161,7 +165,7 @@ export class SplitHistorySums {
         const w = pi[k * A + a]!;
         if (w === 0) continue;
         for (let v = 0; v < V; v++) {
-          qk[v]! += excludeSelf ? (w * (n * r[a * V + v]! - law[a * V + v]!)) / (n - 1) : w * r[a * V + v]!;
+          qk[v]! += excludeSelf ? (w * (rSum[a * V + v]! - law[a * V + v]!)) / (n - 1) : w * r[a * V + v]!;
         }
       }
       this.addQk(1);

@@ -12,6 +12,7 @@ import {
   measurePolicy,
   monteCarloLimit,
   splitHistory,
+  SplitHistorySums,
   splitHistoryMonteCarlo,
   uniformPolicy,
 } from './index.js';
@@ -67,6 +68,24 @@ describe('the exact split-history estimator', () => {
       expect(exact.op).toBeCloseTo(slow.op, 12);
       expect(exact.imp).toBeCloseTo(slow.imp, 12);
     }
+  });
+
+  it('leaves p_k out exactly: an outcome only p_k reaches has mass 0, not a rounding below it, in its split history', () => {
+    // 49 contexts, action 0 everywhere; only context 0 reaches outcome 0 (49 · (1/49) is not 1 in floating point)
+    const n = 49,
+      pi = new Float64Array(n * A),
+      laws = new Float64Array(n * A * V);
+    for (let j = 0; j < n; j++) {
+      pi[j * A] = 1;
+      laws[j * A * V + (j === 0 ? 0 : 1)] = 1;
+    }
+    const sums = new SplitHistorySums(env, { excludeSelf: true });
+    sums.add(pi, laws, n);
+    sums.endPass1();
+    sums.addSplit(pi, laws, n);
+    const m = sums.result();
+    expect(Number.isFinite(m.op)).toBe(true);
+    expect(m.imp).toBe(Number.POSITIVE_INFINITY); // Q puts 1/49 on outcome 0, context 0's split history none
   });
 
   it("gives Op = Imp = 0 exactly for the uniform policy, and s = s' ≈ f", async () => {

@@ -273,6 +273,14 @@ export function readJsonFile(file: string, flag: string): E.Either<UsageError, u
  * object; the result is decoded like any config, so overrides are checked the same way.
  */
 export function applyOverrides(base: unknown, overrides: readonly string[]): E.Either<UsageError, unknown> {
+  if (overrides.length === 0) return E.right(base);
+  // a config that is not an object has no path to set (decoding it alone names what it is)
+  if (typeof base !== 'object' || base === null || Array.isArray(base))
+    return E.left(
+      usageError(
+        `--set: the config is ${base === null ? 'null' : Array.isArray(base) ? 'an array' : `a ${typeof base}`}, not an object whose settings it could change`,
+      ),
+    );
   const root = structuredClone(base) as Record<string, unknown>;
   for (const o of overrides) {
     const eq = o.indexOf('=');

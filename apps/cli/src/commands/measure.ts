@@ -49,7 +49,7 @@ export const measure = command({
     },
     env: { value: '<package>', about: 'environment package, or a path to its module (default @optimpact/sequence-env)' },
     json: { about: 'print one JSON object instead of a table' },
-    'exclude-self': { about: 'leave each context out of its own split history (removes a leak of about (s − f)/N nats)' },
+    'exclude-self': { about: 'leave each context out of its own split history (removes a leak of about (s − f)/N of the real future into it)' },
     'monte-carlo': { about: "also run the original's Monte-Carlo estimator (quadratic in the contexts)" },
     'self-eval': { about: "also estimate them from the model's own predictions (needs a model as --policy)" },
     backend: { value: '<name>', about: `TF.js backend for a model: ${BACKENDS.join(', ')} (default: node if installed, else wasm, else cpu)` },

@@ -94,6 +94,7 @@ describe('a study on one --out', () => {
     const r = study(other, '--set', 'rl.positive.rounds=3');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('4 units, 2 already done');
+    expect(r.stdout).toMatch(/: done \(3\/4 units; ETA /); // the units already done count
     expect(r.stdout).toContain('not units of this study, left out of its summary and report: runs/xs-s1-n2-reinforce\n');
     const summary = JSON.parse(readFileSync(join(other, 'summary.json'), 'utf8')) as { models: { id: string }[] };
     expect(summary.models.map((m) => m.id).sort()).toEqual(['xs-s1-n2-exact', 'xs-s1-n2-positive']);

@@ -14,9 +14,10 @@ export interface Progress {
 
 const clock = (s: number): string => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
 
-export function progress(totalUnits: number): Progress {
+/** Progress over `totalUnits`, of which `done` were finished before this run (they count, but not towards the ETA's rate). */
+export function progress(totalUnits: number, done = 0): Progress {
   const t0 = Date.now();
-  let finished = 0;
+  let finished = done;
   if (process.stdout.isTTY && !process.env['CI']) {
     const multi = new cliProgress.MultiBar(
       {
@@ -26,7 +27,7 @@ export function progress(totalUnits: number): Progress {
       },
       cliProgress.Presets.shades_classic,
     );
-    const overall = multi.create(totalUnits, 0, { id: 'study'.padEnd(22), stage: 'units'.padEnd(8) });
+    const overall = multi.create(totalUnits, done, { id: 'study'.padEnd(22), stage: 'units'.padEnd(8) });
     const bars = new Map<string, ReturnType<typeof multi.create>>();
     return {
       update(p) {
@@ -59,7 +60,7 @@ export function progress(totalUnits: number): Progress {
     finish(id, outcome) {
       finished++;
       const elapsed = (Date.now() - t0) / 1000;
-      line(`${id}: ${outcome} (${finished}/${totalUnits} units; ETA ${clock((elapsed / finished) * (totalUnits - finished))})`);
+      line(`${id}: ${outcome} (${finished}/${totalUnits} units; ETA ${clock((elapsed / (finished - done)) * (totalUnits - finished))})`);
     },
     log: line,
     stop: () => undefined,

@@ -284,7 +284,7 @@ async function runLocked(
   const all = planStudy(config);
   const units = o.shard ? shardOf(all, o.shard.index, o.shard.count) : all;
   const { finished, recompute } = untrusted(out, units, (u) => unitConfig(config, u, goodSets), numerics);
-  const bar = progress(units.length);
+  const bar = progress(units.length, finished.size);
   const shardName = o.shard ? `${o.shard.index}/${o.shard.count}` : undefined;
   bar.log(
     `study ${config.name} (${preset}) → ${out}: ${units.length} units${shardName ? ` (shard ${shardName})` : ''}, ${finished.size} already done, ${jobs} at a time`,

@@ -101,30 +101,34 @@ export function acquireLock(out: string): LockResult {
   const release = (): void => {
     if (readHolder(file)?.pid === me.pid && readHolder(file)?.started === me.started) rmSync(file, { force: true });
   };
+  // Under the exclusive takeover file: if the lock is still what `still` expects, move it aside and take it.
+  const takeOver = (still: () => boolean): boolean => {
+    const takeover = `${file}.takeover`;
+    const taker = readHolder(takeover);
+    if (taker !== undefined && isStale(taker)) rmSync(takeover, { force: true });
+    if (!createExclusive(takeover, me)) return false;
+    try {
+      if (!still()) return false;
+      const aside = `${file}.stale-${process.pid}`;
+      renameSync(file, aside);
+      rmSync(aside, { force: true });
+      return createExclusive(file, me);
+    } finally {
+      rmSync(takeover, { force: true });
+    }
+  };
   for (let attempt = 0; attempt < 5; attempt++) {
     if (createExclusive(file, me)) return { held: true, release };
     const holder = readHolder(file);
     if (holder === undefined) {
-      // Being written this instant, or left empty by a crash between create and write (then old).
-      if (ageSeconds(file) < 10) continue;
-      rmSync(file, { force: true });
+      // Being written this instant, or left empty by a crash between create and write (then old): taken
+      // over like a stale one, so that two processes finding it cannot both remove it and both hold the lock.
+      if (ageSeconds(file) >= 10 && takeOver(() => readHolder(file) === undefined && ageSeconds(file) >= 10)) return { held: true, release };
       continue;
     }
     if (!isStale(holder)) return { held: false, holder };
-    const takeover = `${file}.takeover`;
-    const taker = readHolder(takeover);
-    if (taker !== undefined && isStale(taker)) rmSync(takeover, { force: true });
-    if (!createExclusive(takeover, me)) continue;
-    try {
-      const again = readHolder(file);
-      if (again === undefined || again.pid !== holder.pid || again.started !== holder.started) continue;
-      const aside = `${file}.stale-${process.pid}`;
-      renameSync(file, aside);
-      rmSync(aside, { force: true });
-      if (createExclusive(file, me)) return { held: true, release, replaced: holder };
-    } finally {
-      rmSync(takeover, { force: true });
-    }
+    const same = (h: LockHolder | undefined): boolean => h !== undefined && h.pid === holder.pid && h.started === holder.started;
+    if (takeOver(() => same(readHolder(file)))) return { held: true, release, replaced: holder };
   }
   return { held: false, holder: readHolder(file) };
 }

@@ -1,7 +1,7 @@
 import { FORMAT_VERSION } from '@optimpact/core';
 import type { RunRecord } from '@optimpact/core';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -106,6 +106,18 @@ describe('the lock of an output directory', () => {
     if (first.held) first.release();
     const third = acquireLock(dir);
     expect(third.held && third.replaced === undefined).toBe(true);
+  });
+
+  test('an empty lock is being written while young, and taken over once old, leaving no takeover file behind', () => {
+    const dir = tmp();
+    writeFileSync(lockFile(dir), '');
+    expect(acquireLock(dir)).toEqual({ held: false, holder: undefined });
+    const old = (Date.now() - 60_000) / 1000;
+    utimesSync(lockFile(dir), old, old);
+    const taken = acquireLock(dir);
+    expect(taken.held && taken.replaced === undefined).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['.lock']);
+    if (taken.held) taken.release();
   });
 
   test('a lock left by a process that is gone is taken over, and says whose it was', () => {

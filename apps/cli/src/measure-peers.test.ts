@@ -27,6 +27,7 @@ describe('optimpact measure --measures', () => {
     const meg = run('measure', '--policy', 'uniform', '--repeats', '2', '--measures', 'meg');
     expect(meg.status).toBe(0);
     expect(meg.stdout).toMatch(/^peer measures/);
+    expect(meg.stdout).toContain('repeats drawn from one fixed test set: conditional on that test set');
     expect(meg.stdout).toMatch(/MEG_F \(nats\)\s+0\.0000/);
     const bad = run('measure', '--policy', 'uniform', '--measures', 'op,power');
     expect(bad.status).toBe(2);
@@ -41,7 +42,8 @@ describe('optimpact testbed', () => {
     const r = run('testbed', '--contexts', '60', '--repeats', '2', '--pool', '600', '--out', out);
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines.slice(2).map((l) => l.slice(0, 16).trim())).toEqual(['aligned', 'some successes', 'some failures', 'crossed', '85:15', 'goal-blind']);
+    expect(lines[1]).toBe('mean±s.e. over repeats drawn from one pool of contexts (conditional on it)');
+    expect(lines.slice(3).map((l) => l.slice(0, 16).trim())).toEqual(['aligned', 'some successes', 'some failures', 'crossed', '85:15', 'goal-blind']);
     expect(readFileSync(out, 'utf8')).toContain('id="fig-23"');
     expect(run('testbed', '--out', join(dir, 'x.svg')).status).toBe(2);
   });

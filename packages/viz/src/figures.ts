@@ -1229,7 +1229,7 @@ export function referenceFutures(models: readonly ModelRow[]): string {
         fx: { domain: futures, label: null },
         fy: { domain: rules.map(ruleName), label: null },
         x: { type: 'point', domain: sizes.map((s) => s.label), label: 'model size →', padding: 0.5, tickRotate: -30 },
-        y: { label: which === 'op' ? `↑ Op_ref = H(Q_ref) − H(Q) (${NATS})` : `↑ Imp_ref = KL(Q‖Q_ref) (${NATS})` },
+        y: { label: which === 'op' ? `↑ Op against the future (${NATS})` : `↑ Imp against the future (${NATS})` },
         color: trainedColor(tasks),
         marks,
       }),
@@ -1239,7 +1239,8 @@ export function referenceFutures(models: readonly ModelRow[]): string {
     number: 16,
     caption:
       `Optimization (top) and impact (bottom), ${NATS}, of each model measured against each reference future (columns; "split history" is the ` +
-      `original's F′), mean ± 1 s.e. over seeds, rows by RL rule. Look for how much the choice of future changes the numbers: against the ` +
+      `original's F′), mean ± 1 s.e. over seeds, rows by RL rule: Op_ref = H(Q_ref) − H(Q) and Imp_ref = KL(Q‖Q_ref) against a reference future, ` +
+      `mean_k H(Q′_k) − H(Q) and mean_k KL(Q‖Q′_k) against the split history (the Op and Imp of the other figures). Look for how much the choice of future changes the numbers: against the ` +
       `pretrained model the measures isolate what RL added; against a fixed or uniform action they include what pretraining already did.`,
     plots,
     empty: plots.length === 0 ? NO_MODELS : undefined,

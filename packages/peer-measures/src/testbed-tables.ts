@@ -5,17 +5,14 @@ import { estimateJson } from '@optimpact/core';
 import type { MaybeEstimate } from '@optimpact/split-history';
 import type { TestbedRow } from './testbed.js';
 
-const maybe = (e: MaybeEstimate): { mean: number | null; se: number | null } =>
-  'mean' in e ? { mean: e.mean, se: Number.isFinite(e.se) ? e.se : null } : { mean: null, se: null };
-
 /** The rows of figure 23. */
 export function testbedFigureRows(rows: readonly TestbedRow[]) {
   return rows.map((r) => ({
     name: r.name,
     description: r.description,
     task: r.task,
-    excessOp: maybe(r.excessOp),
-    excessImp: maybe(r.excessImp),
+    excessOp: estimateJson(r.excessOp),
+    excessImp: estimateJson(r.excessImp),
     megGap: estimateJson(r.peers.tasks[0]!.gap),
     aupSplitHistory: estimateJson(r.peers.baselines[0]!.aupBefore),
     aupUniform: estimateJson(r.peers.baselines[1]!.aupBefore),
@@ -39,7 +36,7 @@ export const testbedJson = (rows: readonly TestbedRow[]): object[] =>
 /** The rows as a table, under a heading naming the repeats and contexts. */
 export function testbedTable(rows: readonly TestbedRow[], repeats: number, contexts: number): string {
   const f = (e: MaybeEstimate): string => {
-    const m = maybe(e);
+    const m = estimateJson(e);
     return m.mean === null ? 'undefined' : `${m.mean.toFixed(3)}±${m.se === null ? '—' : m.se.toFixed(3)}`;
   };
   const head = ['case', 's', 'Op', 'Op_pred', 'Imp', 'Imp_min', 'MEG_F', 'MEG_task', 'AUP sh', 'AUP unif'];

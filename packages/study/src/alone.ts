@@ -8,7 +8,7 @@ import { resolveConfig } from './config.js';
 import { loadEnvironment } from './environment.js';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
-import { loadModelDir } from './models.js';
+import { environmentMisfit, loadModelDir } from './models.js';
 import { writablePath } from './paths.js';
 import type { Unit } from './plan.js';
 import { finetuneId, pretrainId } from './plan.js';
@@ -81,12 +81,8 @@ async function runAlone(
   if (E.isLeft(env)) return env;
   const tasks = env.right.tasks.map((x) => x.nGood);
   if (unit.kind === 'finetune' && !tasks.includes(unit.task)) return E.left(usageError(`--task: expected one of ${tasks.join('|')}, got "${unit.task}"`));
-  if (model && (model.vocabSize !== env.right.vocabSize || model.contextLength !== env.right.contextLength))
-    return E.left(
-      usageError(
-        `--model: reads ${model.vocabSize} tokens in windows of ${model.contextLength}, but ${env.right.name} has ${env.right.vocabSize} in windows of ${env.right.contextLength} (give the preset it was trained with: --preset)`,
-      ),
-    );
+  const misfit = model && environmentMisfit(model, env.right);
+  if (misfit) return E.left(usageError(`--model: ${misfit} (give the preset it was trained with: --preset)`));
   const backend = await setBackend(o.backend);
   process.stderr.write(`backend: ${backend}\n`);
   const dir = (id: string): string => dirs[id] ?? out;

@@ -12,7 +12,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { loadEnvironment } from './environment.js';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
-import { loadModelDir } from './models.js';
+import { environmentMisfit, loadModelDir } from './models.js';
 
 /** The sites P, A, F with their positions as given on the command line (all, last or an index). */
 export type TrioFlags = Record<keyof Trio, { readonly site: string; readonly position: string }>;
@@ -46,13 +46,8 @@ export async function measureModelTrio(
   if (E.isLeft(model)) return model;
   const m = model.right;
   try {
-    if (m.contextLength !== env.contextLength || m.vocabSize !== env.vocabSize) {
-      return E.left(
-        usageError(
-          `--env: "${envName}" (${env.name}: context ${env.contextLength}, vocabulary ${env.vocabSize}) does not fit the model (context ${m.contextLength}, vocabulary ${m.vocabSize})`,
-        ),
-      );
-    }
+    const misfit = environmentMisfit(m, env);
+    if (misfit) return E.left(usageError(`--env: "${envName}" does not fit the model, which ${misfit}`));
     // test contexts from their own stream, apart from the training data's, each from its own sequence
     const windows = independentContexts(env, o.contexts, deriveSeed(o.seed, 'test'));
     const r = differential(m, windows, trio, { factors: o.factors });

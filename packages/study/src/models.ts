@@ -7,6 +7,14 @@ import { join } from 'node:path';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
 
+type Shape = { readonly vocabSize: number; readonly contextLength: number };
+
+/** How a model's vocabulary and context length differ from an environment's, or undefined when they fit. */
+export const environmentMisfit = (model: Shape, env: Shape & { readonly name: string }): string | undefined =>
+  model.vocabSize === env.vocabSize && model.contextLength === env.contextLength
+    ? undefined
+    : `reads ${model.vocabSize} tokens in windows of ${model.contextLength}, but ${env.name} has ${env.vocabSize} in windows of ${env.contextLength}`;
+
 /** `dir` or its `model/`, whichever holds a model.json; undefined when neither does. */
 export const findModelDir = (dir: string): string | undefined => [dir, join(dir, 'model')].find((d) => existsSync(join(d, 'model.json')));
 

@@ -131,6 +131,18 @@ describe('a study on one --out', () => {
     expect(numbers(other)).toEqual(own);
   }, 600_000);
 
+  it("(7) fine-tunes from a finished pretraining's checked model, not from a stray model.json beside its record", () => {
+    const other = join(tmp, 'stray-model');
+    cpSync(out, other, { recursive: true });
+    const pretrain = join(other, 'runs', 'xs-s1-pretrain');
+    // another model (fewer pretraining steps, from the test above) dropped in beside the record
+    cpSync(join(tmp, 'fewer-steps', 'runs', 'xs-s1-pretrain', 'model'), pretrain, { recursive: true });
+    rmSync(join(other, 'runs', 'xs-s1-n2-exact'), { recursive: true });
+    const r = study(other);
+    expect(r.status).toBe(0);
+    expect(numbers(other)).toEqual(reference);
+  }, 600_000);
+
   it.each(['SIGINT', 'SIGTERM'] as const)(
     '(3, 7) gives its lock back when interrupted by %s, and resumes to the same numbers',
     async (signal) => {

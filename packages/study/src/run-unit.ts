@@ -187,8 +187,9 @@ async function topActionProbability(model: Transformer, env: Environment, window
  */
 async function loadPretrained(ctx: UnitContext, size: SizeName, seed: number, dropoutSeed: number): Promise<{ model: Transformer; sha256: string }> {
   const unitDir = ctx.dir(pretrainId(size, seed));
-  if (existsSync(join(unitDir, 'model.json'))) return { model: await loadModel(unitDir, { dropoutSeed }), sha256: hashDir(unitDir) };
   const rec = finishedRecord(unitDir);
+  // A finished record wins over a stray model.json beside it: only its model is checked against a checksum.
+  if (rec === undefined && existsSync(join(unitDir, 'model.json'))) return { model: await loadModel(unitDir, { dropoutSeed }), sha256: hashDir(unitDir) };
   if (rec === undefined || rec.kind !== 'pretrain') throw new Error(`no finished pretraining record (run.json) or model.json in ${unitDir}`);
   const dir = join(unitDir, rec.modelDir);
   const sha256 = hashDir(dir);

@@ -112,7 +112,7 @@ const StudyConfigFields = t.type({
   /** Shown in the report. */
   name: t.string,
   environment: t.type({ package: t.string, options: t.UnknownRecord }),
-  /** Size presets of @optimpact/transformer (xs ≈ 18k … l ≈ 402k parameters). */
+  /** Size presets of @optimpact/transformer (xs ≈ 18k … l ≈ 403k parameters). */
   sizes: distinct(oneOf(SIZE_NAMES)),
   /** One model per seed and size; the seed drives its data, initialisation, dropout, RL and measurement. */
   seeds: distinct(int(0, 0xffffffff)),

@@ -70,7 +70,7 @@ function preset(name: SizeName, dModel: number, nHeads: number): SizePreset {
 }
 
 /**
- * The four sizes of the study, spanning about 18k to about 402k parameters, all two blocks deep:
+ * The four sizes of the study, spanning about 18k to about 403k parameters, all two blocks deep:
  * xs d=26 (18,320), s d=48 (59,152), m d=78 (152,272), l d=128 (403,472).
  */
 export const SIZE_PRESETS: readonly SizePreset[] = [preset('xs', 26, 2), preset('s', 48, 4), preset('m', 78, 6), preset('l', 128, 8)];

@@ -4,6 +4,7 @@
  * (7) silent decisions. Real runs of the tiny preset (one size × seed chain), real processes.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -212,6 +213,75 @@ describe('a study on one --out', () => {
     expect(again.status).toBe(0);
     expect(numbers(out)).toEqual(reference);
   }, 900_000);
+});
+
+describe('(7) an environment whose law changed under the same package and options', () => {
+  // the additive environment behind a module file whose noise the test rewrites: the config stays the same
+  const dir = join(tmp, 'env-change'),
+    module = join(dir, 'env.mjs'),
+    out = join(dir, 'out');
+  const additive = new URL('../../../packages/additive-env/dist/index.js', import.meta.url).href;
+  const writeEnv = (body: string) => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(module, `import { createEnvironment as base } from '${additive}';\n${body}\n`);
+  };
+  const withNoise = (noise: number) => writeEnv(`export const createEnvironment = (o) => base({ ...o, noise: ${noise} });`);
+  const run = (): Run =>
+    spawnSync(process.execPath, [main, 'study', '--preset', 'additive-tiny', '--set', 'tasks=[1]', '--set', `environment.package=${module}`, '--out', out], {
+      encoding: 'utf8',
+      env,
+    });
+  const fingerprints = () =>
+    Object.fromEntries(
+      readdirSync(join(out, 'runs')).map((id) => {
+        const r = JSON.parse(readFileSync(join(out, 'runs', id, 'run.json'), 'utf8')) as { provenance: { environmentFingerprint?: string } };
+        return [id, r.provenance.environmentFingerprint];
+      }),
+    );
+
+  it('reuses every unit while the environment behaves the same, and recomputes every unit once its law changed, naming why', () => {
+    withNoise(0.1);
+    expect(run().status).toBe(0);
+    const before = fingerprints();
+    expect(Object.keys(before).sort()).toEqual(['generator', 'xs-s1-n1-exact', 'xs-s1-n1-positive', 'xs-s1-pretrain']);
+    expect(new Set(Object.values(before)).size).toBe(1);
+    expect(Object.values(before)[0]).toMatch(/^[0-9a-f]{64}$/);
+    const same = run();
+    expect(same.status).toBe(0);
+    expect(same.stdout).toContain('4 units, 4 already done');
+    expect(same.stdout).not.toContain('recomputing');
+
+    withNoise(0.2);
+    const changed = run();
+    expect(changed.status).toBe(0);
+    expect(changed.stdout).toContain('4 units, 0 already done');
+    const why = /made with an environment that behaves otherwise \(fingerprint [0-9a-f]{12}… in its record, [0-9a-f]{12}… here\)\n/;
+    for (const id of Object.keys(before)) expect(changed.stdout).toMatch(new RegExp(`recomputing ${id}: ${why.source}`));
+    const after = fingerprints();
+    expect(new Set(Object.values(after)).size).toBe(1);
+    expect(Object.values(after)[0]).not.toBe(Object.values(before)[0]);
+  }, 900_000);
+
+  it('trusts a record written before fingerprints were recorded (it cannot say otherwise)', () => {
+    const file = join(out, 'runs', 'generator', 'run.json');
+    const record = JSON.parse(readFileSync(file, 'utf8')) as { provenance: Record<string, unknown> };
+    delete record.provenance['environmentFingerprint'];
+    const text = `${JSON.stringify(record, null, 2)}\n`;
+    writeFileSync(file, text);
+    writeFileSync(`${file}.sha256`, `${createHash('sha256').update(text).digest('hex')}\n`);
+    const r = run();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('4 units, 4 already done');
+  }, 600_000);
+
+  it('refuses an environment that throws when it generates, in one line, before writing anything', () => {
+    writeEnv(`export const createEnvironment = (o) => ({ ...base(o), generate() { throw new Error('no sequences today'); } });`);
+    const fresh = join(dir, 'never');
+    const r = spawnSync(process.execPath, [main, 'study', ...CHAIN, '--set', `environment.package=${module}`, '--out', fresh], { encoding: 'utf8', env });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([`optimpact study: environment.package: ${module}: no sequences today`]);
+    expect(existsSync(fresh)).toBe(false);
+  });
 });
 
 describe('(2) a model with trailing bytes or NaN weights is refused before use', () => {

@@ -44,6 +44,12 @@ export const Provenance = t.intersection([
      * whose rounding may differ between CPUs); null off wasm. Absent in records written before it existed.
      */
     kernels: t.union([t.literal('simd'), t.literal('fma'), t.null]),
+    /**
+     * SHA-256 of the environment's behaviour (a generated sequence and its laws at a few contexts; the study's
+     * `environmentFingerprint`): a resumed study recomputes a unit whose environment now behaves otherwise.
+     * Absent in records written before it existed, and in failure records.
+     */
+    environmentFingerprint: t.string,
   }),
 ]);
 export type Provenance = t.TypeOf<typeof Provenance>;

@@ -35,6 +35,7 @@ export type { Numerics } from './study.js';
 export { checkMemory, dataBytes } from './resources.js';
 export { findModelDir, loadModelDir } from './models.js';
 export { provenance } from './provenance.js';
+export { environmentFingerprint } from './fingerprint.js';
 export type { MeasureName, MeasureAllOptions } from './measure.js';
 export { BUILT_IN } from './flags.js';
 export { MEASURES, MEASURE_SOURCE, parseMeasures, measuredPolicies, measureJson, measureAll, measureOutput } from './measure.js';

@@ -17,7 +17,14 @@ describe('provenance', () => {
     }
   });
 
-  it('decodes records written before the field existed', () => {
+  it('holds the environment fingerprint it is given, and decodes', () => {
+    const p = provenance('wasm', 'f'.repeat(64));
+    expect(p.environmentFingerprint).toBe('f'.repeat(64));
+    expect(E.isRight(Provenance.decode(JSON.parse(JSON.stringify(p))))).toBe(true);
+    expect('environmentFingerprint' in provenance('wasm')).toBe(false);
+  });
+
+  it('decodes records written before the fields existed', () => {
     const { kernels: _k, ...old } = provenance('wasm');
     expect(E.isRight(Provenance.decode(old))).toBe(true);
   });

@@ -1,4 +1,4 @@
-/** Where a record came from: git commit, package versions, Node, platform, backend and kernel build. */
+/** Where a record came from: git commit, package versions, Node, platform, backend, kernel build and environment fingerprint. */
 import type { Provenance } from '@optimpact/core';
 import { kernelVariant } from '@optimpact/transformer';
 import { gitState } from './git.js';
@@ -11,15 +11,18 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 let cached: Omit<Provenance, 'created' | 'backend' | 'kernels'> | undefined;
 
-/** Provenance of a record written now with `backend` (and the wasm kernels' build in use, if any). */
-export function provenance(backend: string): Provenance {
+/**
+ * Provenance of a record written now with `backend` (and the wasm kernels' build in use, if any) and, for a
+ * unit's result, its environment's `environmentFingerprint`.
+ */
+export function provenance(backend: string, environmentFingerprint?: string): Provenance {
   cached ??= {
     git: gitState(),
     packages: packageVersions(),
     node: process.version,
     platform: `${platform()}-${arch()}`,
   };
-  return { created: new Date().toISOString(), backend, kernels: kernelVariant(), ...cached };
+  return { created: new Date().toISOString(), backend, kernels: kernelVariant(), ...cached, ...(environmentFingerprint ? { environmentFingerprint } : {}) };
 }
 
 /** Versions of the workspace packages and the libraries whose numbers they produce. */

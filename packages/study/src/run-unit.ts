@@ -17,6 +17,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { finishedRecord, hashDir, writeDirAtomic, writeRecord } from '@optimpact/records';
 import { loadEnvironment, withGoodSets } from './environment.js';
+import { environmentFingerprint } from './fingerprint.js';
 import type { StudyConfig } from './config.js';
 import { forSize } from './config.js';
 import type { TestData } from './data.js';
@@ -47,6 +48,7 @@ export interface UnitContext {
 
 interface Shared {
   readonly env: Environment;
+  readonly fingerprint: string;
   readonly test: TestData;
   readonly constants: ReadonlyMap<number, number>;
   readonly lossTargets: { readonly all: Float64Array; readonly random: Float64Array; readonly explored?: Float64Array };
@@ -64,6 +66,7 @@ async function sharedFor(config: StudyConfig): Promise<Shared> {
   const test = testData(env, config);
   const value = {
     env,
+    fingerprint: environmentFingerprint(env),
     test,
     constants: new Map(env.tasks.map((t) => [t.nGood, bestConstant(env, test.pool, t.good)] as const)),
     lossTargets: {
@@ -85,7 +88,7 @@ function base(ctx: UnitContext, s: Shared, unit: Unit, seed: number, timings: { 
     // the settings the unit ran with, and which good sets its tasks were (the resolved variant)
     config: unitConfig(ctx.config, unit, Object.fromEntries(s.env.tasks.map((t) => [t.nGood, [...t.good]]))),
     ...(ctx.source ? { source: ctx.source } : {}),
-    provenance: provenance(ctx.backend),
+    provenance: provenance(ctx.backend, s.fingerprint),
     timings,
   };
 }

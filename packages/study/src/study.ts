@@ -36,6 +36,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { loadEnvironment, withGoodSets } from './environment.js';
+import { environmentFingerprint } from './fingerprint.js';
 import type { StudyConfig } from './config.js';
 import type { RunError, UsageError } from './errors.js';
 import { runError, usageError } from './errors.js';
@@ -103,15 +104,16 @@ export interface Numerics {
 /**
  * The units of `units` whose artifacts cannot be trusted, each with why, and every unit that depends on
  * one of them (its inputs are recomputed, so it is too). Units with nothing on disk are not listed. A whole
- * record is trusted only if it is this unit's (its id) and was made with `expected(unit)` as its config
- * and, for a model's unit, with these `numerics`: a unit directory copied from another study is reused
- * when it would come out the same here.
+ * record is trusted only if it is this unit's (its id) and was made with `expected(unit)` as its config,
+ * for a model's unit with these `numerics`, and with an environment of this `fingerprint`: a unit
+ * directory copied from another study is reused when it would come out the same here.
  */
 export function untrusted(
   out: string,
   units: readonly Unit[],
   expected: (u: Unit) => unknown,
   numerics?: Numerics,
+  fingerprint?: string,
 ): { finished: Set<string>; recompute: Map<string, string> } {
   const finished = new Set<string>(),
     recompute = new Map<string, string>(),
@@ -126,6 +128,7 @@ export function untrusted(
           ? `its record is of unit ${s.record.id}`
           : (configDifference(s.record.config, JSON.parse(JSON.stringify(expected(u))) as unknown) ??
             otherNumerics(s.record, numerics) ??
+            otherEnvironment(s.record, fingerprint) ??
             otherInput(s.record, records))
         : s.why;
     if ('record' in s && why === undefined) finished.add(u.id);
@@ -154,6 +157,17 @@ function otherNumerics(record: RunRecord, numerics: Numerics | undefined): strin
   return there.backend === numerics.backend && there.kernels === numerics.kernels
     ? undefined
     : `made with other numerics (${show(there)} in its record, ${show(numerics)} here)`;
+}
+
+/**
+ * Why a record was made with an environment that behaves otherwise than this study's (the same package and
+ * options, another law: a bug fixed in place), if it was. A record from before fingerprints were recorded is
+ * trusted, as one from before kernel builds were recorded is read as the simd build: it cannot say otherwise.
+ */
+function otherEnvironment(record: RunRecord, fingerprint: string | undefined): string | undefined {
+  const there = record.provenance.environmentFingerprint;
+  if (fingerprint === undefined || there === undefined || there === fingerprint) return undefined;
+  return `made with an environment that behaves otherwise (fingerprint ${there.slice(0, 12)}… in its record, ${fingerprint.slice(0, 12)}… here)`;
 }
 
 /** Why a fine-tuning's record does not follow from the pretrained model on disk (read before it: plan order), if it does not. */
@@ -207,9 +221,16 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | R
   const jobs = o.jobs ?? Math.min(2, cpus().length);
   const memory = checkMemory(config, env.right, jobs);
   if (E.isLeft(memory)) return memory;
-  // The backend and kernels the workers will run, chosen as they choose them: a resumed unit made with others is recomputed.
+  // The backend and kernels the workers will run, chosen as they choose them, and how the environment behaves:
+  // a resumed unit made with other numerics or another behaviour is recomputed.
   const numerics = await chooseNumerics(o.backend);
   if (E.isLeft(numerics)) return numerics;
+  let fingerprint: string;
+  try {
+    fingerprint = environmentFingerprint(env.right);
+  } catch (e) {
+    return E.left(usageError(`environment.package: ${config.environment.package}: ${e instanceof Error ? e.message : String(e)}`));
+  }
 
   // Another config's directory is refused before anything is written, even the lock (checked again under it).
   const mismatch = otherConfig(out, config);
@@ -237,7 +258,8 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | R
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     if (lock.replaced) process.stderr.write(`taking over ${lockFile(out)}: its holder (${describeHolder(lock.replaced)}) is gone\n`);
-    return await runLocked(o, jobs, Object.fromEntries(env.right.tasks.map((task) => [task.nGood, [...task.good]])), numerics.right);
+    const goodSets = Object.fromEntries(env.right.tasks.map((task) => [task.nGood, [...task.good]]));
+    return await runLocked(o, jobs, goodSets, numerics.right, fingerprint);
   } catch (e) {
     if (e instanceof WriteError) return E.left(runError(e.message));
     throw e;
@@ -270,6 +292,7 @@ async function runLocked(
   jobs: number,
   goodSets: Record<number, readonly number[]>,
   numerics: Numerics,
+  fingerprint: string,
 ): Promise<E.Either<UsageError | RunError, StudyOutcome>> {
   const { config, preset, out } = o;
   // The output directory belongs to one config: resuming with another would mix incomparable runs.
@@ -283,7 +306,7 @@ async function runLocked(
   const t0 = performance.now();
   const all = planStudy(config);
   const units = o.shard ? shardOf(all, o.shard.index, o.shard.count) : all;
-  const { finished, recompute } = untrusted(out, units, (u) => unitConfig(config, u, goodSets), numerics);
+  const { finished, recompute } = untrusted(out, units, (u) => unitConfig(config, u, goodSets), numerics, fingerprint);
   const bar = progress(units.length, finished.size);
   const shardName = o.shard ? `${o.shard.index}/${o.shard.count}` : undefined;
   bar.log(

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -96,5 +99,30 @@ describe('optimpact help and --version', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+});
+
+describe('a policy whose action probabilities are no distribution', () => {
+  it('fails the run (exit 1) in one line naming the policy, the context and the value, with no stack trace', () => {
+    // the generator of an environment whose next-token law moves mass from action 6 to action 7 (the law still sums to 1)
+    const dir = mkdtempSync(join(tmpdir(), 'optimpact-bad-rows-'));
+    const additive = new URL('../../../packages/additive-env/dist/index.js', import.meta.url).href;
+    writeFileSync(
+      join(dir, 'env.mjs'),
+      `import { createEnvironment as base } from '${additive}';
+export const createEnvironment = (o) => {
+  const env = base(o);
+  return { ...env, nextTokenLaw(w, t, out) { env.nextTokenLaw(w, t, out); if (t % 2 === 1) { out[6] -= 1; out[7] += 1; } } };
+};
+`,
+    );
+    const r = spawnSync(process.execPath, [main, 'measure', '--env', join(dir, 'env.mjs'), '--policy', 'generator', '--contexts', '50', '--repeats', '2'], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    rmSync(dir, { recursive: true });
+    expect(r.stderr).toMatch(/^optimpact measure: policy generator: its row at context 0 is not a distribution over the 6 actions: π\(6\) = -0\.\d+\n$/);
   });
 });

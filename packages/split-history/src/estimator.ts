@@ -34,6 +34,28 @@ export interface SplitHistory {
   readonly qPrime: Float64Array;
 }
 
+/**
+ * Throws one clear error, naming `policy`, the context and what is wrong, when a row of `pi` ([rows × actions])
+ * is not a distribution over `actions`: an entry NaN, infinite or negative, or a sum off 1 by more than 1e-6
+ * (rows are float64, a softmax or one-hot: off by about 1e-15). `first` is row 0's index among the contexts.
+ * O(actions) a row, against the estimator's O(actions × outcomes).
+ */
+export function checkPolicyRows(pi: Float64Array, actions: readonly number[], policy: string, first = 0): void {
+  const A = actions.length;
+  for (let j = 0; j * A < pi.length; j++) {
+    let sum = 0,
+      bad = -1;
+    for (let a = 0; a < A; a++) {
+      const p = pi[j * A + a]!;
+      if (bad < 0 && !(p >= 0 && p < Infinity)) bad = a;
+      sum += p;
+    }
+    if (bad < 0 && Math.abs(sum - 1) <= 1e-6) continue;
+    const what = bad >= 0 ? `π(${actions[bad]}) = ${pi[j * A + bad]}` : `it sums to ${sum}`;
+    throw new Error(`policy ${policy}: its row at context ${first + j} is not a distribution over the ${A} actions: ${what}`);
+  }
+}
+
 /** Mass of `dist` (over `env.outcomes`) on the outcome tokens `good`. */
 export function massOn(env: Environment, dist: ArrayLike<number>, good: readonly number[]): number {
   let m = 0;
@@ -92,17 +114,23 @@ export class SplitHistorySums {
   /** Σ_j P(F | p_j, a) before it becomes a mean: leaving p_k out subtracts from it, exactly 0 where p_k alone reaches an outcome. */
   private readonly rSum: Float64Array;
   private readonly law: Float64Array;
-  private hq = Number.NaN;
+  private readonly actions: readonly number[];
+  /** Set by `endPass1`, with H(Q). */
+  private pass1Over = false;
+  private hq = 0;
   private k = 0;
   private hSum = 0;
   private klSum = 0;
   private readonly qk: Float64Array;
   private readonly qPrime: Float64Array;
 
+  /** `policy` names the policy whose rows these are, in the error a row that is no distribution throws. */
   constructor(
     env: Environment,
     private readonly options: EstimatorOptions = {},
+    private readonly policy = 'rows',
   ) {
+    this.actions = env.actions;
     this.A = env.actions.length;
     this.V = env.outcomes.length;
     this.q = new Float64Array(this.V);
@@ -119,8 +147,9 @@ export class SplitHistorySums {
    */
   add(pi: Float64Array, laws: OutcomeLaws | Float64Array, count: number): void {
     const { A, V, q, r } = this;
-    if (!Number.isNaN(this.hq)) throw new Error('split history: pass 1 is over');
+    if (this.pass1Over) throw new Error('split history: pass 1 is over');
     if (pi.length !== count * A) throw new RangeError(`policy rows have ${pi.length} entries, expected ${count} × ${A}`);
+    checkPolicyRows(pi, this.actions, this.policy, this.n);
     const table = laws instanceof Float64Array;
     const law = table ? laws : this.law;
     for (let j = 0; j < count; j++) {
@@ -144,6 +173,12 @@ export class SplitHistorySums {
     for (let i = 0; i < A * V; i++) r[i]! /= n;
     for (let v = 0; v < V; v++) q[v]! /= n;
     this.hq = entropy(q);
+    this.pass1Over = true;
+  }
+
+  /** Contexts summed in pass 1 so far. */
+  get contexts(): number {
+    return this.n;
   }
 
   /** The real future's law Q (after pass 1). */
@@ -155,6 +190,9 @@ export class SplitHistorySums {
   addSplit(pi: Float64Array, laws: OutcomeLaws | Float64Array, count: number): void {
     const { A, V, r, rSum, law, qk, n } = this;
     const excludeSelf = this.options.excludeSelf === true;
+    if (pi.length !== count * A) throw new RangeError(`policy rows have ${pi.length} entries, expected ${count} × ${A}`);
+    // pass 2 may ask the policy again (contexts in chunks): its rows are checked again
+    checkPolicyRows(pi, this.actions, this.policy, this.k);
     for (let k = 0; k < count; k++) {
       qk.fill(0);
       if (excludeSelf) {
@@ -185,7 +223,7 @@ export class SplitHistorySums {
   }
 
   private addQk(weight: number): void {
-    if (Number.isNaN(this.hq)) throw new Error('split history: pass 2 before the end of pass 1');
+    if (!this.pass1Over) throw new Error('split history: pass 2 before the end of pass 1');
     this.hSum += weight === 1 ? entropy(this.qk) : weight * entropy(this.qk);
     this.klSum += weight === 1 ? kl(this.q, this.qk) : weight * kl(this.q, this.qk);
     for (let v = 0; v < this.V; v++) this.qPrime[v]! += weight * this.qk[v]!;
@@ -285,6 +323,7 @@ export function futureLaw(env: Environment, windows: Windows, pi: Float64Array, 
     V = env.outcomes.length,
     N = windows.n;
   if (pi.length !== N * A) throw new RangeError(`policy rows have ${pi.length} entries, expected ${N} × ${A}`);
+  checkPolicyRows(pi, env.actions, 'rows');
   const law = new Float64Array(A * V),
     q = new Float64Array(V);
   for (let j = 0; j < N; j++) {

@@ -10,7 +10,7 @@ import type { Undefined } from '@optimpact/impact-theory';
 import { entropy, impMin, kl, opPred } from '@optimpact/impact-theory';
 import * as E from 'fp-ts/lib/Either.js';
 import type { EstimatorOptions, SplitHistory } from './estimator.js';
-import { DistinctRows, SplitHistorySums, lawTable, massOn } from './estimator.js';
+import { DistinctRows, SplitHistorySums, checkPolicyRows, lawTable, massOn } from './estimator.js';
 import { splitHistoryMonteCarlo } from './monte-carlo.js';
 
 /** Options of a repeated measurement. */
@@ -296,9 +296,9 @@ export async function measurePolicy(
   const samples: RepeatSample[] = [];
   for (let r = 0; r < R; r++) {
     const chunks = repeatChunks(env, source, N, deriveSeed(seed, 'repeat', r));
-    const sums = new SplitHistorySums(env, options),
-      nul = new SplitHistorySums(env, options);
-    const selfSums = options.selfLaws ? new SplitHistorySums(env, options) : undefined;
+    const sums = new SplitHistorySums(env, options, policy.name),
+      nul = new SplitHistorySums(env, options, `${policy.name} (shuffled: the null baseline)`);
+    const selfSums = options.selfLaws ? new SplitHistorySums(env, options, policy.name) : undefined;
     const qRefs = refPolicies.map(() => new Float64Array(V));
     const distinct = new DistinctRows(A);
     const indices: Int32Array[] = [],
@@ -319,7 +319,11 @@ export async function measurePolicy(
       sums.add(e.pi, e.laws, n);
       nul.add(e.nullPi, e.laws, n);
       if (selfSums) selfSums.add(e.pi, e.selfLaws!, n);
-      for (const [i, ref] of refPolicies.entries()) addFuture(qRefs[i]!, await ref.actionProbs(windows), e.laws, n, A, V);
+      for (const [i, ref] of refPolicies.entries()) {
+        const rows = await ref.actionProbs(windows);
+        checkPolicyRows(rows, env.actions, `${ref.name} (a reference)`, sums.contexts - n);
+        addFuture(qRefs[i]!, rows, e.laws, n, A, V);
+      }
       distinct.add(e.pi);
       if (!fresh) {
         indices.push(chunk.indices!);

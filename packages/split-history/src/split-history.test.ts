@@ -267,3 +267,71 @@ describe('the Monte-Carlo estimator', () => {
     await expect(measurePolicy(env, uniformPolicy(env), fresh, [G2], over)).rejects.toThrow(`at most ${monteCarloLimit(env, fresh)} contexts`);
   });
 });
+
+describe('a policy whose rows are no distribution over the actions', () => {
+  /** The uniform policy with the row of context `at` (counted over the calls, as the contexts) replaced by `row`. */
+  function broken(row: number[], at: number): Policy {
+    let seen = 0;
+    return {
+      name: 'broken',
+      actionProbs: async (w) => {
+        const pi = new Float64Array(w.n * A).fill(1 / A);
+        if (at >= seen && at < seen + w.n) pi.set(row, (at - seen) * A);
+        seen += w.n;
+        return pi;
+      },
+    };
+  }
+  const options = { contexts: 200, repeats: 1, seed: 1 };
+  const uniformRow = (): number[] => Array.from({ length: A }, () => 1 / A);
+  const nan = Object.assign(uniformRow(), { 2: Number.NaN });
+  const twice = uniformRow().map((p) => 2 * p);
+  const negative = Object.assign(uniformRow(), { 0: -0.5, 1: 0.5 + 2 / A });
+  const infinite = Object.assign(uniformRow(), { 3: Number.POSITIVE_INFINITY });
+  const action = (i: number) => env.actions[i];
+
+  it.each([
+    ['NaN', nan, `π(${action(2)}) = NaN`],
+    ['summing to 2', twice, 'it sums to 2'],
+    ['a negative entry', negative, `π(${action(0)}) = -0.5`],
+    ['an infinite entry', infinite, `π(${action(3)}) = Infinity`],
+  ])('%s: one error naming the policy, the context and the value', async (_, row, what) => {
+    const error = `policy broken: its row at context 17 is not a distribution over the ${A} actions: ${what}`;
+    await expect(measurePolicy(env, broken(row, 17), pool, [G2], options)).rejects.toThrow(error);
+    // the estimator alone says the same, with its default name for rows
+    const pi = await broken(row, 17).actionProbs(
+      selectWindows(
+        pool,
+        Int32Array.from({ length: 20 }, (_, i) => i),
+      ),
+    );
+    expect(() =>
+      splitHistory(
+        env,
+        selectWindows(
+          pool,
+          Int32Array.from({ length: 20 }, (_, i) => i),
+        ),
+        pi,
+      ),
+    ).toThrow(error.replace('broken', 'rows'));
+  });
+
+  it('accepts rows off 1 by rounding, refuses one off by more than 1e-6', async () => {
+    const near = uniformRow().map((p, i) => (i === 0 ? p + 5e-7 : p));
+    await expect(measurePolicy(env, broken(near, 3), pool, [G2], options)).resolves.toMatchObject({ contexts: 200 });
+    const far = uniformRow().map((p, i) => (i === 0 ? p + 2e-6 : p));
+    await expect(measurePolicy(env, broken(far, 3), pool, [G2], options)).rejects.toThrow(/context 3 .*: it sums to 1\.000002/);
+  });
+
+  it('counts contexts across chunks, and names a broken reference as one', async () => {
+    const N = CHUNK_CONTEXTS + 10;
+    const big = actionWindowPool(env, N, 77);
+    await expect(measurePolicy(env, broken(twice, CHUNK_CONTEXTS + 4), big, [G2], { contexts: N, repeats: 1, seed: 1 })).rejects.toThrow(
+      `policy broken: its row at context ${CHUNK_CONTEXTS + 4} is not`,
+    );
+    await expect(measurePolicy(env, uniformPolicy(env), pool, [G2], { ...options, references: [broken(nan, 5)] })).rejects.toThrow(
+      'policy broken (a reference): its row at context 5 is not',
+    );
+  });
+});

@@ -1,6 +1,7 @@
 /**
- * The contracts of optimpact. Packages depend on these interfaces, never on each other's
- * implementations: any environment, policy or predictor that implements them runs the whole study.
+ * The contracts of optimpact, where its packages meet: any environment, policy or predictor that implements
+ * them runs the whole study. A package that also uses another's implementation (rl-trainer uses split-history's
+ * and self-eval's) declares it as a dependency in its package.json.
  */
 import type { Rng } from './rng.js';
 

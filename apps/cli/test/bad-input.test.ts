@@ -19,6 +19,7 @@ const TIMEOUT_MS = Number(process.env['CORPUS_TIMEOUT_MS'] ?? 60_000);
 const root = mkdtempSync(join(tmpdir(), 'optimpact-bad-input-'));
 const fixtures = join(root, 'fixtures');
 const model = join(fixtures, 'model'); // a valid xs model (pretrained 0 steps), built once
+const additiveModel = join(fixtures, 'additive-model'); // the same on @optimpact/additive-env (12 tokens, not the default's 16)
 const isRoot = process.getuid?.() === 0;
 const canMount = isRoot && spawnSync('unshare', ['-m', 'true']).status === 0;
 
@@ -253,6 +254,12 @@ add('measure: environment not a module', [...ideal, '--env', './env.js'], ['--en
 add('measure: environment without createEnvironment', [...ideal, '--env', './env.mjs'], ['--env', 'env.mjs'], {
   setup: (d) => write(join(d, 'env.mjs'), 'export const x = 1;\n'),
 });
+const withAdditiveModel = { setup: (d: string) => cpSync(additiveModel, join(d, 'a'), { recursive: true }) };
+add('measure: model of another environment', ['measure', '--policy', 'm', '--env', '@optimpact/additive-env'], ['--policy', '"m"', 'additive-env'], {
+  setup: brokenModel(() => undefined),
+});
+add('measure: model that does not fit the default environment', ['measure', '--policy', 'a'], ['--policy', '"a"', 'sequence-env', '12'], withAdditiveModel);
+add('measure: reference model of another environment', [...ideal, '--reference', 'model:a'], ['--reference', '"a"', 'sequence-env'], withAdditiveModel);
 add('measure: unknown backend', [...ideal, '--backend', 'gpu'], ['--backend', 'gpu']);
 add('measure: empty backend', [...ideal, '--backend='], ['--backend']);
 add('measure: value given to a switch', [...ideal, '--json=1'], ['--json', '1']);
@@ -893,12 +900,18 @@ describe('bad input, all of it', () => {
 
   beforeAll(async () => {
     mkdirSync(fixtures);
-    const r = spawnSync(process.execPath, [main, 'pretrain', '--size', 'xs', '--preset', 'tiny', '--steps', '0', '--out', join(fixtures, 'unit')], {
-      encoding: 'utf8',
-      env: { ...process.env, CI: 'true' },
-    });
-    if (r.status !== 0) throw new Error(`could not make the fixture model: ${r.stderr}`);
-    cpSync(join(fixtures, 'unit', 'model'), model, { recursive: true });
+    // an xs model pretrained 0 steps into `to`, on the environment `--set` names
+    const fixtureModel = (to: string, ...set: string[]): void => {
+      const unit = `${to}-unit`;
+      const r = spawnSync(process.execPath, [main, 'pretrain', '--size', 'xs', '--preset', 'tiny', '--steps', '0', ...set, '--out', unit], {
+        encoding: 'utf8',
+        env: { ...process.env, CI: 'true' },
+      });
+      if (r.status !== 0) throw new Error(`could not make the fixture model ${to}: ${r.stderr}`);
+      cpSync(join(unit, 'model'), to, { recursive: true });
+    };
+    fixtureModel(model);
+    fixtureModel(additiveModel, '--set', 'environment.package="@optimpact/additive-env"');
     const only = process.env['CORPUS_ONLY'];
     const list = only ? cases.filter((c) => new RegExp(only).test(c.name)) : cases;
     outcomes = await runAll(list, Math.max(1, Math.min(4, cpus().length)));

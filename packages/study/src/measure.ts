@@ -16,7 +16,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
 import { BUILT_IN } from './flags.js';
-import { loadModelDir } from './models.js';
+import { environmentMisfit, loadModelDir } from './models.js';
 
 export const REFERENCES = ['split', 'fixed', 'uniform'];
 
@@ -43,7 +43,12 @@ export async function policyFor(
       return E.right({ policy: fixedPolicy(env, action) });
     default: {
       const m = await loadModelDir(name, { flag, expected: `${BUILT_IN.join('|')} or a model directory`, backend });
-      return E.isLeft(m) ? m : E.right({ policy: modelPolicy(m.right, env, 0, name), model: m.right });
+      if (E.isLeft(m)) return m;
+      // A model of another environment would read tokens the environment never emits, or windows of another length.
+      const misfit = environmentMisfit(m.right, env);
+      if (misfit === undefined) return E.right({ policy: modelPolicy(m.right, env, 0, name), model: m.right });
+      m.right.dispose();
+      return E.left(usageError(`${flag}: the model in "${name}" ${misfit} (name the environment it was trained on with --env)`));
     }
   }
 }

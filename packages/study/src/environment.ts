@@ -1,8 +1,9 @@
 /**
  * Loads the environment a run names. An environment package exports
  * `createEnvironment(options?: object): Environment`; the study's own (docs/method.md#the-sequence-environment) is `@optimpact/sequence-env`.
- * `name` is a package the CLI ships with, a package installed where optimpact runs (resolved from the
- * current directory), or a path to a module file (starting with `.` or `/`).
+ * `name` is a package the CLI ships with, a package installed where the user ran the command or where
+ * optimpact runs (a package of this workspace once linked into its root), or a path to a module file
+ * (starting with `.` or `/`).
  */
 import type { Environment, Task } from '@optimpact/core';
 import * as E from 'fp-ts/lib/Either.js';
@@ -16,20 +17,39 @@ import { pathToFileURL } from 'node:url';
 
 export const DEFAULT_ENV = '@optimpact/sequence-env';
 
-function specifier(name: string): string {
-  if (name.startsWith('.') || name.startsWith('/')) return pathToFileURL(resolve(name)).href;
-  try {
-    return import.meta.resolve(name);
-  } catch {
-    // not one of the CLI's own dependencies: try the current directory's node_modules
-    return pathToFileURL(createRequire(join(process.cwd(), 'package.json')).resolve(name)).href;
-  }
+/**
+ * Resolvers of a package name, in order: the CLI's own dependencies, then the directory the user ran the
+ * command in (pnpm runs scripts from the workspace root and names where it was called in INIT_CWD; from a
+ * package's own directory its name resolves to itself) and the current directory, each with its parents'
+ * `node_modules`.
+ */
+const resolvers = (): ((name: string) => string)[] => [
+  (name) => import.meta.resolve(name),
+  ...[...new Set([process.env['INIT_CWD'], process.cwd()])]
+    .filter((dir) => !!dir)
+    .map((dir) => (name: string) => pathToFileURL(createRequire(join(dir!, 'package.json')).resolve(name)).href),
+];
+
+/** The module URL of `name`, or why it cannot be found. */
+function specifier(name: string): E.Either<string, string> {
+  if (name.startsWith('.') || name.startsWith('/')) return E.right(pathToFileURL(resolve(name)).href);
+  let why = '';
+  for (const r of resolvers())
+    try {
+      return E.right(r(name));
+    } catch (e) {
+      why = (e as Error).message.split('\n')[0]!;
+    }
+  // pnpm links a workspace package only into the packages that depend on it, not into the workspace root
+  return E.left(`${why}; if it is a package of this workspace, link it into the root first: pnpm add -w '${name}@workspace:*'`);
 }
 
 export async function loadEnvironment(name: string, options: object = {}): Promise<E.Either<UsageError, Environment>> {
+  const url = specifier(name);
+  if (E.isLeft(url)) return E.left(usageError(`--env: cannot load environment package "${name}" (${url.left})`));
   let mod: { createEnvironment?: unknown };
   try {
-    mod = (await import(specifier(name))) as { createEnvironment?: unknown };
+    mod = (await import(url.right)) as { createEnvironment?: unknown };
   } catch (e) {
     return E.left(usageError(`--env: cannot load environment package "${name}" (${(e as Error).message.split('\n')[0]})`));
   }

@@ -1,0 +1,65 @@
+/**
+ * Environments as a user names them (docs/extending.md#an-environment): a package of their own, found from
+ * where they ran the command. Real processes of the built CLI.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const additiveEnv = pathToFileURL(fileURLToPath(new URL('../../../packages/additive-env/dist/index.js', import.meta.url))).href;
+const tmp = mkdtempSync(join(tmpdir(), 'optimpact-environments-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+type Run = { status: number | null; stdout: string; stderr: string };
+/** The CLI run in `cwd`, as pnpm runs it when called from `initCwd`. */
+const run = (args: readonly string[], o: { cwd?: string; initCwd?: string } = {}): Run =>
+  spawnSync(process.execPath, [main, ...args], {
+    cwd: o.cwd ?? tmp,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', INIT_CWD: o.initCwd ?? o.cwd ?? tmp },
+  });
+const ideal = (env: string): string[] => ['measure', '--env', env, '--policy', 'ideal', '--contexts', '20', '--repeats', '2', '--json'];
+const oneLine = (r: Run): void => {
+  expect(r.stdout).toBe('');
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+};
+
+/** A package `name` in `dir` whose entry re-exports the additive environment. */
+function envPackage(dir: string, name: string): void {
+  mkdirSync(join(dir, 'dist'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, type: 'module', exports: { '.': { default: './dist/index.js' } } }));
+  writeFileSync(join(dir, 'dist', 'index.js'), `export * from ${JSON.stringify(additiveEnv)};\n`);
+}
+
+describe('--env PACKAGE', () => {
+  it("finds a package installed where the user ran the command (pnpm's INIT_CWD), not only in the current directory", () => {
+    const project = join(tmp, 'project');
+    envPackage(join(project, 'node_modules', '@someone', 'their-env'), '@someone/their-env');
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'project' }));
+    const elsewhere = join(tmp, 'elsewhere');
+    mkdirSync(elsewhere);
+    expect(run(ideal('@someone/their-env'), { cwd: elsewhere, initCwd: elsewhere }).status).toBe(2);
+    const r = run(ideal('@someone/their-env'), { cwd: elsewhere, initCwd: project });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    // the additive environment's ideal policy on n_good = 2: success (1 − ε) + ε·2/6 exactly, ε = 0.1
+    expect(JSON.parse(r.stdout).s.mean).toBeCloseTo(0.9 + 0.1 * (2 / 6), 12);
+  });
+
+  it('finds a workspace package by its own name when run from its directory (pnpm -w optimpact …)', () => {
+    const pkg = join(tmp, 'packages', 'my-env');
+    envPackage(pkg, '@optimpact/my-env');
+    expect(run(ideal('@optimpact/my-env'), { initCwd: pkg }).status).toBe(0);
+  });
+
+  it('names the step that links a workspace package when the name is found nowhere', () => {
+    const r = run(ideal('@optimpact/not-linked-env'));
+    expect(r.status).toBe(2);
+    oneLine(r);
+    expect(r.stderr).toContain(`--env: cannot load environment package "@optimpact/not-linked-env"`);
+    expect(r.stderr).toContain(`pnpm add -w '@optimpact/not-linked-env@workspace:*'`);
+  });
+});

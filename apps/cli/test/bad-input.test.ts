@@ -344,6 +344,13 @@ for (const v of ['-1', 'abc', '1e12', '2.5', ''])
   add(`pretrain: --steps ${JSON.stringify(v)}`, ['pretrain', '--size', 'xs', '--out', 'out', `--steps=${v}`], ['--steps', v]);
 for (const v of ['-1', '4294967296', 'one']) add(`pretrain: --seed ${JSON.stringify(v)}`, pre('--out', 'out', `--seed=${v}`), ['--seed', v]);
 add('pretrain: unknown preset', ['pretrain', '--size', 'xs', '--out', 'out', '--preset', 'huge'], ['--preset', 'huge']);
+const otherPackage = ['--set', 'environment.package="@optimpact/sequence-env"'];
+add('pretrain: unknown --env', pre('--out', 'out', '--env', 'no-such-env'), ['--env', 'no-such-env']);
+add('pretrain: --env and --set another package', pre('--out', 'out', '--env', '@optimpact/additive-env', ...otherPackage), [
+  '--env',
+  'additive-env',
+  'sequence-env',
+]);
 add('pretrain: --set without =', pre('--out', 'out', '--set', 'seeds'), ['--set', 'seeds']);
 add('pretrain: --set unknown key', pre('--out', 'out', '--set', 'bogus=1'), ['bogus']);
 add('pretrain: --set __proto__.toString', pre('--out', 'out', '--set', '__proto__.toString=1'), ['__proto__']);
@@ -412,6 +419,13 @@ add('finetune: --set __proto__.toString', ft('--out', 'out', '--set', '__proto__
 add('finetune: --set constructor.prototype.x', ft('--out', 'out', '--set', 'constructor.prototype.x=1'), ['constructor'], withModel);
 add('finetune: --set bad rounds', ft('--out', 'out', '--set', 'rl.exact.rounds=-1'), ['rl.exact.rounds', '-1'], withModel);
 add('finetune: --set duplicate tasks', ft('--out', 'out', '--set', 'tasks=[2,2]'), ['tasks', '2'], withModel);
+add(
+  'finetune: --env and --set another package',
+  ft('--out', 'out', '--env', '@optimpact/additive-env', ...otherPackage),
+  ['--env', 'additive-env', 'sequence-env'],
+  withModel,
+);
+add('finetune: --env the model was not trained on', ft('--out', 'out', '--env', '@optimpact/additive-env'), ['--model', 'additive-env', '12', '16'], withModel);
 add('finetune: pretrain flag', ft('--out', 'out', '--steps', '3'), ['--steps'], withModel);
 add('finetune: unknown flag', ft('--out', 'out', '--bogus'), ['--bogus'], withModel);
 add('finetune: --constructor', ft('--out', 'out', '--constructor', 'x'), ['--constructor'], withModel);
@@ -561,6 +575,13 @@ const sets: readonly [string, readonly string[]][] = [
   [`${'a.'.repeat(10_000)}b=1`, ['--set']],
 ];
 for (const [s, names] of sets) add(`study: --set ${s.length > 60 ? `${s.slice(0, 40)}… (${s.length} chars)` : s}`, study('--set', s), names);
+
+add('study: unknown --env', ['study', '--preset', 'tiny', '--out', 'out', '--env', 'no-such-env'], ['--env', 'no-such-env']);
+add(
+  'study: --env and --set another package',
+  ['study', '--preset', 'tiny', '--out', 'out', '--env', '@optimpact/additive-env', ...otherPackage],
+  ['--env', 'additive-env', 'sequence-env'],
+);
 
 // study: config files
 const cfg = (...more: string[]): string[] => ['study', '--config', 'config.json', '--out', 'out', ...more];

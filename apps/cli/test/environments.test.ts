@@ -3,7 +3,7 @@
  * where they ran the command. Real processes of the built CLI.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -61,5 +61,35 @@ describe('--env PACKAGE', () => {
     oneLine(r);
     expect(r.stderr).toContain(`--env: cannot load environment package "@optimpact/not-linked-env"`);
     expect(r.stderr).toContain(`pnpm add -w '@optimpact/not-linked-env@workspace:*'`);
+  });
+});
+
+describe('pretrain and finetune --env', () => {
+  const vocabulary = (unit: string): number =>
+    JSON.parse(readFileSync(join(unit, 'model', 'model.json'), 'utf8')).userDefinedMetadata.optimpact.config.vocabSize as number;
+
+  it('pretrain --env makes a model of that environment, and finetune --env fine-tunes it there', () => {
+    const pre = join(tmp, 'additive-pretrain');
+    const p = run(['pretrain', '--size', 'xs', '--preset', 'tiny', '--steps', '0', '--env', '@optimpact/additive-env', '--out', pre]);
+    expect(p.status).toBe(0);
+    expect(vocabulary(pre)).toBe(12); // the additive environment's tokens, not the default's 16
+    const fine = join(tmp, 'additive-finetune');
+    const f = run([
+      'finetune',
+      '--model',
+      pre,
+      '--task',
+      '2',
+      '--preset',
+      'tiny',
+      '--set',
+      'rl.exact.rounds=1',
+      '--env',
+      '@optimpact/additive-env',
+      '--out',
+      fine,
+    ]);
+    expect(f.status).toBe(0);
+    expect(vocabulary(fine)).toBe(12);
   });
 });

@@ -317,6 +317,17 @@ export function applyOverrides(base: unknown, overrides: readonly string[]): E.E
   return E.right(root);
 }
 
+/** The `--set` overrides with `--env PACKAGE` first, as the `environment.package=…` it is short for. */
+export const withEnvFlag = (env: string | undefined, set: readonly string[] = []): string[] =>
+  env === undefined ? [...set] : [`environment.package=${JSON.stringify(env)}`, ...set];
+
+/** Where the environment's package was named, for its errors: `--env` when given, else the setting. */
+export const envSource = (env: string | undefined): string => (env === undefined ? 'environment.package' : '--env');
+
+/** A usage error when a `--set` after `--env` named another package. */
+export const envConflict = (env: string | undefined, pkg: string): UsageError | undefined =>
+  env === undefined || env === pkg ? undefined : usageError(`--env: "${env}" and --set environment.package "${pkg}" differ; give one of them`);
+
 /**
  * The resolved config of a study invocation (a preset or a config file, then `--set` overrides), decoded
  * and checked: every per-size setting has a value for every size, at least one rule, enough test contexts.
@@ -325,16 +336,20 @@ export function resolveConfig(flags: {
   preset?: string;
   config?: string;
   set?: readonly string[];
+  env?: string;
 }): E.Either<UsageError, { config: StudyConfig; preset: string; source: ConfigSource }> {
   const preset = flags.preset ?? 'quick';
   const source = flags.config ?? presetPath(preset);
   const raw = readJsonFile(source, flags.config ? '--config' : '--preset');
   if (E.isLeft(raw)) return raw;
-  const merged = applyOverrides(raw.right, flags.set ?? []);
+  const overrides = withEnvFlag(flags.env, flags.set);
+  const merged = applyOverrides(raw.right, overrides);
   if (E.isLeft(merged)) return merged;
   const config = decodeConfig(merged.right, flags.config !== undefined ? `--config ${flags.config}` : `preset ${preset}`);
   if (E.isLeft(config)) return config;
   const c = config.right;
+  const conflict = envConflict(flags.env, c.environment.package);
+  if (conflict) return E.left(conflict);
   const perSize: Record<string, PerSize<number>> = { 'pretrain.steps': c.pretrain.steps };
   for (const [rule, v] of Object.entries(c.rl)) for (const k of PER_SIZE_RL) perSize[`rl.${rule}.${k}`] = v[k];
   for (const [path, v] of Object.entries(perSize)) {
@@ -350,5 +365,5 @@ export function resolveConfig(flags: {
   const need = Math.max(c.measure.contexts, c.measure.largeContexts);
   if (c.data.testContexts < need) return E.left(usageError(`data.testContexts: ${c.data.testContexts} is fewer than the ${need} contexts a measurement draws`));
   const name = flags.config ? 'custom' : preset;
-  return E.right({ config: c, preset: name, source: { preset: name, overrides: [...(flags.set ?? [])] } });
+  return E.right({ config: c, preset: name, source: { preset: name, overrides } });
 }

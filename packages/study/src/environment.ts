@@ -44,20 +44,21 @@ function specifier(name: string): E.Either<string, string> {
   return E.left(`${why}; if it is a package of this workspace, link it into the root first: pnpm add -w '${name}@workspace:*'`);
 }
 
-export async function loadEnvironment(name: string, options: object = {}): Promise<E.Either<UsageError, Environment>> {
+/** The environment package `name` made with `options`; errors name `flag`, where the name was given. */
+export async function loadEnvironment(name: string, options: object = {}, flag = '--env'): Promise<E.Either<UsageError, Environment>> {
   const url = specifier(name);
-  if (E.isLeft(url)) return E.left(usageError(`--env: cannot load environment package "${name}" (${url.left})`));
+  if (E.isLeft(url)) return E.left(usageError(`${flag}: cannot load environment package "${name}" (${url.left})`));
   let mod: { createEnvironment?: unknown };
   try {
     mod = (await import(url.right)) as { createEnvironment?: unknown };
   } catch (e) {
-    return E.left(usageError(`--env: cannot load environment package "${name}" (${(e as Error).message.split('\n')[0]})`));
+    return E.left(usageError(`${flag}: cannot load environment package "${name}" (${(e as Error).message.split('\n')[0]})`));
   }
-  if (typeof mod.createEnvironment !== 'function') return E.left(usageError(`--env: package "${name}" exports no createEnvironment function`));
+  if (typeof mod.createEnvironment !== 'function') return E.left(usageError(`${flag}: package "${name}" exports no createEnvironment function`));
   try {
     return E.right((mod.createEnvironment as (o: object) => Environment)(options));
   } catch (e) {
-    return E.left(usageError(`--env: ${name}: ${(e as Error).message}`));
+    return E.left(usageError(`${flag}: ${name}: ${(e as Error).message}`));
   }
 }
 

@@ -37,6 +37,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { loadEnvironment, withGoodSets } from './environment.js';
 import type { StudyConfig } from './config.js';
+import { envSource } from './config.js';
 import type { RunError, UsageError } from './errors.js';
 import { runError, usageError } from './errors.js';
 import type { Unit } from './plan.js';
@@ -61,6 +62,8 @@ export interface StudyOptions {
   readonly jobs?: number;
   /** Run only shard `index` of `count` (1-based). */
   readonly shard?: { readonly index: number; readonly count: number };
+  /** `--env`, when it named the package (its errors then name it). */
+  readonly env?: string;
 }
 
 /** A unit that did not succeed, and why (one line). */
@@ -191,8 +194,8 @@ function firstDifference(a: unknown, b: unknown, path = ''): { path: string; a: 
 /** Runs the study (or one shard of it) into `o.out`, holding the directory's lock throughout. */
 export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | RunError, StudyOutcome>> {
   const { config, out } = o;
-  const loaded = await loadEnvironment(config.environment.package, config.environment.options);
-  if (E.isLeft(loaded)) return E.left(usageError(`environment.package: ${loaded.left.message.replace(/^--env: /, '')}`));
+  const loaded = await loadEnvironment(config.environment.package, config.environment.options, envSource(o.env));
+  if (E.isLeft(loaded)) return loaded;
   const env = withGoodSets(loaded.right, config.goodSets);
   if (E.isLeft(env)) return env;
   const missing = config.tasks.find((k) => !env.right.tasks.some((task) => task.nGood === k));

@@ -19,6 +19,7 @@ const TIMEOUT_MS = Number(process.env['CORPUS_TIMEOUT_MS'] ?? 60_000);
 const root = mkdtempSync(join(tmpdir(), 'optimpact-bad-input-'));
 const fixtures = join(root, 'fixtures');
 const model = join(fixtures, 'model'); // a valid xs model (pretrained 0 steps), built once
+const modelUnit = `${model}-unit`; // the unit directory it was pretrained in: run.json and model/
 const additiveModel = join(fixtures, 'additive-model'); // the same on @optimpact/additive-env (12 tokens, not the default's 16)
 const isRoot = process.getuid?.() === 0;
 const canMount = isRoot && spawnSync('unshare', ['-m', 'true']).status === 0;
@@ -222,6 +223,7 @@ add('toString as a command', ['toString'], ['toString']);
 
 // measure
 const ideal = ['measure', '--policy', 'ideal'];
+const otherPackage = ['--set', 'environment.package="@optimpact/sequence-env"'];
 add('measure: no policy', ['measure'], ['--policy']);
 add('measure: empty policy', ['measure', '--policy='], ['--policy']);
 add('measure: unknown policy', ['measure', '--policy', 'best'], ['--policy', 'best']);
@@ -260,6 +262,21 @@ add('measure: model of another environment', ['measure', '--policy', 'm', '--env
 });
 add('measure: model that does not fit the default environment', ['measure', '--policy', 'a'], ['--policy', '"a"', 'sequence-env', '12'], withAdditiveModel);
 add('measure: reference model of another environment', [...ideal, '--reference', 'model:a'], ['--reference', '"a"', 'sequence-env'], withAdditiveModel);
+add('measure: --set an unknown environment option', [...ideal, '--set', 'environment.options.nosie=0.3'], ['environment.options.nosie', 'sequence-env']);
+add(
+  'measure: --set an environment option of the wrong type',
+  [...ideal, '--set', 'environment.options={"noise":"high"}'],
+  ['environment.options.noise', 'high'],
+);
+add('measure: --set a setting that is not the environment', [...ideal, '--set', 'sizes=["xs"]'], ['--set', 'sizes']);
+add('measure: --set goodSets with an outcome the environment lacks', [...ideal, '--set', 'goodSets=[[0,99]]'], ['goodSets', '99']);
+add('measure: --env and --set another package', [...ideal, '--env', '@optimpact/additive-env', ...otherPackage], ['--env', 'additive-env', 'sequence-env']);
+add('measure: unit directory with a corrupted record', ['measure', '--policy', 'u'], ['--policy', 'run.json', 'sha256'], {
+  setup: (d) => {
+    cpSync(modelUnit, join(d, 'u'), { recursive: true });
+    writeFileSync(join(d, 'u', 'run.json'), '{}');
+  },
+});
 add('measure: unknown backend', [...ideal, '--backend', 'gpu'], ['--backend', 'gpu']);
 add('measure: empty backend', [...ideal, '--backend='], ['--backend']);
 add('measure: value given to a switch', [...ideal, '--json=1'], ['--json', '1']);
@@ -344,8 +361,11 @@ for (const v of ['-1', 'abc', '1e12', '2.5', ''])
   add(`pretrain: --steps ${JSON.stringify(v)}`, ['pretrain', '--size', 'xs', '--out', 'out', `--steps=${v}`], ['--steps', v]);
 for (const v of ['-1', '4294967296', 'one']) add(`pretrain: --seed ${JSON.stringify(v)}`, pre('--out', 'out', `--seed=${v}`), ['--seed', v]);
 add('pretrain: unknown preset', ['pretrain', '--size', 'xs', '--out', 'out', '--preset', 'huge'], ['--preset', 'huge']);
-const otherPackage = ['--set', 'environment.package="@optimpact/sequence-env"'];
 add('pretrain: unknown --env', pre('--out', 'out', '--env', 'no-such-env'), ['--env', 'no-such-env']);
+add('pretrain: unknown environment option', pre('--out', 'out', '--env', '@optimpact/additive-env', '--set', 'environment.options.nosie=0.3'), [
+  'environment.options.nosie',
+  'additive-env',
+]);
 add('pretrain: --env and --set another package', pre('--out', 'out', '--env', '@optimpact/additive-env', ...otherPackage), [
   '--env',
   'additive-env',
@@ -570,6 +590,8 @@ const sets: readonly [string, readonly string[]][] = [
   ['measure.references=["bogus"]', ['measure.references', 'bogus']],
   ['measure.references=["fixed","fixed"]', ['measure.references', 'fixed']],
   ['environment.package="no-such-env"', ['environment.package', 'no-such-env']],
+  ['environment.options={"nosie":0.3}', ['environment.options.nosie', 'sequence-env']],
+  ['environment.options.goodSets="nested"', ['environment.options.goodSets', 'nested']],
   ['name=42', ['name', '42']],
   [`seeds=${nested(60_000)}`, ['seeds']], // one argument holds at most 128 KiB
   [`${'a.'.repeat(10_000)}b=1`, ['--set']],

@@ -93,3 +93,45 @@ describe('pretrain and finetune --env', () => {
     expect(vocabulary(fine)).toBe(12);
   });
 });
+
+describe("measure on a model's own environment", () => {
+  const unit = join(tmp, 'noisy-additive');
+  const measure = (...more: string[]) => run(['measure', '--policy', unit, '--task', '5', '--contexts', '20', '--repeats', '2', '--json', ...more]);
+
+  beforeAll(() => {
+    const goodSets = '[[0],[0,1,2,3,4]]';
+    const p = run([
+      'pretrain',
+      '--size',
+      'xs',
+      '--preset',
+      'tiny',
+      '--steps',
+      '0',
+      '--env',
+      '@optimpact/additive-env',
+      '--set',
+      'environment.options={"noise":1}',
+      '--set',
+      `goodSets=${goodSets}`,
+      '--out',
+      unit,
+    ]);
+    if (p.status !== 0) throw new Error(p.stderr);
+  });
+
+  it("takes the package, options and good sets from the unit's record", () => {
+    const r = measure();
+    expect(r.stderr).toBe('');
+    const j = JSON.parse(r.stdout);
+    expect(j.task).toBe(5); // a good set of the record's, not one of the environment's own tasks (1, 2, 3)
+    // noise 1: every outcome uniform over 0..5 whatever the action, so success is 5/6 exactly
+    expect(j.s.mean).toBeCloseTo(5 / 6, 12);
+  });
+
+  it('lets --set change an option the record gave', () => {
+    const j = JSON.parse(measure('--set', 'environment.options.noise=0').stdout);
+    // noise 0: each outcome is certain, so each repeat's success is a whole number of its 20 contexts
+    expect(Math.abs(j.s.mean * 40 - Math.round(j.s.mean * 40))).toBeLessThan(1e-9);
+  });
+});

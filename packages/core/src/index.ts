@@ -1,4 +1,4 @@
-export type { Coefficients, Environment, Policy, Predictor, StepOptions, Task, TrainableModel, Windows } from './types.js';
+export type { Coefficients, Environment, EnvironmentPackage, Policy, Predictor, StepOptions, Task, TrainableModel, Windows } from './types.js';
 export type { Rng } from './rng.js';
 export { makeRng, deriveSeed } from './rng.js';
 export type { Estimate } from './stats.js';

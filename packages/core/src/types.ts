@@ -2,6 +2,7 @@
  * The contracts of optimpact. Packages depend on these interfaces, never on each other's
  * implementations: any environment, policy or predictor that implements them runs the whole study.
  */
+import type * as t from 'io-ts';
 import type { Rng } from './rng.js';
 
 /**
@@ -68,6 +69,16 @@ export interface Environment {
    * `nextTokenLaw` (core's `sampleNextToken`).
    */
   sampleNextToken?(window: Int32Array, t: number, rng: Rng): number;
+}
+
+/**
+ * What an environment package exports (docs/extending.md#an-environment): `createEnvironment`, and
+ * optionally `Options`, an io-ts codec of its options. The study decodes `environment.options` with it,
+ * refusing unknown keys and naming the path of a wrong value; a package without one gets its options as given.
+ */
+export interface EnvironmentPackage {
+  createEnvironment(options?: object): Environment;
+  readonly Options?: t.Decoder<unknown, object>;
 }
 
 /** A policy: its action distribution at each window (`π(·|p)` of docs/method.md#split-history). */

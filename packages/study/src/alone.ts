@@ -5,7 +5,7 @@ import { relative, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { StudyRule } from './config.js';
 import { envSource, resolveConfig } from './config.js';
-import { loadEnvironment } from './environment.js';
+import { configuredEnvironment } from './environment.js';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
 import { environmentMisfit, loadModelDir } from './models.js';
@@ -79,7 +79,7 @@ async function runAlone(
     return E.left(usageError(`--rule: the ${o.preset ?? 'quick'} preset has no settings for rule "${unit.rule}" (give them with --set rl.${unit.rule}='{…}')`));
   }
   const { config } = resolved.right;
-  const env = await loadEnvironment(config.environment.package, config.environment.options, envSource(o.env));
+  const env = await configuredEnvironment(config, envSource(o.env));
   if (E.isLeft(env)) return env;
   const tasks = env.right.tasks.map((x) => x.nGood);
   if (unit.kind === 'finetune' && !tasks.includes(unit.task)) return E.left(usageError(`--task: expected one of ${tasks.join('|')}, got "${unit.task}"`));

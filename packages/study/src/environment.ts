@@ -5,12 +5,15 @@
  * optimpact runs (a package of this workspace once linked into its root), or a path to a module file
  * (starting with `.` or `/`).
  */
-import type { Environment, Task } from '@optimpact/core';
+import type { Environment, EnvironmentPackage, Task } from '@optimpact/core';
+import { RUN_FILE, unitState } from '@optimpact/records';
 import * as E from 'fp-ts/lib/Either.js';
-import type { StudyConfig } from './config.js';
-import { GOOD_SET_VARIANTS } from './config.js';
+import * as t from 'io-ts';
+import type { EnvironmentConfig, StudyConfig } from './config.js';
+import { decodeStrict, EnvironmentSettings, GOOD_SET_VARIANTS } from './config.js';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -44,22 +47,58 @@ function specifier(name: string): E.Either<string, string> {
   return E.left(`${why}; if it is a package of this workspace, link it into the root first: pnpm add -w '${name}@workspace:*'`);
 }
 
-/** The environment package `name` made with `options`; errors name `flag`, where the name was given. */
+/**
+ * The environment package `name` made with `options`, decoded strictly by the package's `Options` codec
+ * when it exports one (core `EnvironmentPackage`); errors name `flag`, where the name was given.
+ */
 export async function loadEnvironment(name: string, options: object = {}, flag = '--env'): Promise<E.Either<UsageError, Environment>> {
   const url = specifier(name);
   if (E.isLeft(url)) return E.left(usageError(`${flag}: cannot load environment package "${name}" (${url.left})`));
-  let mod: { createEnvironment?: unknown };
+  let mod: Partial<Record<keyof EnvironmentPackage, unknown>>;
   try {
-    mod = (await import(url.right)) as { createEnvironment?: unknown };
+    mod = (await import(url.right)) as typeof mod;
   } catch (e) {
     return E.left(usageError(`${flag}: cannot load environment package "${name}" (${(e as Error).message.split('\n')[0]})`));
   }
   if (typeof mod.createEnvironment !== 'function') return E.left(usageError(`${flag}: package "${name}" exports no createEnvironment function`));
+  let decoded = options;
+  if (mod.Options !== undefined) {
+    if (typeof (mod.Options as t.Mixed | null)?.decode !== 'function')
+      return E.left(usageError(`${flag}: package "${name}" exports an Options that is not an io-ts codec`));
+    const o = decodeStrict(mod.Options as t.Mixed, options, name, 'environment.options');
+    if (E.isLeft(o)) return o;
+    decoded = o.right as object;
+  }
   try {
-    return E.right((mod.createEnvironment as (o: object) => Environment)(options));
+    return E.right((mod.createEnvironment as EnvironmentPackage['createEnvironment'])(decoded));
   } catch (e) {
     return E.left(usageError(`${flag}: ${name}: ${(e as Error).message}`));
   }
+}
+
+/** The environment a config's settings make: its package with its options, the config's good sets for its tasks. */
+export async function configuredEnvironment(c: EnvironmentConfig, flag = 'environment.package'): Promise<E.Either<UsageError, Environment>> {
+  const env = await loadEnvironment(c.environment.package, c.environment.options, flag);
+  return E.isLeft(env) ? env : withGoodSets(env.right, c.goodSets);
+}
+
+/** What a unit's record says of its environment (its good sets keyed by n_good). */
+const RecordedEnvironment = t.intersection([t.type({ environment: EnvironmentSettings }), t.partial({ goodSets: t.record(t.string, t.array(t.number)) })]);
+
+/**
+ * The environment settings in the record of the unit directory `dir` (undefined when it holds no run.json),
+ * or a usage error naming `flag` when the record cannot be trusted.
+ */
+export function recordedEnvironment(dir: string, flag: string): E.Either<UsageError, EnvironmentConfig | undefined> {
+  const file = join(dir, RUN_FILE);
+  if (!existsSync(file)) return E.right(undefined);
+  const state = unitState(dir);
+  if (!('record' in state))
+    return E.left(usageError(`${flag}: "${file}" cannot be used (${state.why ?? 'no record'}); give its model/ directory and --env instead`));
+  const r = RecordedEnvironment.decode(state.record.config);
+  if (E.isLeft(r)) return E.left(usageError(`${flag}: "${file}" records no environment; give its model/ directory and --env instead`));
+  const { environment, goodSets } = r.right;
+  return E.right({ environment, ...(goodSets ? { goodSets: Object.values(goodSets) } : {}) });
 }
 
 /**

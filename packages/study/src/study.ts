@@ -35,7 +35,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { loadEnvironment, withGoodSets } from './environment.js';
+import { configuredEnvironment } from './environment.js';
 import type { StudyConfig } from './config.js';
 import { envSource } from './config.js';
 import type { RunError, UsageError } from './errors.js';
@@ -194,9 +194,7 @@ function firstDifference(a: unknown, b: unknown, path = ''): { path: string; a: 
 /** Runs the study (or one shard of it) into `o.out`, holding the directory's lock throughout. */
 export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | RunError, StudyOutcome>> {
   const { config, out } = o;
-  const loaded = await loadEnvironment(config.environment.package, config.environment.options, envSource(o.env));
-  if (E.isLeft(loaded)) return loaded;
-  const env = withGoodSets(loaded.right, config.goodSets);
+  const env = await configuredEnvironment(config, envSource(o.env));
   if (E.isLeft(env)) return env;
   const missing = config.tasks.find((k) => !env.right.tasks.some((task) => task.nGood === k));
   if (missing !== undefined)

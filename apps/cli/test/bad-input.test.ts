@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const TIMEOUT_MS = Number(process.env['CORPUS_TIMEOUT_MS'] ?? 60_000);
@@ -256,6 +256,28 @@ add('measure: environment not a module', [...ideal, '--env', './env.js'], ['--en
 add('measure: environment without createEnvironment', [...ideal, '--env', './env.mjs'], ['--env', 'env.mjs'], {
   setup: (d) => write(join(d, 'env.mjs'), 'export const x = 1;\n'),
 });
+// the additive environment broken one way, as a module of the user's
+const brokenEnv =
+  (change: string) =>
+  (d: string): void => {
+    const additive = pathToFileURL(fileURLToPath(new URL('../../../packages/additive-env/dist/index.js', import.meta.url))).href;
+    write(
+      join(d, 'env.mjs'),
+      `import { createEnvironment as c } from ${JSON.stringify(additive)};\nexport const createEnvironment = (o) => ({ ...c(o), ${change} });\n`,
+    );
+  };
+add('measure: environment without tasks', [...ideal, '--env', './env.mjs'], ['--env', 'env.mjs', 'tasks is empty'], { setup: brokenEnv('tasks: []') });
+add('measure: environment whose outcome law is no distribution', [...ideal, '--env', './env.mjs'], ['--env', 'env.mjs', 'outcomeLaw', 'sums to 3'], {
+  setup: brokenEnv('outcomeLaw: (w, out) => out.fill(0.5)'),
+});
+add(
+  'study: environment whose good set is no outcome',
+  ['study', '--preset', 'tiny', '--out', 'out', '--env', './env.mjs'],
+  ['--env', 'env.mjs', 'good outcome 6'],
+  {
+    setup: brokenEnv("tasks: [{ name: 'n_good=1', nGood: 1, good: [6] }]"),
+  },
+);
 const withAdditiveModel = { setup: (d: string) => cpSync(additiveModel, join(d, 'a'), { recursive: true }) };
 add('measure: model of another environment', ['measure', '--policy', 'm', '--env', '@optimpact/additive-env'], ['--policy', '"m"', 'additive-env'], {
   setup: brokenModel(() => undefined),

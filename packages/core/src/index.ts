@@ -40,6 +40,7 @@ export {
 } from './records.js';
 export { actionRows, modelPolicy } from './policy.js';
 export { writeNoisyRuleLaw } from './laws.js';
+export { environmentViolation, LAW_TOLERANCE } from './contract.js';
 export type { Exploration } from './explore.js';
 export { checkExploration, drawIndex, generateExploratory, sampleNextToken } from './explore.js';
 export { crossEntropy, unigramLoss, floorLoss } from './losses.js';

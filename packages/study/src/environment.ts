@@ -6,6 +6,7 @@
  * (starting with `.` or `/`).
  */
 import type { Environment, EnvironmentPackage, Task } from '@optimpact/core';
+import { environmentViolation } from '@optimpact/core';
 import { RUN_FILE, unitState } from '@optimpact/records';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
@@ -69,11 +70,15 @@ export async function loadEnvironment(name: string, options: object = {}, flag =
     if (E.isLeft(o)) return o;
     decoded = o.right as object;
   }
+  let env: Environment;
   try {
-    return E.right((mod.createEnvironment as EnvironmentPackage['createEnvironment'])(decoded));
+    env = (mod.createEnvironment as EnvironmentPackage['createEnvironment'])(decoded);
   } catch (e) {
     return E.left(usageError(`${flag}: ${name}: ${(e as Error).message}`));
   }
+  // checked once here, so that a broken environment is one clear line rather than a failure deep in a measure
+  const violation = environmentViolation(env);
+  return violation === undefined ? E.right(env) : E.left(usageError(`${flag}: ${name} breaks the Environment contract: ${violation}`));
 }
 
 /** The environment a config's settings make: its package with its options, the config's good sets for its tasks. */
@@ -108,6 +113,7 @@ export function recordedEnvironment(dir: string, flag: string): E.Either<UsageEr
 export function withGoodSets(env: Environment, goodSets: StudyConfig['goodSets']): E.Either<UsageError, Environment> {
   if (goodSets === undefined) return E.right(env);
   const sets = typeof goodSets === 'string' ? GOOD_SET_VARIANTS[goodSets] : goodSets;
+  if (sets.length === 0) return E.left(usageError(`goodSets: expected at least one good set (one per task), got []`));
   const bad = sets.flat().find((v) => !env.outcomes.includes(v));
   if (bad !== undefined) return E.left(usageError(`goodSets: ${bad} is not an outcome of ${env.name} (${env.outcomes.join(', ')})`));
   const tasks: Task[] = sets.map((good) => ({ name: `n_good=${good.length}`, nGood: good.length, good: [...good] }));

@@ -12,13 +12,15 @@ import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const TIMEOUT_MS = Number(process.env['CORPUS_TIMEOUT_MS'] ?? 60_000);
 const root = mkdtempSync(join(tmpdir(), 'optimpact-bad-input-'));
 const fixtures = join(root, 'fixtures');
 const model = join(fixtures, 'model'); // a valid xs model (pretrained 0 steps), built once
+const modelUnit = `${model}-unit`; // the unit directory it was pretrained in: run.json and model/
+const additiveModel = join(fixtures, 'additive-model'); // the same on @optimpact/additive-env (12 tokens, not the default's 16)
 const isRoot = process.getuid?.() === 0;
 const canMount = isRoot && spawnSync('unshare', ['-m', 'true']).status === 0;
 
@@ -221,6 +223,7 @@ add('toString as a command', ['toString'], ['toString']);
 
 // measure
 const ideal = ['measure', '--policy', 'ideal'];
+const otherPackage = ['--set', 'environment.package="@optimpact/sequence-env"'];
 add('measure: no policy', ['measure'], ['--policy']);
 add('measure: empty policy', ['measure', '--policy='], ['--policy']);
 add('measure: unknown policy', ['measure', '--policy', 'best'], ['--policy', 'best']);
@@ -252,6 +255,49 @@ add('measure: environment not a module', [...ideal, '--env', './env.js'], ['--en
 });
 add('measure: environment without createEnvironment', [...ideal, '--env', './env.mjs'], ['--env', 'env.mjs'], {
   setup: (d) => write(join(d, 'env.mjs'), 'export const x = 1;\n'),
+});
+// the additive environment broken one way, as a module of the user's
+const brokenEnv =
+  (change: string) =>
+  (d: string): void => {
+    const additive = pathToFileURL(fileURLToPath(new URL('../../../packages/additive-env/dist/index.js', import.meta.url))).href;
+    write(
+      join(d, 'env.mjs'),
+      `import { createEnvironment as c } from ${JSON.stringify(additive)};\nexport const createEnvironment = (o) => ({ ...c(o), ${change} });\n`,
+    );
+  };
+add('measure: environment without tasks', [...ideal, '--env', './env.mjs'], ['--env', 'env.mjs', 'tasks is empty'], { setup: brokenEnv('tasks: []') });
+add('measure: environment whose outcome law is no distribution', [...ideal, '--env', './env.mjs'], ['--env', 'env.mjs', 'outcomeLaw', 'sums to 3'], {
+  setup: brokenEnv('outcomeLaw: (w, out) => out.fill(0.5)'),
+});
+add(
+  'study: environment whose good set is no outcome',
+  ['study', '--preset', 'tiny', '--out', 'out', '--env', './env.mjs'],
+  ['--env', 'env.mjs', 'good outcome 6'],
+  {
+    setup: brokenEnv("tasks: [{ name: 'n_good=1', nGood: 1, good: [6] }]"),
+  },
+);
+const withAdditiveModel = { setup: (d: string) => cpSync(additiveModel, join(d, 'a'), { recursive: true }) };
+add('measure: model of another environment', ['measure', '--policy', 'm', '--env', '@optimpact/additive-env'], ['--policy', '"m"', 'additive-env'], {
+  setup: brokenModel(() => undefined),
+});
+add('measure: model that does not fit the default environment', ['measure', '--policy', 'a'], ['--policy', '"a"', 'sequence-env', '12'], withAdditiveModel);
+add('measure: reference model of another environment', [...ideal, '--reference', 'model:a'], ['--reference', '"a"', 'sequence-env'], withAdditiveModel);
+add('measure: --set an unknown environment option', [...ideal, '--set', 'environment.options.nosie=0.3'], ['environment.options.nosie', 'sequence-env']);
+add(
+  'measure: --set an environment option of the wrong type',
+  [...ideal, '--set', 'environment.options={"noise":"high"}'],
+  ['environment.options.noise', 'high'],
+);
+add('measure: --set a setting that is not the environment', [...ideal, '--set', 'sizes=["xs"]'], ['--set', 'sizes']);
+add('measure: --set goodSets with an outcome the environment lacks', [...ideal, '--set', 'goodSets=[[0,99]]'], ['goodSets', '99']);
+add('measure: --env and --set another package', [...ideal, '--env', '@optimpact/additive-env', ...otherPackage], ['--env', 'additive-env', 'sequence-env']);
+add('measure: unit directory with a corrupted record', ['measure', '--policy', 'u'], ['--policy', 'run.json', 'sha256'], {
+  setup: (d) => {
+    cpSync(modelUnit, join(d, 'u'), { recursive: true });
+    writeFileSync(join(d, 'u', 'run.json'), '{}');
+  },
 });
 add('measure: unknown backend', [...ideal, '--backend', 'gpu'], ['--backend', 'gpu']);
 add('measure: empty backend', [...ideal, '--backend='], ['--backend']);
@@ -337,6 +383,16 @@ for (const v of ['-1', 'abc', '1e12', '2.5', ''])
   add(`pretrain: --steps ${JSON.stringify(v)}`, ['pretrain', '--size', 'xs', '--out', 'out', `--steps=${v}`], ['--steps', v]);
 for (const v of ['-1', '4294967296', 'one']) add(`pretrain: --seed ${JSON.stringify(v)}`, pre('--out', 'out', `--seed=${v}`), ['--seed', v]);
 add('pretrain: unknown preset', ['pretrain', '--size', 'xs', '--out', 'out', '--preset', 'huge'], ['--preset', 'huge']);
+add('pretrain: unknown --env', pre('--out', 'out', '--env', 'no-such-env'), ['--env', 'no-such-env']);
+add('pretrain: unknown environment option', pre('--out', 'out', '--env', '@optimpact/additive-env', '--set', 'environment.options.nosie=0.3'), [
+  'environment.options.nosie',
+  'additive-env',
+]);
+add('pretrain: --env and --set another package', pre('--out', 'out', '--env', '@optimpact/additive-env', ...otherPackage), [
+  '--env',
+  'additive-env',
+  'sequence-env',
+]);
 add('pretrain: --set without =', pre('--out', 'out', '--set', 'seeds'), ['--set', 'seeds']);
 add('pretrain: --set unknown key', pre('--out', 'out', '--set', 'bogus=1'), ['bogus']);
 add('pretrain: --set __proto__.toString', pre('--out', 'out', '--set', '__proto__.toString=1'), ['__proto__']);
@@ -405,6 +461,13 @@ add('finetune: --set __proto__.toString', ft('--out', 'out', '--set', '__proto__
 add('finetune: --set constructor.prototype.x', ft('--out', 'out', '--set', 'constructor.prototype.x=1'), ['constructor'], withModel);
 add('finetune: --set bad rounds', ft('--out', 'out', '--set', 'rl.exact.rounds=-1'), ['rl.exact.rounds', '-1'], withModel);
 add('finetune: --set duplicate tasks', ft('--out', 'out', '--set', 'tasks=[2,2]'), ['tasks', '2'], withModel);
+add(
+  'finetune: --env and --set another package',
+  ft('--out', 'out', '--env', '@optimpact/additive-env', ...otherPackage),
+  ['--env', 'additive-env', 'sequence-env'],
+  withModel,
+);
+add('finetune: --env the model was not trained on', ft('--out', 'out', '--env', '@optimpact/additive-env'), ['--model', 'additive-env', '12', '16'], withModel);
 add('finetune: pretrain flag', ft('--out', 'out', '--steps', '3'), ['--steps'], withModel);
 add('finetune: unknown flag', ft('--out', 'out', '--bogus'), ['--bogus'], withModel);
 add('finetune: --constructor', ft('--out', 'out', '--constructor', 'x'), ['--constructor'], withModel);
@@ -549,11 +612,20 @@ const sets: readonly [string, readonly string[]][] = [
   ['measure.references=["bogus"]', ['measure.references', 'bogus']],
   ['measure.references=["fixed","fixed"]', ['measure.references', 'fixed']],
   ['environment.package="no-such-env"', ['environment.package', 'no-such-env']],
+  ['environment.options={"nosie":0.3}', ['environment.options.nosie', 'sequence-env']],
+  ['environment.options.goodSets="nested"', ['environment.options.goodSets', 'nested']],
   ['name=42', ['name', '42']],
   [`seeds=${nested(60_000)}`, ['seeds']], // one argument holds at most 128 KiB
   [`${'a.'.repeat(10_000)}b=1`, ['--set']],
 ];
 for (const [s, names] of sets) add(`study: --set ${s.length > 60 ? `${s.slice(0, 40)}… (${s.length} chars)` : s}`, study('--set', s), names);
+
+add('study: unknown --env', ['study', '--preset', 'tiny', '--out', 'out', '--env', 'no-such-env'], ['--env', 'no-such-env']);
+add(
+  'study: --env and --set another package',
+  ['study', '--preset', 'tiny', '--out', 'out', '--env', '@optimpact/additive-env', ...otherPackage],
+  ['--env', 'additive-env', 'sequence-env'],
+);
 
 // study: config files
 const cfg = (...more: string[]): string[] => ['study', '--config', 'config.json', '--out', 'out', ...more];
@@ -893,12 +965,18 @@ describe('bad input, all of it', () => {
 
   beforeAll(async () => {
     mkdirSync(fixtures);
-    const r = spawnSync(process.execPath, [main, 'pretrain', '--size', 'xs', '--preset', 'tiny', '--steps', '0', '--out', join(fixtures, 'unit')], {
-      encoding: 'utf8',
-      env: { ...process.env, CI: 'true' },
-    });
-    if (r.status !== 0) throw new Error(`could not make the fixture model: ${r.stderr}`);
-    cpSync(join(fixtures, 'unit', 'model'), model, { recursive: true });
+    // an xs model pretrained 0 steps into `to`, on the environment `--set` names
+    const fixtureModel = (to: string, ...set: string[]): void => {
+      const unit = `${to}-unit`;
+      const r = spawnSync(process.execPath, [main, 'pretrain', '--size', 'xs', '--preset', 'tiny', '--steps', '0', ...set, '--out', unit], {
+        encoding: 'utf8',
+        env: { ...process.env, CI: 'true' },
+      });
+      if (r.status !== 0) throw new Error(`could not make the fixture model ${to}: ${r.stderr}`);
+      cpSync(join(unit, 'model'), to, { recursive: true });
+    };
+    fixtureModel(model);
+    fixtureModel(additiveModel, '--set', 'environment.package="@optimpact/additive-env"');
     const only = process.env['CORPUS_ONLY'];
     const list = only ? cases.filter((c) => new RegExp(only).test(c.name)) : cases;
     outcomes = await runAll(list, Math.max(1, Math.min(4, cpus().length)));

@@ -11,14 +11,16 @@
  */
 import type { Environment, Rng, Task } from '@optimpact/core';
 import { writeNoisyRuleLaw } from '@optimpact/core';
+import * as t from 'io-ts';
 
-/** Options of the additive environment. */
-export interface AdditiveEnvOptions {
+/** Options of the additive environment: the codec the study decodes `environment.options` with (unknown keys refused). */
+export const Options = t.partial({
   /** Probability ε that a token is uniform instead of the rule's. */
-  readonly noise?: number;
+  noise: t.refinement(t.number, (x) => x >= 0 && x <= 1, 'a number in [0, 1]'),
   /** Good outcome sets of the tasks (default nested {0}, {0,1}, {0,1,2}). */
-  readonly goodSets?: readonly (readonly number[])[];
-}
+  goodSets: t.readonlyArray(t.readonlyArray(t.number)),
+});
+export type Options = t.TypeOf<typeof Options>;
 
 const HALF = 6,
   LAGS = [1, 2, 5] as const,
@@ -32,7 +34,7 @@ function base(h: ArrayLike<number>, end: number): number {
 }
 
 /** The additive environment. */
-export function createEnvironment(options: AdditiveEnvOptions = {}): Environment {
+export function createEnvironment(options: Options = {}): Environment {
   const noise = options.noise ?? 0.1;
   if (!(noise >= 0 && noise <= 1)) throw new RangeError(`noise must be in [0, 1], got ${noise}`);
   const tasks: Task[] = (options.goodSets ?? [[0], [0, 1], [0, 1, 2]]).map((good) => {

@@ -1,2 +1,1 @@
-export type { AdditiveEnvOptions } from './additive-env.js';
-export { createEnvironment } from './additive-env.js';
+export { Options, createEnvironment } from './additive-env.js';

@@ -1,4 +1,4 @@
-export type { Coefficients, Environment, Policy, Predictor, StepOptions, Task, TrainableModel, Windows } from './types.js';
+export type { Coefficients, Environment, EnvironmentPackage, Policy, Predictor, StepOptions, Task, TrainableModel, Windows } from './types.js';
 export type { Rng } from './rng.js';
 export { makeRng, deriveSeed } from './rng.js';
 export type { Estimate } from './stats.js';
@@ -40,6 +40,7 @@ export {
 } from './records.js';
 export { actionRows, modelPolicy } from './policy.js';
 export { writeNoisyRuleLaw } from './laws.js';
+export { environmentViolation, LAW_TOLERANCE } from './contract.js';
 export type { Exploration } from './explore.js';
 export { checkExploration, drawIndex, generateExploratory, sampleNextToken } from './explore.js';
 export { crossEntropy, unigramLoss, floorLoss } from './losses.js';

@@ -3,6 +3,7 @@
  * them runs the whole study. A package that also uses another's implementation (rl-trainer uses split-history's
  * and self-eval's) declares it as a dependency in its package.json.
  */
+import type * as t from 'io-ts';
 import type { Rng } from './rng.js';
 
 /**
@@ -69,6 +70,16 @@ export interface Environment {
    * `nextTokenLaw` (core's `sampleNextToken`).
    */
   sampleNextToken?(window: Int32Array, t: number, rng: Rng): number;
+}
+
+/**
+ * What an environment package exports (docs/extending.md#an-environment): `createEnvironment`, and
+ * optionally `Options`, an io-ts codec of its options. The study decodes `environment.options` with it,
+ * refusing unknown keys and naming the path of a wrong value; a package without one gets its options as given.
+ */
+export interface EnvironmentPackage {
+  createEnvironment(options?: object): Environment;
+  readonly Options?: t.Decoder<unknown, object>;
 }
 
 /** A policy: its action distribution at each window (`π(·|p)` of docs/method.md#split-history). */

@@ -1,5 +1,4 @@
-export type { SpecEnvOptions } from './spec-env.js';
-export { createSpecEnv, specEnv, ruleBase } from './spec-env.js';
+export { SpecEnvOptions, createSpecEnv, specEnv, ruleBase } from './spec-env.js';
 export { generateSequences } from '@optimpact/core';
-/** The environment-package entry point the CLI loads by name (same as `createSpecEnv`). */
-export { createSpecEnv as createEnvironment } from './spec-env.js';
+/** The environment-package entry points the CLI loads by name: `createSpecEnv`, and the codec of its options. */
+export { createSpecEnv as createEnvironment, SpecEnvOptions as Options } from './spec-env.js';

@@ -10,14 +10,19 @@
  */
 import type { Environment, Rng, Task } from '@optimpact/core';
 import { writeNoisyRuleLaw } from '@optimpact/core';
+import * as t from 'io-ts';
 
-/** Options of the sequence environment (docs/method.md#the-sequence-environment). */
-export interface SpecEnvOptions {
+/**
+ * Options of the sequence environment (docs/method.md#the-sequence-environment), as the codec the study
+ * decodes `environment.options` with (unknown keys refused).
+ */
+export const SpecEnvOptions = t.partial({
   /** Probability ε that a token is uniform instead of the rule's (the study's: 0.02). */
-  readonly noise?: number;
+  noise: t.refinement(t.number, (x) => x >= 0 && x <= 1, 'a number in [0, 1]'),
   /** Good outcome sets of the tasks (docs/method.md#tasks: nested {0,1}, {0..3}, {0..5}). */
-  readonly goodSets?: readonly (readonly number[])[];
-}
+  goodSets: t.readonlyArray(t.readonlyArray(t.number)),
+});
+export type SpecEnvOptions = t.TypeOf<typeof SpecEnvOptions>;
 
 const HALF = 8; // values per parity
 const LAG = 16; // tokens in the product

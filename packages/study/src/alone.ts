@@ -4,8 +4,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { relative, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { StudyRule } from './config.js';
-import { resolveConfig } from './config.js';
-import { loadEnvironment } from './environment.js';
+import { envSource, resolveConfig } from './config.js';
+import { configuredEnvironment } from './environment.js';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
 import { environmentMisfit, loadModelDir } from './models.js';
@@ -22,6 +22,8 @@ export interface AloneOptions {
   readonly backend?: BackendName;
   readonly seed?: number;
   readonly out: string;
+  /** Short for `--set environment.package=…`. */
+  readonly env?: string;
 }
 
 /** `optimpact pretrain`: one model of `size` pretrained into --out (seed 1 unless given). Returns the unit directory. */
@@ -71,18 +73,18 @@ async function runAlone(
   extraSets: string[],
   model?: { readonly vocabSize: number; readonly contextLength: number },
 ): Promise<E.Either<UsageError, string>> {
-  const resolved = resolveConfig({ ...(o.preset ? { preset: o.preset } : {}), set: [...extraSets, ...(o.set ?? [])] });
+  const resolved = resolveConfig({ ...(o.preset ? { preset: o.preset } : {}), ...(o.env ? { env: o.env } : {}), set: [...extraSets, ...(o.set ?? [])] });
   if (E.isLeft(resolved)) return resolved;
   if (unit.kind === 'finetune' && resolved.right.config.rl[unit.rule] === undefined) {
     return E.left(usageError(`--rule: the ${o.preset ?? 'quick'} preset has no settings for rule "${unit.rule}" (give them with --set rl.${unit.rule}='{…}')`));
   }
   const { config } = resolved.right;
-  const env = await loadEnvironment(config.environment.package, config.environment.options);
+  const env = await configuredEnvironment(config, envSource(o.env));
   if (E.isLeft(env)) return env;
   const tasks = env.right.tasks.map((x) => x.nGood);
   if (unit.kind === 'finetune' && !tasks.includes(unit.task)) return E.left(usageError(`--task: expected one of ${tasks.join('|')}, got "${unit.task}"`));
   const misfit = model && environmentMisfit(model, env.right);
-  if (misfit) return E.left(usageError(`--model: ${misfit} (give the preset it was trained with: --preset)`));
+  if (misfit) return E.left(usageError(`--model: ${misfit} (give the --preset or --env it was trained with)`));
   const backend = await setBackend(o.backend);
   process.stderr.write(`backend: ${backend}\n`);
   const dir = (id: string): string => dirs[id] ?? out;

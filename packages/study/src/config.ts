@@ -111,7 +111,6 @@ const goodSet = t.refinement(t.array(int(0, 1_000_000)), (g) => g.length > 0 && 
 const StudyConfigFields = t.type({
   /** Shown in the report. */
   name: t.string,
-  environment: t.type({ package: t.string, options: t.UnknownRecord }),
   /** Size presets of @optimpact/transformer (xs ≈ 18k … l ≈ 403k parameters). */
   sizes: distinct(oneOf(SIZE_NAMES)),
   /** One model per seed and size; the seed drives its data, initialisation, dropout, RL and measurement. */
@@ -178,8 +177,12 @@ const StudyConfigFields = t.type({
   ]),
 });
 
-export const StudyConfig = t.intersection([
-  StudyConfigFields,
+/** An environment package (docs/extending.md#an-environment) and its options, decoded by its `Options` codec when it exports one. */
+export const EnvironmentSettings = t.type({ package: t.string, options: t.UnknownRecord });
+
+/** The settings that make a study's environment (also what `optimpact measure --set` may change). */
+export const EnvironmentConfig = t.intersection([
+  t.type({ environment: EnvironmentSettings }),
   t.partial({
     /**
      * The tasks' good outcome sets: a named variant (GOOD_SET_VARIANTS) or one set per task; tasks are
@@ -191,14 +194,30 @@ export const StudyConfig = t.intersection([
     ),
   }),
 ]);
+export type EnvironmentConfig = t.TypeOf<typeof EnvironmentConfig>;
+
+export const StudyConfig = t.intersection([StudyConfigFields, EnvironmentConfig]);
 export type StudyConfig = t.TypeOf<typeof StudyConfig>;
 
-/** The properties of an object codec (a `type`, a `partial`, or an intersection of them), else undefined. */
+/**
+ * The kind of an io-ts codec, by its `_tag` rather than `instanceof`: an environment package's options codec
+ * may come from another copy of io-ts.
+ */
+const kind = (codec: t.Decoder<unknown, unknown>): string | undefined => (codec as { _tag?: string })._tag;
+
+/** The properties of an object codec (a `type`, a `partial`, exact or readonly, or an intersection of them), else undefined. */
 function propsOf(codec: t.Mixed): t.Props | undefined {
-  if (codec instanceof t.InterfaceType || codec instanceof t.PartialType) return (codec as t.InterfaceType<t.Props>).props;
-  if (codec instanceof t.IntersectionType) {
-    const parts = (codec.types as t.Mixed[]).map(propsOf);
-    return parts.every((p) => p !== undefined) ? (Object.assign({}, ...parts) as t.Props) : undefined;
+  switch (kind(codec)) {
+    case 'InterfaceType':
+    case 'PartialType':
+      return (codec as t.InterfaceType<t.Props>).props;
+    case 'ExactType':
+    case 'ReadonlyType':
+      return propsOf((codec as t.ExactType<t.Mixed>).type);
+    case 'IntersectionType': {
+      const parts = (codec as t.IntersectionType<t.Mixed[]>).types.map(propsOf);
+      return parts.every((p) => p !== undefined) ? (Object.assign({}, ...parts) as t.Props) : undefined;
+    }
   }
   return undefined;
 }
@@ -212,31 +231,40 @@ function excessKeys(codec: t.Mixed, value: unknown, path: string): string[] {
       Object.hasOwn(props, k) ? excessKeys(props[k] as t.Mixed, v, path ? `${path}.${k}` : k) : [path ? `${path}.${k}` : k],
     );
   }
-  if (codec instanceof t.RefinementType) return excessKeys(codec.type as t.Mixed, value, path);
+  if (kind(codec) === 'RefinementType') return excessKeys((codec as t.RefinementC<t.Mixed>).type, value, path);
   return [];
 }
 
-/** Decodes a study config, or says which path holds which bad value. */
-export function decodeConfig(value: unknown, source: string): E.Either<UsageError, StudyConfig> {
-  const extra = excessKeys(StudyConfig, value, '');
-  if (extra.length > 0) return E.left(usageError(`${source}: unknown key "${extra[0]}"`));
-  const r = StudyConfig.decode(value);
+/**
+ * Decodes `value` with `codec`, refusing keys it does not know, or says which path (under `prefix`) holds
+ * which bad value; `source` says where the value came from.
+ */
+export function decodeStrict<C extends t.Mixed>(codec: C, value: unknown, source: string, prefix = ''): E.Either<UsageError, t.TypeOf<C>> {
+  const under = (path: string): string => [prefix, path].filter((p) => p !== '').join('.');
+  const extra = excessKeys(codec, value, '');
+  if (extra.length > 0) return E.left(usageError(`${source}: unknown key "${under(extra[0]!)}"`));
+  const r = codec.decode(value);
   if (E.isRight(r)) return r;
   // The deepest error: inside a union, the branch that got furthest says most (a per-size record's bad entry).
   const err = r.left.reduce((a, b) => (b.context.length > a.context.length ? b : a));
   const ctx = err.context;
-  const inUnion = (i: number) => i > 0 && ctx[i - 1]!.type instanceof t.UnionType;
+  const inUnion = (i: number) => i > 0 && kind(ctx[i - 1]!.type) === 'UnionType';
   // an intersection's member index is no part of the user's path
-  const inIntersection = (i: number) => i > 0 && ctx[i - 1]!.type instanceof t.IntersectionType;
-  const path = ctx
-    .filter((c, i) => c.key !== '' && !inUnion(i) && !inIntersection(i))
-    .map((c) => c.key)
-    .join('.');
+  const inIntersection = (i: number) => i > 0 && kind(ctx[i - 1]!.type) === 'IntersectionType';
+  const path = under(
+    ctx
+      .filter((c, i) => c.key !== '' && !inUnion(i) && !inIntersection(i))
+      .map((c) => c.key)
+      .join('.'),
+  );
   const last = ctx.length - 1;
   const expected = path === '' ? 'an object of settings' : ((inUnion(last) ? ctx[last - 1] : ctx[last])?.type.name ?? 'a valid value');
   const got = err.value === undefined ? 'nothing' : JSON.stringify(err.value);
   return E.left(usageError(`${source}: ${path === '' ? '' : `${path}: `}expected ${expected}, got ${got.length > 200 ? `${got.slice(0, 200)}…` : got}`));
 }
+
+/** Decodes a study config, or says which path holds which bad value. */
+export const decodeConfig = (value: unknown, source: string): E.Either<UsageError, StudyConfig> => decodeStrict(StudyConfig, value, source);
 
 /** The preset files shipped in `experiments/`. */
 export const PRESETS = ['quick', 'paper', 'rl-rounds', 'tiny', 'additive-tiny', 'explore-quick', 'explore-paper', 'original'] as const;
@@ -317,6 +345,17 @@ export function applyOverrides(base: unknown, overrides: readonly string[]): E.E
   return E.right(root);
 }
 
+/** The `--set` overrides with `--env PACKAGE` first, as the `environment.package=…` it is short for. */
+export const withEnvFlag = (env: string | undefined, set: readonly string[] = []): string[] =>
+  env === undefined ? [...set] : [`environment.package=${JSON.stringify(env)}`, ...set];
+
+/** Where the environment's package was named, for its errors: `--env` when given, else the setting. */
+export const envSource = (env: string | undefined): string => (env === undefined ? 'environment.package' : '--env');
+
+/** A usage error when a `--set` after `--env` named another package. */
+export const envConflict = (env: string | undefined, pkg: string): UsageError | undefined =>
+  env === undefined || env === pkg ? undefined : usageError(`--env: "${env}" and --set environment.package "${pkg}" differ; give one of them`);
+
 /**
  * The resolved config of a study invocation (a preset or a config file, then `--set` overrides), decoded
  * and checked: every per-size setting has a value for every size, at least one rule, enough test contexts.
@@ -325,16 +364,20 @@ export function resolveConfig(flags: {
   preset?: string;
   config?: string;
   set?: readonly string[];
+  env?: string;
 }): E.Either<UsageError, { config: StudyConfig; preset: string; source: ConfigSource }> {
   const preset = flags.preset ?? 'quick';
   const source = flags.config ?? presetPath(preset);
   const raw = readJsonFile(source, flags.config ? '--config' : '--preset');
   if (E.isLeft(raw)) return raw;
-  const merged = applyOverrides(raw.right, flags.set ?? []);
+  const overrides = withEnvFlag(flags.env, flags.set);
+  const merged = applyOverrides(raw.right, overrides);
   if (E.isLeft(merged)) return merged;
   const config = decodeConfig(merged.right, flags.config !== undefined ? `--config ${flags.config}` : `preset ${preset}`);
   if (E.isLeft(config)) return config;
   const c = config.right;
+  const conflict = envConflict(flags.env, c.environment.package);
+  if (conflict) return E.left(conflict);
   const perSize: Record<string, PerSize<number>> = { 'pretrain.steps': c.pretrain.steps };
   for (const [rule, v] of Object.entries(c.rl)) for (const k of PER_SIZE_RL) perSize[`rl.${rule}.${k}`] = v[k];
   for (const [path, v] of Object.entries(perSize)) {
@@ -350,5 +393,5 @@ export function resolveConfig(flags: {
   const need = Math.max(c.measure.contexts, c.measure.largeContexts);
   if (c.data.testContexts < need) return E.left(usageError(`data.testContexts: ${c.data.testContexts} is fewer than the ${need} contexts a measurement draws`));
   const name = flags.config ? 'custom' : preset;
-  return E.right({ config: c, preset: name, source: { preset: name, overrides: [...(flags.set ?? [])] } });
+  return E.right({ config: c, preset: name, source: { preset: name, overrides } });
 }

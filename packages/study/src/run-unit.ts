@@ -16,7 +16,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { finishedRecord, hashDir, writeDirAtomic, writeRecord } from '@optimpact/records';
-import { loadEnvironment, withGoodSets } from './environment.js';
+import { configuredEnvironment } from './environment.js';
 import { environmentFingerprint } from './fingerprint.js';
 import type { StudyConfig } from './config.js';
 import { forSize } from './config.js';
@@ -60,7 +60,7 @@ let shared: { key: string; value: Shared } | undefined;
 async function sharedFor(config: StudyConfig): Promise<Shared> {
   const key = JSON.stringify([config.environment, config.data, config.goodSets]);
   if (shared?.key === key) return shared.value;
-  const envE = E.chain((e: Environment) => withGoodSets(e, config.goodSets))(await loadEnvironment(config.environment.package, config.environment.options));
+  const envE = await configuredEnvironment(config);
   if (E.isLeft(envE)) throw new Error(envE.left.message);
   const env = envE.right;
   const test = testData(env, config);

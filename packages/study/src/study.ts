@@ -35,9 +35,10 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { loadEnvironment, withGoodSets } from './environment.js';
+import { configuredEnvironment } from './environment.js';
 import { environmentFingerprint } from './fingerprint.js';
 import type { StudyConfig } from './config.js';
+import { envSource } from './config.js';
 import type { RunError, UsageError } from './errors.js';
 import { runError, usageError } from './errors.js';
 import type { Unit } from './plan.js';
@@ -62,6 +63,8 @@ export interface StudyOptions {
   readonly jobs?: number;
   /** Run only shard `index` of `count` (1-based). */
   readonly shard?: { readonly index: number; readonly count: number };
+  /** `--env`, when it named the package (its errors then name it). */
+  readonly env?: string;
 }
 
 /** A unit that did not succeed, and why (one line). */
@@ -205,9 +208,7 @@ function firstDifference(a: unknown, b: unknown, path = ''): { path: string; a: 
 /** Runs the study (or one shard of it) into `o.out`, holding the directory's lock throughout. */
 export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | RunError, StudyOutcome>> {
   const { config, out } = o;
-  const loaded = await loadEnvironment(config.environment.package, config.environment.options);
-  if (E.isLeft(loaded)) return E.left(usageError(`environment.package: ${loaded.left.message.replace(/^--env: /, '')}`));
-  const env = withGoodSets(loaded.right, config.goodSets);
+  const env = await configuredEnvironment(config, envSource(o.env));
   if (E.isLeft(env)) return env;
   const missing = config.tasks.find((k) => !env.right.tasks.some((task) => task.nGood === k));
   if (missing !== undefined)
@@ -229,7 +230,7 @@ export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | R
   try {
     fingerprint = environmentFingerprint(env.right);
   } catch (e) {
-    return E.left(usageError(`environment.package: ${config.environment.package}: ${e instanceof Error ? e.message : String(e)}`));
+    return E.left(usageError(`${envSource(o.env)}: ${config.environment.package}: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   // Another config's directory is refused before anything is written, even the lock (checked again under it).

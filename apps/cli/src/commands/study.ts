@@ -8,6 +8,7 @@ import { intString, nonEmpty, runFailed, usageError, writablePath } from '../arg
 import { command } from '../program.js';
 
 export const SET_ABOUT = 'override one setting, e.g. seeds=[1,2] or rl.exact.rounds={"xs":40} (value as JSON, else a string); repeatable';
+export const ENV_ABOUT = 'environment package, or a path to its module: short for --set environment.package=…';
 
 export const study = command({
   name: 'study',
@@ -21,12 +22,14 @@ export const study = command({
     backend: oneOf(BACKENDS),
     jobs: intString(1, 64),
     shard: t.string,
+    env: nonEmpty('an environment package or module path'),
   },
   required: [],
   flags: {
     preset: { value: '<name>', about: `settings from experiments/: ${PRESETS.join(', ')} (default quick)` },
     config: { value: '<file>', about: 'settings from a JSON file of the same form as a preset, instead of --preset' },
     set: { value: '<path=value>', about: SET_ABOUT, repeat: true },
+    env: { value: '<package>', about: ENV_ABOUT },
     out: { value: '<dir>', about: 'the output directory (default runs/<preset>); a study resumes there' },
     backend: { value: '<name>', about: `TF.js backend: ${BACKENDS.join(', ')} (default: node if installed, else wasm, else cpu)` },
     jobs: { value: '<k>', about: 'units run at once, each in its own worker thread (default: 2, or 1 on one core)' },
@@ -51,6 +54,7 @@ export const study = command({
       ...(o.backend ? { backend: o.backend } : {}),
       ...(o.jobs ? { jobs: o.jobs } : {}),
       ...(shard ? { shard } : {}),
+      ...(o.env ? { env: o.env } : {}),
     });
     if (E.isLeft(r)) return r;
     const { records, failed, summary, report, writeError } = r.right;

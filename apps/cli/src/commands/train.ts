@@ -11,7 +11,7 @@ import * as t from 'io-ts';
 import type { Result } from '../args.js';
 import { intString, nonEmpty } from '../args.js';
 import { command } from '../program.js';
-import { SET_ABOUT } from './study.js';
+import { ENV_ABOUT, SET_ABOUT } from './study.js';
 
 const common = {
   preset: oneOf(PRESETS),
@@ -19,6 +19,7 @@ const common = {
   backend: oneOf(BACKENDS),
   seed: intString(0, 0xffffffff),
   out: nonEmpty('a directory'),
+  env: nonEmpty('an environment package or module path'),
 };
 const commonFlags = {
   preset: { value: '<name>', about: `settings from experiments/: ${PRESETS.join(', ')} (default quick)` },
@@ -26,6 +27,7 @@ const commonFlags = {
   backend: { value: '<name>', about: `TF.js backend: ${BACKENDS.join(', ')} (default: node if installed, else wasm, else cpu)` },
   seed: { value: '<s>', about: "the unit's seed: data, initialisation, dropout, RL and measurement draws (default 1)" },
   out: { value: '<dir>', about: 'the unit directory to write: run.json and model/' },
+  env: { value: '<package>', about: ENV_ABOUT },
 } as const;
 
 /** Prints the unit directory that `run` (the study's, loaded with TF.js only now) wrote. */

@@ -102,10 +102,10 @@ describe('optimpact help and --version', () => {
   });
 });
 
-describe('a policy whose action probabilities are no distribution', () => {
-  it('fails the run (exit 1) in one line naming the policy, the context and the value, with no stack trace', () => {
-    // the generator of an environment whose next-token law moves mass from action 6 to action 7 (the law still sums to 1)
-    const dir = mkdtempSync(join(tmpdir(), 'optimpact-bad-rows-'));
+describe('an environment whose laws are no distribution', () => {
+  it('is refused before anything is measured (exit 2), in one line naming the package and the fault', () => {
+    // additive-env with a next-token law that moves mass from action 6 to action 7 (it still sums to 1, one entry is negative)
+    const dir = mkdtempSync(join(tmpdir(), 'optimpact-bad-law-'));
     const additive = new URL('../../../packages/additive-env/dist/index.js', import.meta.url).href;
     writeFileSync(
       join(dir, 'env.mjs'),
@@ -119,10 +119,11 @@ export const createEnvironment = (o) => {
     const r = spawnSync(process.execPath, [main, 'measure', '--env', join(dir, 'env.mjs'), '--policy', 'generator', '--contexts', '50', '--repeats', '2'], {
       encoding: 'utf8',
     });
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
     rmSync(dir, { recursive: true });
-    expect(r.stderr).toMatch(/^optimpact measure: policy generator: its row at context 0 is not a distribution over the 6 actions: π\(6\) = -0\.\d+\n$/);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /^optimpact measure: --env: \S+env\.mjs breaks the Environment contract: nextTokenLaw at position \d+ holds -0\.\d+ at index 6\n$/,
+    );
   });
 });

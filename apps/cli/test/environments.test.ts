@@ -1,6 +1,7 @@
 /**
  * Environments as a user names them (docs/extending.md#an-environment): a package of their own, found from
- * where they ran the command. Real processes of the built CLI.
+ * where they ran the command (`pnpm optimpact` runs the CLI there: apps/cli/test/cwd.test.ts). Real
+ * processes of the built CLI.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,13 +15,9 @@ const tmp = mkdtempSync(join(tmpdir(), 'optimpact-environments-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 type Run = { status: number | null; stdout: string; stderr: string };
-/** The CLI run in `cwd`, as pnpm runs it when called from `initCwd`. */
-const run = (args: readonly string[], o: { cwd?: string; initCwd?: string } = {}): Run =>
-  spawnSync(process.execPath, [main, ...args], {
-    cwd: o.cwd ?? tmp,
-    encoding: 'utf8',
-    env: { ...process.env, CI: 'true', INIT_CWD: o.initCwd ?? o.cwd ?? tmp },
-  });
+/** The CLI run in `cwd`, where `pnpm optimpact` runs it when the command is typed there. */
+const run = (args: readonly string[], o: { cwd?: string } = {}): Run =>
+  spawnSync(process.execPath, [main, ...args], { cwd: o.cwd ?? tmp, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
 const ideal = (env: string): string[] => ['measure', '--env', env, '--policy', 'ideal', '--contexts', '20', '--repeats', '2', '--json'];
 const oneLine = (r: Run): void => {
   expect(r.stdout).toBe('');
@@ -35,14 +32,14 @@ function envPackage(dir: string, name: string): void {
 }
 
 describe('--env PACKAGE', () => {
-  it("finds a package installed where the user ran the command (pnpm's INIT_CWD), not only in the current directory", () => {
+  it('finds a package installed where the user ran the command, not only among its own dependencies', () => {
     const project = join(tmp, 'project');
     envPackage(join(project, 'node_modules', '@someone', 'their-env'), '@someone/their-env');
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'project' }));
     const elsewhere = join(tmp, 'elsewhere');
     mkdirSync(elsewhere);
-    expect(run(ideal('@someone/their-env'), { cwd: elsewhere, initCwd: elsewhere }).status).toBe(2);
-    const r = run(ideal('@someone/their-env'), { cwd: elsewhere, initCwd: project });
+    expect(run(ideal('@someone/their-env'), { cwd: elsewhere }).status).toBe(2);
+    const r = run(ideal('@someone/their-env'), { cwd: project });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     // the additive environment's ideal policy on n_good = 2: success (1 − ε) + ε·2/6 exactly, ε = 0.1
@@ -52,7 +49,7 @@ describe('--env PACKAGE', () => {
   it('finds a workspace package by its own name when run from its directory (pnpm -w optimpact …)', () => {
     const pkg = join(tmp, 'packages', 'my-env');
     envPackage(pkg, '@optimpact/my-env');
-    expect(run(ideal('@optimpact/my-env'), { initCwd: pkg }).status).toBe(0);
+    expect(run(ideal('@optimpact/my-env'), { cwd: pkg }).status).toBe(0);
   });
 
   it('names the step that links a workspace package when the name is found nowhere', () => {

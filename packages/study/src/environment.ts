@@ -1,9 +1,8 @@
 /**
  * Loads the environment a run names. An environment package exports
  * `createEnvironment(options?: object): Environment`; the study's own (docs/method.md#the-sequence-environment) is `@optimpact/sequence-env`.
- * `name` is a package the CLI ships with, a package installed where the user ran the command or where
- * optimpact runs (a package of this workspace once linked into its root), or a path to a module file
- * (starting with `.` or `/`).
+ * `name` is a package the CLI ships with, a package installed where the command runs (a package of this
+ * workspace once linked into its root), or a path to a module file (starting with `.` or `/`).
  */
 import type { Environment, EnvironmentPackage, Task } from '@optimpact/core';
 import { environmentViolation } from '@optimpact/core';
@@ -22,23 +21,20 @@ import { pathToFileURL } from 'node:url';
 export const DEFAULT_ENV = '@optimpact/sequence-env';
 
 /**
- * Resolvers of a package name, in order: the CLI's own dependencies, then the directory the user ran the
- * command in (pnpm runs scripts from the workspace root and names where it was called in INIT_CWD; from a
- * package's own directory its name resolves to itself) and the current directory, each with its parents'
- * `node_modules`.
+ * Resolvers of a package name, in order: the CLI's own dependencies, then the current directory with its
+ * parents' `node_modules` (`pnpm optimpact` runs the CLI where the user typed the command; from a
+ * package's own directory its name resolves to itself).
  */
-const resolvers = (): ((name: string) => string)[] => [
+const resolvers: readonly ((name: string) => string)[] = [
   (name) => import.meta.resolve(name),
-  ...[...new Set([process.env['INIT_CWD'], process.cwd()])]
-    .filter((dir) => !!dir)
-    .map((dir) => (name: string) => pathToFileURL(createRequire(join(dir!, 'package.json')).resolve(name)).href),
+  (name) => pathToFileURL(createRequire(join(process.cwd(), 'package.json')).resolve(name)).href,
 ];
 
 /** The module URL of `name`, or why it cannot be found. */
 function specifier(name: string): E.Either<string, string> {
   if (name.startsWith('.') || name.startsWith('/')) return E.right(pathToFileURL(resolve(name)).href);
   let why = '';
-  for (const r of resolvers())
+  for (const r of resolvers)
     try {
       return E.right(r(name));
     } catch (e) {

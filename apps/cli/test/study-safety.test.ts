@@ -279,7 +279,9 @@ describe('(7) an environment whose law changed under the same package and option
     const fresh = join(dir, 'never');
     const r = spawnSync(process.execPath, [main, 'study', ...CHAIN, '--set', `environment.package=${module}`, '--out', fresh], { encoding: 'utf8', env });
     expect(r.status).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([`optimpact study: environment.package: ${module}: no sequences today`]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `optimpact study: environment.package: ${module} breaks the Environment contract: generate threw: no sequences today`,
+    ]);
     expect(existsSync(fresh)).toBe(false);
   });
 });

@@ -74,6 +74,9 @@ export const TaskScoresJson = t.intersection([
   t.partial({
     /** the task's good outcome set G (recorded since good sets became configurable) */
     good: t.array(t.number),
+    /** Op − Op_pred and Imp − Imp_min, each with the jackknife s.e. of the difference over the repeats (recorded since 2026-12-05) */
+    excessOp: EstimateJson,
+    excessImp: EstimateJson,
   }),
 ]);
 export type TaskScoresJson = t.TypeOf<typeof TaskScoresJson>;

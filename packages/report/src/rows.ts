@@ -31,6 +31,7 @@ function scoreRow(s: TaskScoresJson): TaskScoreRow {
     sPrime: est(s.sPrime),
     opPred: est(s.opPred),
     impMin: est(s.impMin),
+    ...(s.excessImp ? { excessImp: est(s.excessImp) } : {}),
   };
 }
 

@@ -13,6 +13,8 @@ const tasksJson = (scores: readonly TaskScores[], constants: ReadonlyMap<number,
     sPrime: estimateJson(t.sPrime),
     opPred: estimateJson(t.opPred),
     impMin: estimateJson(t.impMin),
+    excessOp: estimateJson(t.excessOp),
+    excessImp: estimateJson(t.excessImp),
   }));
 
 /** A measurement as its JSON record, with the contexts (pool indices) and chosen actions of each repeat. */

@@ -1,5 +1,6 @@
 import {
   allFigures,
+  impactRatioAndExcess,
   csvStem,
   FIGURES,
   crossObjectiveImpVsImpMin,
@@ -152,5 +153,23 @@ describe('fitLine', () => {
         { x: 1, y: 2 },
       ]),
     ).toBeNull();
+  });
+});
+
+describe('figure 14 excess impact', () => {
+  // every model's score on its own task with `excessImp` recorded at s.e. `se` (undefined: a record from before it was kept)
+  const withExcessSe = (se: (m: ModelRow) => number | undefined): ModelRow[] =>
+    models.map((m) => ({
+      ...m,
+      scores: m.scores.map((s) => {
+        const e = s.nGood === m.task ? se(m) : undefined;
+        return e === undefined ? s : { ...s, excessImp: { mean: (m.imp.mean ?? 0) - (s.impMin.mean ?? 0), se: e } };
+      }),
+    }));
+
+  it("draws the difference's own s.e. where the record keeps it, and Imp's s.e. where it does not", () => {
+    const older = impactRatioAndExcess(withExcessSe(() => undefined));
+    expect(impactRatioAndExcess(withExcessSe((m) => m.imp.se ?? undefined))).toBe(older);
+    expect(impactRatioAndExcess(withExcessSe((m) => (m.imp.se ?? 0) / 4))).not.toBe(older);
   });
 });

@@ -986,6 +986,12 @@ export function selfVsMeasuredImp(models: readonly ModelRow[]): string {
   return selfVsMeasured(models, 'imp');
 }
 
+/** The s.e. of `Imp − Imp_min` on the trained task (Imp and Imp_min move together over the repeats), else, in older records, Imp's. */
+const excessSe = (m: ModelRow): number | null => {
+  const e = scoreOn(m, m.task)?.excessImp;
+  return e ? se(e) : se(m.imp);
+};
+
 /** Figure 14: impact ratio `Imp / Imp_min` and excess impact `Imp − Imp_min` vs Imp_min (trained task). */
 export function impactRatioAndExcess(models: readonly ModelRow[]): string {
   const { tasks, rules } = context(models);
@@ -1005,7 +1011,7 @@ export function impactRatioAndExcess(models: readonly ModelRow[]): string {
   const excessPts = rows.flatMap((r): Pt[] =>
     r.min === null || r.excess === null
       ? []
-      : [{ x: r.min, y: r.excess, xse: null, yse: se(r.m.imp), color: trainedName(r.m.task), fx: ruleName(r.m.rule), title: modelTitle(r.m) }],
+      : [{ x: r.min, y: r.excess, xse: null, yse: excessSe(r.m), color: trainedName(r.m.task), fx: ruleName(r.m.rule), title: modelTitle(r.m) }],
   );
   const undefinedRatios = rows.filter((r) => r.min !== null && val(r.m.imp) !== null && r.ratio === null).length;
   const plots: string[] = [];
@@ -1038,7 +1044,8 @@ export function impactRatioAndExcess(models: readonly ModelRow[]): string {
   return figure({
     number: 14,
     caption:
-      `Top: Imp / Imp_min (1 = the least impact any policy with these success rates could have); bottom: Imp − Imp_min in ${NATS} (± 1 s.e. of Imp). ` +
+      `Top: Imp / Imp_min (1 = the least impact any policy with these success rates could have); bottom: Imp − Imp_min in ${NATS} ` +
+      `(± 1 s.e. of the difference, jackknife over the repeats; for records written before it was recorded, ± 1 s.e. of Imp). ` +
       `Look for ratios ≥ 1 and excess ≥ 0 up to noise, and for how much impact beyond the minimum each task's models have.` +
       (undefinedRatios > 0 ? ` ${undefinedRatios} model(s) with Imp_min = 0 have no ratio.` : ''),
     key: [{ label: 'ratio 1 / excess 0', stroke: 'black', dash: '2,3', width: 1 }],

@@ -30,6 +30,8 @@ export interface TaskScoreRow {
   readonly opPred: Est;
   /** Minimum impact `KL_B(s ‖ s')`, nats. */
   readonly impMin: Est;
+  /** Excess impact `Imp − Imp_min` with the jackknife s.e. of the difference, nats; absent in records written before it was recorded. */
+  readonly excessImp?: Est;
 }
 
 /** Op and Imp of a model measured against one reference future (docs/method.md#reference-futures): `Op_ref`, `Imp_ref`, nats. */

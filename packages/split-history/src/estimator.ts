@@ -114,7 +114,6 @@ export class SplitHistorySums {
   /** Σ_j P(F | p_j, a) before it becomes a mean: leaving p_k out subtracts from it, exactly 0 where p_k alone reaches an outcome. */
   private readonly rSum: Float64Array;
   private readonly law: Float64Array;
-  private readonly actions: readonly number[];
   /** Set by `endPass1`, with H(Q). */
   private pass1Over = false;
   private hq = 0;
@@ -124,13 +123,10 @@ export class SplitHistorySums {
   private readonly qk: Float64Array;
   private readonly qPrime: Float64Array;
 
-  /** `policy` names the policy whose rows these are, in the error a row that is no distribution throws. */
   constructor(
     env: Environment,
     private readonly options: EstimatorOptions = {},
-    private readonly policy = 'rows',
   ) {
-    this.actions = env.actions;
     this.A = env.actions.length;
     this.V = env.outcomes.length;
     this.q = new Float64Array(this.V);
@@ -149,7 +145,6 @@ export class SplitHistorySums {
     const { A, V, q, r } = this;
     if (this.pass1Over) throw new Error('split history: pass 1 is over');
     if (pi.length !== count * A) throw new RangeError(`policy rows have ${pi.length} entries, expected ${count} × ${A}`);
-    checkPolicyRows(pi, this.actions, this.policy, this.n);
     const table = laws instanceof Float64Array;
     const law = table ? laws : this.law;
     for (let j = 0; j < count; j++) {
@@ -191,8 +186,6 @@ export class SplitHistorySums {
     const { A, V, r, rSum, law, qk, n } = this;
     const excludeSelf = this.options.excludeSelf === true;
     if (pi.length !== count * A) throw new RangeError(`policy rows have ${pi.length} entries, expected ${count} × ${A}`);
-    // pass 2 may ask the policy again (contexts in chunks): its rows are checked again
-    checkPolicyRows(pi, this.actions, this.policy, this.k);
     for (let k = 0; k < count; k++) {
       qk.fill(0);
       if (excludeSelf) {
@@ -250,6 +243,7 @@ export function splitHistory(
   options: EstimatorOptions = {},
   laws: OutcomeLaws = exactLaws(env, windows),
 ): SplitHistory {
+  checkPolicyRows(pi, env.actions, 'rows');
   const sums = new SplitHistorySums(env, options);
   sums.add(pi, laws, windows.n);
   sums.endPass1();

@@ -296,16 +296,18 @@ export async function measurePolicy(
   const samples: RepeatSample[] = [];
   for (let r = 0; r < R; r++) {
     const chunks = repeatChunks(env, source, N, deriveSeed(seed, 'repeat', r));
-    const sums = new SplitHistorySums(env, options, policy.name),
-      nul = new SplitHistorySums(env, options, `${policy.name} (shuffled: the null baseline)`);
-    const selfSums = options.selfLaws ? new SplitHistorySums(env, options, policy.name) : undefined;
+    const sums = new SplitHistorySums(env, options),
+      nul = new SplitHistorySums(env, options);
+    const selfSums = options.selfLaws ? new SplitHistorySums(env, options) : undefined;
     const qRefs = refPolicies.map(() => new Float64Array(V));
     const distinct = new DistinctRows(A);
     const indices: Int32Array[] = [],
       actions: Int32Array[] = [];
-    // One chunk's policy rows, shuffled rows and self-estimated laws: computed again on a replay.
-    const evaluate = async (windows: Windows, c: number) => {
+    // One chunk's policy rows (checked where they enter: the null and self sums reuse them), shuffled rows and
+    // self-estimated laws: computed again on a replay. `first` counts the contexts before the chunk.
+    const evaluate = async (windows: Windows, c: number, first: number) => {
       const pi = await policy.actionProbs(windows);
+      checkPolicyRows(pi, env.actions, policy.name, first);
       const nullPi = shuffleRows(pi, A, c === 0 ? deriveSeed(seed, 'null', r) : deriveSeed(seed, 'null', r, c));
       const selfTable = options.selfLaws ? await options.selfLaws(windows) : undefined;
       return { pi, nullPi, laws: lawTable(env, windows), selfLaws: selfTable };
@@ -315,7 +317,7 @@ export async function measurePolicy(
     for (const chunk of chunks()) {
       const { windows } = chunk,
         n = windows.n;
-      const e = await evaluate(windows, c);
+      const e = await evaluate(windows, c, sums.contexts);
       sums.add(e.pi, e.laws, n);
       nul.add(e.nullPi, e.laws, n);
       if (selfSums) selfSums.add(e.pi, e.selfLaws!, n);
@@ -343,8 +345,10 @@ export async function measurePolicy(
       distinct.forEach((row, count) => [sums, nul, selfSums].forEach((s) => s?.addSplitRow(row, count)));
     } else {
       c = 0;
+      let first = 0;
       for (const { windows } of chunks()) {
-        const e = await evaluate(windows, c++);
+        const e = await evaluate(windows, c++, first);
+        first += windows.n;
         sums.addSplit(e.pi, e.laws, windows.n);
         nul.addSplit(e.nullPi, e.laws, windows.n);
         selfSums?.addSplit(e.pi, e.selfLaws!, windows.n);

@@ -350,7 +350,7 @@ for (const v of ['0', '-1', '1000001', 'ten'])
 add('differential: bad seed', [...diff(), '--seed', '-3'], ['--seed', '-3'], withModel);
 add('differential: unknown backend', [...diff(), '--backend', 'tpu'], ['--backend', 'tpu'], withModel);
 add('differential: unknown environment', [...diff(), '--env', 'nope-env'], ['--env', 'nope-env'], withModel);
-add('differential: environment that does not fit', [...diff(), '--env', '@optimpact/additive-env'], ['--env', '@optimpact/additive-env'], withModel);
+add('differential: environment that does not fit', [...diff(), '--env', '@optimpact/additive-env'], ['--model', '"m"', 'additive-env'], withModel);
 add('differential: value given to a switch', [...diff(), '--factors=yes'], ['--factors', 'yes'], withModel);
 add('differential: unknown flag', [...diff(), '--bogus'], ['--bogus'], withModel);
 add('differential: --constructor', [...diff(), '--constructor', 'x'], ['--constructor'], withModel);

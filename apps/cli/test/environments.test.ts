@@ -91,7 +91,7 @@ describe('pretrain and finetune --env', () => {
   });
 });
 
-describe("measure on a model's own environment", () => {
+describe("measure, differential and finetune on a model's own environment", () => {
   const unit = join(tmp, 'noisy-additive');
   const measure = (...more: string[]) => run(['measure', '--policy', unit, '--task', '5', '--contexts', '20', '--repeats', '2', '--json', ...more]);
 
@@ -111,6 +111,8 @@ describe("measure on a model's own environment", () => {
       'environment.options={"noise":1}',
       '--set',
       `goodSets=${goodSets}`,
+      '--set',
+      'data.explore={"epsilon":0.25,"behaviour":"uniform"}',
       '--out',
       unit,
     ]);
@@ -130,5 +132,29 @@ describe("measure on a model's own environment", () => {
     const j = JSON.parse(measure('--set', 'environment.options.noise=0').stdout);
     // noise 0: each outcome is certain, so each repeat's success is a whole number of its 20 contexts
     expect(Math.abs(j.s.mean * 40 - Math.round(j.s.mean * 40))).toBeLessThan(1e-9);
+  });
+
+  it("differential takes the environment from the unit's record", () => {
+    const sites = ['--p', 'embed', '--a', 'blocks.0.resid', '--f', 'logits', '--contexts', '2', '--json'];
+    const r = run(['differential', '--model', unit, ...sites]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).env).toContain('additive');
+    // the default environment named explicitly does not fit the model (12 tokens, not 16)
+    expect(run(['differential', '--model', unit, ...sites, '--env', '@optimpact/sequence-env']).status).toBe(2);
+  });
+
+  it("finetune takes the environment, good sets and data from the pretrained unit's record; --set still changes them", () => {
+    const finetune = (out: string, ...more: string[]) =>
+      run(['finetune', '--model', unit, '--task', '5', '--preset', 'tiny', '--set', 'rl.exact.rounds=1', '--out', join(tmp, out), ...more]);
+    const config = (out: string) => JSON.parse(readFileSync(join(tmp, out, 'run.json'), 'utf8')).config;
+    const f = finetune('noisy-finetune');
+    expect(f.status).toBe(0);
+    const c = config('noisy-finetune');
+    expect(c.environment).toEqual({ package: '@optimpact/additive-env', options: { noise: 1 } });
+    expect(c.goodSets).toEqual({ 1: [0], 5: [0, 1, 2, 3, 4] });
+    expect(c.data.explore).toEqual({ epsilon: 0.25, behaviour: 'uniform' }); // the pretraining's, not the tiny preset's (none)
+    expect(finetune('quiet-finetune', '--set', 'environment.options.noise=0').status).toBe(0);
+    expect(config('quiet-finetune').environment.options).toEqual({ noise: 0 });
   });
 });

@@ -4,8 +4,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import { relative, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { StudyRule } from './config.js';
-import { envSource, resolveConfig } from './config.js';
-import { configuredEnvironment } from './environment.js';
+import { envConflict, envSource, resolveConfig, withEnvFlag } from './config.js';
+import type { RecordedSettings } from './environment.js';
+import { configuredEnvironment, recordedSettings } from './environment.js';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
 import { environmentMisfit, loadModelDir } from './models.js';
@@ -54,11 +55,25 @@ export async function finetuneAlone(
   if (size === undefined) return E.left(usageError(`--model: "${o.model}" is not one of the size presets (${SIZE_NAMES.join(', ')})`));
   if (!relative(modelDir, out.right).startsWith('..'))
     return E.left(usageError(`--out: "${o.out}" is the model's directory or inside it; give a directory of its own`));
+  // a pretrain unit's record holds what the model was made with: its environment, good sets and data
+  const recorded = recordedSettings(modelDir, '--model');
+  if (E.isLeft(recorded)) return recorded;
   const unit: Unit = { kind: 'finetune', id: finetuneId(size, seed, o.task, rule), size, seed, task: o.task, rule, after: [] };
   return runAlone(unit, { [pretrainId(size, seed)]: modelDir }, o, out.right, [`tasks=[${o.task}]`], {
     vocabSize: m.vocabSize,
     contextLength: m.contextLength,
+    recorded: recorded.right,
   });
+}
+
+/**
+ * `--set`s that give a config the recorded settings (`environment` and `goodSets` only while the package is
+ * `pkg`: options and good sets recorded for one package are not given to another).
+ */
+function recordedSets(r: RecordedSettings, pkg: string | undefined): string[] {
+  const sets = r.data ? [`data=${JSON.stringify(r.data)}`] : [];
+  if (pkg !== undefined && pkg !== r.environment.package) return sets;
+  return [...sets, `environment=${JSON.stringify(r.environment)}`, ...(r.goodSets ? [`goodSets=${JSON.stringify(r.goodSets)}`] : [])];
 }
 
 /**
@@ -71,9 +86,22 @@ async function runAlone(
   o: AloneOptions,
   out: string,
   extraSets: string[],
-  model?: { readonly vocabSize: number; readonly contextLength: number },
+  model?: { readonly vocabSize: number; readonly contextLength: number; readonly recorded?: RecordedSettings },
 ): Promise<E.Either<UsageError, string>> {
-  const resolved = resolveConfig({ ...(o.preset ? { preset: o.preset } : {}), ...(o.env ? { env: o.env } : {}), set: [...extraSets, ...(o.set ?? [])] });
+  const record = model?.recorded;
+  // a record's settings sit between the preset and the user's --env and --set, which may change them
+  const resolveFor = (pkg: string | undefined) =>
+    resolveConfig({
+      ...(o.preset ? { preset: o.preset } : {}),
+      set: [...extraSets, ...(record ? recordedSets(record, pkg) : []), ...withEnvFlag(o.env, o.set)],
+    });
+  let resolved = resolveFor(undefined);
+  if (E.isRight(resolved)) {
+    const pkg = resolved.right.config.environment.package;
+    const conflict = envConflict(o.env, pkg);
+    if (conflict) return E.left(conflict);
+    if (record && pkg !== record.environment.package) resolved = resolveFor(pkg);
+  }
   if (E.isLeft(resolved)) return resolved;
   if (unit.kind === 'finetune' && resolved.right.config.rl[unit.rule] === undefined) {
     return E.left(usageError(`--rule: the ${o.preset ?? 'quick'} preset has no settings for rule "${unit.rule}" (give them with --set rl.${unit.rule}='{…}')`));

@@ -9,7 +9,7 @@ import type { BackendName } from '@optimpact/transformer';
 import { currentBackend } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { loadEnvironment } from './environment.js';
+import { unitEnvironment } from './environment.js';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
 import { environmentMisfit, loadModelDir } from './models.js';
@@ -28,17 +28,19 @@ function parseTrio(trio: TrioFlags): E.Either<UsageError, Trio> {
   return pipe(E.Do, E.apS('p', ref('p')), E.apS('a', ref('a')), E.apS('f', ref('f')));
 }
 
-/** Measures `trio` of the model in `modelDir` on the environment `envName`; an unreadable position, a misfit environment or an unknown site is a usage error. */
+/**
+ * Measures `trio` of the model in `modelDir` on its environment (the one its unit's record names, changed by
+ * `--env` and `--set`: `unitEnvironment`); an unreadable position, a misfit environment or an unknown site is a usage error.
+ */
 export async function measureModelTrio(
   modelDir: string,
-  envName: string,
   trioFlags: TrioFlags,
-  o: { contexts: number; seed: number; factors: boolean; backend?: BackendName },
+  o: { contexts: number; seed: number; factors: boolean; backend?: BackendName; env?: string; set?: readonly string[] },
 ): Promise<E.Either<UsageError, { measurement: TrioMeasurement; info: DifferentialInfo }>> {
   const trioE = parseTrio(trioFlags);
   if (E.isLeft(trioE)) return trioE;
   const trio = trioE.right;
-  const envE = await loadEnvironment(envName);
+  const envE = await unitEnvironment(modelDir, '--model', o);
   if (E.isLeft(envE)) return envE;
   const env = envE.right;
   // wasm unless asked: the differential measures' gradients are checked on it
@@ -47,7 +49,7 @@ export async function measureModelTrio(
   const m = model.right;
   try {
     const misfit = environmentMisfit(m, env);
-    if (misfit) return E.left(usageError(`--env: "${envName}" does not fit the model, which ${misfit}`));
+    if (misfit) return E.left(usageError(`--model: the model in "${modelDir}" ${misfit} (give --env the environment it was trained on)`));
     // test contexts from their own stream, apart from the training data's, each from its own sequence
     const windows = independentContexts(env, o.contexts, deriveSeed(o.seed, 'test'));
     const r = differential(m, windows, trio, { factors: o.factors });

@@ -9,8 +9,8 @@ import { environmentViolation } from '@optimpact/core';
 import { RUN_FILE, unitState } from '@optimpact/records';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import type { EnvironmentConfig, StudyConfig } from './config.js';
-import { decodeStrict, EnvironmentSettings, GOOD_SET_VARIANTS } from './config.js';
+import type { StudyConfig } from './config.js';
+import { applyOverrides, decodeStrict, EnvironmentConfig, EnvironmentSettings, envConflict, envSource, GOOD_SET_VARIANTS, withEnvFlag } from './config.js';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
 import { existsSync } from 'node:fs';
@@ -83,23 +83,53 @@ export async function configuredEnvironment(c: EnvironmentConfig, flag = 'enviro
   return E.isLeft(env) ? env : withGoodSets(env.right, c.goodSets);
 }
 
-/** What a unit's record says of its environment (its good sets keyed by n_good). */
-const RecordedEnvironment = t.intersection([t.type({ environment: EnvironmentSettings }), t.partial({ goodSets: t.record(t.string, t.array(t.number)) })]);
+/** What a unit's record says of what its model was made with: the environment (good sets keyed by n_good) and, of a pretraining, its data settings. */
+const RecordedSettings = t.intersection([
+  t.type({ environment: EnvironmentSettings }),
+  t.partial({ goodSets: t.record(t.string, t.array(t.number)), data: t.UnknownRecord }),
+]);
+export type RecordedSettings = EnvironmentConfig & { readonly data?: Record<string, unknown> };
 
 /**
- * The environment settings in the record of the unit directory `dir` (undefined when it holds no run.json),
- * or a usage error naming `flag` when the record cannot be trusted.
+ * The settings in the record of the unit directory `dir` (undefined when it holds no run.json), or a usage
+ * error naming `flag` when the record cannot be trusted.
  */
-export function recordedEnvironment(dir: string, flag: string): E.Either<UsageError, EnvironmentConfig | undefined> {
+export function recordedSettings(dir: string, flag: string): E.Either<UsageError, RecordedSettings | undefined> {
   const file = join(dir, RUN_FILE);
   if (!existsSync(file)) return E.right(undefined);
   const state = unitState(dir);
   if (!('record' in state))
     return E.left(usageError(`${flag}: "${file}" cannot be used (${state.why ?? 'no record'}); give its model/ directory and --env instead`));
-  const r = RecordedEnvironment.decode(state.record.config);
+  const r = RecordedSettings.decode(state.record.config);
   if (E.isLeft(r)) return E.left(usageError(`${flag}: "${file}" records no environment; give its model/ directory and --env instead`));
-  const { environment, goodSets } = r.right;
-  return E.right({ environment, ...(goodSets ? { goodSets: Object.values(goodSets) } : {}) });
+  const { environment, goodSets, data } = r.right;
+  return E.right({ environment, ...(goodSets ? { goodSets: Object.values(goodSets) } : {}), ...(data ? { data } : {}) });
+}
+
+/**
+ * The environment a saved model is measured on: the package, options and good sets in the record of the
+ * unit directory `dir` (none for a built-in policy or a bare model/), else the default package; `--env` and
+ * `--set` change them as they change a study's config. Options and good sets recorded for one package are
+ * not given to another.
+ */
+export async function unitEnvironment(
+  dir: string | undefined,
+  flag: string,
+  o: { env?: string; set?: readonly string[] },
+): Promise<E.Either<UsageError, Environment>> {
+  const recorded = dir === undefined ? E.right(undefined) : recordedSettings(dir, flag);
+  if (E.isLeft(recorded)) return recorded;
+  const record = recorded.right && { environment: recorded.right.environment, ...(recorded.right.goodSets ? { goodSets: recorded.right.goodSets } : {}) };
+  const sets = withEnvFlag(o.env, o.set);
+  const settle = (base: EnvironmentConfig) => E.chain((v: unknown) => decodeStrict(EnvironmentConfig, v, '--set'))(applyOverrides(base, sets));
+  const only = (pkg: string): EnvironmentConfig => ({ environment: { package: pkg, options: {} } });
+  let settings = settle(record ?? only(DEFAULT_ENV));
+  if (E.isRight(settings) && record && settings.right.environment.package !== record.environment.package)
+    settings = settle(only(settings.right.environment.package));
+  if (E.isLeft(settings)) return settings;
+  const conflict = envConflict(o.env, settings.right.environment.package);
+  if (conflict) return E.left(conflict);
+  return configuredEnvironment(settings.right, o.env === undefined && record ? `${flag} ${join(dir!, RUN_FILE)}: environment.package` : envSource(o.env));
 }
 
 /**

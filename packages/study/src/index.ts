@@ -5,7 +5,7 @@
  */
 export type { UsageError, RunError } from './errors.js';
 export { usageError, runError } from './errors.js';
-export { configuredEnvironment, loadEnvironment, recordedEnvironment, withGoodSets, DEFAULT_ENV } from './environment.js';
+export { configuredEnvironment, loadEnvironment, recordedSettings, unitEnvironment, withGoodSets, DEFAULT_ENV } from './environment.js';
 export type { PerSize, StudyRule } from './config.js';
 export {
   StudyConfig,
@@ -40,7 +40,7 @@ export { provenance } from './provenance.js';
 export { environmentFingerprint } from './fingerprint.js';
 export type { MeasureName, MeasureAllOptions } from './measure.js';
 export { BUILT_IN } from './flags.js';
-export { MEASURES, MEASURE_SOURCE, parseMeasures, measuredPolicies, measureJson, measureAll, measureOutput, measureEnvironment } from './measure.js';
+export { MEASURES, MEASURE_SOURCE, parseMeasures, measuredPolicies, measureJson, measureAll, measureOutput } from './measure.js';
 export { writablePath } from './paths.js';
 export type { AloneOptions } from './alone.js';
 export { finetuneAlone, pretrainAlone } from './alone.js';

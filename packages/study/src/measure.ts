@@ -13,10 +13,6 @@ import { outcomeFit, predictedOutcomeLaws } from '@optimpact/self-eval';
 import type { BackendName, Transformer } from '@optimpact/transformer';
 import { asPredictor } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
-import { RUN_FILE } from '@optimpact/records';
-import { join } from 'node:path';
-import { applyOverrides, decodeStrict, EnvironmentConfig, envConflict, envSource, withEnvFlag } from './config.js';
-import { configuredEnvironment, DEFAULT_ENV, recordedEnvironment } from './environment.js';
 import type { UsageError } from './errors.js';
 import { usageError } from './errors.js';
 import { BUILT_IN } from './flags.js';
@@ -59,27 +55,6 @@ export async function policyFor(
       );
     }
   }
-}
-
-/**
- * The environment `optimpact measure` measures on: the package, options and good sets in the record of the
- * unit directory `--policy` names, else the default package; `--env` and `--set` change them as they change
- * a study's config. Options and good sets recorded for one package are not given to another.
- */
-export async function measureEnvironment(o: { policy: string; env?: string; set?: readonly string[] }): Promise<E.Either<UsageError, Environment>> {
-  const recorded = BUILT_IN.includes(o.policy) ? E.right(undefined) : recordedEnvironment(o.policy, '--policy');
-  if (E.isLeft(recorded)) return recorded;
-  const record = recorded.right;
-  const sets = withEnvFlag(o.env, o.set);
-  const settle = (base: EnvironmentConfig) => E.chain((v: unknown) => decodeStrict(EnvironmentConfig, v, '--set'))(applyOverrides(base, sets));
-  const only = (pkg: string): EnvironmentConfig => ({ environment: { package: pkg, options: {} } });
-  let settings = settle(record ?? only(DEFAULT_ENV));
-  if (E.isRight(settings) && record && settings.right.environment.package !== record.environment.package)
-    settings = settle(only(settings.right.environment.package));
-  if (E.isLeft(settings)) return settings;
-  const conflict = envConflict(o.env, settings.right.environment.package);
-  if (conflict) return E.left(conflict);
-  return configuredEnvironment(settings.right, o.env === undefined && record ? `--policy ${join(o.policy, RUN_FILE)}: environment.package` : envSource(o.env));
 }
 
 const est = estimateJson;

@@ -4,11 +4,12 @@
  * contexts counted. An unknown site is refused with the list of the model's sites (exit code 2).
  */
 import { oneOf } from '@optimpact/core';
-import { BACKENDS, DEFAULT_ENV } from '@optimpact/study/flags';
+import { BACKENDS } from '@optimpact/study/flags';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { intString, nonEmpty } from '../args.js';
 import { command } from '../program.js';
+import { unitEnvFlags } from './study.js';
 
 const site = nonEmpty('a site name');
 const props = {
@@ -22,6 +23,7 @@ const props = {
   contexts: intString(1, 1_000_000),
   seed: intString(0, 0xffffffff),
   env: nonEmpty('an environment package or module path'),
+  set: t.array(t.string),
   factors: t.literal(true),
   json: t.literal(true),
   backend: oneOf(BACKENDS),
@@ -48,7 +50,7 @@ export const differential = command({
     'f-pos': position('F', 'last'),
     contexts: { value: '<n>', about: 'test contexts averaged over (default 50)' },
     seed: { value: '<s>', about: 'seed of the test contexts (default 1)' },
-    env: { value: '<package>', about: 'environment package, or a path to its module (default @optimpact/sequence-env)' },
+    ...unitEnvFlags('--model'),
     factors: { about: 'also check the chain rule J = B + C·K (prints its relative residual)' },
     json: { about: 'print one JSON object instead of a table' },
     backend: { value: '<name>', about: `TF.js backend: ${BACKENDS.join(', ')} (default wasm, on which the gradients are checked)` },
@@ -60,11 +62,13 @@ export const differential = command({
       f: { site: o.f, position: o['f-pos'] ?? 'last' },
     };
     const [{ measureModelTrio }, { differentialJson, differentialTable }] = await Promise.all([import('@optimpact/study'), import('@optimpact/differential')]);
-    const r = await measureModelTrio(o.model, o.env ?? DEFAULT_ENV, trio, {
+    const r = await measureModelTrio(o.model, trio, {
       contexts: o.contexts ?? 50,
       seed: o.seed ?? 1,
       factors: o.factors === true,
       ...(o.backend ? { backend: o.backend } : {}),
+      ...(o.env ? { env: o.env } : {}),
+      ...(o.set ? { set: o.set } : {}),
     });
     if (E.isLeft(r)) return r;
     process.stdout.write(

@@ -9,6 +9,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { intString, nonEmpty, usageError } from '../args.js';
 import { command } from '../program.js';
+import { unitEnvFlags } from './study.js';
 
 const props = {
   policy: nonEmpty('ideal|uniform|generator|fixed or a model directory'),
@@ -48,16 +49,7 @@ export const measure = command({
       about:
         'what to measure, comma-separated: op, imp (split history), meg, aup, rr (peer measures; rr: relative reachability and empowerment) (default op,imp)',
     },
-    env: {
-      value: '<package>',
-      about: "environment package, or a path to its module (default: the one in the record of --policy's unit directory, else @optimpact/sequence-env)",
-    },
-    set: {
-      value: '<path=value>',
-      about:
-        "the environment's settings as in a study config: environment.package, environment.options (or one of them, environment.options.noise=0.1), goodSets (value as JSON, else a string; default: those in the record of --policy's unit directory); repeatable",
-      repeat: true,
-    },
+    ...unitEnvFlags('--policy'),
     json: { about: 'print one JSON object instead of a table' },
     'exclude-self': { about: 'leave each context out of its own split history (removes a leak of about (s − f)/N of the real future into it)' },
     'monte-carlo': { about: "also run the original's Monte-Carlo estimator (quadratic in the contexts)" },
@@ -65,12 +57,12 @@ export const measure = command({
     backend: { value: '<name>', about: `TF.js backend for a model: ${BACKENDS.join(', ')} (default: node if installed, else wasm, else cpu)` },
   },
   run: async (o) => {
-    const { measureEnvironment, MEASURE_SOURCE, measureAll, measuredPolicies, measureOutput, parseMeasures } = await import('@optimpact/study');
+    const { unitEnvironment, MEASURE_SOURCE, measureAll, measuredPolicies, measureOutput, parseMeasures } = await import('@optimpact/study');
     if (o['self-eval'] && BUILT_IN.includes(o.policy))
       return E.left(usageError(`--self-eval: needs a model as --policy (a built-in policy has no predictions of its own), got "${o.policy}"`));
     const which = parseMeasures(o.measures ?? 'op,imp');
     if (E.isLeft(which)) return which;
-    const envE = await measureEnvironment(o);
+    const envE = await unitEnvironment(BUILT_IN.includes(o.policy) ? undefined : o.policy, '--policy', o);
     if (E.isLeft(envE)) return envE;
     const env = envE.right;
     const nGood = o.task ?? env.tasks[Math.floor(env.tasks.length / 2)]!.nGood;

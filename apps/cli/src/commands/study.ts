@@ -9,6 +9,19 @@ import { command } from '../program.js';
 
 export const SET_ABOUT = 'override one setting, e.g. seeds=[1,2] or rl.exact.rounds={"xs":40} (value as JSON, else a string); repeatable';
 export const ENV_ABOUT = 'environment package, or a path to its module: short for --set environment.package=…';
+/** `--env` and `--set` of the commands that read a saved model's environment from its unit's record (`flag` names the model). */
+export const unitEnvFlags = (flag: string) =>
+  ({
+    env: {
+      value: '<package>',
+      about: `environment package, or a path to its module (default: the one in the record of ${flag}'s unit directory, else @optimpact/sequence-env)`,
+    },
+    set: {
+      value: '<path=value>',
+      about: `the environment's settings as in a study config: environment.package, environment.options (or one of them, environment.options.noise=0.1), goodSets (value as JSON, else a string; default: those in the record of ${flag}'s unit directory); repeatable`,
+      repeat: true,
+    },
+  }) as const;
 
 export const study = command({
   name: 'study',

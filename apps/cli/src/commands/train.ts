@@ -60,7 +60,11 @@ export const finetune = command({
   props: { ...common, model: nonEmpty('a model directory'), task: intString(1, 1000), rule: oneOf(STUDY_RULES) },
   required: ['model', 'task', 'out'],
   flags: {
-    model: { value: '<dir>', about: 'the pretrained model: a pretrain unit directory, or its model/' },
+    model: {
+      value: '<dir>',
+      about:
+        "the pretrained model: a pretrain unit directory (its record's environment, good sets and data settings are used, under --env and --set), or its model/",
+    },
     task: { value: '<n_good>', about: "the task to fine-tune on (one of the environment's tasks)" },
     rule: { value: '<rule>', about: `the RL rule: ${STUDY_RULES.join(', ')} (default exact)` },
     ...commonFlags,

@@ -146,11 +146,15 @@ describe('optimpact study (tiny preset)', () => {
     expect(f.status).toBe(0);
     const rec = FinetuneRecord.decode(JSON.parse(readFileSync(join(ft, 'run.json'), 'utf8')));
     expect(E.isRight(rec) && [rec.right.size, rec.right.task, rec.right.status]).toEqual(['xs', 2, 'success']);
-    // a model of another environment is refused before any work, naming what does not fit
-    const other = spawnSync(process.execPath, [main, 'finetune', '--preset', 'tiny', '--model', pre, '--task', '2', '--out', join(tmp, 'misfit')], {
-      encoding: 'utf8',
-      env,
-    });
+    // a bare model/ (no record naming its environment) under another environment's preset is refused before any work, naming what does not fit
+    const other = spawnSync(
+      process.execPath,
+      [main, 'finetune', '--preset', 'tiny', '--model', join(pre, 'model'), '--task', '2', '--out', join(tmp, 'misfit')],
+      {
+        encoding: 'utf8',
+        env,
+      },
+    );
     expect(other.status).toBe(2);
     expect(other.stderr).toMatch(/^optimpact finetune: --model: reads 12 tokens in windows of \d+, but .* has 16 in windows of 20/);
   }, 300_000);

@@ -135,13 +135,19 @@ const StudyConfigFields = t.type({
       explore: Explore,
     }),
   ]),
-  pretrain: t.type({
-    /** Optimizer steps, for every size or per size. */
-    steps: perSize(int(0, 10_000_000)),
-    batchSize: int(1, 65_536),
-    learningRate: positive,
-    evalEvery: int(1, 10_000_000),
-  }),
+  pretrain: t.intersection([
+    t.type({
+      /** Optimizer steps, for every size or per size. */
+      steps: perSize(int(0, 10_000_000)),
+      batchSize: int(1, 65_536),
+      learningRate: positive,
+      evalEvery: int(1, 10_000_000),
+    }),
+    t.partial({
+      /** When given, the learning rate falls from `learningRate` to this along a half cosine over the steps; constant otherwise. */
+      finalLearningRate: positive,
+    }),
+  ]),
   /**
    * RL rules to run, each with its settings: "exact", "reinforce", "positive" (the original's), "rloo"
    * (sampled, reads no outcome law; `samples` actions per context), "all-actions" (every action, its

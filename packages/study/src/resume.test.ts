@@ -48,6 +48,9 @@ describe('a unit made under another config', () => {
         .filter(([, v]) => v !== undefined)
         .map(([k]) => k),
     ).toEqual(['xs-s1-pretrain']);
+    const decayed = differences(['pretrain.finalLearningRate=0.0001']);
+    expect(decayed['xs-s1-pretrain']).toMatch(/^made with another config \(finalLearningRate: 0\.0001 in its record, absent in this study\)$/);
+    expect(Object.values(decayed).filter((v) => v !== undefined)).toHaveLength(1);
   });
 
   it("a rule's settings change its fine-tunings alone", () => {

@@ -127,6 +127,7 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
     steps,
     batchSize: config.pretrain.batchSize,
     learningRate: config.pretrain.learningRate,
+    ...(config.pretrain.finalLearningRate !== undefined ? { finalLearningRate: config.pretrain.finalLearningRate } : {}),
     evalEvery: config.pretrain.evalEvery,
     seed: deriveSeed(unit.seed, 'pretrain'),
     onProgress: (p) => ctx.onProgress?.({ id: unit.id, stage: 'pretrain', done: p.step, total: p.steps }),

@@ -3,7 +3,7 @@ import { generateSequences } from '@optimpact/core';
 import { specEnv } from '@optimpact/sequence-env';
 import { setBackend } from './backend.js';
 import { createModel } from './model.js';
-import { evalLoss, exactTargets, labeledWindows, pretrain } from './pretrain.js';
+import { cosineLearningRate, evalLoss, exactTargets, labeledWindows, pretrain } from './pretrain.js';
 
 const env = specEnv;
 let backend = '';
@@ -61,5 +61,36 @@ describe('pretrain', () => {
     const a = await run();
     expect(await run()).toEqual(a);
     expect(a[9]!).toBeLessThan(a[0]!);
+  });
+
+  it('the cosine schedule starts at the learning rate, passes their mean halfway and ends at the final rate', () => {
+    expect(cosineLearningRate(1e-3, 1e-4, 1, 101)).toBe(1e-3);
+    expect(cosineLearningRate(1e-3, 1e-4, 51, 101)).toBeCloseTo(5.5e-4, 15);
+    expect(cosineLearningRate(1e-3, 1e-4, 101, 101)).toBeCloseTo(1e-4, 15);
+    for (let k = 2; k <= 101; k++) expect(cosineLearningRate(1e-3, 1e-4, k, 101)).toBeLessThan(cosineLearningRate(1e-3, 1e-4, k - 1, 101));
+  });
+
+  it('a final learning rate equal to the first trains as the constant rate does; a lower one moves later steps, not the first', async () => {
+    const seqs = generateSequences(env, 4, 40, 7);
+    const run = async (finalLearningRate?: number): Promise<number[]> => {
+      const m = createModel({ vocabSize: 16, contextLength: 20, dModel: 8, nLayers: 1, nHeads: 2, mlpRatio: 4, dropout: 0.1 }, 5);
+      const c = await pretrain(m, {
+        env,
+        trainSequences: seqs,
+        steps: 10,
+        batchSize: 32,
+        seed: 3,
+        learningRate: 1e-2,
+        ...(finalLearningRate !== undefined ? { finalLearningRate } : {}),
+      });
+      m.dispose();
+      return c.train.map((p) => p.loss);
+    };
+    const constant = await run();
+    expect(await run(1e-2)).toEqual(constant);
+    const decayed = await run(1e-4);
+    // a step's loss is computed before its update, and step 1 updates at the full rate
+    expect(decayed.slice(0, 2)).toEqual(constant.slice(0, 2));
+    expect(decayed[2]).not.toBe(constant[2]);
   });
 });

@@ -68,6 +68,11 @@ export interface PretrainOptions {
   readonly batchSize?: number;
   /** AdamW learning rate (default 1e-3). */
   readonly learningRate?: number;
+  /**
+   * When given, the learning rate falls from `learningRate` at the first step to this at the last along a half
+   * cosine (nanoGPT's decay, without warm-up); constant otherwise.
+   */
+  readonly finalLearningRate?: number;
   /** Seed of the data order and the stream (`deriveSeed(seed, 'data', …)`). */
   readonly seed: number;
   /** Evaluate every this many steps (default: about 50 points per run), plus before the first and after the last. */
@@ -213,6 +218,12 @@ class BatchSource {
   }
 }
 
+/** The learning rate at `step` (1…steps) falling from `first` to `last` along a half cosine. */
+export function cosineLearningRate(first: number, last: number, step: number, steps: number): number {
+  if (steps <= 1) return first;
+  return last + 0.5 * (first - last) * (1 + Math.cos((Math.PI * (step - 1)) / (steps - 1)));
+}
+
 // ---------------------------------------------------------------------------------------------------
 // combinators
 
@@ -224,6 +235,8 @@ export async function pretrain(model: Transformer, options: PretrainOptions): Pr
   const { env, steps } = options;
   const batchSize = options.batchSize ?? 256;
   const lr = options.learningRate ?? 1e-3;
+  const final = options.finalLearningRate;
+  const lrAt = (step: number): number => (final === undefined ? lr : cosineLearningRate(lr, final, step, steps));
   const slot = options.slot ?? 'pretrain';
   if (env.contextLength !== model.contextLength || env.vocabSize !== model.vocabSize) {
     throw new Error(
@@ -269,7 +282,7 @@ export async function pretrain(model: Transformer, options: PretrainOptions): Pr
   let lastYield = t0;
   for (let step = 1; step <= steps; step++) {
     const batch = source.next();
-    const loss = model.stepTargets(batch.windows, batch.targets, slot, lr);
+    const loss = model.stepTargets(batch.windows, batch.targets, slot, lrAt(step));
     train.push({ step, examples: step * batchSize, loss });
     const evalLosses = step % evalEvery === 0 || step === steps ? evaluate(step) : undefined;
     const seconds = (performance.now() - t0) / 1000;

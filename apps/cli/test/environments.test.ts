@@ -119,6 +119,14 @@ describe("measure, differential and finetune on a model's own environment", () =
     if (p.status !== 0) throw new Error(p.stderr);
   });
 
+  it('records the floor of a perfect model of its exploratory data beside the entropy floor', () => {
+    const m = JSON.parse(readFileSync(join(unit, 'run.json'), 'utf8')).metrics;
+    // noise 1 makes every next-token law uniform over the 6 actions (ln 6), so mixing in a uniform behaviour changes nothing
+    expect(m.floorLoss).toBeCloseTo(Math.log(6), 12);
+    expect(m.mixtureFloorLoss).toBeCloseTo(m.floorLoss, 12);
+    expect(m.exploredMixtureFloorLoss).toBeCloseTo(m.exploredFloorLoss, 12);
+  });
+
   it("takes the package, options and good sets from the unit's record", () => {
     const r = measure();
     expect(r.stderr).toBe('');

@@ -1,5 +1,5 @@
 import type { Environment } from './index.js';
-import { actionRows, deriveSeed, estimate, makeRng, sampleNextToken } from './index.js';
+import { actionRows, deriveSeed, estimate, floorLoss, makeRng, mixtureFloorLoss, sampleNextToken } from './index.js';
 
 describe('makeRng', () => {
   it('gives the same stream for the same seed and a different one for another', () => {
@@ -111,5 +111,29 @@ describe('sampleNextToken', () => {
     const draws = Array.from({ length: 50 }, (_, t) => sampleNextToken(sampled, new Int32Array(2), t, a));
     expect(draws).toEqual(Array.from({ length: 50 }, () => b.int(3)));
     expect(seen).toEqual(Array.from({ length: 50 }, (_, t) => [2, t]));
+  });
+});
+
+describe('mixtureFloorLoss', () => {
+  // V = 3, actions 1 and 2 at odd positions; one window before a non-action (t = 2), one before an action (t = 3)
+  const env = { vocabSize: 3, actions: [1, 2], isActionPosition: (t: number) => t % 2 === 1 } as unknown as Environment;
+  const windows = { tokens: new Int32Array(4), positions: Int32Array.from([2, 3]), n: 2, length: 2 };
+  const LAW = [0.2, 0.5, 0.3],
+    law = Float64Array.from([...LAW, ...LAW]),
+    H = -LAW.reduce((h, p) => h + p * Math.log(p), 0);
+
+  it('is the entropy floor without exploration', () => {
+    expect(mixtureFloorLoss(env, windows, law, { epsilon: 0 })).toBeCloseTo(floorLoss(3, law), 14);
+    expect(floorLoss(3, law)).toBeCloseTo(H, 14);
+  });
+
+  it('at action positions, the cross-entropy of the law against its mixture with the behaviour', () => {
+    // ε = 1/2, uniform behaviour over the two actions: (0.1, 0.25 + 0.25, 0.15 + 0.25)
+    const atAction = -(0.2 * Math.log(0.1) + 0.5 * Math.log(0.5) + 0.3 * Math.log(0.4));
+    expect(mixtureFloorLoss(env, windows, law, { epsilon: 0.5 })).toBeCloseTo((H + atAction) / 2, 14);
+    // a behaviour that always takes action 2: (0.1, 0.25, 0.15 + 0.5)
+    const skewed = -(0.2 * Math.log(0.1) + 0.5 * Math.log(0.25) + 0.3 * Math.log(0.65));
+    expect(mixtureFloorLoss(env, windows, law, { epsilon: 0.5, behaviour: [0, 1] })).toBeCloseTo((H + skewed) / 2, 14);
+    expect(atAction).toBeGreaterThan(H); // Gibbs: no other law beats the law's own entropy
   });
 });

@@ -43,4 +43,4 @@ export { writeNoisyRuleLaw } from './laws.js';
 export { environmentViolation, LAW_TOLERANCE } from './contract.js';
 export type { Exploration } from './explore.js';
 export { checkExploration, drawIndex, generateExploratory, sampleNextToken } from './explore.js';
-export { crossEntropy, unigramLoss, floorLoss } from './losses.js';
+export { crossEntropy, unigramLoss, floorLoss, mixtureFloorLoss } from './losses.js';

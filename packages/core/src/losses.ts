@@ -1,4 +1,5 @@
 /** Next-token losses in nats: a model's from its logits, and the reference points of the environment's law. */
+import type { Exploration } from './explore.js';
 import type { Environment, Windows } from './types.js';
 
 /**
@@ -53,4 +54,27 @@ export function floorLoss(V: number, law: Float64Array): number {
   let h = 0;
   for (const p of law) if (p > 0) h -= p * Math.log(p);
   return h / (law.length / V);
+}
+
+/**
+ * Cross-entropy of the exact next-token law `law` [n × V] on `windows` against the law of data made with
+ * `explore`: at action positions (1 − ε)·law + ε·behaviour, elsewhere the law itself. The floor of a model
+ * that has learnt exploratory data perfectly, on targets of the environment's own law: above `floorLoss` by
+ * what exploration costs at the action positions.
+ */
+export function mixtureFloorLoss(env: Environment, windows: Windows, law: Float64Array, explore: Exploration): number {
+  const V = env.vocabSize,
+    A = env.actions.length,
+    eps = explore.epsilon;
+  const behaviour = new Float64Array(V);
+  env.actions.forEach((a, i) => (behaviour[a] = explore.behaviour?.[i] ?? 1 / A));
+  let loss = 0;
+  for (let i = 0; i < windows.n; i++) {
+    const mixed = env.isActionPosition(windows.positions[i]!);
+    for (let v = 0; v < V; v++) {
+      const p = law[i * V + v]!;
+      if (p > 0) loss -= p * Math.log(mixed ? (1 - eps) * p + eps * behaviour[v]! : p);
+    }
+  }
+  return loss / windows.n;
 }

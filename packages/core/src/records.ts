@@ -211,6 +211,12 @@ export const PretrainRecord = t.intersection([
         /** entropy of the true next-token law on those data */
         exploredFloorLoss: t.number,
         /**
+         * with exploratory data: the floor of a model that learnt them perfectly (it gives the behaviour its
+         * share ε at action positions), on the test data and on the explored held-out data (core `mixtureFloorLoss`)
+         */
+        mixtureFloorLoss: t.number,
+        exploredMixtureFloorLoss: t.number,
+        /**
          * mean over held-out action contexts of the policy's top-action probability at T = 1 (a fraction):
          * how little sampling at T = 1 explores (why the positive-only rule stalls, docs/results-original.md)
          */

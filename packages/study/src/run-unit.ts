@@ -4,7 +4,7 @@
  * it runs in the main thread or a worker, alone, in a shard, or after a resume.
  */
 import type { ConfigSource, CurvePoint, Environment, FinetuneRecord, PretrainRecord, BaselineRecord, Policy, Task, Windows } from '@optimpact/core';
-import { actionRows, deriveSeed, floorLoss, FORMAT_VERSION, modelPolicy, sliceWindows, unigramLoss } from '@optimpact/core';
+import { actionRows, deriveSeed, floorLoss, FORMAT_VERSION, mixtureFloorLoss, modelPolicy, sliceWindows, unigramLoss } from '@optimpact/core';
 import { differentialProfile, independentContexts } from '@optimpact/differential';
 import { finetune, nextTokenLoss } from '@optimpact/rl-trainer';
 import { measurePeers, peerMeasurementJson } from '@optimpact/peer-measures';
@@ -156,8 +156,13 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
     floorLoss: floorLoss(s.env.vocabSize, s.lossTargets.all),
     examples: curves.examples,
     topActionProbability: await topActionProbability(model, s.env, s.test.actions.windows),
-    ...(s.lossTargets.explored
-      ? { exploredTestLoss: exploredCurve.at(-1)?.loss ?? Number.NaN, exploredFloorLoss: floorLoss(s.env.vocabSize, s.lossTargets.explored) }
+    ...(s.test.explored && s.lossTargets.explored && explore
+      ? {
+          exploredTestLoss: exploredCurve.at(-1)?.loss ?? Number.NaN,
+          exploredFloorLoss: floorLoss(s.env.vocabSize, s.lossTargets.explored),
+          mixtureFloorLoss: mixtureFloorLoss(s.env, s.test.all.windows, s.lossTargets.all, explore),
+          exploredMixtureFloorLoss: mixtureFloorLoss(s.env, s.test.explored.windows, s.lossTargets.explored, explore),
+        }
       : {}),
   };
   const record: PretrainRecord = {

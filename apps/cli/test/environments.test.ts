@@ -125,6 +125,16 @@ describe("measure, differential and finetune on a model's own environment", () =
     expect(m.floorLoss).toBeCloseTo(Math.log(6), 12);
     expect(m.mixtureFloorLoss).toBeCloseTo(m.floorLoss, 12);
     expect(m.exploredMixtureFloorLoss).toBeCloseTo(m.exploredFloorLoss, 12);
+    // ε = 1 and a behaviour that never takes five of the six actions: no model of those data can reach the law (an
+    // infinite floor), which the record leaves out rather than write a non-number
+    const only = join(tmp, 'one-action');
+    const args = ['pretrain', '--size', 'xs', '--preset', 'tiny', '--steps', '0', '--env', '@optimpact/additive-env'];
+    const p = run([...args, '--set', 'environment.options={"noise":1}', '--set', 'data.explore={"epsilon":1,"behaviour":[1,0,0,0,0,0]}', '--out', only]);
+    expect(p.status).toBe(0);
+    const o = JSON.parse(readFileSync(join(only, 'run.json'), 'utf8')).metrics;
+    expect(o.exploredFloorLoss).toBeCloseTo(Math.log(6), 12);
+    expect(o).not.toHaveProperty('mixtureFloorLoss');
+    expect(o).not.toHaveProperty('exploredMixtureFloorLoss');
   });
 
   it("takes the package, options and good sets from the unit's record", () => {

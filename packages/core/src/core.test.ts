@@ -135,5 +135,7 @@ describe('mixtureFloorLoss', () => {
     const skewed = -(0.2 * Math.log(0.1) + 0.5 * Math.log(0.25) + 0.3 * Math.log(0.65));
     expect(mixtureFloorLoss(env, windows, law, { epsilon: 0.5, behaviour: [0, 1] })).toBeCloseTo((H + skewed) / 2, 14);
     expect(atAction).toBeGreaterThan(H); // Gibbs: no other law beats the law's own entropy
+    // data whose every action is action 2 never show action 1, which the law gives 0.5
+    expect(mixtureFloorLoss(env, windows, law, { epsilon: 1, behaviour: [0, 1] })).toBe(Infinity);
   });
 });

@@ -60,7 +60,8 @@ export function floorLoss(V: number, law: Float64Array): number {
  * Cross-entropy of the exact next-token law `law` [n × V] on `windows` against the law of data made with
  * `explore`: at action positions (1 − ε)·law + ε·behaviour, elsewhere the law itself. The floor of a model
  * that has learnt exploratory data perfectly, on targets of the environment's own law: above `floorLoss` by
- * what exploration costs at the action positions.
+ * what exploration costs at the action positions. Infinite when the data never show a token the law gives
+ * (ε = 1 and a behaviour without one of the law's actions).
  */
 export function mixtureFloorLoss(env: Environment, windows: Windows, law: Float64Array, explore: Exploration): number {
   const V = env.vocabSize,

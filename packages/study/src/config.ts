@@ -144,7 +144,7 @@ const StudyConfigFields = t.type({
       evalEvery: int(1, 10_000_000),
     }),
     t.partial({
-      /** When given, the learning rate falls from `learningRate` to this along a half cosine over the steps; constant otherwise. */
+      /** When given, the learning rate goes from `learningRate` to this along a half cosine over the steps; constant otherwise. */
       finalLearningRate: positive,
     }),
   ]),

@@ -106,6 +106,11 @@ function modelConfig(size: SizeName, env: Environment): TransformerConfig {
   return { ...preset.config, vocabSize: env.vocabSize, contextLength: env.contextLength };
 }
 
+/** `{ [key]: x }` for a finite x, else nothing (JSON has no infinities). */
+function finiteAs<K extends string>(key: K, x: number): Partial<Record<K, number>> {
+  return Number.isFinite(x) ? ({ [key]: x } as Record<K, number>) : {};
+}
+
 async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretrain' }>): Promise<void> {
   const t0 = performance.now();
   const { config } = ctx;
@@ -160,8 +165,9 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
       ? {
           exploredTestLoss: exploredCurve.at(-1)?.loss ?? Number.NaN,
           exploredFloorLoss: floorLoss(s.env.vocabSize, s.lossTargets.explored),
-          mixtureFloorLoss: mixtureFloorLoss(s.env, s.test.all.windows, s.lossTargets.all, explore),
-          exploredMixtureFloorLoss: mixtureFloorLoss(s.env, s.test.explored.windows, s.lossTargets.explored, explore),
+          // infinite (and left out) when the data never show an action the law gives: ε = 1 and a behaviour without it
+          ...finiteAs('mixtureFloorLoss', mixtureFloorLoss(s.env, s.test.all.windows, s.lossTargets.all, explore)),
+          ...finiteAs('exploredMixtureFloorLoss', mixtureFloorLoss(s.env, s.test.explored.windows, s.lossTargets.explored, explore)),
         }
       : {}),
   };

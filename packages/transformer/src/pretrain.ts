@@ -69,8 +69,8 @@ export interface PretrainOptions {
   /** AdamW learning rate (default 1e-3). */
   readonly learningRate?: number;
   /**
-   * When given, the learning rate falls from `learningRate` at the first step to this at the last along a half
-   * cosine (nanoGPT's decay, without warm-up); constant otherwise.
+   * When given, the learning rate goes from `learningRate` at the first step to this at the last along a half
+   * cosine, without warm-up; constant otherwise.
    */
   readonly finalLearningRate?: number;
   /** Seed of the data order and the stream (`deriveSeed(seed, 'data', …)`). */

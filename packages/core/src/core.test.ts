@@ -1,5 +1,5 @@
 import type { Environment } from './index.js';
-import { actionRows, deriveSeed, estimate, floorLoss, makeRng, mixtureFloorLoss, sampleNextToken } from './index.js';
+import { actionRows, deriveSeed, estimate, floorLoss, makeRng, mixtureFloorLoss, restoreRng, sampleNextToken } from './index.js';
 
 describe('makeRng', () => {
   it('gives the same stream for the same seed and a different one for another', () => {
@@ -17,6 +17,23 @@ describe('makeRng', () => {
     for (let i = 0; i < 80_000; i++) counts[r.int(8)]!++;
     // binomial sd = sqrt(80000·1/8·7/8) ≈ 93.5; 5 sd bound
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(470);
+  });
+
+  it('keeps its stream: the first draws of seed 7 as every recorded run drew them', () => {
+    const r = makeRng(7);
+    expect(Array.from({ length: 3 }, () => r.next() * 2 ** 32)).toEqual([838155491, 1550620431, 3610122010]);
+  });
+
+  it('goes on from a saved state exactly as the stream it was saved from', () => {
+    const r = makeRng(11);
+    for (let i = 0; i < 1001; i++) r.next();
+    const saved = r.state();
+    const ahead = Array.from({ length: 50 }, () => r.int(1000));
+    const restored = restoreRng(JSON.parse(JSON.stringify(saved)) as typeof saved);
+    expect(restored.seed).toBe(11);
+    expect(Array.from({ length: 50 }, () => restored.int(1000))).toEqual(ahead);
+    expect(restored.state()).toEqual(r.state());
+    expect(() => restoreRng({ seed: 1, words: [1, 2, 3, -1] })).toThrow(/four integers in \[0, 2\^32\), got \[1, 2, 3, -1\]/);
   });
 
   it('rejects a seed outside [0, 2^32)', () => {

@@ -1,6 +1,6 @@
 export type { Coefficients, Environment, EnvironmentPackage, Policy, Predictor, StepOptions, Task, TrainableModel, Windows } from './types.js';
-export type { Rng } from './rng.js';
-export { makeRng, deriveSeed } from './rng.js';
+export type { Rng, RngState } from './rng.js';
+export { makeRng, restoreRng, deriveSeed } from './rng.js';
 export type { Estimate } from './stats.js';
 export { estimate } from './stats.js';
 export {

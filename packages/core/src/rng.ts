@@ -11,6 +11,14 @@ export interface Rng {
   int(n: number): number;
   /** The seed this stream was made from. */
   readonly seed: number;
+  /** The generator's 128-bit state now (four 32-bit words): `restoreRng` continues the stream from it. */
+  state(): RngState;
+}
+
+/** The state of an `Rng`, for checkpoints: the seed it was made from and four 32-bit words. */
+export interface RngState {
+  readonly seed: number;
+  readonly words: readonly [number, number, number, number];
 }
 
 /**
@@ -29,10 +37,25 @@ export function makeRng(seed: number): Rng {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
     return (z ^ (z >>> 16)) >>> 0;
   };
-  let a = splitmix(),
-    b = splitmix(),
-    c = splitmix(),
-    d = splitmix();
+  const rng = sfc32(seed, [splitmix(), splitmix(), splitmix(), splitmix()]);
+  for (let i = 0; i < 12; i++) rng.next();
+  return rng;
+}
+
+/** The stream an `Rng` would go on with from `state` (see `Rng.state`). */
+export function restoreRng(state: RngState): Rng {
+  const w = state.words;
+  if (w.length !== 4 || w.some((x) => !Number.isInteger(x) || x < 0 || x > 0xffffffff)) {
+    throw new RangeError(`an Rng state is four integers in [0, 2^32), got [${w.join(', ')}]`);
+  }
+  return sfc32(state.seed, [...w]);
+}
+
+function sfc32(seed: number, [a0, b0, c0, d0]: number[]): Rng {
+  let a = a0!,
+    b = b0!,
+    c = c0!,
+    d = d0!;
   const next32 = (): number => {
     const t = (((a + b) >>> 0) + d) >>> 0;
     d = (d + 1) >>> 0;
@@ -42,11 +65,11 @@ export function makeRng(seed: number): Rng {
     c = (c + t) >>> 0;
     return t;
   };
-  for (let i = 0; i < 12; i++) next32();
   return {
     seed,
     next: () => next32() / 4294967296,
     int: (n: number) => Math.floor((next32() / 4294967296) * n),
+    state: () => ({ seed, words: [a >>> 0, b >>> 0, c >>> 0, d >>> 0] }),
   };
 }
 

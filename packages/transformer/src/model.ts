@@ -15,9 +15,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Coefficients, StepOptions, TrainableModel, Windows } from '@optimpact/core';
-import { deriveSeed, makeRng, type Rng } from '@optimpact/core';
+import { deriveSeed, makeRng, restoreRng, type Rng, type RngState } from '@optimpact/core';
 import { countParams, queryScale, SIZE_PRESETS, sizePreset, validateConfig, type SizeName, type SizePreset, type TransformerConfig } from './config.js';
-import { AdamW, ADAMW_DEFAULTS, type AdamWOptions } from './internal/adamw.js';
+import { AdamW, ADAMW_DEFAULTS, type AdamWOptions, type AdamWSlot } from './internal/adamw.js';
 import {
   attention,
   attentionBack,
@@ -216,6 +216,12 @@ interface ForwardCache {
 // constructors
 
 /** Options of `Transformer` beyond its config. */
+/** A model's training state besides its parameters (see `Transformer.trainingState`). */
+export interface TrainingState {
+  readonly optimizer: readonly AdamWSlot[];
+  readonly dropout: RngState;
+}
+
 export interface TransformerOptions {
   /** Seed of the dropout masks' stream. */
   readonly dropoutSeed: number;
@@ -632,6 +638,17 @@ export class Transformer implements TrainableModel {
   /** Names of the optimizer slots that hold state. */
   optimizerSlots(): string[] {
     return this.opt.slotNames();
+  }
+
+  /** What training carries from one step to the next besides the parameters: optimizer moments and the dropout stream. */
+  trainingState(): TrainingState {
+    return { optimizer: this.opt.state(), dropout: this.dropRng.state() };
+  }
+
+  /** Continues training from `state` (as `trainingState` gave it): the next step is the one that would have followed. */
+  restoreTrainingState(state: TrainingState): void {
+    this.opt.restore(state.optimizer);
+    this.dropRng = restoreRng(state.dropout);
   }
 
   dispose(): void {

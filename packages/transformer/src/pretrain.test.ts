@@ -3,6 +3,11 @@ import { generateSequences } from '@optimpact/core';
 import { specEnv } from '@optimpact/sequence-env';
 import { setBackend } from './backend.js';
 import { createModel } from './model.js';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import type { PretrainCheckpoint, PretrainOptions } from './pretrain.js';
 import { cosineLearningRate, evalLoss, exactTargets, labeledWindows, pretrain } from './pretrain.js';
 
 const env = specEnv;
@@ -92,5 +97,88 @@ describe('pretrain', () => {
     // a step's loss is computed before its update, and step 1 updates at the full rate
     expect(decayed.slice(0, 2)).toEqual(constant.slice(0, 2));
     expect(decayed[2]).not.toBe(constant[2]);
+  });
+
+  describe('stopped at a checkpoint and resumed from disk, it ends bit for bit where it would have without stopping', () => {
+    const tiny = { vocabSize: 16, contextLength: 20, dModel: 8, nLayers: 1, nHeads: 2, mlpRatio: 4, dropout: 0.1 };
+    const test = labeledWindows(generateSequences(env, 3, 40, 99), env.contextLength);
+    const base = {
+      env,
+      steps: 80,
+      batchSize: 32,
+      seed: 3,
+      learningRate: 1e-2,
+      finalLearningRate: 1e-3,
+      evalEvery: 5,
+      testWindows: test.windows,
+      testTargets: test.targets,
+    };
+    const cases: [string, Partial<PretrainOptions>][] = [
+      ['a fixed set cycled in epochs', { trainSequences: generateSequences(env, 4, 40, 7) }],
+      ['an exploratory stream', { streamSequenceLength: 40, streamExplore: { epsilon: 0.5 } }],
+    ];
+    it.each(cases)('%s', async (_, data) => {
+      const whole = createModel(tiny, 5);
+      const straight = await pretrain(whole, { ...base, ...data });
+      const dir = join(mkdtempSync(join(tmpdir(), 'optimpact-ckpt-')), 'checkpoint');
+      const saved: number[] = [];
+      // the first leg saves at steps 7 and 45 (the second replacing the first; a stream's second chunk starts at
+      // step 33), then stops, as a killed run would
+      const first = createModel(tiny, 5);
+      await expect(
+        pretrain(first, {
+          ...base,
+          ...data,
+          checkpoint: {
+            due: (step) => step === 7 || step === 45,
+            save: async (c: PretrainCheckpoint) => {
+              await saveCheckpoint(dir, c, { run: 'test' });
+              saved.push(c.step);
+              if (c.step === 45) throw new Error('stopped');
+            },
+          },
+        }),
+      ).rejects.toThrow('stopped');
+      expect(saved).toEqual([7, 45]);
+      const loaded = loadCheckpoint(dir);
+      if (loaded === undefined || 'why' in loaded) throw new Error(`no checkpoint: ${JSON.stringify(loaded)}`);
+      expect(loaded.meta).toEqual({ run: 'test' });
+      expect(loaded.checkpoint.step).toBe(45);
+      // a fresh model of another seed: everything it needs comes from the checkpoint
+      const second = createModel(tiny, 6);
+      const progress: number[] = [];
+      const resumed = await pretrain(second, { ...base, ...data, resume: loaded.checkpoint, onProgress: (p) => progress.push(p.step) });
+      expect(progress).toEqual(Array.from({ length: 35 }, (_, i) => 46 + i));
+      expect(Buffer.from(second.flat.buffer).equals(Buffer.from(whole.flat.buffer))).toBe(true);
+      expect(resumed.train).toEqual(straight.train);
+      expect(resumed.evals).toEqual(straight.evals);
+      expect(resumed.epochs).toBe(straight.epochs);
+      for (const m of [whole, first, second]) m.dispose();
+    });
+
+    it('refuses a checkpoint of a run of another length, and names what is wrong with a damaged one', async () => {
+      const m = createModel(tiny, 5);
+      const dir = join(mkdtempSync(join(tmpdir(), 'optimpact-ckpt-')), 'checkpoint');
+      await pretrain(m, {
+        ...base,
+        trainSequences: generateSequences(env, 4, 40, 7),
+        checkpoint: { due: (step) => step === 4, save: (c) => saveCheckpoint(dir, c, {}) },
+      });
+      const ok = loadCheckpoint(dir);
+      if (ok === undefined || 'why' in ok) throw new Error('no checkpoint');
+      await expect(pretrain(m, { ...base, steps: 30, trainSequences: generateSequences(env, 4, 40, 7), resume: ok.checkpoint })).rejects.toThrow(
+        /the checkpoint is of a run of 80 steps at step 4 .*; this run has 30 steps/,
+      );
+      expect(loadCheckpoint(join(dir, 'none'))).toBeUndefined();
+      const bin = join(dir, 'arrays.bin'),
+        bytes = readFileSync(bin);
+      bytes[10] = bytes[10]! ^ 1;
+      writeFileSync(bin, bytes);
+      expect(loadCheckpoint(dir)).toEqual({ why: 'its arrays.bin does not match the checksum in state.json' });
+      writeFileSync(join(dir, 'state.json'), '{}');
+      expect(loadCheckpoint(dir)).toEqual({ why: 'its state.json does not match its .sha256' });
+      expect(existsSync(join(dir, 'state.json.sha256'))).toBe(true);
+      m.dispose();
+    });
   });
 });

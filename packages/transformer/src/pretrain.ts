@@ -3,9 +3,9 @@
  * from a finite training set cycled in epochs (the faithful preset) or a fresh stream, with seeded data
  * order, loss curves and plain progress callbacks.
  */
-import type { Environment, Exploration, Windows } from '@optimpact/core';
-import { crossEntropy, deriveSeed, generateSequences, makeRng, type Rng } from '@optimpact/core';
-import type { Transformer } from './model.js';
+import type { Environment, Exploration, RngState, Windows } from '@optimpact/core';
+import { crossEntropy, deriveSeed, generateSequences, makeRng, restoreRng, type Rng } from '@optimpact/core';
+import type { TrainingState, Transformer } from './model.js';
 
 // ---------------------------------------------------------------------------------------------------
 // model
@@ -81,6 +81,42 @@ export interface PretrainOptions {
   readonly slot?: string;
   /** Called after every step. */
   readonly onProgress?: (p: PretrainProgress) => void;
+  /** Go on from this checkpoint of the same run (same model seed, options and backend) instead of from the start. */
+  readonly resume?: PretrainCheckpoint;
+  /** Saves a checkpoint after every step for which `due(step, seconds)` holds (not after the last). */
+  readonly checkpoint?: {
+    readonly due: (step: number, seconds: number) => boolean;
+    readonly save: (c: PretrainCheckpoint) => void | Promise<void>;
+  };
+}
+
+/** Where the training data stand: the order of the current pass, the place in it and the order's random stream. */
+export interface DataState {
+  /** The current pass's order over the pool's windows. */
+  readonly order: Int32Array;
+  /** Windows of the order used so far. */
+  readonly cursor: number;
+  /** Fixed set: passes completed; stream: chunks generated (the pool is the last of them). */
+  readonly passes: number;
+  readonly rng: RngState;
+}
+
+/**
+ * A pretraining run after `step` of its `steps` steps: everything it carries to the next step, so that
+ * going on from it gives, bit for bit, what the run would have given without stopping.
+ */
+export interface PretrainCheckpoint {
+  readonly step: number;
+  readonly steps: number;
+  /** The model's flat parameters. */
+  readonly params: Float32Array;
+  readonly training: TrainingState;
+  readonly data: DataState;
+  /** The curves so far. */
+  readonly train: readonly CurvePoint[];
+  readonly evals: Readonly<Record<string, readonly CurvePoint[]>>;
+  /** Wall time so far. */
+  readonly seconds: number;
 }
 
 /** Loss curves of a pretraining run. */
@@ -163,7 +199,7 @@ class BatchSource {
     private readonly streamLength: number,
     private readonly batchSize: number,
     private readonly seed: number,
-    private readonly rng: Rng,
+    private rng: Rng,
     private readonly explore: Exploration | undefined,
   ) {
     this.pool = fixed ? labeledWindows(sequences ?? [], env.contextLength) : this.nextChunk();
@@ -210,6 +246,22 @@ class BatchSource {
       targets[i] = (this.pool.targets as Int32Array)[k]!;
     }
     return { windows: { tokens, positions, n: B, length: T }, targets };
+  }
+
+  state(): DataState {
+    return { order: this.order.slice(), cursor: this.cursor, passes: this.fixed ? this.epochs : this.chunk, rng: this.rng.state() };
+  }
+
+  restore(s: DataState): void {
+    if (!this.fixed) {
+      this.chunk = s.passes - 1;
+      this.pool = this.nextChunk();
+    } else this.epochs = s.passes;
+    if (s.order.length !== this.pool.windows.n || s.cursor > s.order.length)
+      throw new Error(`the checkpoint's data order covers ${s.order.length} windows, the training data hold ${this.pool.windows.n}`);
+    this.order = s.order.slice();
+    this.cursor = s.cursor;
+    this.rng = restoreRng(s.rng);
   }
 
   /** Epochs completed, fractional for a finite set. */
@@ -263,9 +315,20 @@ export async function pretrain(model: Transformer, options: PretrainOptions): Pr
     makeRng(deriveSeed(options.seed, 'data', 'order')),
     options.streamExplore,
   );
-  const train: CurvePoint[] = [];
+  const resume = options.resume;
+  const train: CurvePoint[] = resume ? [...resume.train] : [];
   const evals: Record<string, CurvePoint[]> = {};
-  for (const [name] of sets) evals[name] = [];
+  for (const [name] of sets) evals[name] = resume ? [...(resume.evals[name] ?? [])] : [];
+  if (resume) {
+    if (resume.steps !== steps || resume.step > steps || resume.params.length !== model.params)
+      throw new Error(
+        `the checkpoint is of a run of ${resume.steps} steps at step ${resume.step} with ${resume.params.length} parameters; this run has ${steps} steps and ${model.params}`,
+      );
+    model.flat.set(resume.params);
+    model.syncParams();
+    model.restoreTrainingState(resume.training);
+    source.restore(resume.data);
+  }
   const evaluate = (step: number): Record<string, number> | undefined => {
     if (sets.length === 0) return undefined;
     const out: Record<string, number> = {};
@@ -277,29 +340,43 @@ export async function pretrain(model: Transformer, options: PretrainOptions): Pr
     return out;
   };
 
-  const t0 = performance.now();
-  evaluate(0);
+  const t0 = performance.now(),
+    before = resume?.seconds ?? 0,
+    first = (resume?.step ?? 0) + 1;
+  if (!resume) evaluate(0);
   let lastYield = t0;
-  for (let step = 1; step <= steps; step++) {
+  for (let step = first; step <= steps; step++) {
     const batch = source.next();
     const loss = model.stepTargets(batch.windows, batch.targets, slot, lrAt(step));
     train.push({ step, examples: step * batchSize, loss });
     const evalLosses = step % evalEvery === 0 || step === steps ? evaluate(step) : undefined;
-    const seconds = (performance.now() - t0) / 1000;
+    const elapsed = (performance.now() - t0) / 1000;
     options.onProgress?.({
       step,
       steps,
       examples: step * batchSize,
       trainLoss: loss,
-      seconds,
-      examplesPerSec: (step * batchSize) / seconds,
+      seconds: before + elapsed,
+      examplesPerSec: ((step - first + 1) * batchSize) / elapsed,
       ...(evalLosses !== undefined ? { evalLosses } : {}),
     });
+    if (step < steps && options.checkpoint?.due(step, before + elapsed)) {
+      await options.checkpoint.save({
+        step,
+        steps,
+        params: model.flat.slice(),
+        training: model.trainingState(),
+        data: source.state(),
+        train: [...train],
+        evals: Object.fromEntries(Object.entries(evals).map(([k, v]) => [k, [...v]])),
+        seconds: before + (performance.now() - t0) / 1000,
+      });
+    }
     // let timers and message ports run (progress bars, worker messages) about once a second
     if (performance.now() - lastYield > 1000) {
       await new Promise((r) => setImmediate(r));
       lastYield = performance.now();
     }
   }
-  return { train, evals, examples: steps * batchSize, epochs: source.progress(), seconds: (performance.now() - t0) / 1000 };
+  return { train, evals, examples: steps * batchSize, epochs: source.progress(), seconds: before + (performance.now() - t0) / 1000 };
 }

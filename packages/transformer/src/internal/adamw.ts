@@ -21,6 +21,14 @@ interface SlotState {
   t: number;
 }
 
+/** One slot's state, for checkpoints: its step count and moment estimates (copies). */
+export interface AdamWSlot {
+  readonly slot: string;
+  readonly t: number;
+  readonly m: Float32Array;
+  readonly v: Float32Array;
+}
+
 /** Decoupled weight decay on parameters whose `decay[i]` is 1 (matrices and embeddings). */
 export class AdamW {
   private readonly slots = new Map<string, SlotState>();
@@ -59,6 +67,21 @@ export class AdamW {
   /** Names of the slots that hold state. */
   slotNames(): string[] {
     return [...this.slots.keys()];
+  }
+
+  /** Every slot's state, copied. */
+  state(): AdamWSlot[] {
+    return [...this.slots].map(([slot, s]) => ({ slot, t: s.t, m: s.m.slice(), v: s.v.slice() }));
+  }
+
+  /** Replaces every slot's state by `slots` (as `state` gave it). */
+  restore(slots: readonly AdamWSlot[]): void {
+    for (const s of slots) {
+      if (s.m.length !== this.size || s.v.length !== this.size)
+        throw new Error(`optimizer slot ${s.slot} holds ${s.m.length} and ${s.v.length} moments, the model has ${this.size} parameters`);
+    }
+    this.slots.clear();
+    for (const s of slots) this.slots.set(s.slot, { m: s.m.slice(), v: s.v.slice(), t: s.t });
   }
 }
 

@@ -215,6 +215,63 @@ describe('a study on one --out', () => {
   }, 900_000);
 });
 
+describe('(7) a study killed in the middle of a pretraining goes on from its checkpoint', () => {
+  const LONGER = ['--set', 'pretrain.steps.xs=400'];
+  const pretrainDir = (out: string) => join(out, 'runs', 'xs-s1-pretrain');
+  const pretrainRecord = (out: string) => JSON.parse(readFileSync(join(pretrainDir(out), 'run.json'), 'utf8')) as { resumedAt?: number[] };
+  const killed = join(tmp, 'killed');
+  let reference: Record<string, unknown>;
+
+  it('is killed (SIGKILL) once a checkpoint is on disk, leaving no record of the pretraining', async () => {
+    const r = study(join(tmp, 'unbroken'), ...LONGER, '--checkpoint-every', '0');
+    expect(r.status).toBe(0);
+    expect(existsSync(join(pretrainDir(join(tmp, 'unbroken')), 'checkpoint'))).toBe(false);
+    reference = numbers(join(tmp, 'unbroken'));
+    const p = spawn(process.execPath, [main, 'study', ...CHAIN, ...LONGER, '--checkpoint-every', '1', '--out', killed], { env });
+    const state = join(pretrainDir(killed), 'checkpoint', 'state.json');
+    while (!existsSync(state) && p.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    p.kill('SIGKILL');
+    await once(p, 'exit');
+    expect(existsSync(state)).toBe(true);
+    expect(existsSync(join(pretrainDir(killed), 'run.json'))).toBe(false);
+  }, 600_000);
+
+  it('goes on from the checkpoint, saying so, to the numbers of the unbroken run; the record names the step', () => {
+    const damaged = join(tmp, 'killed-damaged'),
+      other = join(tmp, 'killed-other');
+    cpSync(killed, damaged, { recursive: true });
+    cpSync(killed, other, { recursive: true });
+    const r = study(killed, ...LONGER);
+    expect(r.status).toBe(0);
+    const step = /xs-s1-pretrain: going on from its checkpoint at step (\d+) of 400\n/.exec(r.stdout)?.[1];
+    expect(step).toBeDefined();
+    const { resumedAt, ...rest } = numbers(killed)['xs-s1-pretrain'] as Record<string, unknown>;
+    expect(resumedAt).toEqual([Number(step)]);
+    expect({ ...numbers(killed), 'xs-s1-pretrain': rest }).toEqual(reference);
+    expect(existsSync(join(pretrainDir(killed), 'checkpoint'))).toBe(false);
+
+    // a damaged checkpoint is named and not used
+    const bin = join(pretrainDir(damaged), 'checkpoint', 'arrays.bin');
+    appendFileSync(bin, 'x');
+    const d = study(damaged, ...LONGER);
+    expect(d.status).toBe(0);
+    expect(d.stdout).toContain(
+      'xs-s1-pretrain: pretraining from the start, not from its checkpoint: its arrays.bin does not match the checksum in state.json\n',
+    );
+    expect(pretrainRecord(damaged).resumedAt).toBeUndefined();
+    expect(numbers(damaged)).toEqual(reference);
+
+    // nor one saved under other settings (the unit directory copied into a study of another learning rate)
+    rmSync(join(other, 'config.json'));
+    const o = study(other, ...LONGER, '--set', 'pretrain.learningRate=0.002');
+    expect(o.status).toBe(0);
+    expect(o.stdout).toContain(
+      'xs-s1-pretrain: pretraining from the start, not from its checkpoint: it was saved under other settings (config.learningRate: 0.003 there, 0.002 here)\n',
+    );
+    expect(pretrainRecord(other).resumedAt).toBeUndefined();
+  }, 900_000);
+});
+
 describe('(7) an environment whose law changed under the same package and options', () => {
   // the additive environment behind a module file whose noise the test rewrites: the config stays the same
   const dir = join(tmp, 'env-change'),

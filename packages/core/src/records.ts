@@ -224,7 +224,12 @@ export const PretrainRecord = t.intersection([
       }),
     ]),
   }),
+  t.partial({
+    /** Steps after which the run went on from a checkpoint, having been stopped (the numbers are those of an unbroken run). */
+    resumedAt: t.array(t.number),
+  }),
 ]);
+
 export type PretrainRecord = t.TypeOf<typeof PretrainRecord>;
 
 /** One row of a differential profile (docs/method.md#differential-measures): A = one block's branch, P = embeddings, F = logits; nats. */

@@ -117,7 +117,7 @@ async function runAlone(
   process.stderr.write(`backend: ${backend}\n`);
   const dir = (id: string): string => dirs[id] ?? out;
   const bar = progress(1);
-  await runUnit({ dir, config, source: resolved.right.source, backend, onProgress: (p) => bar.update(p) }, unit);
+  await runUnit({ dir, config, source: resolved.right.source, backend, onProgress: (p) => bar.update(p), log: (line) => bar.log(line) }, unit);
   bar.finish(unit.id, 'done');
   bar.stop();
   return E.right(out);

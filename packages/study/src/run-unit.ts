@@ -11,11 +11,24 @@ import { measurePeers, peerMeasurementJson } from '@optimpact/peer-measures';
 import { outcomeFit, predictedOutcomeLaws } from '@optimpact/self-eval';
 import { bestConstant, fixedPolicy, generatorPolicy, measurePolicy, uniformPolicy } from '@optimpact/split-history';
 import type { SizeName, Transformer, TransformerConfig } from '@optimpact/transformer';
-import { SIZE_PRESETS, asPredictor, createModel, evalLoss, exactTargets, loadModel, pretrain, saveModel } from '@optimpact/transformer';
+import type { PretrainCheckpoint } from '@optimpact/transformer';
+import {
+  SIZE_PRESETS,
+  asPredictor,
+  createModel,
+  evalLoss,
+  exactTargets,
+  loadCheckpoint,
+  loadModel,
+  pretrain,
+  saveCheckpoint,
+  saveModel,
+} from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { finishedRecord, hashDir, writeDirAtomic, writeRecord } from '@optimpact/records';
+import { finishedRecord, hashDir, writeDirAtomic, writeRecord, writing } from '@optimpact/records';
+import { firstDifference } from './difference.js';
 import { configuredEnvironment } from './environment.js';
 import { environmentFingerprint } from './fingerprint.js';
 import type { StudyConfig } from './config.js';
@@ -44,7 +57,14 @@ export interface UnitContext {
   readonly source?: ConfigSource;
   readonly backend: string;
   readonly onProgress?: (p: UnitProgress) => void;
+  /** A line for the user (a resumed or restarted pretraining). */
+  readonly log?: (line: string) => void;
+  /** Seconds of pretraining between checkpoints (default {@link CHECKPOINT_SECONDS}; 0: none). */
+  readonly checkpointSeconds?: number;
 }
+
+/** Seconds of pretraining between checkpoints, unless the caller says otherwise. */
+export const CHECKPOINT_SECONDS = 600;
 
 interface Shared {
   readonly env: Environment;
@@ -79,14 +99,18 @@ async function sharedFor(config: StudyConfig): Promise<Shared> {
   return value;
 }
 
+/** The settings a unit runs with, and which good sets its tasks were (the resolved variant). */
+function settings(ctx: UnitContext, s: Shared, unit: Unit) {
+  return unitConfig(ctx.config, unit, Object.fromEntries(s.env.tasks.map((t) => [t.nGood, [...t.good]])));
+}
+
 function base(ctx: UnitContext, s: Shared, unit: Unit, seed: number, timings: { readonly total: number } & Record<string, number>) {
   return {
     formatVersion: FORMAT_VERSION,
     id: unit.id,
     status: 'success' as const,
     seed,
-    // the settings the unit ran with, and which good sets its tasks were (the resolved variant)
-    config: unitConfig(ctx.config, unit, Object.fromEntries(s.env.tasks.map((t) => [t.nGood, [...t.good]]))),
+    config: settings(ctx, s, unit),
     ...(ctx.source ? { source: ctx.source } : {}),
     provenance: provenance(ctx.backend, s.fingerprint),
     timings,
@@ -120,6 +144,15 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
   const train = trainSequences(s.env, config, unit.seed),
     explore = exploration(config);
   const evalSets: Record<string, { windows: Windows; targets: Float64Array }> = { random: { windows: s.test.random, targets: s.lossTargets.random } };
+  const { kernels } = provenance(ctx.backend);
+  // what a checkpoint must have been saved under to be gone on from: its unit, settings and numerics
+  const identity = JSON.parse(
+    JSON.stringify({ id: unit.id, config: settings(ctx, s, unit), backend: ctx.backend, kernels, environmentFingerprint: s.fingerprint }),
+  ) as unknown;
+  const checkpointDir = join(ctx.dir(unit.id), 'checkpoint');
+  const { resume, resumedAt } = fromCheckpoint(checkpointDir, identity, unit.id, ctx.log);
+  const every = ctx.checkpointSeconds ?? CHECKPOINT_SECONDS;
+  let saved = resume?.seconds ?? 0;
   if (s.test.explored && s.lossTargets.explored) evalSets['explored'] = { windows: s.test.explored.windows, targets: s.lossTargets.explored };
   const curves = await pretrain(model, {
     env: s.env,
@@ -136,6 +169,18 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
     evalEvery: config.pretrain.evalEvery,
     seed: deriveSeed(unit.seed, 'pretrain'),
     onProgress: (p) => ctx.onProgress?.({ id: unit.id, stage: 'pretrain', done: p.step, total: p.steps }),
+    ...(resume ? { resume } : {}),
+    ...(every > 0
+      ? {
+          checkpoint: {
+            due: (_step: number, seconds: number) => seconds - saved >= every,
+            save: async (c: PretrainCheckpoint) => {
+              await saveCheckpoint(checkpointDir, c, { unit: identity, resumedAt });
+              saved = c.seconds;
+            },
+          },
+        }
+      : {}),
   });
   const test = curves.evals['test'] ?? [],
     random = curves.evals['random'] ?? [],
@@ -172,7 +217,7 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
       : {}),
   };
   const record: PretrainRecord = {
-    ...base(ctx, s, unit, unit.seed, { total: (performance.now() - t0) / 1000 }),
+    ...base(ctx, s, unit, unit.seed, { total: (performance.now() - t0) / 1000 + (resume?.seconds ?? 0) }),
     kind: 'pretrain',
     size: unit.size,
     params: model.params,
@@ -181,9 +226,35 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
     lossPositions: 'all positions (expected cross-entropy against the exact next-token law)',
     curve,
     metrics,
+    ...(resumedAt.length > 0 ? { resumedAt } : {}),
   };
   model.dispose();
   writeRecord(ctx.dir(record.id), record);
+  writing(checkpointDir, () => rmSync(checkpointDir, { recursive: true, force: true }));
+}
+
+/**
+ * The checkpoint in `dir` to go on from, and the steps of every resume so far with this one: none (and a
+ * line saying why) when it is damaged or was saved under another `identity`.
+ */
+function fromCheckpoint(
+  dir: string,
+  identity: unknown,
+  id: string,
+  log: ((line: string) => void) | undefined,
+): { resume?: PretrainCheckpoint; resumedAt: number[] } {
+  const loaded = loadCheckpoint(dir);
+  if (loaded === undefined) return { resumedAt: [] };
+  const d = 'why' in loaded ? undefined : firstDifference(loaded.meta['unit'], identity);
+  if ('why' in loaded || d !== undefined) {
+    const why = 'why' in loaded ? loaded.why : `it was saved under other settings (${d!.path}: ${d!.a} there, ${d!.b} here)`;
+    log?.(`${id}: pretraining from the start, not from its checkpoint: ${why}`);
+    return { resumedAt: [] };
+  }
+  const { step, steps } = loaded.checkpoint,
+    before = loaded.meta['resumedAt'];
+  log?.(`${id}: going on from its checkpoint at step ${step} of ${steps}`);
+  return { resume: loaded.checkpoint, resumedAt: [...(Array.isArray(before) ? (before as number[]) : []), step] };
 }
 
 /** Mean over `windows` of max_a π(a | x) at T = 1 (a fraction). */

@@ -17,16 +17,22 @@ export function runInWorker(
   backend: BackendName | undefined,
   unit: Unit,
   bar: Progress,
+  checkpointSeconds?: number,
 ): Promise<{ message: string; stack: string } | undefined> {
   return new Promise((done) => {
-    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { out, config, source, backend: backend ?? null, unit } });
+    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { out, config, source, backend: backend ?? null, unit, checkpointSeconds } });
     let reported = false;
     w.on(
       'message',
       (
-        m: { type: 'progress'; id: string; stage: string; done: number; total: number } | { type: 'done' } | { type: 'error'; message: string; stack: string },
+        m:
+          | { type: 'progress'; id: string; stage: string; done: number; total: number }
+          | { type: 'log'; line: string }
+          | { type: 'done' }
+          | { type: 'error'; message: string; stack: string },
       ) => {
         if (m.type === 'progress') bar.update(m);
+        else if (m.type === 'log') bar.log(m.line);
         else {
           reported = true;
           done(m.type === 'done' ? undefined : { message: m.message, stack: m.stack });

@@ -34,7 +34,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
+import { firstDifference } from './difference.js';
 import { configuredEnvironment } from './environment.js';
 import { environmentFingerprint } from './fingerprint.js';
 import type { StudyConfig } from './config.js';
@@ -63,6 +63,8 @@ export interface StudyOptions {
   readonly jobs?: number;
   /** Run only shard `index` of `count` (1-based). */
   readonly shard?: { readonly index: number; readonly count: number };
+  /** Seconds of pretraining between checkpoints (default 600; 0: none). */
+  readonly checkpointSeconds?: number;
   /** `--env`, when it named the package (its errors then name it). */
   readonly env?: string;
 }
@@ -188,23 +190,6 @@ export function configDifference(recorded: unknown, expected: unknown): string |
   return d && `made with another config (${d.path || 'config'}: ${d.a} in its record, ${d.b} in this study)`;
 }
 
-/** The first field (dotted path) at which two JSON values differ, and each side's value there (`absent` when missing). */
-function firstDifference(a: unknown, b: unknown, path = ''): { path: string; a: string; b: string } | undefined {
-  if (isDeepStrictEqual(a, b)) return undefined;
-  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-  if (isObject(a) && isObject(b)) {
-    for (const k of [...new Set([...Object.keys(b), ...Object.keys(a)])]) {
-      const d = firstDifference(a[k], b[k], path ? `${path}.${k}` : k);
-      if (d !== undefined) return d;
-    }
-  }
-  const show = (x: unknown) => {
-    const text = x === undefined ? 'absent' : JSON.stringify(x);
-    return text.length > 80 ? `${text.slice(0, 79)}…` : text;
-  };
-  return { path, a: show(a), b: show(b) };
-}
-
 /** Runs the study (or one shard of it) into `o.out`, holding the directory's lock throughout. */
 export async function runStudy(o: StudyOptions): Promise<E.Either<UsageError | RunError, StudyOutcome>> {
   const { config, out } = o;
@@ -328,7 +313,7 @@ async function runLocked(
   }
   const reasons = new Map<string, string>();
   const failedIds = await schedule(units, finished, jobs, async (u) => {
-    const error = await runInWorker(out, config, o.source, o.backend, u, bar);
+    const error = await runInWorker(out, config, o.source, o.backend, u, bar, o.checkpointSeconds);
     if (!error) {
       bar.finish(u.id, 'done');
       return true;

@@ -14,6 +14,7 @@ interface Input {
   readonly source?: ConfigSource;
   readonly backend: BackendName | null;
   readonly unit: Unit;
+  readonly checkpointSeconds?: number;
 }
 
 const input = workerData as Input;
@@ -27,6 +28,8 @@ try {
       ...(input.source ? { source: input.source } : {}),
       backend,
       onProgress: (p) => port.postMessage({ type: 'progress', ...p }),
+      log: (line) => port.postMessage({ type: 'log', line }),
+      ...(input.checkpointSeconds !== undefined ? { checkpointSeconds: input.checkpointSeconds } : {}),
     },
     input.unit,
   );

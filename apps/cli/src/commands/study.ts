@@ -36,6 +36,7 @@ export const study = command({
     jobs: intString(1, 64),
     shard: t.string,
     env: nonEmpty('an environment package or module path'),
+    'checkpoint-every': intString(0, 86_400),
   },
   required: [],
   flags: {
@@ -47,6 +48,10 @@ export const study = command({
     backend: { value: '<name>', about: `TF.js backend: ${BACKENDS.join(', ')} (default: node if installed, else wasm, else cpu)` },
     jobs: { value: '<k>', about: 'units run at once, each in its own worker thread (default: 2, or 1 on one core)' },
     shard: { value: '<i/n>', about: 'run only shard i of n (whole size × seed chains; the baselines in shard 1)' },
+    'checkpoint-every': {
+      value: '<seconds>',
+      about: 'save a pretraining where it stands this often, so a stopped study goes on from there (default 600; 0: never)',
+    },
   },
   run: async (o) => {
     const { parseShard, resolveConfig, runStudy, seedTable, summaryTable } = await import('@optimpact/study');
@@ -68,6 +73,7 @@ export const study = command({
       ...(o.jobs ? { jobs: o.jobs } : {}),
       ...(shard ? { shard } : {}),
       ...(o.env ? { env: o.env } : {}),
+      ...(o['checkpoint-every'] !== undefined ? { checkpointSeconds: o['checkpoint-every'] } : {}),
     });
     if (E.isLeft(r)) return r;
     const { records, failed, summary, report, writeError } = r.right;

@@ -12,5 +12,8 @@ export { usageError } from './errors.js';
 export { gitState } from './git.js';
 export { writablePath } from './paths.js';
 
+/** Seconds of pretraining between a study's checkpoints, unless `--checkpoint-every` says otherwise. */
+export const CHECKPOINT_SECONDS = 600;
+
 /** The built-in policies `optimpact measure --policy` names. */
 export const BUILT_IN = ['ideal', 'uniform', 'generator', 'fixed'];

@@ -11,13 +11,14 @@ import { measurePeers, peerMeasurementJson } from '@optimpact/peer-measures';
 import { outcomeFit, predictedOutcomeLaws } from '@optimpact/self-eval';
 import { bestConstant, fixedPolicy, generatorPolicy, measurePolicy, uniformPolicy } from '@optimpact/split-history';
 import type { SizeName, Transformer, TransformerConfig } from '@optimpact/transformer';
-import type { PretrainCheckpoint } from '@optimpact/transformer';
+import type { PretrainCheckpoint, PretrainCurves, PretrainOptions } from '@optimpact/transformer';
 import {
   SIZE_PRESETS,
   asPredictor,
   createModel,
   evalLoss,
   exactTargets,
+  isCheckpointDir,
   loadCheckpoint,
   loadModel,
   pretrain,
@@ -27,7 +28,7 @@ import {
 import * as E from 'fp-ts/lib/Either.js';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { finishedRecord, hashDir, writeDirAtomic, writeRecord, writing } from '@optimpact/records';
+import { finishedRecord, hashDir, writeDirAtomic, writeRecord } from '@optimpact/records';
 import { firstDifference } from './difference.js';
 import { configuredEnvironment } from './environment.js';
 import { environmentFingerprint } from './fingerprint.js';
@@ -59,12 +60,12 @@ export interface UnitContext {
   readonly onProgress?: (p: UnitProgress) => void;
   /** A line for the user (a resumed or restarted pretraining). */
   readonly log?: (line: string) => void;
-  /** Seconds of pretraining between checkpoints (default {@link CHECKPOINT_SECONDS}; 0: none). */
+  /**
+   * A study's: a pretraining goes on from a checkpoint in its unit directory and saves one every this many
+   * seconds (0: goes on from one, saves none). Absent: no checkpoints (the unit directory may be a user's).
+   */
   readonly checkpointSeconds?: number;
 }
-
-/** Seconds of pretraining between checkpoints, unless the caller says otherwise. */
-export const CHECKPOINT_SECONDS = 600;
 
 interface Shared {
   readonly env: Environment;
@@ -139,22 +140,12 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
   const t0 = performance.now();
   const { config } = ctx;
   const s = await sharedFor(config);
-  const model = createModel(modelConfig(unit.size, s.env), unit.seed);
   const steps = forSize(config.pretrain.steps, unit.size) ?? 0;
   const train = trainSequences(s.env, config, unit.seed),
     explore = exploration(config);
   const evalSets: Record<string, { windows: Windows; targets: Float64Array }> = { random: { windows: s.test.random, targets: s.lossTargets.random } };
-  const { kernels } = provenance(ctx.backend);
-  // what a checkpoint must have been saved under to be gone on from: its unit, settings and numerics
-  const identity = JSON.parse(
-    JSON.stringify({ id: unit.id, config: settings(ctx, s, unit), backend: ctx.backend, kernels, environmentFingerprint: s.fingerprint }),
-  ) as unknown;
-  const checkpointDir = join(ctx.dir(unit.id), 'checkpoint');
-  const { resume, resumedAt } = fromCheckpoint(checkpointDir, identity, unit.id, ctx.log);
-  const every = ctx.checkpointSeconds ?? CHECKPOINT_SECONDS;
-  let saved = resume?.seconds ?? 0;
   if (s.test.explored && s.lossTargets.explored) evalSets['explored'] = { windows: s.test.explored.windows, targets: s.lossTargets.explored };
-  const curves = await pretrain(model, {
+  const options: PretrainOptions = {
     env: s.env,
     ...(train ? { trainSequences: train } : {}),
     streamSequenceLength: config.data.sequenceLength,
@@ -169,19 +160,20 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
     evalEvery: config.pretrain.evalEvery,
     seed: deriveSeed(unit.seed, 'pretrain'),
     onProgress: (p) => ctx.onProgress?.({ id: unit.id, stage: 'pretrain', done: p.step, total: p.steps }),
-    ...(resume ? { resume } : {}),
-    ...(every > 0
-      ? {
-          checkpoint: {
-            due: (_step: number, seconds: number) => seconds - saved >= every,
-            save: async (c: PretrainCheckpoint) => {
-              await saveCheckpoint(checkpointDir, c, { unit: identity, resumedAt });
-              saved = c.seconds;
-            },
-          },
-        }
-      : {}),
-  });
+  };
+  const checkpoints = ctx.checkpointSeconds !== undefined ? checkpointing(ctx, s, unit, ctx.checkpointSeconds) : undefined;
+  let model = createModel(modelConfig(unit.size, s.env), unit.seed);
+  let curves: PretrainCurves;
+  try {
+    curves = await pretrain(model, { ...options, ...checkpoints?.options });
+  } catch (e) {
+    if (checkpoints?.options.resume === undefined || !(e instanceof Error && e.message.startsWith('the checkpoint is of a run'))) throw e;
+    ctx.log?.(`${unit.id}: pretraining from the start, not from its checkpoint: ${e.message}`);
+    model.dispose();
+    model = createModel(modelConfig(unit.size, s.env), unit.seed);
+    checkpoints.resumedAt.length = 0;
+    curves = await pretrain(model, { ...options, ...(checkpoints.options.checkpoint ? { checkpoint: checkpoints.options.checkpoint } : {}) });
+  }
   const test = curves.evals['test'] ?? [],
     random = curves.evals['random'] ?? [],
     exploredCurve = curves.evals['explored'] ?? [];
@@ -217,7 +209,7 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
       : {}),
   };
   const record: PretrainRecord = {
-    ...base(ctx, s, unit, unit.seed, { total: (performance.now() - t0) / 1000 + (resume?.seconds ?? 0) }),
+    ...base(ctx, s, unit, unit.seed, { total: (performance.now() - t0) / 1000 + (checkpoints?.options.resume?.seconds ?? 0) }),
     kind: 'pretrain',
     size: unit.size,
     params: model.params,
@@ -226,11 +218,48 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
     lossPositions: 'all positions (expected cross-entropy against the exact next-token law)',
     curve,
     metrics,
-    ...(resumedAt.length > 0 ? { resumedAt } : {}),
+    ...(checkpoints && checkpoints.resumedAt.length > 0 ? { resumedAt: checkpoints.resumedAt } : {}),
   };
   model.dispose();
   writeRecord(ctx.dir(record.id), record);
-  writing(checkpointDir, () => rmSync(checkpointDir, { recursive: true, force: true }));
+  checkpoints?.remove();
+}
+
+/**
+ * A study's checkpoints of a pretraining in `<unit>/checkpoint`: the one to go on from, if any, and the
+ * steps of every resume so far with this one; saving every `every` seconds (0: never); removing them.
+ */
+function checkpointing(ctx: UnitContext, s: Shared, unit: Unit, every: number) {
+  const dir = join(ctx.dir(unit.id), 'checkpoint');
+  const { created: _, ...made } = provenance(ctx.backend, s.fingerprint);
+  // what a checkpoint must have been saved under to be gone on from: its unit, settings, code and numerics
+  const identity = JSON.parse(JSON.stringify({ id: unit.id, config: settings(ctx, s, unit), provenance: made })) as unknown;
+  const { resume, resumedAt } = fromCheckpoint(dir, identity, unit.id, ctx.log);
+  let saved = resume?.seconds ?? 0;
+  const options: Pick<PretrainOptions, 'resume' | 'checkpoint'> = {
+    ...(resume ? { resume } : {}),
+    ...(every > 0
+      ? {
+          checkpoint: {
+            due: (_step: number, seconds: number) => seconds - saved >= every,
+            save: (c: PretrainCheckpoint) => {
+              saveCheckpoint(dir, c, { unit: identity, resumedAt });
+              saved = c.seconds;
+            },
+          },
+        }
+      : {}),
+  };
+  // after the record: a checkpoint left by a failed removal is harmless beside it
+  const remove = (): void => {
+    if (!isCheckpointDir(dir)) return;
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch (e) {
+      ctx.log?.(`${unit.id}: finished, but its checkpoint could not be removed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  return { options, resumedAt, remove };
 }
 
 /**
@@ -247,7 +276,7 @@ function fromCheckpoint(
   if (loaded === undefined) return { resumedAt: [] };
   const d = 'why' in loaded ? undefined : firstDifference(loaded.meta['unit'], identity);
   if ('why' in loaded || d !== undefined) {
-    const why = 'why' in loaded ? loaded.why : `it was saved under other settings (${d!.path}: ${d!.a} there, ${d!.b} here)`;
+    const why = 'why' in loaded ? loaded.why : `it was saved by another run (${d!.path}: ${d!.a} there, ${d!.b} here)`;
     log?.(`${id}: pretraining from the start, not from its checkpoint: ${why}`);
     return { resumedAt: [] };
   }

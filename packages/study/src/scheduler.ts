@@ -17,7 +17,7 @@ export function runInWorker(
   backend: BackendName | undefined,
   unit: Unit,
   bar: Progress,
-  checkpointSeconds?: number,
+  checkpointSeconds: number,
 ): Promise<{ message: string; stack: string } | undefined> {
   return new Promise((done) => {
     const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { out, config, source, backend: backend ?? null, unit, checkpointSeconds } });

@@ -35,6 +35,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { firstDifference } from './difference.js';
+import { CHECKPOINT_SECONDS } from './flags.js';
 import { configuredEnvironment } from './environment.js';
 import { environmentFingerprint } from './fingerprint.js';
 import type { StudyConfig } from './config.js';
@@ -63,7 +64,7 @@ export interface StudyOptions {
   readonly jobs?: number;
   /** Run only shard `index` of `count` (1-based). */
   readonly shard?: { readonly index: number; readonly count: number };
-  /** Seconds of pretraining between checkpoints (default 600; 0: none). */
+  /** Seconds of pretraining between checkpoints (default {@link CHECKPOINT_SECONDS}; 0: none). */
   readonly checkpointSeconds?: number;
   /** `--env`, when it named the package (its errors then name it). */
   readonly env?: string;
@@ -302,7 +303,8 @@ async function runLocked(
   const others = existsSync(runsDir(out)) ? readdirSync(runsDir(out)).filter((d) => !planned.has(d) && !isTemporary(d)) : [];
   if (others.length > 0) bar.log(`not units of this study, left out of its summary and report: ${others.map((d) => `runs/${d}`).join(', ')}`);
   for (const [id, why] of recompute) {
-    bar.log(`recomputing ${id}: ${why}`);
+    // a pretraining with a checkpoint goes on from it (run-unit says whether it can)
+    bar.log(`${existsSync(join(unitDir(out, id), 'checkpoint')) ? 'going on with' : 'recomputing'} ${id}: ${why}`);
     // Neither this run nor a report may trust the old record meanwhile.
     const sum = join(unitDir(out, id), `${RUN_FILE}.sha256`);
     if (existsSync(sum)) writing(sum, () => rmSync(sum));
@@ -313,7 +315,7 @@ async function runLocked(
   }
   const reasons = new Map<string, string>();
   const failedIds = await schedule(units, finished, jobs, async (u) => {
-    const error = await runInWorker(out, config, o.source, o.backend, u, bar, o.checkpointSeconds);
+    const error = await runInWorker(out, config, o.source, o.backend, u, bar, o.checkpointSeconds ?? CHECKPOINT_SECONDS);
     if (!error) {
       bar.finish(u.id, 'done');
       return true;

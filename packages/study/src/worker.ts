@@ -14,7 +14,7 @@ interface Input {
   readonly source?: ConfigSource;
   readonly backend: BackendName | null;
   readonly unit: Unit;
-  readonly checkpointSeconds?: number;
+  readonly checkpointSeconds: number;
 }
 
 const input = workerData as Input;
@@ -29,7 +29,7 @@ try {
       backend,
       onProgress: (p) => port.postMessage({ type: 'progress', ...p }),
       log: (line) => port.postMessage({ type: 'log', line }),
-      ...(input.checkpointSeconds !== undefined ? { checkpointSeconds: input.checkpointSeconds } : {}),
+      checkpointSeconds: input.checkpointSeconds,
     },
     input.unit,
   );

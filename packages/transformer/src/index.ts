@@ -17,7 +17,7 @@ export type { LabeledWindows, CurvePoint, PretrainProgress, PretrainOptions, Pre
 export { pretrain, evalLoss, labeledWindows, exactTargets } from './pretrain.js';
 export type { ModelMetadata } from './io.js';
 export { saveModel, loadModel, readModelMetadata, MODEL_FORMAT_VERSION } from './io.js';
-export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT_VERSION } from './checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, isCheckpointDir, CHECKPOINT_FORMAT_VERSION } from './checkpoint.js';
 export type { ActingOptions } from './policy.js';
 export { asPolicy, asPredictor, sampleActions } from './policy.js';
 export type { WorkerTask, WorkerOptions } from './workers.js';

@@ -215,13 +215,13 @@ interface ForwardCache {
 // ---------------------------------------------------------------------------------------------------
 // constructors
 
-/** Options of `Transformer` beyond its config. */
 /** A model's training state besides its parameters (see `Transformer.trainingState`). */
 export interface TrainingState {
   readonly optimizer: readonly AdamWSlot[];
   readonly dropout: RngState;
 }
 
+/** Options of `Transformer` beyond its config. */
 export interface TransformerOptions {
   /** Seed of the dropout masks' stream. */
   readonly dropoutSeed: number;

@@ -3,7 +3,7 @@ import { generateSequences } from '@optimpact/core';
 import { specEnv } from '@optimpact/sequence-env';
 import { setBackend } from './backend.js';
 import { createModel } from './model.js';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -122,33 +122,35 @@ describe('pretrain', () => {
       const straight = await pretrain(whole, { ...base, ...data });
       const dir = join(mkdtempSync(join(tmpdir(), 'optimpact-ckpt-')), 'checkpoint');
       const saved: number[] = [];
-      // the first leg saves at steps 7 and 45 (the second replacing the first; a stream's second chunk starts at
-      // step 33), then stops, as a killed run would
+      // the first leg saves at steps 7 and 46 (the second replacing the first; mid-pass in the fixed set's 19th pass
+      // of 2.5 steps, in a stream's second chunk, which starts at step 33), then stops, as a killed run would
       const first = createModel(tiny, 5);
       await expect(
         pretrain(first, {
           ...base,
           ...data,
           checkpoint: {
-            due: (step) => step === 7 || step === 45,
-            save: async (c: PretrainCheckpoint) => {
-              await saveCheckpoint(dir, c, { run: 'test' });
+            due: (step) => step === 7 || step === 46,
+            save: (c: PretrainCheckpoint) => {
+              saveCheckpoint(dir, c, { run: 'test' });
               saved.push(c.step);
-              if (c.step === 45) throw new Error('stopped');
+              if (c.step === 46) throw new Error('stopped');
             },
           },
         }),
       ).rejects.toThrow('stopped');
-      expect(saved).toEqual([7, 45]);
+      expect(saved).toEqual([7, 46]);
+      expect(readdirSync(dir).sort()).toEqual(['arrays-46.bin', 'state.json']);
       const loaded = loadCheckpoint(dir);
       if (loaded === undefined || 'why' in loaded) throw new Error(`no checkpoint: ${JSON.stringify(loaded)}`);
       expect(loaded.meta).toEqual({ run: 'test' });
-      expect(loaded.checkpoint.step).toBe(45);
+      expect(loaded.checkpoint.step).toBe(46);
+      expect(loaded.checkpoint.data.cursor % loaded.checkpoint.data.order.length).not.toBe(0);
       // a fresh model of another seed: everything it needs comes from the checkpoint
       const second = createModel(tiny, 6);
       const progress: number[] = [];
       const resumed = await pretrain(second, { ...base, ...data, resume: loaded.checkpoint, onProgress: (p) => progress.push(p.step) });
-      expect(progress).toEqual(Array.from({ length: 35 }, (_, i) => 46 + i));
+      expect(progress).toEqual(Array.from({ length: 34 }, (_, i) => 47 + i));
       expect(Buffer.from(second.flat.buffer).equals(Buffer.from(whole.flat.buffer))).toBe(true);
       expect(resumed.train).toEqual(straight.train);
       expect(resumed.evals).toEqual(straight.evals);
@@ -156,28 +158,31 @@ describe('pretrain', () => {
       for (const m of [whole, first, second]) m.dispose();
     });
 
-    it('refuses a checkpoint of a run of another length, and names what is wrong with a damaged one', async () => {
+    it('refuses a checkpoint of another run, naming what differs, and names what is wrong with a damaged one', async () => {
       const m = createModel(tiny, 5);
       const dir = join(mkdtempSync(join(tmpdir(), 'optimpact-ckpt-')), 'checkpoint');
-      await pretrain(m, {
-        ...base,
-        trainSequences: generateSequences(env, 4, 40, 7),
-        checkpoint: { due: (step) => step === 4, save: (c) => saveCheckpoint(dir, c, {}) },
-      });
+      const fixedSet = { trainSequences: generateSequences(env, 4, 40, 7) };
+      await pretrain(m, { ...base, ...fixedSet, checkpoint: { due: (step) => step === 4, save: (c) => saveCheckpoint(dir, c, {}) } });
       const ok = loadCheckpoint(dir);
       if (ok === undefined || 'why' in ok) throw new Error('no checkpoint');
-      await expect(pretrain(m, { ...base, steps: 30, trainSequences: generateSequences(env, 4, 40, 7), resume: ok.checkpoint })).rejects.toThrow(
-        /the checkpoint is of a run of 80 steps at step 4 .*; this run has 30 steps/,
+      await expect(pretrain(m, { ...base, ...fixedSet, steps: 30, resume: ok.checkpoint })).rejects.toThrow(
+        'the checkpoint is of a run of 80 steps at step 4 with 1320 parameters; this run has 30 steps and 1320 parameters',
       );
+      await expect(pretrain(m, { ...base, ...fixedSet, batchSize: 16, resume: ok.checkpoint })).rejects.toThrow(
+        'the checkpoint is of a run with batchSize 32; this run has 16',
+      );
+      await expect(pretrain(m, { ...base, resume: ok.checkpoint })).rejects.toThrow('the checkpoint is of a run with data fixed set; this run has stream');
       expect(loadCheckpoint(join(dir, 'none'))).toBeUndefined();
-      const bin = join(dir, 'arrays.bin'),
+      const bin = join(dir, 'arrays-4.bin'),
         bytes = readFileSync(bin);
       bytes[10] = bytes[10]! ^ 1;
       writeFileSync(bin, bytes);
-      expect(loadCheckpoint(dir)).toEqual({ why: 'its arrays.bin does not match the checksum in state.json' });
-      writeFileSync(join(dir, 'state.json'), '{}');
-      expect(loadCheckpoint(dir)).toEqual({ why: 'its state.json does not match its .sha256' });
-      expect(existsSync(join(dir, 'state.json.sha256'))).toBe(true);
+      expect(loadCheckpoint(dir)).toEqual({ why: 'its arrays-4.bin does not match the checksum in state.json' });
+      const state = readFileSync(join(dir, 'state.json'), 'utf8');
+      writeFileSync(join(dir, 'state.json'), state.replace('"step":4,', '"step":5,'));
+      expect(loadCheckpoint(dir)).toEqual({ why: 'its state.json does not match its checksum' });
+      writeFileSync(join(dir, 'notes.txt'), 'mine');
+      expect(loadCheckpoint(dir)).toEqual({ why: `${dir} holds files a checkpoint does not` });
       m.dispose();
     });
   });

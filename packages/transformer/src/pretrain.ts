@@ -81,7 +81,7 @@ export interface PretrainOptions {
   readonly slot?: string;
   /** Called after every step. */
   readonly onProgress?: (p: PretrainProgress) => void;
-  /** Go on from this checkpoint of the same run (same model seed, options and backend) instead of from the start. */
+  /** Go on from this checkpoint of the same run (same architecture, options and backend) instead of from the start. */
   readonly resume?: PretrainCheckpoint;
   /** Saves a checkpoint after every step for which `due(step, seconds)` holds (not after the last). */
   readonly checkpoint?: {
@@ -108,6 +108,8 @@ export interface DataState {
 export interface PretrainCheckpoint {
   readonly step: number;
   readonly steps: number;
+  /** The options the run's numbers depend on besides `steps` (checked when going on). */
+  readonly run: Readonly<Record<string, unknown>>;
   /** The model's flat parameters. */
   readonly params: Float32Array;
   readonly training: TrainingState;
@@ -315,6 +317,17 @@ export async function pretrain(model: Transformer, options: PretrainOptions): Pr
     makeRng(deriveSeed(options.seed, 'data', 'order')),
     options.streamExplore,
   );
+  // what a checkpoint must have been saved under to be gone on from (data and evaluation sets are the caller's)
+  const run = {
+    seed: options.seed,
+    batchSize,
+    learningRate: lr,
+    finalLearningRate: final ?? null,
+    slot,
+    data: fixed ? 'fixed set' : 'stream',
+    streamSequenceLength: fixed ? null : (options.streamSequenceLength ?? 100),
+    evalEvery,
+  };
   const resume = options.resume;
   const train: CurvePoint[] = resume ? [...resume.train] : [];
   const evals: Record<string, CurvePoint[]> = {};
@@ -322,8 +335,11 @@ export async function pretrain(model: Transformer, options: PretrainOptions): Pr
   if (resume) {
     if (resume.steps !== steps || resume.step > steps || resume.params.length !== model.params)
       throw new Error(
-        `the checkpoint is of a run of ${resume.steps} steps at step ${resume.step} with ${resume.params.length} parameters; this run has ${steps} steps and ${model.params}`,
+        `the checkpoint is of a run of ${resume.steps} steps at step ${resume.step} with ${resume.params.length} parameters; this run has ${steps} steps and ${model.params} parameters`,
       );
+    const other = Object.keys(run).find((k) => resume.run[k] !== run[k as keyof typeof run]);
+    if (other !== undefined)
+      throw new Error(`the checkpoint is of a run with ${other} ${String(resume.run[other])}; this run has ${String(run[other as keyof typeof run])}`);
     model.flat.set(resume.params);
     model.syncParams();
     model.restoreTrainingState(resume.training);
@@ -364,6 +380,7 @@ export async function pretrain(model: Transformer, options: PretrainOptions): Pr
       await options.checkpoint.save({
         step,
         steps,
+        run,
         params: model.flat.slice(),
         training: model.trainingState(),
         data: source.state(),

@@ -1,6 +1,6 @@
 /** `optimpact study`: the flags of `@optimpact/study`'s `runStudy`, and its tables printed at the end. */
 import { oneOf } from '@optimpact/core';
-import { BACKENDS, PRESETS } from '@optimpact/study/flags';
+import { BACKENDS, CHECKPOINT_SECONDS, PRESETS } from '@optimpact/study/flags';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { join } from 'node:path';
@@ -50,7 +50,7 @@ export const study = command({
     shard: { value: '<i/n>', about: 'run only shard i of n (whole size × seed chains; the baselines in shard 1)' },
     'checkpoint-every': {
       value: '<seconds>',
-      about: 'save a pretraining where it stands this often, so a stopped study goes on from there (default 600; 0: never)',
+      about: `save a pretraining where it stands this often, so a stopped study goes on from there (default ${CHECKPOINT_SECONDS}; 0: never)`,
     },
   },
   run: async (o) => {

@@ -252,7 +252,7 @@ describe('(7) a study killed in the middle of a pretraining goes on from its che
 
     // a damaged checkpoint is named and not used
     const saved = join(pretrainDir(damaged), 'checkpoint'),
-      bin = readdirSync(saved).find((f) => f.startsWith('arrays-'))!;
+      bin = (JSON.parse(readFileSync(join(saved, 'state.json'), 'utf8')) as { arrays: string }).arrays;
     appendFileSync(join(saved, bin), 'x');
     const d = study(damaged, ...LONGER);
     expect(d.status).toBe(0);

@@ -18,6 +18,7 @@ import {
   createModel,
   evalLoss,
   exactTargets,
+  CheckpointMismatch,
   isCheckpointDir,
   loadCheckpoint,
   loadModel,
@@ -165,14 +166,14 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
   let model = createModel(modelConfig(unit.size, s.env), unit.seed);
   let curves: PretrainCurves;
   try {
-    curves = await pretrain(model, { ...options, ...checkpoints?.options });
+    curves = await pretrain(model, { ...options, ...checkpoints?.options() });
   } catch (e) {
-    if (checkpoints?.options.resume === undefined || !(e instanceof Error && e.message.startsWith('the checkpoint is of a run'))) throw e;
+    if (!(checkpoints && e instanceof CheckpointMismatch)) throw e;
     ctx.log?.(`${unit.id}: pretraining from the start, not from its checkpoint: ${e.message}`);
+    checkpoints.restart();
     model.dispose();
     model = createModel(modelConfig(unit.size, s.env), unit.seed);
-    checkpoints.resumedAt.length = 0;
-    curves = await pretrain(model, { ...options, ...(checkpoints.options.checkpoint ? { checkpoint: checkpoints.options.checkpoint } : {}) });
+    curves = await pretrain(model, { ...options, ...checkpoints.options() });
   }
   const test = curves.evals['test'] ?? [],
     random = curves.evals['random'] ?? [],
@@ -209,7 +210,7 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
       : {}),
   };
   const record: PretrainRecord = {
-    ...base(ctx, s, unit, unit.seed, { total: (performance.now() - t0) / 1000 + (checkpoints?.options.resume?.seconds ?? 0) }),
+    ...base(ctx, s, unit, unit.seed, { total: (performance.now() - t0) / 1000 + (checkpoints?.resume?.seconds ?? 0) }),
     kind: 'pretrain',
     size: unit.size,
     params: model.params,
@@ -218,7 +219,7 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
     lossPositions: 'all positions (expected cross-entropy against the exact next-token law)',
     curve,
     metrics,
-    ...(checkpoints && checkpoints.resumedAt.length > 0 ? { resumedAt: checkpoints.resumedAt } : {}),
+    ...(checkpoints?.resume ? { resumedAt: checkpoints.resumedAt } : {}),
   };
   model.dispose();
   writeRecord(ctx.dir(record.id), record);
@@ -226,40 +227,53 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
 }
 
 /**
- * A study's checkpoints of a pretraining in `<unit>/checkpoint`: the one to go on from, if any, and the
- * steps of every resume so far with this one; saving every `every` seconds (0: never); removing them.
+ * A study's checkpoints of a pretraining in `<unit>/checkpoint`: the one to go on from, if any (`resume`),
+ * and the steps of every resume so far with this one; saving every `every` seconds (0: never); starting
+ * again without it; removing them.
  */
 function checkpointing(ctx: UnitContext, s: Shared, unit: Unit, every: number) {
   const dir = join(ctx.dir(unit.id), 'checkpoint');
   const { created: _, ...made } = provenance(ctx.backend, s.fingerprint);
   // what a checkpoint must have been saved under to be gone on from: its unit, settings, code and numerics
   const identity = JSON.parse(JSON.stringify({ id: unit.id, config: settings(ctx, s, unit), provenance: made })) as unknown;
-  const { resume, resumedAt } = fromCheckpoint(dir, identity, unit.id, ctx.log);
-  let saved = resume?.seconds ?? 0;
-  const options: Pick<PretrainOptions, 'resume' | 'checkpoint'> = {
-    ...(resume ? { resume } : {}),
-    ...(every > 0
-      ? {
-          checkpoint: {
-            due: (_step: number, seconds: number) => seconds - saved >= every,
-            save: (c: PretrainCheckpoint) => {
-              saveCheckpoint(dir, c, { unit: identity, resumedAt });
-              saved = c.seconds;
+  const state = fromCheckpoint(dir, identity, unit.id, ctx.log);
+  let saved = state.resume?.seconds ?? 0;
+  return {
+    get resume() {
+      return state.resume;
+    },
+    get resumedAt() {
+      return state.resumedAt;
+    },
+    options: (): Pick<PretrainOptions, 'resume' | 'checkpoint'> => ({
+      ...(state.resume ? { resume: state.resume } : {}),
+      ...(every > 0
+        ? {
+            checkpoint: {
+              due: (_step: number, seconds: number) => seconds - saved >= every,
+              save: (c: PretrainCheckpoint) => {
+                saveCheckpoint(dir, c, { unit: identity, resumedAt: state.resumedAt });
+                saved = c.seconds;
+              },
             },
-          },
-        }
-      : {}),
+          }
+        : {}),
+    }),
+    restart: (): void => {
+      state.resume = undefined;
+      state.resumedAt = [];
+      saved = 0;
+    },
+    // after the record: a checkpoint left by a failed removal is harmless beside it
+    remove: (): void => {
+      try {
+        if (isCheckpointDir(dir)) rmSync(dir, { recursive: true, force: true });
+        else if (existsSync(dir)) ctx.log?.(`${unit.id}: finished; ${dir} holds files a checkpoint does not, so it was left`);
+      } catch (e) {
+        ctx.log?.(`${unit.id}: finished, but its checkpoint could not be removed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    },
   };
-  // after the record: a checkpoint left by a failed removal is harmless beside it
-  const remove = (): void => {
-    if (!isCheckpointDir(dir)) return;
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch (e) {
-      ctx.log?.(`${unit.id}: finished, but its checkpoint could not be removed: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  };
-  return { options, resumedAt, remove };
 }
 
 /**
@@ -271,14 +285,14 @@ function fromCheckpoint(
   identity: unknown,
   id: string,
   log: ((line: string) => void) | undefined,
-): { resume?: PretrainCheckpoint; resumedAt: number[] } {
+): { resume: PretrainCheckpoint | undefined; resumedAt: number[] } {
   const loaded = loadCheckpoint(dir);
-  if (loaded === undefined) return { resumedAt: [] };
+  if (loaded === undefined) return { resume: undefined, resumedAt: [] };
   const d = 'why' in loaded ? undefined : firstDifference(loaded.meta['unit'], identity);
   if ('why' in loaded || d !== undefined) {
     const why = 'why' in loaded ? loaded.why : `it was saved by another run (${d!.path}: ${d!.a} there, ${d!.b} here)`;
     log?.(`${id}: pretraining from the start, not from its checkpoint: ${why}`);
-    return { resumedAt: [] };
+    return { resume: undefined, resumedAt: [] };
   }
   const { step, steps } = loaded.checkpoint,
     before = loaded.meta['resumedAt'];

@@ -77,12 +77,16 @@ export function saveCheckpoint(dir: string, c: PretrainCheckpoint, meta: Readonl
   writeFileAtomic(join(dir, name), arrays);
   writeFileAtomic(join(dir, 'state.json'), stateText(state));
   // what the new state.json does not name: the previous arrays, leftovers of a save that was killed
-  for (const f of readdirSync(dir)) if (f !== 'state.json' && f !== name) writing(join(dir, f), () => rmSync(join(dir, f), { force: true }));
+  for (const f of readdirSync(dir))
+    if (f !== 'state.json' && f !== name && isCheckpointFile(f)) writing(join(dir, f), () => rmSync(join(dir, f), { force: true }));
 }
 
-/** Whether `dir` holds a checkpoint (whole or not) and nothing else: what may be replaced or removed. */
+/** A name a checkpoint's save can leave: its state, its arrays, their temporaries. */
+const isCheckpointFile = (f: string): boolean => f === 'state.json' || /^arrays-\d+\.bin(\.tmp-.*)?$/.test(f) || /^state\.json\.tmp-/.test(f);
+
+/** Whether `dir` holds a checkpoint (whole or not) and nothing else: what may be removed. */
 export function isCheckpointDir(dir: string): boolean {
-  return existsSync(dir) && readdirSync(dir).every((f) => f === 'state.json' || /^arrays-\d+\.bin(\.tmp-.*)?$/.test(f) || /^state\.json\.tmp-/.test(f));
+  return existsSync(dir) && readdirSync(dir).every(isCheckpointFile);
 }
 
 /**
@@ -103,6 +107,7 @@ export function loadCheckpoint(
   } catch {
     return { why: 'its state.json is not valid JSON' };
   }
+  if (typeof json !== 'object' || json === null) return { why: 'its state.json is not a pretraining checkpoint' };
   const { checksum, ...body } = json as { checksum?: unknown };
   if (checksum !== sha256(JSON.stringify(body))) return { why: 'its state.json does not match its checksum' };
   const decoded = StateJson.decode(body);
@@ -115,7 +120,7 @@ export function loadCheckpoint(
   if (sha256(bin) !== s.arraysSha256) return { why: `its ${s.arrays} does not match the checksum in state.json` };
   const floats = s.params * (1 + 2 * s.slots.length);
   if (bin.byteLength !== 4 * (floats + s.data.orderLength))
-    return { why: `its arrays.bin holds ${bin.byteLength} bytes, state.json describes ${4 * (floats + s.data.orderLength)}` };
+    return { why: `its ${s.arrays} holds ${bin.byteLength} bytes, state.json describes ${4 * (floats + s.data.orderLength)}` };
   // copy into aligned buffers (a Buffer's offset need not be a multiple of 4)
   const f32 = new Float32Array(floats);
   new Uint8Array(f32.buffer).set(bin.subarray(0, 4 * floats));

@@ -14,7 +14,7 @@ export { Transformer, createModel, resolveConfig, paramSpecs, initParams } from 
 export type { AdamWOptions, AdamWSlot } from './internal/adamw.js';
 export { ADAMW_DEFAULTS } from './internal/adamw.js';
 export type { LabeledWindows, CurvePoint, PretrainProgress, PretrainOptions, PretrainCurves, PretrainCheckpoint, DataState } from './pretrain.js';
-export { pretrain, evalLoss, labeledWindows, exactTargets } from './pretrain.js';
+export { pretrain, evalLoss, labeledWindows, exactTargets, CheckpointMismatch } from './pretrain.js';
 export type { ModelMetadata } from './io.js';
 export { saveModel, loadModel, readModelMetadata, MODEL_FORMAT_VERSION } from './io.js';
 export { saveCheckpoint, loadCheckpoint, isCheckpointDir, CHECKPOINT_FORMAT_VERSION } from './checkpoint.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { PretrainCheckpoint, PretrainOptions } from './pretrain.js';
-import { cosineLearningRate, evalLoss, exactTargets, labeledWindows, pretrain } from './pretrain.js';
+import { CheckpointMismatch, cosineLearningRate, evalLoss, exactTargets, labeledWindows, pretrain } from './pretrain.js';
 
 const env = specEnv;
 let backend = '';
@@ -172,6 +172,9 @@ describe('pretrain', () => {
         'the checkpoint is of a run with batchSize 32; this run has 16',
       );
       await expect(pretrain(m, { ...base, resume: ok.checkpoint })).rejects.toThrow('the checkpoint is of a run with data fixed set; this run has stream');
+      const otherData = pretrain(m, { ...base, trainSequences: generateSequences(env, 5, 40, 7), resume: ok.checkpoint });
+      await expect(otherData).rejects.toThrow(CheckpointMismatch);
+      await expect(otherData).rejects.toThrow("the checkpoint's data order covers 80 windows, the training data hold 100");
       expect(loadCheckpoint(join(dir, 'none'))).toBeUndefined();
       const bin = join(dir, 'arrays-4.bin'),
         bytes = readFileSync(bin);

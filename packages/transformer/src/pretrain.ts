@@ -278,6 +278,29 @@ export function cosineLearningRate(first: number, last: number, step: number, st
   return last + 0.5 * (first - last) * (1 + Math.cos((Math.PI * (step - 1)) / (steps - 1)));
 }
 
+/** A checkpoint that is not of this run (other options, length or data): going on from it is refused. */
+export class CheckpointMismatch extends Error {
+  override readonly name = 'CheckpointMismatch';
+}
+
+/** Puts the model and the data where `c` says, if `c` is of this run (`steps` and `run` as this run's). */
+function restore(model: Transformer, source: BatchSource, c: PretrainCheckpoint, steps: number, run: Readonly<Record<string, unknown>>): void {
+  if (c.steps !== steps || c.step > steps || c.params.length !== model.params)
+    throw new CheckpointMismatch(
+      `the checkpoint is of a run of ${c.steps} steps at step ${c.step} with ${c.params.length} parameters; this run has ${steps} steps and ${model.params} parameters`,
+    );
+  const other = Object.keys(run).find((k) => c.run[k] !== run[k]);
+  if (other !== undefined) throw new CheckpointMismatch(`the checkpoint is of a run with ${other} ${String(c.run[other])}; this run has ${String(run[other])}`);
+  try {
+    model.restoreTrainingState(c.training);
+    source.restore(c.data);
+  } catch (e) {
+    throw new CheckpointMismatch(e instanceof Error ? e.message : String(e));
+  }
+  model.flat.set(c.params);
+  model.syncParams();
+}
+
 // ---------------------------------------------------------------------------------------------------
 // combinators
 
@@ -332,19 +355,7 @@ export async function pretrain(model: Transformer, options: PretrainOptions): Pr
   const train: CurvePoint[] = resume ? [...resume.train] : [];
   const evals: Record<string, CurvePoint[]> = {};
   for (const [name] of sets) evals[name] = resume ? [...(resume.evals[name] ?? [])] : [];
-  if (resume) {
-    if (resume.steps !== steps || resume.step > steps || resume.params.length !== model.params)
-      throw new Error(
-        `the checkpoint is of a run of ${resume.steps} steps at step ${resume.step} with ${resume.params.length} parameters; this run has ${steps} steps and ${model.params} parameters`,
-      );
-    const other = Object.keys(run).find((k) => resume.run[k] !== run[k as keyof typeof run]);
-    if (other !== undefined)
-      throw new Error(`the checkpoint is of a run with ${other} ${String(resume.run[other])}; this run has ${String(run[other as keyof typeof run])}`);
-    model.flat.set(resume.params);
-    model.syncParams();
-    model.restoreTrainingState(resume.training);
-    source.restore(resume.data);
-  }
+  if (resume) restore(model, source, resume, steps, run);
   const evaluate = (step: number): Record<string, number> | undefined => {
     if (sets.length === 0) return undefined;
     const out: Record<string, number> = {};

@@ -271,6 +271,35 @@ describe('(7) a study killed in the middle of a pretraining goes on from its che
   }, 900_000);
 });
 
+describe('(7) a study killed in the middle of a fine-tuning goes on from its checkpoint', () => {
+  const LONGER = ['--set', 'rl.exact.rounds.xs=300', '--set', 'rl.positive.rounds=300'];
+  const unitDir = (out: string) => join(out, 'runs', 'xs-s1-n2-exact');
+  const killed = join(tmp, 'killed-rl');
+
+  it('goes on from the checkpoint, saying so, to the numbers of the unbroken run; the record names the round', async () => {
+    const r = study(join(tmp, 'unbroken-rl'), ...LONGER, '--checkpoint-every', '0');
+    expect(r.status).toBe(0);
+    const reference = numbers(join(tmp, 'unbroken-rl'));
+    const p = spawn(process.execPath, [main, 'study', ...CHAIN, ...LONGER, '--checkpoint-every', '1', '--out', killed], { env });
+    const state = join(unitDir(killed), 'checkpoint', 'state.json');
+    while (!existsSync(state) && p.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    p.kill('SIGKILL');
+    await once(p, 'exit');
+    expect(existsSync(state)).toBe(true);
+    expect(existsSync(join(unitDir(killed), 'run.json'))).toBe(false);
+
+    const again = study(killed, ...LONGER);
+    expect(again.status).toBe(0);
+    const round = /xs-s1-n2-exact: going on from its checkpoint at round (\d+) of 300\n/.exec(again.stdout)?.[1];
+    expect(round).toBeDefined();
+    // the positive rule's fine-tuning, running beside it, may have gone on from a checkpoint too
+    const after = Object.entries(numbers(killed)).map(([id, r]) => [id, r as { resumedAt?: number[] }] as const);
+    expect(Object.fromEntries(after)['xs-s1-n2-exact']?.resumedAt).toEqual([Number(round)]);
+    expect(Object.fromEntries(after.map(([id, { resumedAt: _, ...rest }]) => [id, rest]))).toEqual(reference);
+    expect(existsSync(join(unitDir(killed), 'checkpoint'))).toBe(false);
+  }, 900_000);
+});
+
 describe('(7) an environment whose law changed under the same package and options', () => {
   // the additive environment behind a module file whose noise the test rewrites: the config stays the same
   const dir = join(tmp, 'env-change'),

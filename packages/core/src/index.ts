@@ -1,4 +1,16 @@
-export type { Coefficients, Environment, EnvironmentPackage, Policy, Predictor, StepOptions, Task, TrainableModel, Windows } from './types.js';
+export type {
+  Coefficients,
+  Environment,
+  EnvironmentPackage,
+  ModelState,
+  OptimizerSlotState,
+  Policy,
+  Predictor,
+  StepOptions,
+  Task,
+  TrainableModel,
+  Windows,
+} from './types.js';
 export type { Rng, RngState } from './rng.js';
 export { makeRng, restoreRng, deriveSeed } from './rng.js';
 export type { Estimate } from './stats.js';

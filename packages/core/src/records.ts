@@ -256,6 +256,8 @@ export const FinetuneRecord = t.intersection([
     differential: t.type({ contexts: t.number, before: t.array(DifferentialRow), after: t.array(DifferentialRow) }),
     /** MEG, AUP, relative reachability and empowerment on the contexts of `measurement`. */
     peers: PeerMeasurementJson,
+    /** Rounds after which the fine-tuning went on from a checkpoint, having been stopped (the numbers are those of an unbroken run). */
+    resumedAt: t.array(t.number),
   }),
   t.type({
     kind: t.literal('finetune'),

@@ -4,7 +4,7 @@
  * and self-eval's) declares it as a dependency in its package.json.
  */
 import type * as t from 'io-ts';
-import type { Rng } from './rng.js';
+import type { Rng, RngState } from './rng.js';
 
 /**
  * A batch of `n` windows: for each, the `length` tokens before position `positions[i]` of its sequence.
@@ -124,8 +124,27 @@ export interface TrainableModel {
    * state (e.g. "rl" and "maintenance" at different learning rates). Returns L.
    */
   step(windows: Windows, coef: Coefficients, opts: StepOptions): Promise<number>;
+  /** Everything training carries from one step to the next (a model that can be checkpointed has it). */
+  trainingState?(): ModelState;
+  /** Continues training from `state` (as `trainingState` gave it): the next step is the one that would have followed. */
+  restoreTrainingState?(state: ModelState): void;
   /** Frees the model's tensors. */
   dispose(): void;
+}
+
+/** A model's training state: its flat parameters, each optimizer slot's moments and step count, its dropout stream. */
+export interface ModelState {
+  readonly params: Float32Array;
+  readonly optimizer: readonly OptimizerSlotState[];
+  readonly dropout: RngState;
+}
+
+/** One optimizer slot's state (Adam's first and second moments over the flat parameters, and its step count). */
+export interface OptimizerSlotState {
+  readonly slot: string;
+  readonly t: number;
+  readonly m: Float32Array;
+  readonly v: Float32Array;
 }
 
 /** The coefficients of one `TrainableModel.step`: given, or computed from the step's own logits. */

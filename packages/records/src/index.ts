@@ -1,6 +1,6 @@
 /**
  * @optimpact/records — a study's files on disk, in one place: the output directory's layout, run records
- * (`run.json` + `.sha256`), atomic writes (files and directories) and verified reads, and loading every
+ * (`run.json` + `.sha256`), atomic writes (files and directories) and verified reads, training checkpoints, and loading every
  * record of a study for the report. The transformer's save, the study and the report all write through it.
  */
 export {
@@ -37,3 +37,17 @@ export type { StudyData, RecordsError, AnyRecord } from './load.js';
 export { loadRecords, formatRecordsError, decodeErrors } from './load.js';
 export type { LockHolder, LockResult } from './lock.js';
 export { acquireLock, describeHolder, lockFile } from './lock.js';
+export type { CheckpointFormat } from './checkpoint.js';
+export {
+  CheckpointMismatch,
+  sameRun,
+  isCheckpointDir,
+  saveCheckpointFiles,
+  loadCheckpointFiles,
+  Count,
+  RngStateJson,
+  ModelStateJson,
+  modelStateParts,
+  modelStateBytes,
+  modelStateFrom,
+} from './checkpoint.js';

@@ -2,8 +2,9 @@
  * RL fine-tuning of a next-token model on a success/failure task (docs/method.md#rl-fine-tuning), with interleaved
  * maintenance training. Depends only on the TrainableModel contract, so any model can be fine-tuned.
  */
-import type { CurvePoint, Environment, Predictor, Rng, Task, TrainableModel, Windows } from '@optimpact/core';
-import { actionRows, crossEntropy, deriveSeed, drawIndex as draw, makeRng, sampleNextToken, sampleWindows, windowOf } from '@optimpact/core';
+import type { CurvePoint, Environment, ModelState, Predictor, Rng, RngState, Task, TrainableModel, Windows } from '@optimpact/core';
+import { actionRows, crossEntropy, deriveSeed, drawIndex as draw, makeRng, restoreRng, sampleNextToken, sampleWindows, windowOf } from '@optimpact/core';
+import { CheckpointMismatch, sameRun } from '@optimpact/records';
 import { predictedOutcomeLaws } from '@optimpact/self-eval';
 import { futureLaw, massOn, successRates } from '@optimpact/split-history';
 import type { RLConfig } from './config.js';
@@ -45,6 +46,36 @@ export interface FinetuneOptions {
    * `all-actions` and is scored by the law of the environment it samples.
    */
   readonly judge?: Environment;
+  /** Go on from this checkpoint of the same run (same config, seed and model) instead of from the start. */
+  readonly resume?: FinetuneCheckpoint;
+  /**
+   * Saves a checkpoint after every evaluation but the last for which `due(round, seconds)` holds. Resuming
+   * and checkpointing need a model with `trainingState` and `restoreTrainingState`.
+   */
+  readonly checkpoint?: {
+    readonly due: (round: number, seconds: number) => boolean;
+    readonly save: (c: FinetuneCheckpoint) => void | Promise<void>;
+  };
+}
+
+/**
+ * A fine-tuning run after the evaluation at `round` of its `rounds`: everything it carries to the next
+ * round, so that going on from it gives, bit for bit, what the run would have given without stopping.
+ */
+export interface FinetuneCheckpoint {
+  readonly round: number;
+  readonly rounds: number;
+  /** The config and seed the run's numbers depend on besides `rounds` (checked when going on). */
+  readonly run: Readonly<Record<string, unknown>>;
+  readonly model: ModelState;
+  /** The rule's own random stream (actions and outcomes it samples). */
+  readonly rng: RngState;
+  /** The curve so far. */
+  readonly curve: readonly CurvePoint[];
+  /** Outcomes drawn from the environment so far. */
+  readonly envSamples: number;
+  /** Wall time so far. */
+  readonly seconds: number;
 }
 
 /** Success rate at temperature 0, exact in the environment noise: mean_i P(F ∈ G | p_i, argmax_a π). */
@@ -219,8 +250,27 @@ export async function finetune(
   options: FinetuneOptions = {},
 ): Promise<RLResult> {
   if (cfg.rule === 'model' && options.worldModel === undefined) throw new Error('the model rule needs a world model (options.worldModel)');
-  const rng = makeRng(deriveSeed(seed, 'rl'));
-  const curve: CurvePoint[] = [];
+  const { resume, checkpoint } = options;
+  if ((resume ?? checkpoint) && !(model.trainingState && model.restoreTrainingState))
+    throw new Error('checkpoints need a model with trainingState and restoreTrainingState');
+  // what a checkpoint must have been saved under to be gone on from
+  const { rounds: _, ...settings } = cfg;
+  const run: Record<string, unknown> = { seed, ...settings };
+  let rng = makeRng(deriveSeed(seed, 'rl'));
+  const curve: CurvePoint[] = resume ? [...resume.curve] : [];
+  if (resume) {
+    if (resume.rounds !== cfg.rounds || resume.round > cfg.rounds)
+      throw new CheckpointMismatch(`the checkpoint is of a run of ${resume.rounds} rounds at round ${resume.round}; this run has ${cfg.rounds} rounds`);
+    sameRun(resume.run, run);
+    try {
+      model.restoreTrainingState!(resume.model);
+    } catch (e) {
+      throw new CheckpointMismatch(e instanceof Error ? e.message : String(e));
+    }
+    rng = restoreRng(resume.rng);
+  }
+  const t0 = performance.now(),
+    before = resume?.seconds ?? 0;
   const V = model.vocabSize;
   const evaluate = async (round: number, positives: number, envSamples: number): Promise<void> => {
     const p = {
@@ -233,11 +283,11 @@ export async function finetune(
     curve.push(p);
     onEval?.(p);
   };
-  await evaluate(0, 0, 0);
+  if (!resume) await evaluate(0, 0, 0);
   let positives = 0,
     envSamples = 0,
-    totalSamples = 0;
-  for (let round = 1; round <= cfg.rounds; round++) {
+    totalSamples = resume?.envSamples ?? 0;
+  for (let round = (resume?.round ?? 0) + 1; round <= cfg.rounds; round++) {
     const { windows: batch } = sampleWindows(data.train, cfg.batchSize, makeRng(deriveSeed(seed, 'rl-batch', round)));
     if (cfg.rule === 'exact' || cfg.rule === 'model' || cfg.rule === 'all-actions') {
       // R: the law's, the world model's, or drawn once per round and reused by every update.
@@ -283,6 +333,19 @@ export async function finetune(
       totalSamples += envSamples;
       positives = 0;
       envSamples = 0;
+      const seconds = before + (performance.now() - t0) / 1000;
+      if (round < cfg.rounds && checkpoint?.due(round, seconds)) {
+        await checkpoint.save({
+          round,
+          rounds: cfg.rounds,
+          run,
+          model: model.trainingState!(),
+          rng: rng.state(),
+          curve: [...curve],
+          envSamples: totalSamples,
+          seconds,
+        });
+      }
     }
   }
   const last = curve[curve.length - 1]!;

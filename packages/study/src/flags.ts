@@ -12,7 +12,7 @@ export { usageError } from './errors.js';
 export { gitState } from './git.js';
 export { writablePath } from './paths.js';
 
-/** Seconds of pretraining between a study's checkpoints, unless `--checkpoint-every` says otherwise. */
+/** Seconds of pretraining or fine-tuning between a study's checkpoints, unless `--checkpoint-every` says otherwise. */
 export const CHECKPOINT_SECONDS = 600;
 
 /** The built-in policies `optimpact measure --policy` names. */

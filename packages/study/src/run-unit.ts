@@ -6,7 +6,8 @@
 import type { ConfigSource, CurvePoint, Environment, FinetuneRecord, PretrainRecord, BaselineRecord, Policy, Task, Windows } from '@optimpact/core';
 import { actionRows, deriveSeed, floorLoss, FORMAT_VERSION, mixtureFloorLoss, modelPolicy, sliceWindows, unigramLoss } from '@optimpact/core';
 import { differentialProfile, independentContexts } from '@optimpact/differential';
-import { finetune, nextTokenLoss } from '@optimpact/rl-trainer';
+import type { FinetuneCheckpoint, RLResult } from '@optimpact/rl-trainer';
+import { finetune, loadFinetuneCheckpoint, nextTokenLoss, saveFinetuneCheckpoint } from '@optimpact/rl-trainer';
 import { measurePeers, peerMeasurementJson } from '@optimpact/peer-measures';
 import { outcomeFit, predictedOutcomeLaws } from '@optimpact/self-eval';
 import { bestConstant, fixedPolicy, generatorPolicy, measurePolicy, uniformPolicy } from '@optimpact/split-history';
@@ -18,18 +19,16 @@ import {
   createModel,
   evalLoss,
   exactTargets,
-  CheckpointMismatch,
-  isCheckpointDir,
-  loadCheckpoint,
   loadModel,
+  loadPretrainCheckpoint,
   pretrain,
-  saveCheckpoint,
+  savePretrainCheckpoint,
   saveModel,
 } from '@optimpact/transformer';
 import * as E from 'fp-ts/lib/Either.js';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { finishedRecord, hashDir, writeDirAtomic, writeRecord } from '@optimpact/records';
+import { CheckpointMismatch, finishedRecord, hashDir, isCheckpointDir, writeDirAtomic, writeRecord } from '@optimpact/records';
 import { firstDifference } from './difference.js';
 import { configuredEnvironment } from './environment.js';
 import { environmentFingerprint } from './fingerprint.js';
@@ -59,11 +58,12 @@ export interface UnitContext {
   readonly source?: ConfigSource;
   readonly backend: string;
   readonly onProgress?: (p: UnitProgress) => void;
-  /** A line for the user (a resumed or restarted pretraining). */
+  /** A line for the user (a training gone on from its checkpoint, or started again). */
   readonly log?: (line: string) => void;
   /**
-   * A study's: a pretraining goes on from a checkpoint in its unit directory and saves one every this many
-   * seconds (0: goes on from one, saves none). Absent: no checkpoints (the unit directory may be a user's).
+   * A study's: a pretraining or fine-tuning goes on from a checkpoint in its unit directory and saves one
+   * every this many seconds (0: goes on from one, saves none). Absent: no checkpoints (the unit directory
+   * may be a user's).
    */
   readonly checkpointSeconds?: number;
 }
@@ -162,15 +162,14 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
     seed: deriveSeed(unit.seed, 'pretrain'),
     onProgress: (p) => ctx.onProgress?.({ id: unit.id, stage: 'pretrain', done: p.step, total: p.steps }),
   };
-  const checkpoints = ctx.checkpointSeconds !== undefined ? checkpointing(ctx, s, unit, ctx.checkpointSeconds) : undefined;
+  const checkpoints = ctx.checkpointSeconds !== undefined ? checkpointing(ctx, s, unit, ctx.checkpointSeconds, PRETRAIN) : undefined;
   let model = createModel(modelConfig(unit.size, s.env), unit.seed);
   let curves: PretrainCurves;
   try {
     curves = await pretrain(model, { ...options, ...checkpoints?.options() });
   } catch (e) {
     if (!(checkpoints && e instanceof CheckpointMismatch)) throw e;
-    ctx.log?.(`${unit.id}: pretraining from the start, not from its checkpoint: ${e.message}`);
-    checkpoints.restart();
+    checkpoints.restart(e);
     model.dispose();
     model = createModel(modelConfig(unit.size, s.env), unit.seed);
     curves = await pretrain(model, { ...options, ...checkpoints.options() });
@@ -226,42 +225,93 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
   checkpoints?.remove();
 }
 
+/** How one kind of training keeps its checkpoints on disk, and what its log lines call it. */
+interface CheckpointKind<C extends { readonly seconds: number }> {
+  /** "pretraining", "fine-tuning" */
+  readonly training: string;
+  /** Where a checkpoint is: "step 4 of 80", "round 40 of 1200". */
+  readonly at: (c: C) => string;
+  /** The step or round a checkpoint was saved after. */
+  readonly step: (c: C) => number;
+  readonly save: (dir: string, c: C, meta: Readonly<Record<string, unknown>>) => void;
+  readonly load: (dir: string) => { readonly checkpoint: C; readonly meta: Readonly<Record<string, unknown>> } | { readonly why: string } | undefined;
+}
+
+const PRETRAIN: CheckpointKind<PretrainCheckpoint> = {
+  training: 'pretraining',
+  at: (c) => `step ${c.step} of ${c.steps}`,
+  step: (c) => c.step,
+  save: savePretrainCheckpoint,
+  load: loadPretrainCheckpoint,
+};
+
+const FINETUNE: CheckpointKind<FinetuneCheckpoint> = {
+  training: 'fine-tuning',
+  at: (c) => `round ${c.round} of ${c.rounds}`,
+  step: (c) => c.round,
+  save: saveFinetuneCheckpoint,
+  load: loadFinetuneCheckpoint,
+};
+
 /**
- * A study's checkpoints of a pretraining in `<unit>/checkpoint`: the one to go on from, if any (`resume`),
- * and the steps of every resume so far with this one; saving every `every` seconds (0: never); starting
- * again without it; removing them.
+ * A study's checkpoints of a unit's training in `<unit>/checkpoint`: the one to go on from, if any
+ * (`resume`), and the steps of every resume so far with this one; saving every `every` seconds (0: never);
+ * starting again without it; removing them. Going on needs the checkpoint to have been saved under this
+ * unit's settings, code and numerics, and from the same `inputs` (a fine-tuning's pretrained model);
+ * otherwise a line says why, and the training starts from the beginning.
  */
-function checkpointing(ctx: UnitContext, s: Shared, unit: Unit, every: number) {
+function checkpointing<C extends { readonly seconds: number }>(
+  ctx: UnitContext,
+  s: Shared,
+  unit: Unit,
+  every: number,
+  kind: CheckpointKind<C>,
+  inputs: Readonly<Record<string, unknown>> = {},
+) {
   const dir = join(ctx.dir(unit.id), 'checkpoint');
   const { created: _, ...made } = provenance(ctx.backend, s.fingerprint);
-  // what a checkpoint must have been saved under to be gone on from: its unit, settings, code and numerics
-  const identity = JSON.parse(JSON.stringify({ id: unit.id, config: settings(ctx, s, unit), provenance: made })) as unknown;
-  const state = fromCheckpoint(dir, identity, unit.id, ctx.log);
-  let saved = state.resume?.seconds ?? 0;
+  const identity = JSON.parse(JSON.stringify({ id: unit.id, config: settings(ctx, s, unit), provenance: made, ...inputs })) as unknown;
+  const fromStart = (why: string) => ctx.log?.(`${unit.id}: ${kind.training} from the start, not from its checkpoint: ${why}`);
+  let resume: C | undefined,
+    resumedAt: number[] = [];
+  const loaded = kind.load(dir);
+  const d = loaded === undefined || 'why' in loaded ? undefined : firstDifference(loaded.meta['unit'], identity);
+  if (loaded !== undefined && 'why' in loaded) fromStart(loaded.why);
+  else if (d !== undefined) fromStart(`it was saved by another run (${d.path}: ${d.a} there, ${d.b} here)`);
+  else if (loaded !== undefined) {
+    const before = loaded.meta['resumedAt'];
+    resume = loaded.checkpoint;
+    resumedAt = [...(Array.isArray(before) ? (before as number[]) : []), kind.step(resume)];
+    ctx.log?.(`${unit.id}: going on from its checkpoint at ${kind.at(resume)}`);
+  }
+  let saved = resume?.seconds ?? 0;
   return {
     get resume() {
-      return state.resume;
+      return resume;
     },
     get resumedAt() {
-      return state.resumedAt;
+      return resumedAt;
     },
-    options: (): Pick<PretrainOptions, 'resume' | 'checkpoint'> => ({
-      ...(state.resume ? { resume: state.resume } : {}),
+    /** The training's `resume` and `checkpoint` options. */
+    options: (): { resume?: C; checkpoint?: { due: (step: number, seconds: number) => boolean; save: (c: C) => void } } => ({
+      ...(resume ? { resume } : {}),
       ...(every > 0
         ? {
             checkpoint: {
               due: (_step: number, seconds: number) => seconds - saved >= every,
-              save: (c: PretrainCheckpoint) => {
-                saveCheckpoint(dir, c, { unit: identity, resumedAt: state.resumedAt });
+              save: (c: C) => {
+                kind.save(dir, c, { unit: identity, resumedAt });
                 saved = c.seconds;
               },
             },
           }
         : {}),
     }),
-    restart: (): void => {
-      state.resume = undefined;
-      state.resumedAt = [];
+    /** After a `CheckpointMismatch`: says why and forgets the checkpoint (the next save replaces it). */
+    restart: (e: CheckpointMismatch): void => {
+      fromStart(e.message);
+      resume = undefined;
+      resumedAt = [];
       saved = 0;
     },
     // after the record: a checkpoint left by a failed removal is harmless beside it
@@ -274,30 +324,6 @@ function checkpointing(ctx: UnitContext, s: Shared, unit: Unit, every: number) {
       }
     },
   };
-}
-
-/**
- * The checkpoint in `dir` to go on from, and the steps of every resume so far with this one: none (and a
- * line saying why) when it is damaged or was saved under another `identity`.
- */
-function fromCheckpoint(
-  dir: string,
-  identity: unknown,
-  id: string,
-  log: ((line: string) => void) | undefined,
-): { resume: PretrainCheckpoint | undefined; resumedAt: number[] } {
-  const loaded = loadCheckpoint(dir);
-  if (loaded === undefined) return { resume: undefined, resumedAt: [] };
-  const d = 'why' in loaded ? undefined : firstDifference(loaded.meta['unit'], identity);
-  if ('why' in loaded || d !== undefined) {
-    const why = 'why' in loaded ? loaded.why : `it was saved by another run (${d!.path}: ${d!.a} there, ${d!.b} here)`;
-    log?.(`${id}: pretraining from the start, not from its checkpoint: ${why}`);
-    return { resume: undefined, resumedAt: [] };
-  }
-  const { step, steps } = loaded.checkpoint,
-    before = loaded.meta['resumedAt'];
-  log?.(`${id}: going on from its checkpoint at step ${step} of ${steps}`);
-  return { resume: loaded.checkpoint, resumedAt: [...(Array.isArray(before) ? (before as number[]) : []), step] };
 }
 
 /** Mean over `windows` of max_a π(a | x) at T = 1 (a fraction). */
@@ -357,18 +383,32 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const task: Task | undefined = s.env.tasks.find((t) => t.nGood === unit.task);
   if (task === undefined) throw new Error(`task n_good=${unit.task} is not a task of ${s.env.name} (${s.env.tasks.map((t) => t.nGood).join(', ')})`);
   const rl = unitRL(config, unit);
-  const { model, sha256: pretrainModelSha256 } = await loadPretrained(ctx, unit.size, unit.seed, deriveSeed(unit.seed, 'rl-dropout', unit.task, unit.rule));
-  const result = await finetune(
-    model,
-    s.env,
-    task,
-    rlData(s.env, config, unit.seed, s.test),
-    rl,
-    deriveSeed(unit.seed, 'rl', unit.task, unit.rule),
-    // the model rule's world model: the model's own predicted outcome law, as self-evaluation reads it
-    (p) => ctx.onProgress?.({ id: unit.id, stage: 'rl', done: p.step, total: rl.rounds }),
-    { worldModel: asPredictor(model) },
-  );
+  const dropoutSeed = deriveSeed(unit.seed, 'rl-dropout', unit.task, unit.rule);
+  let { model, sha256: pretrainModelSha256 } = await loadPretrained(ctx, unit.size, unit.seed, dropoutSeed);
+  const checkpoints = ctx.checkpointSeconds !== undefined ? checkpointing(ctx, s, unit, ctx.checkpointSeconds, FINETUNE, { pretrainModelSha256 }) : undefined;
+  const data = rlData(s.env, config, unit.seed, s.test);
+  const run = (m: Transformer) =>
+    finetune(
+      m,
+      s.env,
+      task,
+      data,
+      rl,
+      deriveSeed(unit.seed, 'rl', unit.task, unit.rule),
+      (p) => ctx.onProgress?.({ id: unit.id, stage: 'rl', done: p.step, total: rl.rounds }),
+      // the model rule's world model: the model's own predicted outcome law, as self-evaluation reads it
+      { worldModel: asPredictor(m), ...checkpoints?.options() },
+    );
+  let result: RLResult;
+  try {
+    result = await run(model);
+  } catch (e) {
+    if (!(checkpoints && e instanceof CheckpointMismatch)) throw e;
+    checkpoints.restart(e);
+    model.dispose();
+    ({ model, sha256: pretrainModelSha256 } = await loadPretrained(ctx, unit.size, unit.seed, dropoutSeed));
+    result = await run(model);
+  }
   const sha = await saveVerified(model, ctx.dir(unit.id), { seed: unit.seed, task: unit.task, rule: unit.rule, id: unit.id });
   const t1 = performance.now();
   ctx.onProgress?.({ id: unit.id, stage: 'measure', done: 0, total: 1 });
@@ -417,7 +457,11 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   };
   const record: FinetuneRecord = {
     // seconds: in all, fine-tuning (to the saved model), measuring (every measure)
-    ...base(ctx, s, unit, unit.seed, { total: (performance.now() - t0) / 1000, rl: (t1 - t0) / 1000, measure: (performance.now() - t1) / 1000 }),
+    ...base(ctx, s, unit, unit.seed, {
+      total: (performance.now() - t0) / 1000 + (checkpoints?.resume?.seconds ?? 0),
+      rl: (t1 - t0) / 1000 + (checkpoints?.resume?.seconds ?? 0),
+      measure: (performance.now() - t1) / 1000,
+    }),
     kind: 'finetune',
     size: unit.size,
     params: model.params,
@@ -433,9 +477,11 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
     ...(large ? { largeMeasurement: measurementJson(large, s.constants) } : {}),
     ...(differential ? { differential } : {}),
     ...(peers ? { peers: peerMeasurementJson(peers) } : {}),
+    ...(checkpoints?.resume ? { resumedAt: checkpoints.resumedAt } : {}),
   };
   for (const x of [model, untrained, pretrained]) x.dispose();
   writeRecord(ctx.dir(record.id), record);
+  checkpoints?.remove();
 }
 
 async function runBaseline(ctx: UnitContext, unit: Extract<Unit, { kind: 'baseline' }>): Promise<void> {

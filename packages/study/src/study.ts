@@ -64,7 +64,7 @@ export interface StudyOptions {
   readonly jobs?: number;
   /** Run only shard `index` of `count` (1-based). */
   readonly shard?: { readonly index: number; readonly count: number };
-  /** Seconds of pretraining between checkpoints (default {@link CHECKPOINT_SECONDS}; 0: none). */
+  /** Seconds of pretraining or fine-tuning between checkpoints (default {@link CHECKPOINT_SECONDS}; 0: none). */
   readonly checkpointSeconds?: number;
   /** `--env`, when it named the package (its errors then name it). */
   readonly env?: string;

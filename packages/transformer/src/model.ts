@@ -14,10 +14,10 @@
  * The output position is the last token of the window: its final state feeds the head.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Coefficients, StepOptions, TrainableModel, Windows } from '@optimpact/core';
-import { deriveSeed, makeRng, restoreRng, type Rng, type RngState } from '@optimpact/core';
+import type { Coefficients, ModelState, StepOptions, TrainableModel, Windows } from '@optimpact/core';
+import { deriveSeed, makeRng, restoreRng, type Rng } from '@optimpact/core';
 import { countParams, queryScale, SIZE_PRESETS, sizePreset, validateConfig, type SizeName, type SizePreset, type TransformerConfig } from './config.js';
-import { AdamW, ADAMW_DEFAULTS, type AdamWOptions, type AdamWSlot } from './internal/adamw.js';
+import { AdamW, ADAMW_DEFAULTS, type AdamWOptions } from './internal/adamw.js';
 import {
   attention,
   attentionBack,
@@ -214,12 +214,6 @@ interface ForwardCache {
 
 // ---------------------------------------------------------------------------------------------------
 // constructors
-
-/** A model's training state besides its parameters (see `Transformer.trainingState`). */
-export interface TrainingState {
-  readonly optimizer: readonly AdamWSlot[];
-  readonly dropout: RngState;
-}
 
 /** Options of `Transformer` beyond its config. */
 export interface TransformerOptions {
@@ -640,15 +634,18 @@ export class Transformer implements TrainableModel {
     return this.opt.slotNames();
   }
 
-  /** What training carries from one step to the next besides the parameters: optimizer moments and the dropout stream. */
-  trainingState(): TrainingState {
-    return { optimizer: this.opt.state(), dropout: this.dropRng.state() };
+  /** What training carries from one step to the next: the parameters, optimizer moments and the dropout stream (copies). */
+  trainingState(): ModelState {
+    return { params: this.flat.slice(), optimizer: this.opt.state(), dropout: this.dropRng.state() };
   }
 
   /** Continues training from `state` (as `trainingState` gave it): the next step is the one that would have followed. */
-  restoreTrainingState(state: TrainingState): void {
+  restoreTrainingState(state: ModelState): void {
+    if (state.params.length !== this.params) throw new Error(`the state holds ${state.params.length} parameters, the model has ${this.params}`);
     this.opt.restore(state.optimizer);
     this.dropRng = restoreRng(state.dropout);
+    this.flat.set(state.params);
+    this.syncParams();
   }
 
   dispose(): void {

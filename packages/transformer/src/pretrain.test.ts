@@ -6,9 +6,10 @@ import { createModel } from './model.js';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { loadPretrainCheckpoint, savePretrainCheckpoint } from './checkpoint.js';
 import type { PretrainCheckpoint, PretrainOptions } from './pretrain.js';
-import { CheckpointMismatch, cosineLearningRate, evalLoss, exactTargets, labeledWindows, pretrain } from './pretrain.js';
+import { CheckpointMismatch } from '@optimpact/records';
+import { cosineLearningRate, evalLoss, exactTargets, labeledWindows, pretrain } from './pretrain.js';
 
 const env = specEnv;
 let backend = '';
@@ -132,7 +133,7 @@ describe('pretrain', () => {
           checkpoint: {
             due: (step) => step === 7 || step === 46,
             save: (c: PretrainCheckpoint) => {
-              saveCheckpoint(dir, c, { run: 'test' });
+              savePretrainCheckpoint(dir, c, { run: 'test' });
               saved.push(c.step);
               if (c.step === 46) throw new Error('stopped');
             },
@@ -141,7 +142,7 @@ describe('pretrain', () => {
       ).rejects.toThrow('stopped');
       expect(saved).toEqual([7, 46]);
       expect(readdirSync(dir).sort()).toEqual(['arrays-46.bin', 'state.json']);
-      const loaded = loadCheckpoint(dir);
+      const loaded = loadPretrainCheckpoint(dir);
       if (loaded === undefined || 'why' in loaded) throw new Error(`no checkpoint: ${JSON.stringify(loaded)}`);
       expect(loaded.meta).toEqual({ run: 'test' });
       expect(loaded.checkpoint.step).toBe(46);
@@ -162,8 +163,8 @@ describe('pretrain', () => {
       const m = createModel(tiny, 5);
       const dir = join(mkdtempSync(join(tmpdir(), 'optimpact-ckpt-')), 'checkpoint');
       const fixedSet = { trainSequences: generateSequences(env, 4, 40, 7) };
-      await pretrain(m, { ...base, ...fixedSet, checkpoint: { due: (step) => step === 4, save: (c) => saveCheckpoint(dir, c, {}) } });
-      const ok = loadCheckpoint(dir);
+      await pretrain(m, { ...base, ...fixedSet, checkpoint: { due: (step) => step === 4, save: (c) => savePretrainCheckpoint(dir, c, {}) } });
+      const ok = loadPretrainCheckpoint(dir);
       if (ok === undefined || 'why' in ok) throw new Error('no checkpoint');
       await expect(pretrain(m, { ...base, ...fixedSet, steps: 30, resume: ok.checkpoint })).rejects.toThrow(
         'the checkpoint is of a run of 80 steps at step 4 with 1320 parameters; this run has 30 steps and 1320 parameters',
@@ -175,17 +176,17 @@ describe('pretrain', () => {
       const otherData = pretrain(m, { ...base, trainSequences: generateSequences(env, 5, 40, 7), resume: ok.checkpoint });
       await expect(otherData).rejects.toThrow(CheckpointMismatch);
       await expect(otherData).rejects.toThrow("the checkpoint's data order covers 80 windows, the training data hold 100");
-      expect(loadCheckpoint(join(dir, 'none'))).toBeUndefined();
+      expect(loadPretrainCheckpoint(join(dir, 'none'))).toBeUndefined();
       const bin = join(dir, 'arrays-4.bin'),
         bytes = readFileSync(bin);
       bytes[10] = bytes[10]! ^ 1;
       writeFileSync(bin, bytes);
-      expect(loadCheckpoint(dir)).toEqual({ why: 'its arrays-4.bin does not match the checksum in state.json' });
+      expect(loadPretrainCheckpoint(dir)).toEqual({ why: 'its arrays-4.bin does not match the checksum in state.json' });
       const state = readFileSync(join(dir, 'state.json'), 'utf8');
       writeFileSync(join(dir, 'state.json'), state.replace('"step":4,', '"step":5,'));
-      expect(loadCheckpoint(dir)).toEqual({ why: 'its state.json does not match its checksum' });
+      expect(loadPretrainCheckpoint(dir)).toEqual({ why: 'its state.json does not match its checksum' });
       writeFileSync(join(dir, 'notes.txt'), 'mine');
-      expect(loadCheckpoint(dir)).toEqual({ why: `${dir} holds files a checkpoint does not` });
+      expect(loadPretrainCheckpoint(dir)).toEqual({ why: `${dir} holds files a checkpoint does not` });
       m.dispose();
     });
   });

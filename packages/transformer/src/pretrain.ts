@@ -3,9 +3,10 @@
  * from a finite training set cycled in epochs (the faithful preset) or a fresh stream, with seeded data
  * order, loss curves and plain progress callbacks.
  */
-import type { Environment, Exploration, RngState, Windows } from '@optimpact/core';
+import type { Environment, Exploration, ModelState, RngState, Windows } from '@optimpact/core';
 import { crossEntropy, deriveSeed, generateSequences, makeRng, restoreRng, type Rng } from '@optimpact/core';
-import type { TrainingState, Transformer } from './model.js';
+import { CheckpointMismatch, sameRun } from '@optimpact/records';
+import type { Transformer } from './model.js';
 
 // ---------------------------------------------------------------------------------------------------
 // model
@@ -110,9 +111,8 @@ export interface PretrainCheckpoint {
   readonly steps: number;
   /** The options the run's numbers depend on besides `steps` (checked when going on). */
   readonly run: Readonly<Record<string, unknown>>;
-  /** The model's flat parameters. */
-  readonly params: Float32Array;
-  readonly training: TrainingState;
+  /** The model's parameters, optimizer slots and dropout stream. */
+  readonly model: ModelState;
   readonly data: DataState;
   /** The curves so far. */
   readonly train: readonly CurvePoint[];
@@ -278,27 +278,19 @@ export function cosineLearningRate(first: number, last: number, step: number, st
   return last + 0.5 * (first - last) * (1 + Math.cos((Math.PI * (step - 1)) / (steps - 1)));
 }
 
-/** A checkpoint that is not of this run (other options, length or data): going on from it is refused. */
-export class CheckpointMismatch extends Error {
-  override readonly name = 'CheckpointMismatch';
-}
-
 /** Puts the model and the data where `c` says, if `c` is of this run (`steps` and `run` as this run's). */
 function restore(model: Transformer, source: BatchSource, c: PretrainCheckpoint, steps: number, run: Readonly<Record<string, unknown>>): void {
-  if (c.steps !== steps || c.step > steps || c.params.length !== model.params)
+  if (c.steps !== steps || c.step > steps || c.model.params.length !== model.params)
     throw new CheckpointMismatch(
-      `the checkpoint is of a run of ${c.steps} steps at step ${c.step} with ${c.params.length} parameters; this run has ${steps} steps and ${model.params} parameters`,
+      `the checkpoint is of a run of ${c.steps} steps at step ${c.step} with ${c.model.params.length} parameters; this run has ${steps} steps and ${model.params} parameters`,
     );
-  const other = Object.keys(run).find((k) => c.run[k] !== run[k]);
-  if (other !== undefined) throw new CheckpointMismatch(`the checkpoint is of a run with ${other} ${String(c.run[other])}; this run has ${String(run[other])}`);
+  sameRun(c.run, run);
   try {
-    model.restoreTrainingState(c.training);
+    model.restoreTrainingState(c.model);
     source.restore(c.data);
   } catch (e) {
     throw new CheckpointMismatch(e instanceof Error ? e.message : String(e));
   }
-  model.flat.set(c.params);
-  model.syncParams();
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -392,8 +384,7 @@ export async function pretrain(model: Transformer, options: PretrainOptions): Pr
         step,
         steps,
         run,
-        params: model.flat.slice(),
-        training: model.trainingState(),
+        model: model.trainingState(),
         data: source.state(),
         train: [...train],
         evals: Object.fromEntries(Object.entries(evals).map(([k, v]) => [k, [...v]])),

@@ -50,7 +50,7 @@ export const study = command({
     shard: { value: '<i/n>', about: 'run only shard i of n (whole size × seed chains; the baselines in shard 1)' },
     'checkpoint-every': {
       value: '<seconds>',
-      about: `save a pretraining where it stands this often, so a stopped study goes on from there (default ${CHECKPOINT_SECONDS}; 0: never)`,
+      about: `save a pretraining or fine-tuning where it stands this often, so a stopped study goes on from there (default ${CHECKPOINT_SECONDS}; 0: never)`,
     },
   },
   run: async (o) => {

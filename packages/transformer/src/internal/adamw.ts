@@ -1,4 +1,5 @@
 /** AdamW on one flat Float32Array of parameters, with named state slots (torch.optim.AdamW semantics). */
+import type { OptimizerSlotState } from '@optimpact/core';
 
 /** Hyper-parameters other than the learning rate (PyTorch AdamW defaults, weight decay 0.01 as in docs/method.md#model). */
 export interface AdamWOptions {
@@ -19,14 +20,6 @@ interface SlotState {
   readonly m: Float32Array;
   readonly v: Float32Array;
   t: number;
-}
-
-/** One slot's state, for checkpoints: its step count and moment estimates (copies). */
-export interface AdamWSlot {
-  readonly slot: string;
-  readonly t: number;
-  readonly m: Float32Array;
-  readonly v: Float32Array;
 }
 
 /** Decoupled weight decay on parameters whose `decay[i]` is 1 (matrices and embeddings). */
@@ -70,12 +63,12 @@ export class AdamW {
   }
 
   /** Every slot's state, copied. */
-  state(): AdamWSlot[] {
+  state(): OptimizerSlotState[] {
     return [...this.slots].map(([slot, s]) => ({ slot, t: s.t, m: s.m.slice(), v: s.v.slice() }));
   }
 
   /** Replaces every slot's state by `slots` (as `state` gave it). */
-  restore(slots: readonly AdamWSlot[]): void {
+  restore(slots: readonly OptimizerSlotState[]): void {
     for (const s of slots) {
       if (s.m.length !== this.size || s.v.length !== this.size)
         throw new Error(`optimizer slot ${s.slot} holds ${s.m.length} and ${s.v.length} moments, the model has ${this.size} parameters`);

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import type { ModelState } from '@optimpact/core';
+import type { ModelState, RngState } from '@optimpact/core';
 import { makeDir, sha256, writeFileAtomic, writing } from './files.js';
 
 /** A checkpoint that is not of this run (other options, length or data): going on from it is refused. */
@@ -72,7 +72,7 @@ export function saveCheckpointFiles<A>(
   makeDir(dir);
   writeFileAtomic(join(dir, name), bin);
   const json = kind.state.encode(state) as Record<string, unknown>;
-  writeFileAtomic(join(dir, 'state.json'), stateText({ format: kind.format, formatVersion: kind.version, ...json, arrays: name, arraysSha256: sha256(bin) }));
+  writeFileAtomic(join(dir, 'state.json'), stateText({ ...json, format: kind.format, formatVersion: kind.version, arrays: name, arraysSha256: sha256(bin) }));
   // what the new state.json does not name: the previous arrays, leftovers of a save that was killed
   for (const f of readdirSync(dir))
     if (f !== 'state.json' && f !== name && isCheckpointFile(f)) writing(join(dir, f), () => rmSync(join(dir, f), { force: true }));
@@ -118,6 +118,9 @@ export function loadCheckpointFiles<A>(
 export const Count = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, 'a count');
 export const RngStateJson = t.type({ seed: Count, words: t.tuple([Count, Count, Count, Count]) });
 
+/** An `Rng`'s state as JSON (a copy). */
+export const rngStateJson = (s: RngState): t.TypeOf<typeof RngStateJson> => ({ seed: s.seed, words: [...s.words] });
+
 /** A model's part of `state.json`: its parameter count, optimizer slots and dropout stream. */
 export const ModelStateJson = t.type({ params: Count, slots: t.array(t.type({ slot: t.string, t: Count })), dropout: RngStateJson });
 export type ModelStateJson = t.TypeOf<typeof ModelStateJson>;
@@ -128,7 +131,7 @@ export function modelStateParts(s: ModelState): { readonly json: ModelStateJson;
     json: {
       params: s.params.length,
       slots: s.optimizer.map((o) => ({ slot: o.slot, t: o.t })),
-      dropout: { seed: s.dropout.seed, words: [...s.dropout.words] },
+      dropout: rngStateJson(s.dropout),
     },
     arrays: [s.params, ...s.optimizer.flatMap((o) => [o.m, o.v])],
   };

@@ -46,6 +46,7 @@ export {
   loadCheckpointFiles,
   Count,
   RngStateJson,
+  rngStateJson,
   ModelStateJson,
   modelStateParts,
   modelStateBytes,

@@ -14,6 +14,7 @@ import {
   ModelStateJson,
   modelStateParts,
   RngStateJson,
+  rngStateJson,
   saveCheckpointFiles,
 } from '@optimpact/records';
 import type { FinetuneCheckpoint } from './finetune.js';
@@ -41,12 +42,11 @@ const FINETUNE: CheckpointFormat<t.TypeOf<typeof StateJson>> = {
 /** Saves `c` with the caller's `meta` (what a run must match to go on from it) in `dir`, in place of the checkpoint there. */
 export function saveFinetuneCheckpoint(dir: string, c: FinetuneCheckpoint, meta: Readonly<Record<string, unknown>>): void {
   const model = modelStateParts(c.model);
-  const { rng } = c;
   saveCheckpointFiles(
     dir,
     FINETUNE,
     c.round,
-    { ...c, meta: { ...meta }, run: { ...c.run }, model: model.json, rng: { seed: rng.seed, words: [...rng.words] }, curve: c.curve.map((p) => ({ ...p })) },
+    { ...c, meta: { ...meta }, run: { ...c.run }, model: model.json, rng: rngStateJson(c.rng), curve: c.curve.map((p) => ({ ...p })) },
     model.arrays,
   );
 }

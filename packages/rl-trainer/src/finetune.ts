@@ -49,8 +49,8 @@ export interface FinetuneOptions {
   /** Go on from this checkpoint of the same run (same config, seed and model) instead of from the start. */
   readonly resume?: FinetuneCheckpoint;
   /**
-   * Saves a checkpoint after every evaluation but the last for which `due(round, seconds)` holds. Resuming
-   * and checkpointing need a model with `trainingState` and `restoreTrainingState`.
+   * Saves a checkpoint after every evaluation for which `due(round, seconds)` holds, and after the last round.
+   * Resuming and checkpointing need a model with `trainingState` and `restoreTrainingState`.
    */
   readonly checkpoint?: {
     readonly due: (round: number, seconds: number) => boolean;
@@ -65,7 +65,7 @@ export interface FinetuneOptions {
 export interface FinetuneCheckpoint {
   readonly round: number;
   readonly rounds: number;
-  /** The config and seed the run's numbers depend on besides `rounds` (checked when going on). */
+  /** The config, seed, good set and data sizes the run's numbers depend on besides `rounds` (checked when going on). */
   readonly run: Readonly<Record<string, unknown>>;
   readonly model: ModelState;
   /** The rule's own random stream (actions and outcomes it samples). */
@@ -251,11 +251,12 @@ export async function finetune(
 ): Promise<RLResult> {
   if (cfg.rule === 'model' && options.worldModel === undefined) throw new Error('the model rule needs a world model (options.worldModel)');
   const { resume, checkpoint } = options;
-  if ((resume ?? checkpoint) && !(model.trainingState && model.restoreTrainingState))
-    throw new Error('checkpoints need a model with trainingState and restoreTrainingState');
-  // what a checkpoint must have been saved under to be gone on from
+  const state = model.trainingState?.bind(model),
+    restoreState = model.restoreTrainingState?.bind(model);
+  if ((resume ?? checkpoint) && !(state && restoreState)) throw new Error('checkpoints need a model with trainingState and restoreTrainingState');
+  // what a checkpoint must have been saved under to be gone on from (the data's contents are the caller's to match)
   const { rounds: _, ...settings } = cfg;
-  const run: Record<string, unknown> = { seed, ...settings };
+  const run = { seed, ...settings, good: task.good.join(' '), train: data.train.n, eval: data.eval.n, maintenance: data.maintenance.windows.n };
   let rng = makeRng(deriveSeed(seed, 'rl'));
   const curve: CurvePoint[] = resume ? [...resume.curve] : [];
   if (resume) {
@@ -263,7 +264,7 @@ export async function finetune(
       throw new CheckpointMismatch(`the checkpoint is of a run of ${resume.rounds} rounds at round ${resume.round}; this run has ${cfg.rounds} rounds`);
     sameRun(resume.run, run);
     try {
-      model.restoreTrainingState!(resume.model);
+      restoreState!(resume.model);
     } catch (e) {
       throw new CheckpointMismatch(e instanceof Error ? e.message : String(e));
     }
@@ -334,12 +335,13 @@ export async function finetune(
       positives = 0;
       envSamples = 0;
       const seconds = before + (performance.now() - t0) / 1000;
-      if (round < cfg.rounds && checkpoint?.due(round, seconds)) {
+      // after the last round always: what follows (saving, measuring) may be long, and a stop there loses no round
+      if (checkpoint && (round === cfg.rounds || checkpoint.due(round, seconds))) {
         await checkpoint.save({
           round,
           rounds: cfg.rounds,
           run,
-          model: model.trainingState!(),
+          model: state!(),
           rng: rng.state(),
           curve: [...curve],
           envSamples: totalSamples,

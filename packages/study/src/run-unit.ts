@@ -6,13 +6,13 @@
 import type { ConfigSource, CurvePoint, Environment, FinetuneRecord, PretrainRecord, BaselineRecord, Policy, Task, Windows } from '@optimpact/core';
 import { actionRows, deriveSeed, floorLoss, FORMAT_VERSION, mixtureFloorLoss, modelPolicy, sliceWindows, unigramLoss } from '@optimpact/core';
 import { differentialProfile, independentContexts } from '@optimpact/differential';
-import type { FinetuneCheckpoint, RLResult } from '@optimpact/rl-trainer';
+import type { FinetuneCheckpoint } from '@optimpact/rl-trainer';
 import { finetune, loadFinetuneCheckpoint, nextTokenLoss, saveFinetuneCheckpoint } from '@optimpact/rl-trainer';
 import { measurePeers, peerMeasurementJson } from '@optimpact/peer-measures';
 import { outcomeFit, predictedOutcomeLaws } from '@optimpact/self-eval';
 import { bestConstant, fixedPolicy, generatorPolicy, measurePolicy, uniformPolicy } from '@optimpact/split-history';
 import type { SizeName, Transformer, TransformerConfig } from '@optimpact/transformer';
-import type { PretrainCheckpoint, PretrainCurves, PretrainOptions } from '@optimpact/transformer';
+import type { PretrainCheckpoint, PretrainOptions } from '@optimpact/transformer';
 import {
   SIZE_PRESETS,
   asPredictor,
@@ -163,17 +163,11 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
     onProgress: (p) => ctx.onProgress?.({ id: unit.id, stage: 'pretrain', done: p.step, total: p.steps }),
   };
   const checkpoints = ctx.checkpointSeconds !== undefined ? checkpointing(ctx, s, unit, ctx.checkpointSeconds, PRETRAIN) : undefined;
-  let model = createModel(modelConfig(unit.size, s.env), unit.seed);
-  let curves: PretrainCurves;
-  try {
-    curves = await pretrain(model, { ...options, ...checkpoints?.options() });
-  } catch (e) {
-    if (!(checkpoints && e instanceof CheckpointMismatch)) throw e;
-    checkpoints.restart(e);
-    model.dispose();
-    model = createModel(modelConfig(unit.size, s.env), unit.seed);
-    curves = await pretrain(model, { ...options, ...checkpoints.options() });
-  }
+  const { model, result: curves } = await training(
+    checkpoints,
+    async () => createModel(modelConfig(unit.size, s.env), unit.seed),
+    (m) => pretrain(m, { ...options, ...checkpoints?.options() }),
+  );
   const test = curves.evals['test'] ?? [],
     random = curves.evals['random'] ?? [],
     exploredCurve = curves.evals['explored'] ?? [];
@@ -209,7 +203,7 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
       : {}),
   };
   const record: PretrainRecord = {
-    ...base(ctx, s, unit, unit.seed, { total: (performance.now() - t0) / 1000 + (checkpoints?.resume?.seconds ?? 0) }),
+    ...base(ctx, s, unit, unit.seed, { total: (performance.now() - t0) / 1000 + (checkpoints?.before ?? 0) }),
     kind: 'pretrain',
     size: unit.size,
     params: model.params,
@@ -218,11 +212,32 @@ async function runPretrain(ctx: UnitContext, unit: Extract<Unit, { kind: 'pretra
     lossPositions: 'all positions (expected cross-entropy against the exact next-token law)',
     curve,
     metrics,
-    ...(checkpoints?.resume ? { resumedAt: checkpoints.resumedAt } : {}),
+    ...checkpoints?.resumed(),
   };
   model.dispose();
   writeRecord(ctx.dir(record.id), record);
   checkpoints?.remove();
+}
+
+/**
+ * Trains a model from `fresh()` with `train`; when the checkpoint it went on from turns out to be of
+ * another run, says so, forgets it, and trains a fresh model from the beginning.
+ */
+async function training<M extends { dispose(): void }, R>(
+  checkpoints: { restart: (e: CheckpointMismatch) => void } | undefined,
+  fresh: () => Promise<M>,
+  train: (model: M) => Promise<R>,
+): Promise<{ model: M; result: R }> {
+  let model = await fresh();
+  try {
+    return { model, result: await train(model) };
+  } catch (e) {
+    if (!(checkpoints && e instanceof CheckpointMismatch)) throw e;
+    checkpoints.restart(e);
+    model.dispose();
+    model = await fresh();
+    return { model, result: await train(model) };
+  }
 }
 
 /** How one kind of training keeps its checkpoints on disk, and what its log lines call it. */
@@ -281,17 +296,17 @@ function checkpointing<C extends { readonly seconds: number }>(
   else if (loaded !== undefined) {
     const before = loaded.meta['resumedAt'];
     resume = loaded.checkpoint;
-    resumedAt = [...(Array.isArray(before) ? (before as number[]) : []), kind.step(resume)];
+    resumedAt = [...(Array.isArray(before) && before.every((x) => typeof x === 'number') ? before : []), kind.step(resume)];
     ctx.log?.(`${unit.id}: going on from its checkpoint at ${kind.at(resume)}`);
   }
   let saved = resume?.seconds ?? 0;
   return {
-    get resume() {
-      return resume;
+    /** Seconds the training took before this run (0 when it starts from the beginning). */
+    get before() {
+      return resume?.seconds ?? 0;
     },
-    get resumedAt() {
-      return resumedAt;
-    },
+    /** The record's `resumedAt`, when the training went on from a checkpoint. */
+    resumed: (): { resumedAt?: number[] } => (resume ? { resumedAt } : {}),
     /** The training's `resume` and `checkpoint` options. */
     options: (): { resume?: C; checkpoint?: { due: (step: number, seconds: number) => boolean; save: (c: C) => void } } => ({
       ...(resume ? { resume } : {}),
@@ -384,31 +399,31 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   if (task === undefined) throw new Error(`task n_good=${unit.task} is not a task of ${s.env.name} (${s.env.tasks.map((t) => t.nGood).join(', ')})`);
   const rl = unitRL(config, unit);
   const dropoutSeed = deriveSeed(unit.seed, 'rl-dropout', unit.task, unit.rule);
-  let { model, sha256: pretrainModelSha256 } = await loadPretrained(ctx, unit.size, unit.seed, dropoutSeed);
+  const loaded = await loadPretrained(ctx, unit.size, unit.seed, dropoutSeed);
+  const pretrainModelSha256 = loaded.sha256;
   const checkpoints = ctx.checkpointSeconds !== undefined ? checkpointing(ctx, s, unit, ctx.checkpointSeconds, FINETUNE, { pretrainModelSha256 }) : undefined;
   const data = rlData(s.env, config, unit.seed, s.test);
-  const run = (m: Transformer) =>
-    finetune(
-      m,
-      s.env,
-      task,
-      data,
-      rl,
-      deriveSeed(unit.seed, 'rl', unit.task, unit.rule),
-      (p) => ctx.onProgress?.({ id: unit.id, stage: 'rl', done: p.step, total: rl.rounds }),
-      // the model rule's world model: the model's own predicted outcome law, as self-evaluation reads it
-      { worldModel: asPredictor(m), ...checkpoints?.options() },
-    );
-  let result: RLResult;
-  try {
-    result = await run(model);
-  } catch (e) {
-    if (!(checkpoints && e instanceof CheckpointMismatch)) throw e;
-    checkpoints.restart(e);
-    model.dispose();
-    ({ model, sha256: pretrainModelSha256 } = await loadPretrained(ctx, unit.size, unit.seed, dropoutSeed));
-    result = await run(model);
-  }
+  let first: Transformer | undefined = loaded.model;
+  const { model, result } = await training(
+    checkpoints,
+    async () => {
+      const m = first ?? (await loadPretrained(ctx, unit.size, unit.seed, dropoutSeed)).model;
+      first = undefined;
+      return m;
+    },
+    (m) =>
+      finetune(
+        m,
+        s.env,
+        task,
+        data,
+        rl,
+        deriveSeed(unit.seed, 'rl', unit.task, unit.rule),
+        (p) => ctx.onProgress?.({ id: unit.id, stage: 'rl', done: p.step, total: rl.rounds }),
+        // the model rule's world model: the model's own predicted outcome law, as self-evaluation reads it
+        { worldModel: asPredictor(m), ...checkpoints?.options() },
+      ),
+  );
   const sha = await saveVerified(model, ctx.dir(unit.id), { seed: unit.seed, task: unit.task, rule: unit.rule, id: unit.id });
   const t1 = performance.now();
   ctx.onProgress?.({ id: unit.id, stage: 'measure', done: 0, total: 1 });
@@ -458,8 +473,8 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
   const record: FinetuneRecord = {
     // seconds: in all, fine-tuning (to the saved model), measuring (every measure)
     ...base(ctx, s, unit, unit.seed, {
-      total: (performance.now() - t0) / 1000 + (checkpoints?.resume?.seconds ?? 0),
-      rl: (t1 - t0) / 1000 + (checkpoints?.resume?.seconds ?? 0),
+      total: (performance.now() - t0) / 1000 + (checkpoints?.before ?? 0),
+      rl: (t1 - t0) / 1000 + (checkpoints?.before ?? 0),
       measure: (performance.now() - t1) / 1000,
     }),
     kind: 'finetune',
@@ -477,7 +492,7 @@ async function runFinetune(ctx: UnitContext, unit: Extract<Unit, { kind: 'finetu
     ...(large ? { largeMeasurement: measurementJson(large, s.constants) } : {}),
     ...(differential ? { differential } : {}),
     ...(peers ? { peers: peerMeasurementJson(peers) } : {}),
-    ...(checkpoints?.resume ? { resumedAt: checkpoints.resumedAt } : {}),
+    ...checkpoints?.resumed(),
   };
   for (const x of [model, untrained, pretrained]) x.dispose();
   writeRecord(ctx.dir(record.id), record);

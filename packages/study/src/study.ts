@@ -303,7 +303,7 @@ async function runLocked(
   const others = existsSync(runsDir(out)) ? readdirSync(runsDir(out)).filter((d) => !planned.has(d) && !isTemporary(d)) : [];
   if (others.length > 0) bar.log(`not units of this study, left out of its summary and report: ${others.map((d) => `runs/${d}`).join(', ')}`);
   for (const [id, why] of recompute) {
-    // a pretraining with a checkpoint goes on from it (run-unit says whether it can)
+    // a training with a checkpoint goes on from it (run-unit says whether it can)
     bar.log(`${existsSync(join(unitDir(out, id), 'checkpoint')) ? 'going on with' : 'recomputing'} ${id}: ${why}`);
     // Neither this run nor a report may trust the old record meanwhile.
     const sum = join(unitDir(out, id), `${RUN_FILE}.sha256`);

@@ -14,6 +14,7 @@ import {
   ModelStateJson,
   modelStateParts,
   RngStateJson,
+  rngStateJson,
   saveCheckpointFiles,
 } from '@optimpact/records';
 import type { PretrainCheckpoint } from './pretrain.js';
@@ -42,7 +43,6 @@ const PRETRAIN: CheckpointFormat<t.TypeOf<typeof StateJson>> = {
 /** Saves `c` with the caller's `meta` (what a run must match to go on from it) in `dir`, in place of the checkpoint there. */
 export function savePretrainCheckpoint(dir: string, c: PretrainCheckpoint, meta: Readonly<Record<string, unknown>>): void {
   const model = modelStateParts(c.model);
-  const { rng } = c.data;
   saveCheckpointFiles(
     dir,
     PRETRAIN,
@@ -54,7 +54,7 @@ export function savePretrainCheckpoint(dir: string, c: PretrainCheckpoint, meta:
       seconds: c.seconds,
       run: { ...c.run },
       model: model.json,
-      data: { orderLength: c.data.order.length, cursor: c.data.cursor, passes: c.data.passes, rng: { seed: rng.seed, words: [...rng.words] } },
+      data: { orderLength: c.data.order.length, cursor: c.data.cursor, passes: c.data.passes, rng: rngStateJson(c.data.rng) },
       train: [...c.train],
       evals: Object.fromEntries(Object.entries(c.evals).map(([k, v]) => [k, [...v]])),
     },

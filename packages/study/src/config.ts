@@ -39,9 +39,9 @@ export function forSize(v: PerSize<number>, size: string): number | undefined {
   return typeof v === 'number' ? v : v[size];
 }
 
-/** RL settings of one rule (see @optimpact/rl-trainer `RLConfig`). */
+/** RL settings of one rule; each key means what it means in @optimpact/rl-trainer's `RLConfig`. */
 const RLSettings = t.type({
-  /** For every size or per size; the presets give every size the same, so that sizes compare. */
+  /** For every size or per size (the presets give every size the same number of rounds, so that sizes compare). */
   rounds: perSize(int(0, 1_000_000)),
   batchSize: int(1, 65_536),
   /** For every size or per size. */
@@ -121,6 +121,7 @@ const StudyConfigFields = t.type({
     t.type({
       /** A fixed training set of this many sequences (the faithful preset), or null for a fresh stream. */
       trainSequences: t.union([int(1, 10_000_000), t.null]),
+      /** Tokens per sequence. */
       sequenceLength: int(22, 1_000_000),
       /** Test contexts (action windows) in the pool the measurements draw from. */
       testContexts: int(10, 10_000_000),
@@ -139,8 +140,11 @@ const StudyConfigFields = t.type({
     t.type({
       /** Optimizer steps, for every size or per size. */
       steps: perSize(int(0, 10_000_000)),
+      /** Windows per step. */
       batchSize: int(1, 65_536),
+      /** AdamW learning rate. */
       learningRate: positive,
+      /** Steps between held-out loss evaluations (the recorded loss curve). */
       evalEvery: int(1, 10_000_000),
     }),
     t.partial({
@@ -164,12 +168,17 @@ const StudyConfigFields = t.type({
   } satisfies Record<StudyRule, t.Mixed>),
   measure: t.intersection([
     t.type({
+      /** Test contexts per repeat (N). */
       contexts: int(2, 10_000_000),
+      /** Repeats (R), each of N contexts drawn from the test pool; the s.e. is over them (conditional on the pool: docs/method.md#uncertainty). */
       repeats: int(1, 10_000),
       /** One more measurement at this many contexts (0: none). */
       largeContexts: int(0, 10_000_000),
+      /** Leave each context out of its own split history. */
       excludeSelf: t.boolean,
+      /** Also run the original's Monte-Carlo estimator (quadratic in N). */
       monteCarlo: t.boolean,
+      /** Also estimate Op and Imp from the model's own predicted outcome law (docs/method.md#self-evaluation). */
       selfEval: t.boolean,
       /** Contexts of the differential profile (docs/method.md#differential-measures) of each model before and after RL (0: none). */
       differentialContexts: int(0, 100_000),

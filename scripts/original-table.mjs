@@ -22,6 +22,21 @@ function lateSlope(r) {
   return line && line.n >= 3 ? 100 * line.slope : Number.NaN;
 }
 
+/** Slopes as lateSlope's, over each stretch of 1,600 rounds from round 1,600 (for runs of 3,200 rounds or more). */
+function stretchSlopes(r) {
+  const last = heldOut(r).at(-1)?.step ?? 0;
+  const out = [];
+  for (let a = 1600; a + 1600 <= last; a += 1600) {
+    const line = fitLine(
+      heldOut(r)
+        .filter((c) => c.step >= a && c.step <= a + 1600)
+        .map((c) => ({ x: c.step, y: c.success })),
+    );
+    out.push(`${a}–${a + 1600}: ${line && line.n >= 3 ? (100 * line.slope).toFixed(4) : '—'}`);
+  }
+  return out;
+}
+
 const studies = await loadStudies('node scripts/original-table.mjs OUT_DIR…', process.argv.slice(2), ['@optimpact/records', '@optimpact/viz']);
 const { fitLine } = await import('../packages/viz/dist/index.js');
 
@@ -67,6 +82,8 @@ for (const { out, pretrain, finetune, baselines } of studies) {
     console.log(
       `${r.id} (good sets ${JSON.stringify(sets)}): success (T = 0, held out) over rounds ${curve.map((c) => `${c.step}:${fmt(c.success)}`).join(' ')}; Op ${pm(r.measurement.op)}, Imp ${pm(r.measurement.imp)} nats`,
     );
+    const stretches = stretchSlopes(r);
+    if (stretches.length > 0) console.log(`    held-out success slope per 100 rounds over ${stretches.join(', ')}`);
     for (const t of r.measurement.tasks) {
       console.log(
         `    on n_good=${t.nGood} [${(t.good ?? []).join(',')}]: s ${pm(t.s)} (chance ${fmt(t.chance)}, best constant ${fmt(t.bestConstant)}), Op_pred ${pm(t.opPred)}, Imp_min ${pm(t.impMin)} nats`,

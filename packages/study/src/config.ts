@@ -121,7 +121,7 @@ const StudyConfigFields = t.type({
     t.type({
       /** A fixed training set of this many sequences (the faithful preset), or null for a fresh stream. */
       trainSequences: t.union([int(1, 10_000_000), t.null]),
-      /** Tokens per sequence. */
+      /** Tokens per training and RL sequence. */
       sequenceLength: int(22, 1_000_000),
       /** Test contexts (action windows) in the pool the measurements draw from. */
       testContexts: int(10, 10_000_000),
@@ -176,9 +176,9 @@ const StudyConfigFields = t.type({
       largeContexts: int(0, 10_000_000),
       /** Leave each context out of its own split history. */
       excludeSelf: t.boolean,
-      /** Also run the original's Monte-Carlo estimator (quadratic in N). */
+      /** Also run the original's Monte-Carlo estimator (quadratic in N: only on measurements of N ≤ 1000). */
       monteCarlo: t.boolean,
-      /** Also estimate Op and Imp from the model's own predicted outcome law (docs/method.md#self-evaluation). */
+      /** Also estimate Op, Imp and success from the model's own predicted outcome law, on the R × N measurement (docs/method.md#self-evaluation). */
       selfEval: t.boolean,
       /** Contexts of the differential profile (docs/method.md#differential-measures) of each model before and after RL (0: none). */
       differentialContexts: int(0, 100_000),

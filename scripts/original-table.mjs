@@ -11,29 +11,25 @@ const lowest = (p) => testLosses(p).reduce((a, b) => (b.testLoss < a.testLoss ? 
 const ownTask = (r) => r.measurement.tasks.find((t) => t.nGood === r.task);
 const heldOut = (r) => r.curve.filter((c) => c.success !== undefined);
 
-/** Least-squares slope of held-out success over the last third of the rounds, per 100 rounds: ≈ 0 at a plateau. */
-function lateSlope(r) {
-  const last = heldOut(r).at(-1)?.step ?? 0;
+const lastRound = (r) => heldOut(r).at(-1)?.step ?? 0;
+
+/** Least-squares slope of held-out success over rounds [from, to], per 100 rounds (≈ 0 at a plateau; NaN under 3 points). */
+function slope(r, from, to) {
   const line = fitLine(
     heldOut(r)
-      .filter((c) => c.step >= (2 * last) / 3)
+      .filter((c) => c.step >= from && c.step <= to)
       .map((c) => ({ x: c.step, y: c.success })),
   );
   return line && line.n >= 3 ? 100 * line.slope : Number.NaN;
 }
 
-/** Slopes as lateSlope's, over each stretch of 1,600 rounds from round 1,600 (for runs of 3,200 rounds or more). */
+/** The slope over the last third of the rounds. */
+const lateSlope = (r) => slope(r, (2 * lastRound(r)) / 3, lastRound(r));
+
+/** The slope over each stretch of 1,600 rounds from round 1,600 (for runs of 3,200 rounds or more). */
 function stretchSlopes(r) {
-  const last = heldOut(r).at(-1)?.step ?? 0;
   const out = [];
-  for (let a = 1600; a + 1600 <= last; a += 1600) {
-    const line = fitLine(
-      heldOut(r)
-        .filter((c) => c.step >= a && c.step <= a + 1600)
-        .map((c) => ({ x: c.step, y: c.success })),
-    );
-    out.push(`${a}–${a + 1600}: ${line && line.n >= 3 ? (100 * line.slope).toFixed(4) : '—'}`);
-  }
+  for (let a = 1600; a + 1600 <= lastRound(r); a += 1600) out.push(`${a}–${a + 1600}: ${slope(r, a, a + 1600).toFixed(4)}`);
   return out;
 }
 
